@@ -1,0 +1,133 @@
+# ratelab build: core/ -> libratelab_core.a (libc + libm only), sim/ -> libratelab_sim.a,
+# analysis/ -> libratelab_analysis.a, cli/ -> the ratelab binary; tests/ -> one CUnit runner.
+
+CC      ?= gcc
+BUILD   ?= build
+SAN     ?= 0
+PKGS    := gsl sqlite3 inih cunit
+
+WARN    := -std=c11 -Wall -Wextra -Wshadow -Werror
+DEFS    := -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+OPT     := -O2 -g
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# core/ sees only itself: no -I for sim/, no pkg-config flags.
+CORE_CFLAGS := $(WARN) $(DEFS) $(OPT) -Icore
+APP_CFLAGS   = $(WARN) $(DEFS) $(OPT) -I. -Isim -Icore -Ianalysis -Icli -I$(BUILD) $(PKG_CFLAGS)
+LDLIBS       = $(PKG_LIBS) -lm
+
+CORE_SRC     := $(wildcard core/*.c)
+SIM_SRC      := $(wildcard sim/*.c)
+ANALYSIS_SRC := $(wildcard analysis/*.c)
+CLI_SRC      := $(wildcard cli/*.c)
+TEST_SRC     := $(wildcard tests/test_*.c)
+TESTLIB_SRC  := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+BENCH_SRC    := $(wildcard bench/*.c)
+
+CORE_OBJ     := $(CORE_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ      := $(SIM_SRC:%.c=$(BUILD)/%.o)
+ANALYSIS_OBJ := $(ANALYSIS_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ      := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_LIB_OBJ  := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TESTLIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/registry.o
+BENCH_BIN    := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+LIBCORE      := $(BUILD)/libratelab_core.a
+LIBSIM       := $(BUILD)/libratelab_sim.a
+LIBANALYSIS  := $(BUILD)/libratelab_analysis.a
+LIBCLI       := $(BUILD)/libratelab_cli.a
+BIN          := $(BUILD)/ratelab
+TESTBIN      := $(BUILD)/tests/run_tests
+
+.PHONY: all deps test test-san check-core bench demo clean valgrind FORCE
+all: $(BIN)
+ifeq ($(BUILD),build)
+all: ratelab
+ratelab: $(BIN)
+	ln -sf $(BIN) ratelab
+endif
+
+deps:
+	@tools/deps.sh
+
+# The code version every result row records: commit plus "-dirty" for uncommitted changes.
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(BUILD)
+	@v=$$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown); \
+	 printf '#define RATELAB_VERSION "%s"\n' "$$v" > $@.tmp; \
+	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/%.o: %.c | $(BUILD)/version.h
+	@mkdir -p $(dir $@)
+	$(CC) $(APP_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCORE): $(CORE_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(LIBSIM): $(SIM_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(LIBANALYSIS): $(ANALYSIS_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(LIBCLI): $(CLI_LIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+LIBS_ALL = $(LIBCLI) $(LIBANALYSIS) $(LIBSIM) $(LIBCORE)
+$(BIN): $(BUILD)/cli/main.o $(LIBS_ALL)
+	$(CC) $(OPT) -o $@ $(BUILD)/cli/main.o $(LIBS_ALL) $(LDLIBS)
+
+# Each tests/test_NAME.c defines register_test_NAME(); the runner calls them all.
+$(BUILD)/tests/registry.c: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@{ for f in $(notdir $(basename $(TEST_SRC))); do echo "void register_$$f(void);"; done; \
+	   echo "void ratelab_register_all(void);"; \
+	   echo "void ratelab_register_all(void) {"; \
+	   for f in $(notdir $(basename $(TEST_SRC))); do echo "    register_$$f();"; done; \
+	   echo "}"; } > $@
+$(BUILD)/tests/registry.o: $(BUILD)/tests/registry.c
+	$(CC) $(APP_CFLAGS) -c $< -o $@
+$(TESTBIN): $(TEST_OBJ) $(LIBS_ALL)
+	$(CC) $(OPT) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(APP_CFLAGS) -o $@ $< $(LIBS_ALL) $(LDLIBS)
+
+# core/ must stand alone: it compiles with only -Icore, and its archive holds no sim/ object.
+check-core: $(LIBCORE)
+	@! grep -rnE '#include *"(\.\./)?(sim|cli|analysis)/' core/ || { echo "check-core: core/ includes another layer" >&2; exit 1; }
+	@for o in $$(ar t $(LIBCORE)); do [ -f core/$${o%.o}.c ] || { echo "check-core: $$o is not from core/" >&2; exit 1; }; done
+	@echo "check-core: $(LIBCORE) holds only core/ objects: $$(ar t $(LIBCORE) | tr '\n' ' ')"
+
+# The README's test command: installs what is missing, builds, runs every suite.
+test: deps
+	@$(MAKE) --no-print-directory $(TESTBIN) $(BIN) check-core
+	RATELAB=$(abspath $(BIN)) $(TESTBIN)
+
+test-san: deps
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 test-run-san
+test-run-san: $(TESTBIN) $(BIN)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 RATELAB=$(abspath $(BIN)) $(TESTBIN)
+
+valgrind: $(TESTBIN) $(BIN)
+	RATELAB=$(abspath $(BIN)) RATELAB_VALGRIND=1 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite -q $(TESTBIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCH_BIN) $(BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; RATELAB=$(abspath $(BIN)) $$b || exit 1; done
+
+# The README's main command: the default scenario (grown into the default sweeps + figures).
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh
+
+clean:
+	rm -rf build build-san ratelab
+
+FORCE:
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

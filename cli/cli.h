@@ -1,0 +1,45 @@
+/* The ratelab command's shared pieces: subcommand entry points, scenario loading, output.
+ * Exit codes: 0 success, 1 run failure or regression, 2 bad input (nothing was run). */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <stdio.h>
+#include "experiment.h"
+#include "params.h"
+#include "results.h"
+
+#define EXIT_BADINPUT 2
+
+int cmd_run(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_regress(int argc, char **argv);
+int cmd_rate_replay(int argc, char **argv);
+
+struct scenario {
+    char                     path[512];
+    char                     name[128];   /* file name without directory and .ini */
+    const struct experiment *exp;
+    struct param_set         ps;
+};
+
+/* Load a scenario file: one `experiment = NAME` key plus that experiment's keys, no sections.
+ * Errors name FILE:LINE and the key. */
+int  scenario_load(const char *path, struct scenario *sc, char *err, size_t errlen);
+/* Apply "key=value" from the command line; errors name the --set argument. */
+int  scenario_set(struct scenario *sc, const char *kv, const char *flag, char *err, size_t errlen);
+/* Cross-key checks of the experiment. */
+int  scenario_validate(const struct scenario *sc, char *err, size_t errlen);
+void scenario_free(struct scenario *sc);
+
+/* Run one simulation of the scenario's current parameters, timing it. */
+int  scenario_run(const struct scenario *sc, struct run_result *res, char *err, size_t errlen);
+
+/* One JSON object: scenario, experiment, code version, params, then every metric. */
+void json_print_run(FILE *out, const struct scenario *sc, const struct run_result *res);
+void json_print_string(FILE *out, const char *s);
+
+const char *ratelab_version(void);
+
+#endif

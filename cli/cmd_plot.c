@@ -1,0 +1,11 @@
+/* `ratelab plot`: placeholder until the subcommand lands.
+ * Says so plainly and fails, rather than pretending to work. */
+#include <stdio.h>
+#include "cli.h"
+
+int cmd_plot(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    fprintf(stderr, "ratelab plot: not implemented yet\n");
+    return 1;
+}

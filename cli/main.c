@@ -1,0 +1,34 @@
+/* ratelab: the testbed's single command; dispatches to its subcommands.
+ * Each subcommand parses its own flags so its errors can name them. */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+
+struct subcommand { const char *name; int (*fn)(int, char **); const char *usage; };
+
+static const struct subcommand commands[] = {
+    { "run",         cmd_run,         "run SCENARIO.ini [--set KEY=VALUE]... [--json] [--db FILE]" },
+    { "sweep",       cmd_sweep,       "sweep SCENARIO.ini --vary KEY=SPEC... [--seeds N] [--jobs J] [--db FILE] [--where EXPR] [--set KEY=VALUE]... [--shard I/N]" },
+    { "merge",       cmd_merge,       "merge OUT.db IN.db... [--allow-mixed-versions]" },
+    { "plot",        cmd_plot,        "plot DB FIGURE [--out FILE] [--where EXPR] | plot --list" },
+    { "regress",     cmd_regress,     "regress --baseline FILE [--scenarios NAME,...]" },
+    { "rate-replay", cmd_rate_replay, "rate-replay --algo NAME [--param K=V]... TRACE" },
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "ratelab %s: rate measurement and upload control testbed\nusage:\n", ratelab_version());
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  ratelab %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) { usage(stderr); return EXIT_BADINPUT; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
+    if (!strcmp(argv[1], "--version")) { printf("%s\n", ratelab_version()); return 0; }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "ratelab: unknown subcommand '%s' (allowed: run|sweep|merge|plot|regress|rate-replay)\n", argv[1]);
+    return EXIT_BADINPUT;
+}

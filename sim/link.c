@@ -1,0 +1,173 @@
+/* Link model: drop-tail FIFO -> serializer -> constant-delay pipe -> next hop.
+ * Invariant: pipe packets arrive in FIFO order because each enters one tx time after the last. */
+#include "link.h"
+#include "net.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void on_tx_done(struct sim *s, struct sim_event *ev);
+static void on_arrive(struct sim *s, struct sim_event *ev);
+
+void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bps,
+               sim_time_t prop_delay, struct framing framing, uint32_t qlim_pkts, uint64_t qlim_bytes)
+{
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "%s", name);
+    l->net = n;
+    l->rate_bps = rate_bps;
+    l->prop_delay = prop_delay;
+    l->framing = framing;
+    l->qlim_pkts = qlim_pkts;
+    l->qlim_bytes = qlim_bytes;
+    sim_event_init(&l->tx_done, on_tx_done, l);
+    sim_event_init(&l->arrive, on_arrive, l);
+    hist_reset(&l->st.qdelay);
+}
+
+void link_free(struct link *l)
+{
+    free(l->sec);
+    l->sec = NULL;
+    l->n_sec = l->cap_sec = 0;
+}
+
+sim_time_t link_tx_time(const struct link *l, uint32_t wire)
+{
+    /* 128-bit intermediate: wire * 8e9 overflows 64 bits only beyond 2 GB, but be exact anyway. */
+    unsigned __int128 num = (unsigned __int128)wire * 8u * 1000000000u;
+    return (sim_time_t)((num + l->rate_bps - 1) / l->rate_bps);
+}
+
+void link_classify(const struct packet *p, uint32_t wire, uint64_t out[BC__N])
+{
+    if (p->cross)            { out[BC_CROSS] += wire; return; }
+    if (p->payload == 0)     { out[BC_ACK] += wire; return; }
+    out[BC_DATA]    += p->payload - p->ctrl;
+    out[BC_CONTROL] += p->ctrl;
+    out[BC_HEADER]  += wire - p->payload;
+}
+
+static struct link_second *second_of(struct link *l, sim_time_t t)
+{
+    size_t i = (size_t)(t / SIM_SEC(1));
+    if (i >= l->cap_sec) {
+        size_t cap = l->cap_sec ? l->cap_sec : 64;
+        while (cap <= i) cap *= 2;
+        struct link_second *s = realloc(l->sec, cap * sizeof *s);
+        if (!s) { perror("link"); exit(1); }
+        memset(s + l->cap_sec, 0, (cap - l->cap_sec) * sizeof *s);
+        l->sec = s; l->cap_sec = cap;
+    }
+    if (i >= l->n_sec) l->n_sec = i + 1;
+    return &l->sec[i];
+}
+
+static void start_tx(struct net *n, struct link *l)
+{
+    struct packet *p = l->q_head;
+    l->q_head = p->next;
+    if (!l->q_head) l->q_tail = NULL;
+    l->q_pkts--;
+    l->q_bytes -= p->wire;
+    p->next = NULL;
+    l->tx = p;
+    sim_time_t wait = n->sim.now - p->t_enq;
+    if (n->sim.now >= l->stats_from) hist_add(&l->st.qdelay, wait);
+    if (l->probe) {
+        struct link_second *s = second_of(l, n->sim.now);
+        s->qdelay_sum_ns += (double)wait;
+        s->qdelay_n++;
+    }
+    sim_schedule_in(&n->sim, &l->tx_done, link_tx_time(l, p->wire));
+}
+
+void link_enqueue(struct net *n, struct link *l, struct packet *p)
+{
+    p->wire = framing_wire_bytes(&l->framing, pkt_ip_bytes(p));
+    p->t_enq = n->sim.now;
+    p->next = NULL;
+    l->st.offered_ip_bytes += pkt_ip_bytes(p);
+    int busy = l->tx != NULL;
+    if (busy && ((l->qlim_pkts && l->q_pkts >= l->qlim_pkts) ||
+                 (l->qlim_bytes && l->q_bytes + p->wire > l->qlim_bytes))) {
+        l->st.drops++;
+        l->st.drop_wire_bytes += p->wire;
+        if (l->probe) second_of(l, n->sim.now)->drops++;
+        net_drop(n, p);
+        return;
+    }
+    if (l->q_tail) l->q_tail->next = p; else l->q_head = p;
+    l->q_tail = p;
+    l->q_pkts++;
+    l->q_bytes += p->wire;
+    if (l->q_pkts > l->st.max_queue_pkts) l->st.max_queue_pkts = l->q_pkts;
+    if (!busy) start_tx(n, l);
+}
+
+static void on_tx_done(struct sim *s, struct sim_event *ev)
+{
+    struct link *l = ev->ctx;
+    struct net *n = l->net;
+    struct packet *p = l->tx;
+    l->tx = NULL;
+    if (s->now >= l->stats_from) {
+        link_classify(p, p->wire, l->st.wire_bytes);
+        l->st.wire_total += p->wire;
+        l->st.ip_bytes += pkt_ip_bytes(p);
+        l->st.pkts++;
+    }
+    if (l->probe) {
+        struct link_second *sec = second_of(l, s->now);
+        link_classify(p, p->wire, sec->wire_bytes);
+        sec->pkts++;
+    }
+    /* Into the pipe: arrival = now + prop; FIFO since now is non-decreasing. */
+    p->next = NULL;
+    if (l->pipe_tail) l->pipe_tail->next = p; else l->pipe_head = p;
+    l->pipe_tail = p;
+    p->t_enq = s->now + l->prop_delay;            /* reused: arrival time while in the pipe */
+    if (!sim_event_pending(&l->arrive)) sim_schedule_at(s, &l->arrive, p->t_enq);
+    if (l->q_head) start_tx(n, l);
+}
+
+static void on_arrive(struct sim *s, struct sim_event *ev)
+{
+    struct link *l = ev->ctx;
+    struct packet *p = l->pipe_head;
+    l->pipe_head = p->next;
+    if (!l->pipe_head) l->pipe_tail = NULL;
+    else sim_schedule_at(s, &l->arrive, l->pipe_head->t_enq);
+    p->next = NULL;
+    net_forward(l->net, p);
+}
+
+void link_reset_stats(struct link *l)
+{
+    memset(l->st.wire_bytes, 0, sizeof l->st.wire_bytes);
+    l->st.wire_total = l->st.ip_bytes = l->st.pkts = l->st.drops = l->st.drop_wire_bytes = 0;
+    l->st.offered_ip_bytes = 0;
+    l->st.max_queue_pkts = 0;
+    hist_reset(&l->st.qdelay);
+    l->stats_from = l->net->sim.now;
+}
+
+void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes)
+{
+    const struct packet *lists[2] = { l->q_head, l->pipe_head };
+    for (int k = 0; k < 2; k++)
+        for (const struct packet *p = lists[k]; p; p = p->next) { (*pkts)++; *ip_bytes += pkt_ip_bytes(p); }
+    if (l->tx) { (*pkts)++; *ip_bytes += pkt_ip_bytes(l->tx); }
+}
+
+void link_flush(struct link *l)
+{
+    struct packet *lists[2] = { l->q_head, l->pipe_head };
+    for (int k = 0; k < 2; k++)
+        for (struct packet *p = lists[k], *nx; p; p = nx) { nx = p->next; pkt_free(&l->net->pool, p); }
+    if (l->tx) pkt_free(&l->net->pool, l->tx);
+    l->q_head = l->q_tail = l->pipe_head = l->pipe_tail = l->tx = NULL;
+    l->q_pkts = 0; l->q_bytes = 0;
+    sim_cancel(&l->net->sim, &l->tx_done);
+    sim_cancel(&l->net->sim, &l->arrive);
+}

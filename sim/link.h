@@ -1,0 +1,72 @@
+/* One direction of a line: rate, propagation delay, drop-tail FIFO, framing, counters.
+ * At most two events per link are pending (end of serialization, head of the propagation pipe). */
+#ifndef SIM_LINK_H
+#define SIM_LINK_H
+
+#include <stdint.h>
+#include "engine.h"
+#include "packet.h"
+#include "framing.h"
+#include "hist.h"
+
+struct net;
+
+/* One second of a link's life, for the time series (index = whole simulated second). */
+struct link_second {
+    uint64_t wire_bytes[BC__N];
+    uint32_t pkts, drops;
+    double   qdelay_sum_ns;
+    uint32_t qdelay_n;
+};
+
+struct link_stats {
+    uint64_t wire_bytes[BC__N];      /* transmitted, by class; sums to wire_total              */
+    uint64_t wire_total;
+    uint64_t ip_bytes;               /* transmitted IP bytes (headers + payload)              */
+    uint64_t pkts, drops, drop_wire_bytes;
+    uint64_t offered_ip_bytes;       /* everything handed to the link, dropped or not: what a
+                                        host's network adapter counts (NAFC)                  */
+    uint32_t max_queue_pkts;
+    struct hist qdelay;              /* time from enqueue to start of serialization          */
+};
+
+struct link {
+    char          name[32];
+    uint64_t      rate_bps;
+    sim_time_t    prop_delay;
+    struct framing framing;
+    uint32_t      qlim_pkts;          /* 0: unlimited; the packet being serialized is not counted */
+    uint64_t      qlim_bytes;         /* 0: unlimited (wire bytes)                             */
+
+    struct packet *q_head, *q_tail;   /* waiting to be serialized                               */
+    uint32_t       q_pkts;
+    uint64_t       q_bytes;
+    struct packet *tx;                /* being serialized                                       */
+    struct sim_event tx_done;
+    struct packet *pipe_head, *pipe_tail;   /* propagating; FIFO because delay is constant     */
+    struct sim_event arrive;
+    struct net    *net;
+
+    struct link_stats   st;
+    sim_time_t          stats_from;   /* counters before this time are not kept (warm-up)      */
+    int                 probe;        /* keep per-second records                                */
+    struct link_second *sec;
+    size_t              n_sec, cap_sec;
+};
+
+void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bps,
+               sim_time_t prop_delay, struct framing framing, uint32_t qlim_pkts, uint64_t qlim_bytes);
+void link_free(struct link *l);
+void link_enqueue(struct net *n, struct link *l, struct packet *p);
+/* Nanoseconds to serialize `wire` bytes: ceil(wire * 8e9 / rate). */
+sim_time_t link_tx_time(const struct link *l, uint32_t wire);
+/* Zero the counters (end of warm-up); per-second records are kept. */
+void link_reset_stats(struct link *l);
+/* Packets and IP bytes still inside the link (queued, serializing, propagating). */
+void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes);
+/* Split a packet's wire bytes over byte classes (out[BC__N] is added to). */
+void link_classify(const struct packet *p, uint32_t wire, uint64_t out[BC__N]);
+/* Release every packet still inside the link back to the pool (teardown). */
+void link_flush(struct link *l);
+
+#endif

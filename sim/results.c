@@ -1,0 +1,72 @@
+/* Growable result tables.
+ * Appends are amortised O(1); names are copied so callers may pass temporaries. */
+#include "results.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void result_init(struct run_result *r) { memset(r, 0, sizeof *r); }
+
+void result_free(struct run_result *r)
+{
+    free(r->metric); free(r->row); free(r->series_name); free(r->point);
+    memset(r, 0, sizeof *r);
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return p;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) c *= 2;
+    void *q = realloc(p, c * elem);
+    if (!q) { perror("results"); exit(1); }
+    *cap = c;
+    return q;
+}
+
+static void copy_name(char *dst, const char *src, size_t len)
+{
+    if (strlen(src) >= len) { fprintf(stderr, "internal: result name too long: %s\n", src); abort(); }
+    strcpy(dst, src);
+}
+
+void result_metric(struct run_result *r, const char *name, double value)
+{
+    r->metric = grow(r->metric, &r->cap_metric, r->n_metric + 1, sizeof *r->metric);
+    struct result_metric *m = &r->metric[r->n_metric++];
+    copy_name(m->name, name, sizeof m->name);
+    m->value = value;
+}
+
+void result_row(struct run_result *r, const char *kind, int32_t entity, const char *name, double value)
+{
+    r->row = grow(r->row, &r->cap_row, r->n_row + 1, sizeof *r->row);
+    struct result_row *w = &r->row[r->n_row++];
+    copy_name(w->kind, kind, sizeof w->kind);
+    copy_name(w->name, name, sizeof w->name);
+    w->entity = entity;
+    w->value = value;
+}
+
+uint32_t result_series_id(struct run_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_series; i++)
+        if (!strcmp(r->series_name[i], name)) return (uint32_t)i;
+    r->series_name = grow(r->series_name, &r->cap_series, r->n_series + 1, sizeof *r->series_name);
+    copy_name(r->series_name[r->n_series], name, RESULT_NAME_LEN);
+    return (uint32_t)r->n_series++;
+}
+
+void result_point(struct run_result *r, uint32_t series, int32_t entity, double t, double value)
+{
+    r->point = grow(r->point, &r->cap_point, r->n_point + 1, sizeof *r->point);
+    r->point[r->n_point++] = (struct result_point){ series, entity, t, value };
+}
+
+double result_get(const struct run_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_metric; i++)
+        if (!strcmp(r->metric[i].name, name)) return r->metric[i].value;
+    return NAN;
+}

@@ -1,0 +1,16 @@
+/* Independent random streams: one GSL generator per simulated component, seeded from
+ * (run seed, stream id) so adding a component never changes the draws of the others. */
+#ifndef SIM_RNG_H
+#define SIM_RNG_H
+
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+/* Stream ids are stable names hashed to integers: rng_stream(seed, "peer", 7). */
+gsl_rng *rng_stream(uint64_t run_seed, const char *component, uint64_t index);
+void     rng_free(gsl_rng *r);
+
+/* splitmix64: the seed mixer, exposed for tests and for deriving stable ids. */
+uint64_t rng_mix64(uint64_t x);
+
+#endif

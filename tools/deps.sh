@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ratelab builds and runs with; as non-root prints the exact
+# apt-get line and fails, so a fresh machine is told precisely what to do.
+set -u
+pkgs="gcc make pkg-config libgsl-dev libsqlite3-dev libcunit1-dev libinih-dev gnuplot-nox sqlite3"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+    echo "deps: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
+        echo "deps: apt-get install failed for:$missing" >&2; exit 1; }
+    exit 0
+fi
+echo "deps: missing packages; run as root:" >&2
+echo "    apt-get install -y$missing" >&2
+exit 1
