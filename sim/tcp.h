@@ -1,0 +1,107 @@
+/* TCP NewReno (RFC 793/5681/6582/6298/7323 naming): handshake, slow start with appropriate byte
+ * counting, fast retransmit/recovery, RTO, delayed ACKs, receive window, send buffer, persist. */
+#ifndef SIM_TCP_H
+#define SIM_TCP_H
+
+#include <stdint.h>
+#include "engine.h"
+#include "net.h"
+
+struct tcp_cfg {
+    uint32_t   mss;              /* payload bytes per full segment                            */
+    int        timestamps;       /* RFC 7323 option: +12 header bytes on every segment          */
+    uint32_t   delack_count;     /* ACK at once after this many unacknowledged full segments    */
+    sim_time_t delack_timeout;   /* otherwise ACK when this timer fires                        */
+    uint32_t   init_cwnd;        /* segments (RFC 6928: 10)                                   */
+    uint32_t   rcvbuf;           /* receive buffer = largest advertised window (bytes)         */
+    uint32_t   sndbuf;           /* send buffer: unacknowledged + unsent bytes (bytes)         */
+    sim_time_t rto_min, rto_initial, rto_max;
+};
+void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
+
+enum tcp_state { TCP_CLOSED = 0, TCP_SYN_SENT, TCP_SYN_RCVD, TCP_ESTABLISHED };
+
+struct tcp_ep;
+struct tcp_app_ops {
+    void (*on_established)(struct tcp_ep *ep, void *app);
+    void (*on_readable)(struct tcp_ep *ep, void *app);   /* rcv_nxt advanced: new in-order bytes */
+    void (*on_writable)(struct tcp_ep *ep, void *app);   /* send-buffer space was freed          */
+};
+
+/* A run of written bytes of one kind, so segments can say how much of their payload is control. */
+struct tcp_mark { uint64_t end; uint8_t ctrl; };
+
+struct tcp_stats {
+    uint64_t segs_out, data_segs_out, pure_acks_out, retrans_segs, retrans_bytes;
+    uint64_t bytes_acked;            /* payload bytes cumulatively acknowledged                 */
+    uint64_t bytes_read;             /* payload bytes the application has read                  */
+    uint64_t fast_retransmits, rto_expiries, dupacks_in, persist_probes;
+    uint64_t write_calls, write_blocked;   /* tcp_write attempts and those that accepted 0 bytes */
+};
+
+struct tcp_ep {
+    struct tcp_conn *conn;
+    struct tcp_ep   *peer;
+    const struct path *out;          /* route towards the peer                                   */
+    enum tcp_state   state;
+
+    /* send side (RFC 793 / 5681 / 6582) */
+    uint64_t   snd_una, snd_nxt, snd_max;   /* snd_max: highest sequence ever sent             */
+    uint64_t   write_seq;            /* end of the bytes the application has written           */
+    uint32_t   snd_wnd;              /* peer's last advertised window                          */
+    uint32_t   max_snd_wnd;
+    uint32_t   cwnd, ssthresh;       /* bytes                                                  */
+    uint32_t   bytes_acked_ca;       /* RFC 3465 byte counter for congestion avoidance          */
+    uint32_t   dupacks;
+    int        in_recovery;
+    uint64_t   recover;              /* RFC 6582 */
+    sim_time_t srtt, rttvar, rto;    /* RFC 6298 */
+    int        rtt_valid;
+    uint64_t   rtt_seq; sim_time_t rtt_time; int rtt_timing;   /* Karn timing without timestamps */
+    int        backoff;
+    struct sim_event rto_timer, persist_timer;
+    struct tcp_mark *marks; size_t n_marks, cap_marks, mark_head;
+
+    /* receive side */
+    uint64_t   rcv_nxt, rcv_read;    /* rcv_read: bytes consumed by the application            */
+    uint64_t  *ooo;                  /* out-of-order intervals [start,end) pairs, sorted         */
+    size_t     n_ooo, cap_ooo;
+    uint32_t   segs_unacked;         /* full segments received since the last ACK we sent       */
+    uint32_t   rcv_wnd_adv;          /* window in our last ACK                                  */
+    sim_time_t ts_recent;
+    struct sim_event delack_timer;
+
+    const struct tcp_app_ops *app_ops;
+    void      *app;
+    struct tcp_stats st;
+};
+
+struct tcp_conn {
+    struct net    *net;
+    struct tcp_cfg cfg;
+    struct tcp_ep  ep[2];
+    struct path    path[2];          /* path[i]: from ep[i] to ep[1-i]                          */
+    uint16_t       hdr;              /* IP + TCP (+ timestamps) bytes of every segment          */
+};
+
+/* Set up a connection between two endpoints; `fwd` carries ep[0] -> ep[1], `rev` the other way
+ * (their links are copied, their sinks set to the TCP input).  Nothing is sent until open. */
+void tcp_conn_init(struct tcp_conn *c, struct net *n, const struct tcp_cfg *cfg,
+                   const struct path *fwd, const struct path *rev);
+void tcp_conn_free(struct tcp_conn *c);
+void tcp_set_app(struct tcp_ep *ep, const struct tcp_app_ops *ops, void *app);
+/* ep[0] sends the SYN; both ends call on_established when the handshake completes. */
+void tcp_conn_open(struct tcp_conn *c);
+
+/* Queue `len` application bytes (ctrl: they are control messages); returns bytes accepted, which
+ * is less than len when the send buffer is full ("would block": counted in st.write_blocked). */
+uint32_t tcp_write(struct tcp_ep *ep, uint32_t len, int ctrl);
+uint32_t tcp_send_space(const struct tcp_ep *ep);
+/* In-order bytes received and not yet read. */
+static inline uint64_t tcp_readable(const struct tcp_ep *ep) { return ep->rcv_nxt - ep->rcv_read; }
+/* Consume up to max bytes; may send a window update.  Returns bytes consumed. */
+uint64_t tcp_read(struct tcp_ep *ep, uint64_t max);
+/* Bytes written but not yet acknowledged (in flight or unsent). */
+static inline uint64_t tcp_unacked(const struct tcp_ep *ep) { return ep->write_seq - ep->snd_una; }
+
+#endif
