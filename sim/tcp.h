@@ -68,6 +68,8 @@ struct tcp_ep {
     size_t     n_ooo, cap_ooo;
     uint32_t   segs_unacked;         /* full segments received since the last ACK we sent       */
     uint32_t   rcv_wnd_adv;          /* window in our last ACK                                  */
+    uint64_t   rcv_adv_edge;         /* right edge we advertised: last ack + its window         */
+    uint64_t   last_ack_sent;        /* ack field of the last segment we sent                   */
     sim_time_t ts_recent;
     struct sim_event delack_timer;
 
