@@ -31,7 +31,7 @@ struct topology {
  * init by writing remote[i].core_to.prop_delay / core_from.prop_delay before traffic starts). */
 void topo_init(struct topology *t, struct net *n, const struct access_cfg *client,
                size_t n_remote, uint64_t core_bps, sim_time_t core_delay);
-/* Give remote i its own access line (default: a copy of the client's, mirrored up/down). */
+/* Give remote i its own access line (default: core rate both ways, no framing, no delay). */
 void topo_set_remote_access(struct topology *t, size_t i, const struct access_cfg *a);
 void topo_free(struct topology *t);
 /* Paths: client -> remote i (client_up, core_to, remote down) and back. Sink left for the user. */
