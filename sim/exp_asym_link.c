@@ -2,7 +2,12 @@
  * The classic ACK-starvation set-up (RFC 3449) that every other experiment builds on. */
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include "experiment.h"
+#include "exp_common.h"
+#include "rng.h"
+#include "topology.h"
+#include "traffic.h"
 
 static const char *const framings[] = { "ppp", "ethernet", "pppoa_atm", "pppoe_atm", "none", NULL };
 
@@ -41,11 +46,223 @@ static int asym_validate(const struct param_set *ps, char *err, size_t errlen)
     return 0;
 }
 
+struct asym_run {
+    struct net       net;
+    struct topology  topo;
+    struct bulk_flow *down, *up;
+    size_t           n_down, n_up;
+    struct udp_flow  voip;
+    int              has_voip;
+    struct sim_event warmup_ev, probe_ev;
+    struct run_result *res;
+    uint32_t         s_down, s_up;              /* series ids */
+    uint64_t         last_down, last_up;
+};
+
+static uint64_t sum_read(const struct bulk_flow *f, size_t n)
+{
+    uint64_t b = 0;
+    for (size_t i = 0; i < n; i++) b += f[i].conn.ep[1].st.bytes_read;
+    return b;
+}
+
+static void asym_warmup(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct asym_run *r = ev->ctx;
+    topo_reset_stats(&r->topo);
+}
+
+/* Once a second: application goodput of all downloads and uploads, for the time series. */
+static void asym_probe(struct sim *s, struct sim_event *ev)
+{
+    struct asym_run *r = ev->ctx;
+    uint64_t d = sum_read(r->down, r->n_down), u = sum_read(r->up, r->n_up);
+    double t = (double)s->now / 1e9;
+    result_point(r->res, r->s_down, 0, t, (double)(d - r->last_down));
+    result_point(r->res, r->s_up, 0, t, (double)(u - r->last_up));
+    r->last_down = d;
+    r->last_up = u;
+    sim_schedule_in(s, ev, SIM_SEC(1));
+}
+
+/* Per-second uplink wire bytes by class: the stacked picture of the Xtreme document. */
+void exp_emit_link_series(struct run_result *res, const struct link *l, const char *prefix, double capacity_Bps)
+{
+    static const char *const cls_series[BC__N] = { "data", "control", "header", "ack", "cross" };
+    uint32_t ids[BC__N], cap;
+    char name[RESULT_NAME_LEN];
+    for (int c = 0; c < BC__N; c++) {
+        snprintf(name, sizeof name, "%s_%s_Bps", prefix, cls_series[c]);
+        ids[c] = result_series_id(res, name);
+    }
+    snprintf(name, sizeof name, "%s_capacity_Bps", prefix);
+    cap = result_series_id(res, name);
+    snprintf(name, sizeof name, "%s_queue_delay_ms", prefix);
+    uint32_t qd = result_series_id(res, name);
+    for (size_t i = 0; i < l->n_sec; i++) {
+        double t = (double)(i + 1);        /* the second that ends at t */
+        for (int c = 0; c < BC__N; c++) result_point(res, ids[c], 0, t, (double)l->sec[i].wire_bytes[c]);
+        result_point(res, cap, 0, t, capacity_Bps);
+        result_point(res, qd, 0, t, l->sec[i].qdelay_n ? l->sec[i].qdelay_sum_ns / l->sec[i].qdelay_n / 1e6 : 0.0);
+    }
+}
+
 static int asym_run(const struct param_set *ps, struct run_result *res, char *err, size_t errlen)
 {
-    (void)ps; (void)res;
-    snprintf(err, errlen, "asym_link: simulator not built yet");
-    return -1;
+    (void)err; (void)errlen;
+    struct asym_run *r = calloc(1, sizeof *r);
+    if (!r) { snprintf(err, errlen, "out of memory"); return -1; }
+    r->res = res;
+    uint64_t seed = (uint64_t)param_i(ps, "seed");
+    sim_time_t duration = (sim_time_t)(param_d(ps, "duration_s") * 1e9);
+    sim_time_t warmup = (sim_time_t)(param_d(ps, "warmup_s") * 1e9);
+    net_init(&r->net, seed);
+
+    struct access_cfg client = {
+        .down_bps = (uint64_t)(param_d(ps, "down_kbps") * 1000),
+        .up_bps = (uint64_t)(param_d(ps, "up_kbps") * 1000),
+        .delay = (sim_time_t)(param_d(ps, "access_delay_ms") * 1e6),
+        .framing = { (enum framing_kind)framing_parse(param_e_name(ps, "framing")), 0 },
+        .queue_pkts = (uint32_t)param_i(ps, "modem_queue_pkts"),
+    };
+    r->n_down = (size_t)param_i(ps, "n_down");
+    r->n_up = (size_t)param_i(ps, "n_up");
+    double voip_kbps = param_d(ps, "voip_kbps");
+    r->has_voip = voip_kbps > 0;
+    size_t n_remote = r->n_down + r->n_up + (size_t)r->has_voip;
+    topo_init(&r->topo, &r->net, &client, n_remote, (uint64_t)(param_d(ps, "core_kbps") * 1000),
+              (sim_time_t)(param_d(ps, "core_delay_ms") * 1e6));
+    r->topo.client_up.probe = 1;
+    r->topo.client_down.probe = 1;
+
+    struct tcp_cfg cfg;
+    tcp_cfg_default(&cfg);
+    cfg.timestamps = param_b(ps, "timestamps");
+    uint32_t mss_max = framing_mtu(&client.framing) - IPV4_HDR - TCP_HDR - (cfg.timestamps ? TCP_TS_OPT : 0);
+    cfg.mss = (uint32_t)param_i(ps, "mss");
+    if (cfg.mss > mss_max) cfg.mss = mss_max;      /* PMTU/MSS clamping, reported as mss_effective */
+    cfg.delack_count = (uint32_t)param_i(ps, "delack_count");
+    cfg.delack_timeout = (sim_time_t)(param_d(ps, "delack_timeout_ms") * 1e6);
+    cfg.init_cwnd = (uint32_t)param_i(ps, "init_cwnd");
+    cfg.rto_min = (sim_time_t)(param_d(ps, "rto_min_ms") * 1e6);
+    cfg.rcvbuf = (uint32_t)param_i(ps, "rcvbuf");
+    cfg.sndbuf = (uint32_t)param_i(ps, "sndbuf");
+
+    /* Flows start at random offsets within the first 100 ms, so seeds matter and flows do not
+     * march in lock-step; each flow's offset comes from its own stream. */
+    gsl_rng *start_rng = rng_stream(seed, "asym_link.start", 0);
+    r->down = calloc(r->n_down ? r->n_down : 1, sizeof *r->down);
+    r->up = calloc(r->n_up ? r->n_up : 1, sizeof *r->up);
+    if (!r->down || !r->up) { perror("asym_link"); exit(1); }
+    struct path up_path, down_path;
+    for (size_t i = 0; i < r->n_down; i++) {
+        topo_path_down(&r->topo, i, &down_path);
+        topo_path_up(&r->topo, i, &up_path);
+        bulk_flow_init(&r->down[i], &r->net, &cfg, &down_path, &up_path, 0);
+        bulk_flow_start(&r->down[i], (sim_time_t)(gsl_rng_uniform(start_rng) * 1e8), warmup);
+    }
+    double up_limit_Bps = param_d(ps, "up_limit_kbps") * 1000 / 8;
+    for (size_t j = 0; j < r->n_up; j++) {
+        size_t i = r->n_down + j;
+        topo_path_up(&r->topo, i, &up_path);
+        topo_path_down(&r->topo, i, &down_path);
+        bulk_flow_init(&r->up[j], &r->net, &cfg, &up_path, &down_path, up_limit_Bps);
+        bulk_flow_start(&r->up[j], (sim_time_t)(gsl_rng_uniform(start_rng) * 1e8), warmup);
+    }
+    gsl_rng *voip_rng = NULL;
+    if (r->has_voip) {
+        /* VoIP: 200-byte payloads at voip_kbps, stopping one second early so in-flight
+         * datagrams are not counted as lost. */
+        topo_path_up(&r->topo, n_remote - 1, &up_path);
+        sim_time_t interval = (sim_time_t)(200.0 * 8 / (voip_kbps * 1000) * 1e9);
+        voip_rng = rng_stream(seed, "asym_link.voip", 0);
+        udp_flow_init(&r->voip, &r->net, &up_path, UDP_CBR, 200, interval, voip_rng);
+        udp_flow_start(&r->voip, (sim_time_t)(gsl_rng_uniform(start_rng) * 2e7), duration - SIM_SEC(1), warmup);
+    }
+
+    sim_event_init(&r->warmup_ev, asym_warmup, r);
+    sim_schedule_at(&r->net.sim, &r->warmup_ev, warmup);
+    r->s_down = result_series_id(res, "down_goodput_Bps");
+    r->s_up = result_series_id(res, "up_goodput_Bps");
+    sim_event_init(&r->probe_ev, asym_probe, r);
+    sim_schedule_at(&r->net.sim, &r->probe_ev, SIM_SEC(1));
+
+    sim_run_until(&r->net.sim, duration);
+
+    /* ---- metrics */
+    double secs = (double)(duration - warmup) / 1e9;
+    uint64_t down_bytes = 0, up_bytes = 0;
+    uint64_t retrans = 0, rtos = 0, fast_rtx = 0;
+    for (size_t i = 0; i < r->n_down; i++) {
+        down_bytes += bulk_flow_goodput_bytes(&r->down[i]);
+        retrans += r->down[i].conn.ep[0].st.retrans_segs;
+        rtos += r->down[i].conn.ep[0].st.rto_expiries;
+        fast_rtx += r->down[i].conn.ep[0].st.fast_retransmits;
+    }
+    for (size_t j = 0; j < r->n_up; j++) {
+        up_bytes += bulk_flow_goodput_bytes(&r->up[j]);
+        retrans += r->up[j].conn.ep[0].st.retrans_segs;
+        rtos += r->up[j].conn.ep[0].st.rto_expiries;
+        fast_rtx += r->up[j].conn.ep[0].st.fast_retransmits;
+    }
+    const struct link *lu = &r->topo.client_up, *ld = &r->topo.client_down;
+    result_metric(res, "down_goodput_kbps", (double)down_bytes * 8 / 1000 / secs);
+    result_metric(res, "up_goodput_kbps", (double)up_bytes * 8 / 1000 / secs);
+    result_metric(res, "voip_goodput_kbps", r->has_voip ? (double)r->voip.bytes_received_measured * 8 / 1000 / secs : 0.0);
+    result_metric(res, "voip_delay_ms_mean", r->has_voip ? hist_mean(&r->voip.delay) / 1e6 : 0.0);
+    result_metric(res, "voip_delay_ms_p95", r->has_voip ? hist_quantile(&r->voip.delay, 0.95) / 1e6 : 0.0);
+    result_metric(res, "voip_loss", r->has_voip ? udp_flow_loss(&r->voip) : 0.0);
+    result_metric(res, "up_queue_delay_ms_mean", hist_mean(&lu->st.qdelay) / 1e6);
+    result_metric(res, "up_queue_delay_ms_p95", hist_quantile(&lu->st.qdelay, 0.95) / 1e6);
+    result_metric(res, "up_link_util", (double)lu->st.wire_total * 8 / ((double)client.up_bps * secs));
+    result_metric(res, "down_link_util", (double)ld->st.wire_total * 8 / ((double)client.down_bps * secs));
+    result_metric(res, "drops", (double)(lu->st.drops + ld->st.drops));
+    result_metric(res, "drops_up", (double)lu->st.drops);
+    result_metric(res, "drops_down", (double)ld->st.drops);
+    for (int c = 0; c < BC__N; c++) {
+        char name[RESULT_NAME_LEN];
+        snprintf(name, sizeof name, "up_bytes_by_class.%s", byte_class_name[c]);
+        result_metric(res, name, (double)lu->st.wire_bytes[c]);
+    }
+    result_metric(res, "retransmits", (double)retrans);
+    result_metric(res, "rto_expiries", (double)rtos);
+    result_metric(res, "fast_retransmits", (double)fast_rtx);
+    result_metric(res, "mss_effective", (double)cfg.mss);
+
+    /* Conservation: every IP byte injected was delivered, dropped, or is still inside a link. */
+    uint64_t fl_pkts = 0, fl_bytes = 0;
+    topo_in_flight(&r->topo, &fl_pkts, &fl_bytes);
+    const struct net_ledger *lg = &r->net.ledger;
+    int conserved = lg->pkts_injected == lg->pkts_delivered + lg->pkts_dropped + fl_pkts &&
+                    lg->bytes_injected == lg->bytes_delivered + lg->bytes_dropped + fl_bytes;
+    result_metric(res, "bytes_injected", (double)lg->bytes_injected);
+    result_metric(res, "bytes_delivered", (double)lg->bytes_delivered);
+    result_metric(res, "bytes_dropped", (double)lg->bytes_dropped);
+    result_metric(res, "bytes_in_flight", (double)fl_bytes);
+    result_metric(res, "conservation_ok", conserved);
+
+    exp_emit_link_series(res, lu, "up", (double)client.up_bps / 8);
+    res->events = r->net.sim.events_run;
+
+    /* ---- teardown: every packet returns to the pool */
+    for (size_t i = 0; i < r->n_down; i++) bulk_flow_free(&r->down[i]);
+    for (size_t j = 0; j < r->n_up; j++) bulk_flow_free(&r->up[j]);
+    if (r->has_voip) udp_flow_free(&r->voip);
+    sim_cancel(&r->net.sim, &r->warmup_ev);
+    sim_cancel(&r->net.sim, &r->probe_ev);
+    topo_free(&r->topo);
+    if (r->net.pool.live != 0) {
+        fprintf(stderr, "asym_link: %llu packets leaked\n", (unsigned long long)r->net.pool.live);
+        abort();
+    }
+    net_free(&r->net);
+    rng_free(start_rng);
+    if (voip_rng) rng_free(voip_rng);
+    free(r->down);
+    free(r->up);
+    free(r);
+    return 0;
 }
 
 static const char *const asym_headline[] = {

@@ -1,0 +1,237 @@
+/* Traffic generator implementations.
+ * Sources schedule themselves with one re-armed event each, so they add no allocation per packet. */
+#include "traffic.h"
+#include <gsl/gsl_randist.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ UDP */
+
+static void udp_sink(struct net *n, void *ctx, struct packet *p)
+{
+    struct udp_flow *f = ctx;
+    if (p->t_sent >= f->measure_from) {
+        f->received_measured++;
+        f->bytes_received_measured += p->payload;
+        hist_add(&f->delay, n->sim.now - p->t_sent);
+    }
+    pkt_free(&n->pool, p);
+}
+
+static void udp_send(struct sim *s, struct sim_event *ev)
+{
+    struct udp_flow *f = ev->ctx;
+    if (s->now >= f->stop_at) return;
+    struct packet *p = pkt_alloc(&f->net->pool);
+    p->proto = PROTO_UDP;
+    p->hdr_bytes = IPV4_HDR + UDP_HDR;
+    p->payload = f->payload;
+    p->cross = (uint8_t)f->cross;
+    p->app_tag = f->sent++;
+    if (s->now >= f->measure_from) f->sent_measured++;
+    net_send(f->net, &f->path, p);
+    sim_time_t gap = f->interval;
+    if (f->kind == UDP_POISSON) {
+        gap = (sim_time_t)(gsl_ran_exponential(f->rng, (double)f->interval));
+        if (gap < 1) gap = 1;
+    }
+    sim_schedule_in(s, &f->send_ev, gap);
+}
+
+void udp_flow_init(struct udp_flow *f, struct net *n, const struct path *route, enum udp_kind kind,
+                   uint32_t payload, sim_time_t interval, gsl_rng *rng)
+{
+    memset(f, 0, sizeof *f);
+    f->net = n;
+    f->path = *route;
+    f->path.sink = udp_sink;
+    f->path.ctx = f;
+    f->kind = kind;
+    f->payload = payload;
+    f->interval = interval;
+    f->rng = rng;
+    f->cross = 1;
+    hist_reset(&f->delay);
+    sim_event_init(&f->send_ev, udp_send, f);
+}
+
+void udp_flow_start(struct udp_flow *f, sim_time_t at, sim_time_t stop_at, sim_time_t measure_from)
+{
+    f->stop_at = stop_at;
+    f->measure_from = measure_from;
+    sim_schedule_at(&f->net->sim, &f->send_ev, at);
+}
+
+void udp_flow_free(struct udp_flow *f) { sim_cancel(&f->net->sim, &f->send_ev); }
+
+double udp_flow_loss(const struct udp_flow *f)
+{
+    /* Datagrams still in flight at the end are not lost; the caller stops sources one path
+     * delay before the end of the run so the ledger settles. */
+    if (f->sent_measured == 0) return 0.0;
+    double lost = (double)f->sent_measured - (double)f->received_measured;
+    return lost > 0 ? lost / (double)f->sent_measured : 0.0;
+}
+
+/* ------------------------------------------------------------------ bulk TCP */
+
+static void bulk_fill(struct bulk_flow *b)
+{
+    struct tcp_ep *ep = &b->conn.ep[0];
+    if (ep->state != TCP_ESTABLISHED) return;
+    if (b->limit_Bps <= 0) {
+        uint32_t space = tcp_send_space(ep);
+        if (space) tcp_write(ep, space, 0);
+        return;
+    }
+    sim_time_t now = b->conn.net->sim.now;
+    b->credit += b->limit_Bps * (double)(now - b->last_refill) / 1e9;
+    b->last_refill = now;
+    /* At most 100 ms of credit, so an idle spell does not become a burst. */
+    if (b->credit > b->limit_Bps * 0.1) b->credit = b->limit_Bps * 0.1;
+    uint32_t want = (uint32_t)b->credit;
+    if (want) b->credit -= tcp_write(ep, want, 0);
+}
+
+static void bulk_pace(struct sim *s, struct sim_event *ev)
+{
+    struct bulk_flow *b = ev->ctx;
+    bulk_fill(b);
+    sim_schedule_in(s, &b->pace_ev, SIM_MS(10));
+}
+
+static void bulk_writable(struct tcp_ep *ep, void *app) { (void)ep; struct bulk_flow *b = app; if (b->limit_Bps <= 0) bulk_fill(b); }
+static void bulk_established(struct tcp_ep *ep, void *app)
+{
+    struct bulk_flow *b = app;
+    if (ep != &b->conn.ep[0]) return;
+    b->last_refill = b->conn.net->sim.now;
+    bulk_fill(b);
+    if (b->limit_Bps > 0) sim_schedule_in(&b->conn.net->sim, &b->pace_ev, SIM_MS(10));
+}
+static void bulk_readable(struct tcp_ep *ep, void *app) { (void)app; tcp_read(ep, tcp_readable(ep)); }
+
+static const struct tcp_app_ops bulk_sender_ops = { bulk_established, NULL, bulk_writable };
+static const struct tcp_app_ops bulk_receiver_ops = { NULL, bulk_readable, NULL };
+
+static void bulk_measure(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct bulk_flow *b = ev->ctx;
+    b->read_at_measure = b->conn.ep[1].st.bytes_read;
+    b->measuring = 1;
+}
+
+void bulk_flow_init(struct bulk_flow *b, struct net *n, const struct tcp_cfg *cfg,
+                    const struct path *fwd, const struct path *rev, double limit_Bps)
+{
+    memset(b, 0, sizeof *b);
+    tcp_conn_init(&b->conn, n, cfg, fwd, rev);
+    b->limit_Bps = limit_Bps;
+    tcp_set_app(&b->conn.ep[0], &bulk_sender_ops, b);
+    tcp_set_app(&b->conn.ep[1], &bulk_receiver_ops, b);
+    sim_event_init(&b->pace_ev, bulk_pace, b);
+    sim_event_init(&b->measure_ev, bulk_measure, b);
+}
+
+static void bulk_open(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct bulk_flow *b = ev->ctx;
+    sim_event_init(&b->pace_ev, bulk_pace, b);          /* from now on the event paces writes */
+    tcp_conn_open(&b->conn);
+}
+
+void bulk_flow_start(struct bulk_flow *b, sim_time_t at, sim_time_t measure_from)
+{
+    b->measure_from = measure_from;
+    sim_event_init(&b->pace_ev, bulk_open, b);          /* first firing opens the connection */
+    sim_schedule_at(&b->conn.net->sim, &b->pace_ev, at);
+    sim_schedule_at(&b->conn.net->sim, &b->measure_ev, measure_from);
+}
+
+uint64_t bulk_flow_goodput_bytes(const struct bulk_flow *b)
+{
+    return b->measuring ? b->conn.ep[1].st.bytes_read - b->read_at_measure : 0;
+}
+
+void bulk_flow_free(struct bulk_flow *b)
+{
+    sim_cancel(&b->conn.net->sim, &b->pace_ev);
+    sim_cancel(&b->conn.net->sim, &b->measure_ev);
+    tcp_conn_free(&b->conn);
+}
+
+/* ------------------------------------------------------------------ web on/off */
+
+static void web_push(struct web_flow *w)
+{
+    if (w->pending == 0) return;
+    uint32_t chunk = w->pending > UINT32_MAX ? UINT32_MAX : (uint32_t)w->pending;
+    w->pending -= tcp_write(&w->conn.ep[0], chunk, 0);
+}
+
+static void web_next(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct web_flow *w = ev->ctx;
+    if (w->conn.ep[0].state != TCP_ESTABLISHED) return;
+    double size = gsl_ran_pareto(w->rng, w->pareto_shape, w->pareto_scale_bytes);
+    if (size > 50e6) size = 50e6;            /* truncate the tail: one object never exceeds 50 MB */
+    w->pending = (uint64_t)size + 1;
+    w->object_end = w->conn.ep[0].write_seq + w->pending;
+    w->objects++;
+    web_push(w);
+}
+
+static void web_writable(struct tcp_ep *ep, void *app)
+{
+    struct web_flow *w = app;
+    web_push(w);
+    if (w->pending == 0 && ep->snd_una >= w->object_end && !sim_event_pending(&w->next_ev)) {
+        sim_time_t off = (sim_time_t)gsl_ran_exponential(w->rng, (double)w->mean_off);
+        sim_schedule_in(&w->conn.net->sim, &w->next_ev, off > 0 ? off : 1);
+    }
+}
+static void web_established(struct tcp_ep *ep, void *app)
+{
+    struct web_flow *w = app;
+    if (ep == &w->conn.ep[0]) web_next(&w->conn.net->sim, &w->next_ev);
+}
+static void web_readable(struct tcp_ep *ep, void *app) { (void)app; tcp_read(ep, tcp_readable(ep)); }
+
+static const struct tcp_app_ops web_sender_ops = { web_established, NULL, web_writable };
+static const struct tcp_app_ops web_receiver_ops = { NULL, web_readable, NULL };
+
+void web_flow_init(struct web_flow *w, struct net *n, const struct tcp_cfg *cfg, const struct path *fwd,
+                   const struct path *rev, double shape, double scale_bytes, sim_time_t mean_off, gsl_rng *rng)
+{
+    memset(w, 0, sizeof *w);
+    tcp_conn_init(&w->conn, n, cfg, fwd, rev);
+    w->rng = rng;
+    w->pareto_shape = shape;
+    w->pareto_scale_bytes = scale_bytes;
+    w->mean_off = mean_off;
+    tcp_set_app(&w->conn.ep[0], &web_sender_ops, w);
+    tcp_set_app(&w->conn.ep[1], &web_receiver_ops, w);
+    sim_event_init(&w->next_ev, web_next, w);
+}
+
+static void web_open(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct web_flow *w = ev->ctx;
+    sim_event_init(&w->next_ev, web_next, w);
+    tcp_conn_open(&w->conn);
+}
+
+void web_flow_start(struct web_flow *w, sim_time_t at)
+{
+    sim_event_init(&w->next_ev, web_open, w);
+    sim_schedule_at(&w->conn.net->sim, &w->next_ev, at);
+}
+
+void web_flow_free(struct web_flow *w)
+{
+    sim_cancel(&w->conn.net->sim, &w->next_ev);
+    tcp_conn_free(&w->conn);
+}

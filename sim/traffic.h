@@ -1,0 +1,73 @@
+/* Traffic generators: UDP sources (constant bit rate for VoIP, Poisson for queueing checks), bulk
+ * TCP with an optional application rate limit, and on/off web bursts with Pareto sizes over TCP. */
+#ifndef SIM_TRAFFIC_H
+#define SIM_TRAFFIC_H
+
+#include <gsl/gsl_rng.h>
+#include "engine.h"
+#include "hist.h"
+#include "net.h"
+#include "tcp.h"
+
+/* ---- UDP: CBR or Poisson; the sink measures one-way delay and loss. */
+enum udp_kind { UDP_CBR, UDP_POISSON };
+
+struct udp_flow {
+    struct net     *net;
+    struct path     path;           /* sink is set to the flow's own receiver                  */
+    enum udp_kind   kind;
+    uint32_t        payload;        /* bytes per datagram                                      */
+    sim_time_t      interval;       /* CBR period, or Poisson mean inter-arrival               */
+    int             cross;          /* count as cross-traffic on links                         */
+    gsl_rng        *rng;            /* Poisson only                                            */
+    sim_time_t      stop_at;
+    sim_time_t      measure_from;   /* delay/loss/goodput statistics start here               */
+    struct sim_event send_ev;
+    uint64_t        sent, sent_measured, received_measured, bytes_received_measured;
+    struct hist     delay;          /* one-way delay of datagrams sent after measure_from      */
+};
+
+void udp_flow_init(struct udp_flow *f, struct net *n, const struct path *route, enum udp_kind kind,
+                   uint32_t payload, sim_time_t interval, gsl_rng *rng);
+void udp_flow_start(struct udp_flow *f, sim_time_t at, sim_time_t stop_at, sim_time_t measure_from);
+void udp_flow_free(struct udp_flow *f);
+double udp_flow_loss(const struct udp_flow *f);   /* of datagrams sent in the measured period */
+
+/* ---- Bulk TCP: ep[0] of the connection writes forever (optionally rate-limited), ep[1] reads
+ * everything at once.  Goodput = bytes read by ep[1] after measure_from. */
+struct bulk_flow {
+    struct tcp_conn conn;
+    double          limit_Bps;      /* 0: unlimited (keep the send buffer full)                */
+    double          credit;         /* bytes the limiter allows now                            */
+    sim_time_t      last_refill;
+    struct sim_event pace_ev;
+    sim_time_t      measure_from;
+    uint64_t        read_at_measure; int measuring;
+    struct sim_event measure_ev;
+};
+
+void bulk_flow_init(struct bulk_flow *b, struct net *n, const struct tcp_cfg *cfg,
+                    const struct path *fwd, const struct path *rev, double limit_Bps);
+void bulk_flow_start(struct bulk_flow *b, sim_time_t at, sim_time_t measure_from);
+uint64_t bulk_flow_goodput_bytes(const struct bulk_flow *b);   /* read after measure_from */
+void bulk_flow_free(struct bulk_flow *b);
+
+/* ---- Web on/off: ep[0] sends an object of Pareto(shape, scale) bytes, waits for it to be
+ * acknowledged, stays off for an exponential time, repeats. */
+struct web_flow {
+    struct tcp_conn conn;
+    gsl_rng        *rng;
+    double          pareto_shape, pareto_scale_bytes;
+    sim_time_t      mean_off;
+    uint64_t        object_end;      /* write_seq at which the current object is complete      */
+    uint64_t        pending;         /* bytes of the current object not yet written            */
+    struct sim_event next_ev;
+    uint64_t        objects;
+};
+
+void web_flow_init(struct web_flow *w, struct net *n, const struct tcp_cfg *cfg, const struct path *fwd,
+                   const struct path *rev, double shape, double scale_bytes, sim_time_t mean_off, gsl_rng *rng);
+void web_flow_start(struct web_flow *w, sim_time_t at);
+void web_flow_free(struct web_flow *w);
+
+#endif

@@ -1,0 +1,134 @@
+/* Link and framing validation against analytic results: exact serialization + propagation delay,
+ * ATM cell tax, M/D/1 mean wait (Pollaczek-Khinchine), per-class byte accounting. */
+#include "testutil.h"
+#include "framing.h"
+#include "link.h"
+#include "net.h"
+#include "rng.h"
+#include "traffic.h"
+
+static sim_time_t g_arrival;
+static void record_sink(struct net *n, void *ctx, struct packet *p) { (void)ctx; g_arrival = n->sim.now; pkt_free(&n->pool, p); }
+
+/* Send one packet of ip_len bytes at t=0 over an idle link; return its arrival time. */
+static sim_time_t one_packet(uint64_t rate_bps, sim_time_t prop, enum framing_kind fk, uint32_t ip_len)
+{
+    struct net n; net_init(&n, 1);
+    struct link l; link_init(&l, &n, "l", rate_bps, prop, (struct framing){ fk, 0 }, 0, 0);
+    struct path p = { { &l }, 1, record_sink, NULL };
+    struct packet *pk = pkt_alloc(&n.pool);
+    pk->hdr_bytes = 40; pk->payload = ip_len - 40;
+    g_arrival = -1;
+    net_send(&n, &p, pk);
+    sim_run_until(&n.sim, SIM_SEC(100));
+    link_free(&l);
+    net_free(&n);
+    return g_arrival;
+}
+
+static void test_serialization_exact(void)
+{
+    /* PPP: 1498 + 2 = 1500 B = 12000 bit at 1 Mbit/s = 12 ms; + 5 ms propagation. */
+    CU_ASSERT_EQUAL(one_packet(1000000, SIM_MS(5), FRAMING_PPP, 1498), 17000000);
+    /* 40-byte ACK + PPP = 42 B = 336 bit at 128 kbit/s = 2.625 ms exactly. */
+    CU_ASSERT_EQUAL(one_packet(128000, 0, FRAMING_PPP, 40), 2625000);
+    /* Non-integral: 41 B raw at 7 bit/s = 328/7 s = 46857142857.14 ns, rounded up. */
+    CU_ASSERT_EQUAL(one_packet(7, 0, FRAMING_NONE, 41), 46857142858LL);
+}
+
+static void test_atm_cell_tax(void)
+{
+    struct framing pppoe = { FRAMING_PPPOE_ATM, 0 }, pppoa = { FRAMING_PPPOA_ATM, 0 };
+    struct framing eth = { FRAMING_ETHERNET, 0 }, eth_full = { FRAMING_ETHERNET, 1 }, ppp = { FRAMING_PPP, 0 };
+    /* network-facts.md §6: full packet 32 cells = 1696 B; 40/52-byte ACK 2 cells = 106 B. */
+    CU_ASSERT_EQUAL(framing_wire_bytes(&pppoe, 1492), 1696);   /* (1492 + 40) / 48 = 31.9 -> 32 cells */
+    CU_ASSERT_EQUAL(framing_wire_bytes(&pppoe, 40), 106);
+    CU_ASSERT_EQUAL(framing_wire_bytes(&pppoe, 52), 106);
+    CU_ASSERT_EQUAL(framing_wire_bytes(&pppoe, 1496), 1696);   /* 1536 = exactly 32 cells */
+    CU_ASSERT_EQUAL(framing_wire_bytes(&pppoe, 1497), 1749);   /* one byte more spills into cell 33 */
+    CU_ASSERT_EQUAL(framing_wire_bytes(&pppoa, 1500), 1696);   /* (1500 + 10) / 48 = 31.5 -> 32 */
+    CU_ASSERT_EQUAL(framing_wire_bytes(&pppoa, 40), 106);
+    /* G.711 VoIP 200-byte IP packet on PPPoE LLC: 240 / 48 = 5 cells = 265 B (83 % of 128 kbit/s at 50 pps). */
+    CU_ASSERT_EQUAL(framing_wire_bytes(&pppoe, 200), 265);
+    CU_ASSERT_EQUAL(framing_mtu(&pppoe), 1492);
+    /* Ethernet: 1500 + 18 = 1518, + 20 = 1538 with preamble and IFG; an ACK pads to 64 (84). */
+    CU_ASSERT_EQUAL(framing_wire_bytes(&eth, 1500), 1518);
+    CU_ASSERT_EQUAL(framing_wire_bytes(&eth_full, 1500), 1538);
+    CU_ASSERT_EQUAL(framing_wire_bytes(&eth, 40), 64);
+    CU_ASSERT_EQUAL(framing_wire_bytes(&eth_full, 40), 84);
+    CU_ASSERT_EQUAL(framing_wire_bytes(&ppp, 1500), 1502);
+    CU_ASSERT_EQUAL(framing_parse("pppoe_atm"), FRAMING_PPPOE_ATM);
+    CU_ASSERT_EQUAL(framing_parse("adsl"), -1);
+}
+
+static void test_classify_sums_to_wire(void)
+{
+    struct packet d = { 0 }, a = { 0 }, x = { 0 };
+    d.hdr_bytes = 40; d.payload = 1000; d.ctrl = 100;
+    a.hdr_bytes = 40;
+    x.hdr_bytes = 28; x.payload = 200; x.cross = 1;
+    uint64_t out[BC__N] = { 0 };
+    link_classify(&d, 1106, out);
+    link_classify(&a, 106, out);
+    link_classify(&x, 265, out);
+    CU_ASSERT_EQUAL(out[BC_DATA], 900);
+    CU_ASSERT_EQUAL(out[BC_CONTROL], 100);
+    CU_ASSERT_EQUAL(out[BC_HEADER], 106);       /* 40 header + 66 framing of the data packet */
+    CU_ASSERT_EQUAL(out[BC_ACK], 106);
+    CU_ASSERT_EQUAL(out[BC_CROSS], 265);
+}
+
+/* Poisson arrivals of fixed-size packets: the link's mean wait must match Pollaczek-Khinchine for
+ * M/D/1, Wq = rho * S / (2 (1 - rho)), within 3 %. */
+static double md1_wait(double rho, double *expect)
+{
+    struct net n; net_init(&n, 42);
+    const uint64_t rate = 8000000;              /* 1000-byte packets: S = 1 ms */
+    struct link l; link_init(&l, &n, "l", rate, 0, (struct framing){ FRAMING_NONE, 0 }, 0, 0);
+    struct path p = { { &l }, 1, NULL, NULL };
+    gsl_rng *r = rng_stream(42, "md1", (uint64_t)(rho * 100));
+    struct udp_flow f;
+    sim_time_t S = SIM_MS(1);
+    udp_flow_init(&f, &n, &p, UDP_POISSON, 1000 - IPV4_HDR - UDP_HDR, (sim_time_t)((double)S / rho), r);
+    sim_time_t dur = SIM_SEC(2000);             /* ~1e6 packets at rho 0.5, 1.6e6 at 0.8 */
+    udp_flow_start(&f, 0, dur, 0);
+    sim_run_until(&n.sim, dur + SIM_SEC(1));
+    *expect = rho * (double)S / (2 * (1 - rho));
+    double got = hist_mean(&l.st.qdelay);
+    CU_ASSERT(f.received_measured == f.sent);   /* unlimited queue: nothing lost */
+    udp_flow_free(&f);
+    link_free(&l);
+    rng_free(r);
+    net_free(&n);
+    return got;
+}
+
+static void test_md1_pollaczek_khinchine(void)
+{
+    double want, got;
+    got = md1_wait(0.5, &want);
+    ASSERT_REL(got, want, 0.03);                /* 0.5 ms */
+    got = md1_wait(0.8, &want);
+    ASSERT_REL(got, want, 0.03);                /* 2.0 ms */
+}
+
+static void test_hist_quantiles(void)
+{
+    static struct hist h;
+    hist_reset(&h);
+    for (int i = 1; i <= 100000; i++) hist_add(&h, i * 1000);   /* uniform 1 us .. 100 ms */
+    ASSERT_REL(hist_mean(&h), 50000500.0, 1e-9);
+    ASSERT_REL(hist_quantile(&h, 0.95), 95000000.0, 0.011);
+    ASSERT_REL(hist_quantile(&h, 0.5), 50000000.0, 0.011);
+    CU_ASSERT_EQUAL(hist_quantile(&h, 0.0) <= 1100.0, 1);
+}
+
+void register_test_link(void)
+{
+    TEST_SUITE("link",
+               TEST(test_serialization_exact),
+               TEST(test_atm_cell_tax),
+               TEST(test_classify_sums_to_wire),
+               TEST(test_md1_pollaczek_khinchine),
+               TEST(test_hist_quantiles));
+}
