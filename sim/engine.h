@@ -1,4 +1,4 @@
-/* Discrete-event engine: a clock, an indexed 4-ary min-heap of intrusive events, cancellable timers.
+/* Discrete-event engine: a clock, an indexed min-heap of intrusive events, cancellable timers.
  * Events live inside their owners (packets, TCP timers), so steady state allocates nothing. */
 #ifndef SIM_ENGINE_H
 #define SIM_ENGINE_H
@@ -29,8 +29,7 @@ struct sim_event {
 };
 
 struct sim_heap_slot {          /* key copied into the heap so comparisons never chase pointers */
-    sim_time_t        at;
-    uint64_t          seq;
+    unsigned __int128 key;      /* (time << 64) | seq: one comparison orders by time, then by seq */
     struct sim_event *ev;
 };
 
