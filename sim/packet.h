@@ -28,6 +28,7 @@ extern const char *const byte_class_name[BC__N];
 #define TCP_HDR  20u
 #define TCP_TS_OPT 12u
 #define UDP_HDR   8u
+#define TCP_MAX_SACK 3           /* blocks that fit beside the timestamps option */
 
 struct path;
 
@@ -52,6 +53,8 @@ struct packet {
     sim_time_t         t_sent;      /* when the sending endpoint emitted this packet           */
     sim_time_t         t_enq;       /* when it entered the current link's queue                */
     uint64_t           app_tag;     /* free for the application (UDP message id, ...)          */
+    uint8_t            n_sack;      /* RFC 2018 SACK blocks carried (most recent first)        */
+    uint64_t           sack[TCP_MAX_SACK][2];
 };
 
 static inline uint32_t pkt_ip_bytes(const struct packet *p) { return p->hdr_bytes + p->payload; }

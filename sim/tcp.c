@@ -18,6 +18,7 @@ void tcp_cfg_default(struct tcp_cfg *c)
 {
     c->mss = 1460;
     c->timestamps = 0;
+    c->sack = 1;
     c->delack_count = 2;
     c->delack_timeout = SIM_MS(40);
     c->init_cwnd = 10;
@@ -74,8 +75,9 @@ void tcp_conn_free(struct tcp_conn *c)
         sim_cancel(&c->net->sim, &ep->persist_timer);
         sim_cancel(&c->net->sim, &ep->delack_timer);
         free(ep->marks);
-        free(ep->ooo);
-        ep->marks = NULL; ep->ooo = NULL;
+        ep->marks = NULL;
+        ivl_free(&ep->ooo);
+        ivl_free(&ep->sacked);
     }
 }
 
@@ -107,6 +109,22 @@ static struct packet *new_segment(struct tcp_ep *ep)
     p->rwnd = rcv_window(ep);
     p->ts_val = n->sim.now;
     p->ts_ecr = ep->ts_recent;
+    if (ep->conn->cfg.sack && ep->ooo.n) {
+        /* RFC 2018: the block holding the latest arrival first, then the others, highest first. */
+        long first = ivl_find(&ep->ooo, ep->last_ooo_seq);
+        if (first >= 0) {
+            p->sack[0][0] = ep->ooo.v[2 * first];
+            p->sack[0][1] = ep->ooo.v[2 * first + 1];
+            p->n_sack = 1;
+        }
+        for (long i = (long)ep->ooo.n - 1; i >= 0 && p->n_sack < TCP_MAX_SACK; i--) {
+            if (i == first) continue;
+            p->sack[p->n_sack][0] = ep->ooo.v[2 * i];
+            p->sack[p->n_sack][1] = ep->ooo.v[2 * i + 1];
+            p->n_sack++;
+        }
+        p->hdr_bytes = (uint16_t)(p->hdr_bytes + 4u + 8u * p->n_sack);   /* 2 NOP + kind/len + blocks */
+    }
     return p;
 }
 
@@ -237,10 +255,89 @@ static void send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int
     net_send(ep_net(ep), ep->out, p);
 }
 
-/* Send what the windows allow.  In recovery the inflated cwnd (RFC 6582 step 4) governs. */
+/* ---- RFC 6675 SACK-based recovery.  A hole is lost once more than (DupThresh - 1) * SMSS bytes
+ * above it are SACKed; lost_edge is the start of the SACKed run where that sum is first exceeded
+ * (counting from the top), so every unSACKed byte below it is lost. */
+static uint64_t sack_lost_edge(const struct tcp_ep *ep)
+{
+    uint64_t acc = 0, limit = (uint64_t)(DUPACK_THRESH - 1) * ep_cfg(ep)->mss;
+    for (size_t i = ep->sacked.n; i-- > 0;) {
+        acc += ep->sacked.v[2 * i + 1] - ep->sacked.v[2 * i];
+        if (acc > limit) return ep->sacked.v[2 * i];
+    }
+    return ep->snd_una;
+}
+
+/* SACKed bytes inside [a, b). */
+static uint64_t sacked_within(const struct tcp_ep *ep, uint64_t a, uint64_t b)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < ep->sacked.n; i++) {
+        uint64_t s = max_u64(ep->sacked.v[2 * i], a), e = min_u64(ep->sacked.v[2 * i + 1], b);
+        if (e > s) n += e - s;
+    }
+    return n;
+}
+
+/* RFC 6675 "pipe": bytes presumed in the network = outstanding - SACKed - lost and not yet resent. */
+static uint64_t sack_pipe(const struct tcp_ep *ep, uint64_t lost_edge)
+{
+    uint64_t out = ep->snd_max - ep->snd_una - ivl_bytes(&ep->sacked);
+    uint64_t from = max_u64(ep->high_rxt, ep->snd_una);
+    if (lost_edge > from) {
+        uint64_t lost = (lost_edge - from) - sacked_within(ep, from, lost_edge);
+        out = out > lost ? out - lost : 0;
+    }
+    return out;
+}
+
+/* RFC 6675 NextSeg rule 1: the first lost, not yet retransmitted hole at or after HighRxt. */
+static int sack_next_hole(const struct tcp_ep *ep, uint64_t lost_edge, uint64_t *seq, uint32_t *len)
+{
+    uint64_t cur = max_u64(ep->high_rxt, ep->snd_una);
+    for (size_t i = 0; i < ep->sacked.n && cur < lost_edge; i++) {
+        uint64_t s = ep->sacked.v[2 * i], e = ep->sacked.v[2 * i + 1];
+        if (e <= cur) continue;
+        if (s > cur) break;                 /* cur sits in a hole that ends at s */
+        cur = e;                            /* cur was inside a SACKed run: skip it */
+    }
+    if (cur >= lost_edge) return 0;
+    uint64_t end = lost_edge;
+    for (size_t i = 0; i < ep->sacked.n; i++)
+        if (ep->sacked.v[2 * i] > cur) { end = min_u64(end, ep->sacked.v[2 * i]); break; }
+    *seq = cur;
+    *len = (uint32_t)min_u64(ep_cfg(ep)->mss, end - cur);
+    return 1;
+}
+
+static void sack_output(struct tcp_ep *ep)
+{
+    uint32_t mss = ep_cfg(ep)->mss;
+    for (;;) {
+        uint64_t edge = sack_lost_edge(ep);
+        if (sack_pipe(ep, edge) + mss > ep->cwnd) break;      /* cwnd - pipe >= 1 SMSS */
+        uint64_t seq;
+        uint32_t len;
+        if (sack_next_hole(ep, edge, &seq, &len)) {
+            send_data_segment(ep, seq, len, 0);
+            ep->high_rxt = seq + len;
+            continue;
+        }
+        uint64_t unsent = ep->write_seq - ep->snd_nxt, flight = ep->snd_nxt - ep->snd_una;
+        if (unsent == 0 || flight >= ep->snd_wnd) break;
+        len = (uint32_t)min_u64(min_u64(mss, unsent), ep->snd_wnd - flight);
+        if (len < mss && len < unsent && len < ep->max_snd_wnd / 2) break;
+        send_data_segment(ep, ep->snd_nxt, len, 0);
+        ep->snd_nxt += len;
+    }
+}
+
+/* Send what the windows allow.  In NewReno recovery the inflated cwnd (RFC 6582 step 4) governs;
+ * in SACK recovery the pipe estimate does. */
 static void tcp_output(struct tcp_ep *ep)
 {
     if (ep->state != TCP_ESTABLISHED) return;
+    if (ep->in_recovery && ep_cfg(ep)->sack) { sack_output(ep); return; }
     uint32_t mss = ep_cfg(ep)->mss;
     for (;;) {
         uint64_t flight = ep->snd_nxt - ep->snd_una;
@@ -309,6 +406,8 @@ static void on_rto(struct sim *s, struct sim_event *ev)
     ep->dupacks = 0;
     ep->recover = ep->snd_max;      /* RFC 6582 4.2: no fast retransmit for dupacks of the old window */
     ep->snd_nxt = ep->snd_una;      /* go back N */
+    ivl_clear(&ep->sacked);         /* RFC 2018: after a timeout SACK information is not trusted */
+    ep->high_rxt = ep->snd_una;
     ep->rtt_timing = 0;
     if (ep->backoff < 16) ep->backoff++;   /* RFC 6298 (5.5) */
     arm_rto(ep);
@@ -341,6 +440,15 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
     uint64_t ack = p->ack;
     if (ack > ep->snd_max) return;                         /* acks what we never sent: ignore */
     uint64_t una_before = ep->snd_una;
+    int sack = ep_cfg(ep)->sack;
+    uint64_t sacked_before = 0;
+    if (sack && p->n_sack) {
+        sacked_before = ivl_bytes(&ep->sacked);
+        for (int i = 0; i < p->n_sack; i++) {
+            uint64_t s0 = max_u64(p->sack[i][0], max_u64(ack, ep->snd_una)), e0 = min_u64(p->sack[i][1], ep->snd_max);
+            if (e0 > s0) ivl_add(&ep->sacked, s0, e0);
+        }
+    }
 
     if (ack > ep->snd_una) {
         uint64_t acked = ack - ep->snd_una;
@@ -352,14 +460,17 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
         if (ep->snd_nxt < ep->snd_una) ep->snd_nxt = ep->snd_una;
         ep->st.bytes_acked += acked;
         drop_acked_marks(ep);
+        if (sack) ivl_drop_below(&ep->sacked, ack);
 
         if (ep->in_recovery) {
             if (ack >= ep->recover) {
-                /* Full ACK (RFC 6582 3.2 step 3, option 1): deflate to ssthresh. */
+                /* Full ACK (RFC 6582 3.2 step 3, option 1; RFC 6675 5): deflate to ssthresh. */
                 uint64_t flight = ep->snd_max - ep->snd_una;
-                ep->cwnd = (uint32_t)min_u64(ep->ssthresh, max_u64(flight, mss) + mss);
+                ep->cwnd = sack ? ep->ssthresh : (uint32_t)min_u64(ep->ssthresh, max_u64(flight, mss) + mss);
                 ep->in_recovery = 0;
                 ep->dupacks = 0;
+            } else if (sack) {
+                /* RFC 6675: a partial ACK only moves the scoreboard; the pipe rule sends. */
             } else {
                 /* Partial ACK: retransmit the next hole, deflate by what was acked, add one SMSS
                  * back if at least one SMSS was acked (RFC 6582 step 4). */
@@ -394,20 +505,28 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
         /* Duplicate ACK (RFC 5681 definition: no data, no window change, data outstanding). */
         ep->st.dupacks_in++;
         ep->dupacks++;
-        if (ep->in_recovery) {
-            ep->cwnd += mss;                                 /* inflate: a segment left the network */
-        } else if (ep->dupacks == DUPACK_THRESH && (ack > ep->recover || ep->recover == 0)) {
-            /* RFC 6582 3.2 step 2: only if the ACK covers more than recover (0: no loss yet). */
-            uint64_t flight = ep->snd_max - ep->snd_una;
-            ep->ssthresh = (uint32_t)max_u64(flight / 2, 2u * mss);
-            ep->recover = ep->snd_max;
-            ep->in_recovery = 1;
-            ep->st.fast_retransmits++;
-            send_data_segment(ep, ep->snd_una, (uint32_t)min_u64(mss, ep->snd_max - ep->snd_una), 0);
-            ep->cwnd = ep->ssthresh + DUPACK_THRESH * mss;
-        }
+        if (ep->in_recovery && !sack) ep->cwnd += mss;      /* NewReno inflation: a segment left */
     } else if (ack >= ep->snd_una) {
         ep->snd_wnd = p->rwnd;                               /* window update */
+    }
+    /* Enter recovery (RFC 6582 3.2 step 2 / RFC 6675 5): three duplicate ACKs, or with SACK more
+     * than (DupThresh - 1) * SMSS bytes SACKed above snd_una (robust to thinned ACK streams);
+     * never for the window a timeout already recovered (ack must pass recover; 0: no loss yet). */
+    if (!ep->in_recovery && ep->snd_max > ep->snd_una && (ack > ep->recover || ep->recover == 0) &&
+        (ep->dupacks >= DUPACK_THRESH ||
+         (sack && ivl_bytes(&ep->sacked) > sacked_before && ivl_bytes(&ep->sacked) > (DUPACK_THRESH - 1) * (uint64_t)mss))) {
+        uint64_t flight = ep->snd_max - ep->snd_una;
+        ep->ssthresh = (uint32_t)max_u64(flight / 2, 2u * mss);
+        ep->recover = ep->snd_max;
+        ep->in_recovery = 1;
+        ep->st.fast_retransmits++;
+        send_data_segment(ep, ep->snd_una, (uint32_t)min_u64(mss, ep->snd_max - ep->snd_una), 0);
+        if (sack) {
+            ep->cwnd = ep->ssthresh;
+            ep->high_rxt = ep->snd_una + min_u64(mss, ep->snd_max - ep->snd_una);
+        } else {
+            ep->cwnd = ep->ssthresh + DUPACK_THRESH * mss;
+        }
     }
     if (ep->snd_wnd > ep->max_snd_wnd) ep->max_snd_wnd = ep->snd_wnd;
     if (ep->snd_wnd > 0) sim_cancel(&ep_net(ep)->sim, &ep->persist_timer);
@@ -418,47 +537,11 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
 
 /* ---------------------------------------------------------------- receive side */
 
-/* Merge [s, e) into the sorted, disjoint out-of-order list. */
-static void ooo_add(struct tcp_ep *ep, uint64_t s, uint64_t e)
-{
-    size_t i = 0;
-    while (i < ep->n_ooo && ep->ooo[2 * i + 1] < s) i++;
-    size_t j = i;
-    while (j < ep->n_ooo && ep->ooo[2 * j] <= e) {
-        if (ep->ooo[2 * j] < s) s = ep->ooo[2 * j];
-        if (ep->ooo[2 * j + 1] > e) e = ep->ooo[2 * j + 1];
-        j++;
-    }
-    /* intervals i..j-1 collapse into one */
-    if (j == i) {
-        if (ep->n_ooo == ep->cap_ooo) {
-            ep->cap_ooo = ep->cap_ooo ? 2 * ep->cap_ooo : 8;
-            uint64_t *o = realloc(ep->ooo, ep->cap_ooo * 2 * sizeof *o);
-            if (!o) { perror("tcp"); exit(1); }
-            ep->ooo = o;
-        }
-        memmove(&ep->ooo[2 * (i + 1)], &ep->ooo[2 * i], (ep->n_ooo - i) * 2 * sizeof *ep->ooo);
-        ep->n_ooo++;
-    } else if (j > i + 1) {
-        memmove(&ep->ooo[2 * (i + 1)], &ep->ooo[2 * j], (ep->n_ooo - j) * 2 * sizeof *ep->ooo);
-        ep->n_ooo -= j - i - 1;
-    }
-    ep->ooo[2 * i] = s;
-    ep->ooo[2 * i + 1] = e;
-}
-
 /* Pull rcv_nxt forward over out-of-order data it now reaches. */
 static void ooo_advance(struct tcp_ep *ep)
 {
-    size_t k = 0;
-    while (k < ep->n_ooo && ep->ooo[2 * k] <= ep->rcv_nxt) {
-        if (ep->ooo[2 * k + 1] > ep->rcv_nxt) ep->rcv_nxt = ep->ooo[2 * k + 1];
-        k++;
-    }
-    if (k) {
-        memmove(ep->ooo, &ep->ooo[2 * k], (ep->n_ooo - k) * 2 * sizeof *ep->ooo);
-        ep->n_ooo -= k;
-    }
+    if (ep->ooo.n && ep->ooo.v[0] <= ep->rcv_nxt && ep->ooo.v[1] > ep->rcv_nxt) ep->rcv_nxt = ep->ooo.v[1];
+    ivl_drop_below(&ep->ooo, ep->rcv_nxt);
 }
 
 static void data_input(struct tcp_ep *ep, const struct packet *p)
@@ -472,12 +555,13 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
     if (end <= ep->rcv_nxt || seq >= end) {
         immediate = 1;                                          /* old duplicate or no room: re-ACK */
     } else if (seq <= ep->rcv_nxt) {
-        int had_ooo = ep->n_ooo > 0;
+        int had_ooo = ep->ooo.n > 0;
         ep->rcv_nxt = end;
         ooo_advance(ep);
         if (had_ooo) immediate = 1;                             /* filled (part of) a hole: RFC 5681 4.2 */
     } else {
-        ooo_add(ep, seq, end);
+        ivl_add(&ep->ooo, seq, end);
+        ep->last_ooo_seq = seq;
         immediate = 1;                                          /* out of order: duplicate ACK at once */
     }
     if (p->ts_val > 0 && seq <= before) ep->ts_recent = p->ts_val;

@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include "engine.h"
 #include "net.h"
+#include "ivl.h"
 
 struct tcp_cfg {
     uint32_t   mss;              /* payload bytes per full segment                            */
     int        timestamps;       /* RFC 7323 option: +12 header bytes on every segment          */
+    int        sack;             /* RFC 2018 SACK with RFC 6675 loss recovery (else NewReno)    */
     uint32_t   delack_count;     /* ACK at once after this many unacknowledged full segments    */
     sim_time_t delack_timeout;   /* otherwise ACK when this timer fires                        */
     uint32_t   init_cwnd;        /* segments (RFC 6928: 10)                                   */
@@ -17,7 +19,7 @@ struct tcp_cfg {
     uint32_t   sndbuf;           /* send buffer: unacknowledged + unsent bytes (bytes)         */
     sim_time_t rto_min, rto_initial, rto_max;
 };
-void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
+void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, SACK, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
 
 enum tcp_state { TCP_CLOSED = 0, TCP_SYN_SENT, TCP_SYN_RCVD, TCP_ESTABLISHED };
 
@@ -61,11 +63,13 @@ struct tcp_ep {
     int        backoff;
     struct sim_event rto_timer, persist_timer;
     struct tcp_mark *marks; size_t n_marks, cap_marks, mark_head;
+    struct ivl_set sacked;           /* SACK scoreboard above snd_una                           */
+    uint64_t   high_rxt;             /* RFC 6675 HighRxt: end of the last hole retransmitted    */
 
     /* receive side */
     uint64_t   rcv_nxt, rcv_read;    /* rcv_read: bytes consumed by the application            */
-    uint64_t  *ooo;                  /* out-of-order intervals [start,end) pairs, sorted         */
-    size_t     n_ooo, cap_ooo;
+    struct ivl_set ooo;              /* out-of-order data held above rcv_nxt                    */
+    uint64_t   last_ooo_seq;         /* start of the latest out-of-order arrival (first SACK block) */
     uint32_t   segs_unacked;         /* full segments received since the last ACK we sent       */
     uint32_t   rcv_wnd_adv;          /* window in our last ACK                                  */
     uint64_t   rcv_adv_edge;         /* right edge we advertised: last ack + its window         */
