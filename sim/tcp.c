@@ -105,6 +105,7 @@ static struct packet *new_segment(struct tcp_ep *ep)
     p->proto = PROTO_TCP;
     p->hdr_bytes = ep->conn->hdr;
     p->flags = TCPF_ACK;
+    p->cross = ep->conn->cross;
     p->ack = ep->rcv_nxt;
     p->rwnd = rcv_window(ep);
     p->ts_val = n->sim.now;

@@ -88,6 +88,7 @@ struct tcp_conn {
     struct tcp_ep  ep[2];
     struct path    path[2];          /* path[i]: from ep[i] to ep[1-i]                          */
     uint16_t       hdr;              /* IP + TCP (+ timestamps) bytes of every segment          */
+    uint8_t        cross;            /* another application's connection: counted as cross-traffic */
 };
 
 /* Set up a connection between two endpoints; `fwd` carries ep[0] -> ep[1], `rev` the other way

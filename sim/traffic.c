@@ -180,6 +180,7 @@ static void web_next(struct sim *s, struct sim_event *ev)
     w->pending = (uint64_t)size + 1;
     w->object_end = w->conn.ep[0].write_seq + w->pending;
     w->objects++;
+    w->bytes_offered += w->pending;
     web_push(w);
 }
 
@@ -207,6 +208,7 @@ void web_flow_init(struct web_flow *w, struct net *n, const struct tcp_cfg *cfg,
 {
     memset(w, 0, sizeof *w);
     tcp_conn_init(&w->conn, n, cfg, fwd, rev);
+    w->conn.cross = 1;
     w->rng = rng;
     w->pareto_shape = shape;
     w->pareto_scale_bytes = scale_bytes;

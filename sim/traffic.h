@@ -53,7 +53,8 @@ uint64_t bulk_flow_goodput_bytes(const struct bulk_flow *b);   /* read after mea
 void bulk_flow_free(struct bulk_flow *b);
 
 /* ---- Web on/off: ep[0] sends an object of Pareto(shape, scale) bytes, waits for it to be
- * acknowledged, stays off for an exponential time, repeats. */
+ * acknowledged, stays off for an exponential time, repeats.  Its segments (and ACKs) count as
+ * cross-traffic on every link, since they belong to another application (a browser). */
 struct web_flow {
     struct tcp_conn conn;
     gsl_rng        *rng;
@@ -63,6 +64,7 @@ struct web_flow {
     uint64_t        pending;         /* bytes of the current object not yet written            */
     struct sim_event next_ev;
     uint64_t        objects;
+    uint64_t        bytes_offered;   /* sum of the sizes of all objects started                  */
 };
 
 void web_flow_init(struct web_flow *w, struct net *n, const struct tcp_cfg *cfg, const struct path *fwd,

@@ -123,6 +123,42 @@ static void test_hist_quantiles(void)
     CU_ASSERT_EQUAL(hist_quantile(&h, 0.0) <= 1100.0, 1);
 }
 
+/* Web on/off over TCP: every byte of every finished object is read by the receiver, and all of
+ * its packets (data and ACKs) are counted as cross-traffic on the links. */
+static void test_web_bursts_are_cross_traffic(void)
+{
+    struct net n; net_init(&n, 3);
+    struct framing ppp = { FRAMING_PPP, 0 };
+    struct link up, down;
+    link_init(&up, &n, "up", 1000000, SIM_MS(10), ppp, 100, 0);
+    link_init(&down, &n, "down", 1000000, SIM_MS(10), ppp, 100, 0);
+    struct path fwd = { { &up }, 1, NULL, NULL }, rev = { { &down }, 1, NULL, NULL };
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    gsl_rng *r = rng_stream(3, "web", 0);
+    struct web_flow w;
+    /* Pareto shape 1.5, scale 4000 B: mean object 12 kB; mean off time 1 s. */
+    web_flow_init(&w, &n, &cfg, &fwd, &rev, 1.5, 4000, SIM_SEC(1), r);
+    web_flow_start(&w, 0);
+    sim_run_until(&n.sim, SIM_SEC(300));
+    CU_ASSERT(w.objects > 100);
+    uint64_t read = w.conn.ep[1].st.bytes_read;
+    /* Objects are written back to back (object_end == bytes_offered), and every acknowledged
+     * byte has been read: all objects but the one in progress are complete at the receiver. */
+    CU_ASSERT_EQUAL(w.object_end, w.bytes_offered);
+    CU_ASSERT(read <= w.bytes_offered);
+    CU_ASSERT(read >= w.conn.ep[0].snd_una);
+    CU_ASSERT(up.st.wire_total > read);
+    CU_ASSERT_EQUAL(up.st.wire_bytes[BC_CROSS], up.st.wire_total);
+    CU_ASSERT_EQUAL(down.st.wire_bytes[BC_CROSS], down.st.wire_total);
+    CU_ASSERT(down.st.wire_total > 0);
+    web_flow_free(&w);
+    link_flush(&up); link_flush(&down);
+    link_free(&up); link_free(&down);
+    CU_ASSERT_EQUAL(n.pool.live, 0);
+    rng_free(r);
+    net_free(&n);
+}
+
 void register_test_link(void)
 {
     TEST_SUITE("link",
@@ -130,5 +166,6 @@ void register_test_link(void)
                TEST(test_atm_cell_tax),
                TEST(test_classify_sums_to_wire),
                TEST(test_md1_pollaczek_khinchine),
-               TEST(test_hist_quantiles));
+               TEST(test_hist_quantiles),
+               TEST(test_web_bursts_are_cross_traffic));
 }
