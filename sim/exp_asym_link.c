@@ -19,6 +19,7 @@ static const struct param_def asym_params[] = {
     { "core_kbps",         PT_DOUBLE, "100000", 1, 1e8, NULL, "core link rate per direction, kbit/s" },
     { "modem_queue_pkts",  PT_INT,    "50",     1, 1e6, NULL, "drop-tail queue of each direction of the access line, packets" },
     { "framing",           PT_ENUM,   "ppp",    0, 0, framings, "access line framing" },
+    { "eth_preamble_ifg",  PT_BOOL,   "0",      0, 1, NULL, "framing=ethernet only: also count preamble/SFD and inter-frame gap (+20 B)" },
     { "mss",               PT_INT,    "1460",   64, 9000, NULL, "TCP maximum segment size, bytes (clamped to the framing's MTU - 40)" },
     { "timestamps",        PT_BOOL,   "0",      0, 1, NULL, "TCP timestamps option (+12 B per segment)" },
     { "sack",              PT_BOOL,   "1",      0, 1, NULL, "TCP SACK (RFC 2018) with RFC 6675 recovery; 0 = NewReno (RFC 6582)" },
@@ -124,7 +125,7 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         .down_bps = (uint64_t)(param_d(ps, "down_kbps") * 1000),
         .up_bps = (uint64_t)(param_d(ps, "up_kbps") * 1000),
         .delay = (sim_time_t)(param_d(ps, "access_delay_ms") * 1e6),
-        .framing = { (enum framing_kind)framing_parse(param_e_name(ps, "framing")), 0 },
+        .framing = { (enum framing_kind)framing_parse(param_e_name(ps, "framing")), param_b(ps, "eth_preamble_ifg") },
         .queue_pkts = (uint32_t)param_i(ps, "modem_queue_pkts"),
     };
     r->n_down = (size_t)param_i(ps, "n_down");
