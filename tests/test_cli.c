@@ -46,34 +46,26 @@ static void expect(const char *args, const char *needle1, const char *needle2)
     if (needle2) CU_ASSERT_PTR_NOT_NULL(strstr(line, needle2));
 }
 
-static void test_bad_scenario_files(void)
+/* Write `body` as a scenario file, run it, expect a one-line error containing both needles. */
+static void expect_file(const char *body, const char *needle1, const char *needle2)
 {
     char args[256];
-    const char *p = write_scenario("experiment = asym_link\n# comment\ndown_kbps = 1024\nbogus_key = 3\n");
-    snprintf(args, sizeof args, "run %s", p);
-    expect(args, ":4:", "unknown key 'bogus_key'");
-    p = write_scenario("experiment = asym_link\nup_kbps = fast\n");
-    snprintf(args, sizeof args, "run %s", p);
-    expect(args, ":2:", "'up_kbps': 'fast' is not a number");
-    p = write_scenario("experiment = asym_link\n\nup_kbps = -5\n");
-    snprintf(args, sizeof args, "run %s", p);
-    expect(args, ":3:", "out of range");
-    p = write_scenario("experiment = asym_link\nframing = adsl\n");
-    snprintf(args, sizeof args, "run %s", p);
-    expect(args, ":2:", "allowed: ppp|ethernet|pppoa_atm|pppoe_atm");
-    p = write_scenario("experiment = asym_link\nduration_s = 10\nwarmup_s = 10\n");
-    snprintf(args, sizeof args, "run %s", p);
-    expect(args, ":3:", "warmup_s");
-    p = write_scenario("down_kbps = 1024\n");
-    snprintf(args, sizeof args, "run %s", p);
-    expect(args, "missing key 'experiment'", NULL);
-    p = write_scenario("experiment = nosuch\n");
-    snprintf(args, sizeof args, "run %s", p);
-    expect(args, ":1:", "allowed: asym_link");
-    p = write_scenario("experiment = asym_link\nmss = 1000\nmss = 1200\n");
-    snprintf(args, sizeof args, "run %s", p);
-    expect(args, ":3:", "set twice");
-    remove(p);
+    snprintf(args, sizeof args, "run %s", write_scenario(body));
+    expect(args, needle1, needle2);
+}
+
+static void test_bad_scenario_files(void)
+{
+    expect_file("experiment = asym_link\n# comment\ndown_kbps = 1024\nbogus_key = 3\n", ":4:", "unknown key 'bogus_key'");
+    expect_file("experiment = asym_link\nup_kbps = fast\n", ":2:", "'up_kbps': 'fast' is not a number");
+    expect_file("experiment = asym_link\n\nup_kbps = -5\n", ":3:", "out of range");
+    expect_file("experiment = asym_link\nframing = adsl\n", ":2:", "allowed: ppp|ethernet|pppoa_atm|pppoe_atm");
+    expect_file("experiment = asym_link\nduration_s = 10\nwarmup_s = 10\n", ":3:", "warmup_s");
+    expect_file("down_kbps = 1024\n", "missing key 'experiment'", NULL);
+    expect_file("experiment = nosuch\n", ":1:", "allowed: asym_link");
+    expect_file("experiment = asym_link\nmss = 1000\nmss = 1200\n", ":3:", "set twice");
+    expect_file("experiment = asym_link\n[section]\nmss = 1000\n", ":3:", "sections are not used");
+    remove(write_scenario(""));
 }
 
 static void test_bad_command_line(void)
