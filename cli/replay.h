@@ -1,0 +1,16 @@
+/* Replaying a byte trace through one rate estimator: the engine of `ratelab rate-replay`,
+ * callable from tests without the command line. */
+#ifndef CLI_REPLAY_H
+#define CLI_REPLAY_H
+
+#include <stdio.h>
+#include "rate.h"
+
+/* Reads "t_seconds bytes" lines (bytes = 0: probe; '#' starts a comment; blank lines are
+ * skipped) from `in`, initialises the estimator at t = 0 and writes "t,bytes,rate" then one CSV
+ * row per trace line to `out`.  On a bad line writes "NAME:LINE: reason" to err and returns -1
+ * (rows before it have been written). */
+int rate_replay(FILE *in, const char *name, const struct rate_params *params, FILE *out,
+                char *err, size_t errlen);
+
+#endif
