@@ -16,6 +16,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_rate_replay(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 struct scenario {
     char                     path[512];

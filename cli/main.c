@@ -13,6 +13,7 @@ static const struct subcommand commands[] = {
     { "plot",        cmd_plot,        "plot DB FIGURE [--out FILE] [--where EXPR] | plot --list" },
     { "regress",     cmd_regress,     "regress --baseline FILE [--scenarios NAME,...]" },
     { "rate-replay", cmd_rate_replay, "rate-replay --algo NAME [--param K=V]... TRACE" },
+    { "keys",        cmd_keys,        "keys [EXPERIMENT]   (every scenario key: type, default, range, meaning)" },
 };
 
 static void usage(FILE *out)
@@ -29,6 +30,6 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--version")) { printf("%s\n", ratelab_version()); return 0; }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "ratelab: unknown subcommand '%s' (allowed: run|sweep|merge|plot|regress|rate-replay)\n", argv[1]);
+    fprintf(stderr, "ratelab: unknown subcommand '%s' (allowed: run|sweep|merge|plot|regress|rate-replay|keys)\n", argv[1]);
     return EXIT_BADINPUT;
 }
