@@ -52,13 +52,17 @@ void choke_note_piece(struct choker *c, unsigned id)
     c->peer[id].snubbed = 0;
 }
 
+void choke_tick_peer(struct choker *c, unsigned id)
+{
+    if (id >= CHOKE_MAX_PEERS || !c->peer[id].present) return;
+    struct choke_peer *p = &c->peer[id];
+    if (p->ticks_without_piece > CHOKE_SNUB_TICKS) p->snubbed = 1;
+    p->ticks_without_piece++;
+}
+
 void choke_tick(struct choker *c)
 {
-    for (size_t i = 0; i < c->n_ring; i++) {
-        struct choke_peer *p = &c->peer[c->ring[i]];
-        if (p->ticks_without_piece > CHOKE_SNUB_TICKS) p->snubbed = 1;
-        p->ticks_without_piece++;
-    }
+    for (size_t i = 0; i < c->n_ring; i++) choke_tick_peer(c, c->ring[i]);
 }
 
 void choke_advance_optimistic(struct choker *c)

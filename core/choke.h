@@ -58,8 +58,10 @@ int  choke_add_peer(struct choker *c, unsigned id, double u);
 void choke_remove_peer(struct choker *c, unsigned id);
 /* A PIECE message arrived from peer id: it is not snubbed any more. */
 void choke_note_piece(struct choker *c, unsigned id);
-/* The 5-s tick: snub accounting. */
+/* The 5-s tick: snub accounting, for every peer at once or for one peer on its own timer
+ * (etorrent ran one tick per peer process). */
 void choke_tick(struct choker *c);
+void choke_tick_peer(struct choker *c, unsigned id);
 /* The 10-s round: advance the ring if due, then rechoke. */
 void choke_round(struct choker *c);
 /* One rechoke on the current inputs (no ring advance); returns the number of unchoked peers. */

@@ -69,6 +69,13 @@ static void test_snub_after_more_than_six_ticks(void)
     CU_ASSERT_FALSE(c.peer[1].snubbed);
     choke_note_piece(&c, 0);
     CU_ASSERT_FALSE(c.peer[0].snubbed);
+    /* one peer's own tick touches only that peer */
+    for (int t = 0; t < 8; t++) choke_tick_peer(&c, 1);
+    CU_ASSERT_TRUE(c.peer[1].snubbed);
+    CU_ASSERT_FALSE(c.peer[0].snubbed);
+    CU_ASSERT_EQUAL(c.peer[0].ticks_without_piece, 0);
+    choke_tick_peer(&c, 7);                               /* absent: ignored */
+    CU_ASSERT_EQUAL(c.peer[7].ticks_without_piece, 0);
 }
 
 static void set_peer(struct choker *c, unsigned id, double rate, int interested, int seeder, int we_seed)
