@@ -4,9 +4,11 @@
 #include "experiment.h"
 
 extern const struct experiment exp_asym_link;
+extern const struct experiment exp_etorrent;
 
 static const struct experiment *const registry[] = {
     &exp_asym_link,
+    &exp_etorrent,
     NULL
 };
 

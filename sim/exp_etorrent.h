@@ -1,0 +1,157 @@
+/* Experiment etorrent (A): the pieces shared by its files: the run, each remote peer with its
+ * TCP connection, message stream, receive path (passive / active / packet4), and the CPU model. */
+#ifndef SIM_EXP_ETORRENT_H
+#define SIM_EXP_ETORRENT_H
+
+#include <gsl/gsl_rng.h>
+#include "choke.h"
+#include "params.h"
+#include "rate.h"
+#include "results.h"
+#include "sockmode.h"
+#include "tcp.h"
+#include "topology.h"
+
+/* BitTorrent wire sizes (etorrent.md §1): a PIECE is a 4-byte length prefix, 9 bytes of header
+ * and a 16384-byte block; etorrent counted the 16393-byte body.  HAVE: prefix + id + index. */
+#define ET_BLOCK          16384u
+#define ET_PIECE_BODY     (ET_BLOCK + 9u)
+#define ET_PIECE_WIRE     (ET_PIECE_BODY + 4u)
+#define ET_HAVE_WIRE      9u
+#define ET_KEEPALIVE_WIRE 4u
+#define ET_REQUEST_WIRE   17u
+#define ET_PREFIX         4u
+
+#define ET_TICK_NS        SIM_SEC(5)     /* each peer's rate tick (etorrent.md §1)        */
+#define ET_RECHOKE_NS     SIM_SEC(10)    /* the choker's round (etorrent.md §4)           */
+#define ET_KEEPALIVE_NS   SIM_SEC(120)   /* keep-alive after 120 s of silence (§5)       */
+#define ET_PACE_BURST_S   0.05           /* limiter bucket: 50 ms of its rate ...           */
+#define ET_PACE_MIN_BURST 1460.0         /* ... but at least one full segment             */
+
+/* Where modelled CPU time goes. */
+enum et_cpu { CPU_WAKEUP = 0, CPU_RECV, CPU_COPY, CPU_FRAME, CPU_RATE, CPU_SWITCH, CPU__N };
+extern const char *const et_cpu_name[CPU__N];
+
+/* The experiment's policy key: three fixed modes and the two dynamic controllers. */
+enum et_policy { POL_PASSIVE = 0, POL_ACTIVE, POL_PACKET4, POL_ETORRENT2010, POL_HYSTERESIS };
+
+/* Wire sizes of the messages a sender has queued, in stream order; the sender writes from
+ * `wr`, the receiver frames from `rd`, so both agree on every message boundary. */
+struct et_msgq {
+    uint32_t *size;                  /* ring of cap entries, indexed by absolute index % cap    */
+    size_t    cap;
+    size_t    base, tail;            /* absolute indexes: [base, tail) not yet fully framed     */
+    size_t    wr;                    /* absolute index of the entry being written             */
+    uint32_t  wr_off;                /* bytes of entry wr already written                      */
+    uint32_t  rd_off;                /* bytes of entry base already framed                     */
+};
+
+struct et_run;
+
+struct et_peer {
+    struct et_run   *run;
+    unsigned         id;
+    struct tcp_conn  conn;           /* ep[0]: the remote peer (sender), ep[1]: the client       */
+    gsl_rng         *rng;            /* this peer's own stream (HAVE timing)                    */
+
+    /* what the scenario made of this peer */
+    double           capacity_Bps;   /* its upload limiter's rate to us, bytes/s of stream      */
+    int              late, stepped;
+    sim_time_t       t_connect, t_start, t_step;
+    double           step_factor;
+    int              connected, started;
+
+    /* sender side */
+    struct et_msgq   q;
+    uint64_t         written;        /* bytes handed to tcp_write                               */
+    double           credit;         /* upload limiter: bytes it may write now                  */
+    sim_time_t       credit_at;
+    struct sim_event pace_ev;
+    uint64_t         req_bytes;      /* request-stream bytes read by the sender                */
+    uint64_t         requests_seen;
+    uint32_t         owed;           /* requests not answered while still choking us            */
+    sim_time_t       last_queued;
+    struct sim_event connect_ev, start_ev, step_ev, have_ev, keepalive_ev;
+
+    /* receive side (the client's peer process) */
+    struct rate_est  est;
+    struct sockmode  sm;
+    int              blocked;        /* passive: waiting in recv                                */
+    int              drain;          /* reading exactly the rest of the partial message         */
+    int              ticks_waiting;  /* ticks held back by the blocking-recv defect              */
+    sim_time_t       tick_due_first; /* when the oldest held-back tick was due                   */
+    struct sim_event wake_ev, tick_ev;
+
+    /* ground truth and accounting */
+    uint64_t         arrived;        /* in-order payload bytes at the client (rcv_nxt)          */
+    uint64_t         arrived_rechoke, arrived_sec, arrived_warm;
+    sim_time_t       first_byte_at;  /* -1 until the first byte                                 */
+    uint64_t         read_bytes, framed_bytes, complete_bytes, pieces, messages;
+    uint64_t         samples_now;    /* data-carrying rate updates in this rechoke interval      */
+    uint64_t         sample_intervals, samples_sum, empty_intervals;
+    double           err_sum;        /* relative errors at rechokes, for the per-peer row        */
+    uint64_t         err_n;
+    uint64_t         switches_warm;
+    sim_time_t       mode_since;
+    double           mode_time[SOCK_MODE__N];
+    int              fast_late;      /* late and truly among the fastest                        */
+    int              first_rechoke_seen;
+    int              first_rechoke_preferred;
+    sim_time_t       preferred_at;   /* first rechoke after start that preferred it, -1: none   */
+};
+
+struct et_cfg {
+    enum et_policy         policy;
+    struct sockmode_cfg    smc;
+    struct rate_params     rp;
+    uint32_t               pipeline;
+    double                 have_rate_hz;
+    uint64_t               recv_cap;
+    sim_time_t             sched_delay;
+    int                    blocking_recv_defect;
+    double                 cost_ns[CPU__N];      /* per event or per byte, see et_cpu_charge   */
+    int                    max_uploads;
+    double                 remote_up_factor;
+};
+
+struct et_run {
+    struct net       net;
+    struct topology  topo;
+    struct et_cfg    cfg;
+    struct et_peer  *peer;
+    size_t           n_peers;
+    struct choker    choker;
+    gsl_rng         *ring_rng;
+    struct run_result *res;
+    sim_time_t       warmup, duration;
+    int              measuring;
+    double           cpu_ns[CPU__N];             /* after warm-up                              */
+    double           cpu_sec_ns;                 /* this second, whole run (for the series)    */
+    struct sim_event rechoke_ev, second_ev, warmup_ev;
+    sim_time_t       last_rechoke;
+    uint32_t         s_est, s_true, s_mode, s_cpu;
+
+    /* rechoke-time statistics (after warm-up) */
+    double          *rel_err;  size_t n_rel_err, cap_rel_err;
+    double           overlap_sum, rank_corr_sum;
+    uint64_t         overlap_n, rank_corr_n;
+    uint64_t         ticks_deferred, tick_defer_batches;
+    double           tick_defer_sum_s;     /* per batch: how late the oldest held tick ran   */
+    double           tick_defer_max_s;
+};
+
+/* ---- exp_etorrent_peer.c: the message stream, sender and receive paths */
+void et_peer_setup(struct et_run *r, struct et_peer *p, unsigned id, const struct tcp_cfg *tc);
+void et_peer_free(struct et_peer *p);
+/* Charge `units` (events or bytes) of CPU kind k at the configured cost. */
+void et_cpu_charge(struct et_run *r, enum et_cpu k, double units);
+int  et_peer_partial(const struct et_peer *p);
+/* End of run: add the time since the last mode change to the per-mode totals. */
+void et_peer_close_mode_time(struct et_peer *p);
+
+/* ---- exp_etorrent_metrics.c: what each rechoke is worth against the ground truth */
+void et_rechoke(struct et_run *r);
+void et_metrics_finish(struct et_run *r);
+double et_spearman(const double *x, const double *y, size_t n);
+
+#endif

@@ -1,0 +1,227 @@
+/* Experiment etorrent: the 10-s rechoke on the rate estimates, scored against the bytes that
+ * really arrived; and the run's scalar metrics and per-peer rows at the end. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "exp_etorrent.h"
+
+/* Average ranks (1-based, ties share their mean rank), by insertion sort: n <= CHOKE_MAX_PEERS. */
+static void ranks(const double *v, size_t n, double *rank)
+{
+    size_t idx[CHOKE_MAX_PEERS];
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j > 0 && v[idx[j - 1]] > v[i]) { idx[j] = idx[j - 1]; j--; }
+        idx[j] = i;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[idx[j + 1]] == v[idx[i]]) j++;
+        double mean = (double)(i + j) / 2.0 + 1.0;
+        for (size_t k = i; k <= j; k++) rank[idx[k]] = mean;
+        i = j + 1;
+    }
+}
+
+double et_spearman(const double *x, const double *y, size_t n)
+{
+    if (n < 2 || n > CHOKE_MAX_PEERS) return NAN;
+    double rx[CHOKE_MAX_PEERS], ry[CHOKE_MAX_PEERS];
+    ranks(x, n, rx);
+    ranks(y, n, ry);
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) { mx += rx[i]; my += ry[i]; }
+    mx /= (double)n;
+    my /= (double)n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        sxy += (rx[i] - mx) * (ry[i] - my);
+        sxx += (rx[i] - mx) * (rx[i] - mx);
+        syy += (ry[i] - my) * (ry[i] - my);
+    }
+    if (sxx == 0 || syy == 0) return NAN;     /* all estimates (or truths) equal: no ranking */
+    return sxy / sqrt(sxx * syy);
+}
+
+static void push_err(struct et_run *r, double e)
+{
+    if (r->n_rel_err == r->cap_rel_err) {
+        size_t ncap = r->cap_rel_err ? 2 * r->cap_rel_err : 1024;
+        double *n = realloc(r->rel_err, ncap * sizeof *n);
+        if (!n) abort();
+        r->rel_err = n;
+        r->cap_rel_err = ncap;
+    }
+    r->rel_err[r->n_rel_err++] = e;
+}
+
+/* The truth a rechoke should have seen: bytes that arrived since the last rechoke (or since the
+ * peer's first byte, if later) over that time, at least 1 s. */
+static double true_rate(const struct et_peer *p, sim_time_t last, sim_time_t now)
+{
+    if (p->first_byte_at < 0 || p->arrived == p->arrived_rechoke) return 0;
+    sim_time_t from = p->first_byte_at > last ? p->first_byte_at : last;
+    double dt = (double)(now - from) / 1e9;
+    if (dt < 1) dt = 1;
+    return (double)(p->arrived - p->arrived_rechoke) / dt;
+}
+
+void et_rechoke(struct et_run *r)
+{
+    sim_time_t now = r->net.sim.now, last = r->last_rechoke;
+    struct choker *c = &r->choker;
+    for (size_t i = 0; i < r->n_peers; i++) {
+        struct et_peer *p = &r->peer[i];
+        if (!p->connected) continue;
+        c->peer[i].rate_Bps = rate_read(&p->est, now);
+        c->peer[i].interested = 1;         /* every peer wants our pieces; none is a seeder */
+    }
+    choke_round(c);
+
+    /* score only rounds that lie wholly after the warm-up */
+    int score = last >= r->warmup;
+    size_t ids[CHOKE_MAX_PEERS], n = 0, n_pref = 0;
+    double est[CHOKE_MAX_PEERS], truth[CHOKE_MAX_PEERS];
+    for (size_t i = 0; i < r->n_peers; i++) {
+        struct et_peer *p = &r->peer[i];
+        if (!p->connected) continue;
+        ids[n] = i;
+        est[n] = c->peer[i].rate_Bps;
+        truth[n] = true_rate(p, last, now);
+        n_pref += c->peer[i].preferred;
+        if (score && truth[n] > 0) {
+            double e = fabs(est[n] - truth[n]) / truth[n];
+            push_err(r, e);
+            p->err_sum += e;
+            p->err_n++;
+        }
+        if (score && p->started && p->t_start <= last) {
+            p->sample_intervals++;
+            p->samples_sum += p->samples_now;
+            p->empty_intervals += p->samples_now == 0;
+        }
+        /* a late peer among the truly fastest: when does the choker first prefer it? */
+        if (p->fast_late && p->started && p->t_start < now) {
+            int pref = c->peer[i].preferred;
+            if (!p->first_rechoke_seen) {
+                p->first_rechoke_seen = 1;
+                p->first_rechoke_preferred = pref;
+            }
+            if (pref && p->preferred_at < 0) p->preferred_at = now;
+        }
+        n++;
+    }
+    if (score && n_pref > 0 && n > 0) {
+        /* the truly fastest n_pref peers, ties by id as the choker breaks them */
+        size_t order[CHOKE_MAX_PEERS];
+        for (size_t k = 0; k < n; k++) {
+            size_t j = k;
+            while (j > 0 && truth[order[j - 1]] < truth[k]) { order[j] = order[j - 1]; j--; }
+            order[j] = k;
+        }
+        size_t hit = 0;
+        for (size_t k = 0; k < n_pref && k < n; k++) hit += c->peer[ids[order[k]]].preferred;
+        r->overlap_sum += (double)hit / (double)n_pref;
+        r->overlap_n++;
+        double rho = et_spearman(est, truth, n);
+        if (!isnan(rho)) { r->rank_corr_sum += rho; r->rank_corr_n++; }
+    }
+    for (size_t i = 0; i < r->n_peers; i++) {
+        r->peer[i].samples_now = 0;
+        r->peer[i].arrived_rechoke = r->peer[i].arrived;
+    }
+    r->last_rechoke = now;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void et_metrics_finish(struct et_run *r)
+{
+    struct run_result *res = r->res;
+    double secs = (double)(r->duration - r->warmup) / 1e9;
+    double total = 0;
+    for (int k = 0; k < CPU__N; k++) total += r->cpu_ns[k];
+    result_metric(res, "cpu_us_per_s", total / 1e3 / secs);
+    for (int k = 0; k < CPU__N; k++) {
+        char name[RESULT_NAME_LEN];
+        snprintf(name, sizeof name, "cpu_us_per_s_%s", et_cpu_name[k]);
+        result_metric(res, name, r->cpu_ns[k] / 1e3 / secs);
+    }
+    double share = total > 0 ? r->cpu_ns[CPU_RATE] / total : 0;
+    result_metric(res, "rate_cpu_share", share);
+    result_metric(res, "amdahl_max_speedup", share < 1 ? 1.0 / (1.0 - share) : INFINITY);
+
+    uint64_t iv = 0, smp = 0, empty = 0, switches = 0, pieces = 0, msgs = 0, goodput = 0, drains = 0;
+    double mode_t[SOCK_MODE__N] = { 0 };
+    double late_delay = 0;
+    unsigned n_late_fast = 0, n_late_first = 0, late_miss_first = 0;
+    for (size_t i = 0; i < r->n_peers; i++) {
+        struct et_peer *p = &r->peer[i];
+        et_peer_close_mode_time(p);
+        iv += p->sample_intervals;
+        smp += p->samples_sum;
+        empty += p->empty_intervals;
+        switches += p->switches_warm;
+        if (p->connected) drains += p->sm.drains;
+        pieces += p->pieces;
+        msgs += p->messages;
+        goodput += p->arrived - p->arrived_warm;
+        for (int m = 0; m < SOCK_MODE__N; m++) mode_t[m] += p->mode_time[m];
+        if (p->fast_late && p->started) {
+            n_late_fast++;
+            late_delay += (double)((p->preferred_at >= 0 ? p->preferred_at : r->duration) - p->t_start) / 1e9;
+            if (p->first_rechoke_seen) {
+                n_late_first++;
+                late_miss_first += !p->first_rechoke_preferred;
+            }
+        }
+        double g = (double)(p->arrived - p->arrived_warm) / secs;
+        result_row(res, "peer", (int32_t)i, "capacity_Bps", p->capacity_Bps);
+        result_row(res, "peer", (int32_t)i, "goodput_Bps", g);
+        result_row(res, "peer", (int32_t)i, "rate_err_mare", p->err_n ? p->err_sum / (double)p->err_n : NAN);
+        result_row(res, "peer", (int32_t)i, "samples_per_interval",
+                   p->sample_intervals ? (double)p->samples_sum / (double)p->sample_intervals : NAN);
+        result_row(res, "peer", (int32_t)i, "switches", (double)p->switches_warm);
+        result_row(res, "peer", (int32_t)i, "final_mode", p->connected ? (double)sockmode_mode(&p->sm) : NAN);
+        result_row(res, "peer", (int32_t)i, "late", p->late);
+        result_row(res, "peer", (int32_t)i, "stepped", p->stepped);
+        result_row(res, "peer", (int32_t)i, "start_s", (double)p->t_start / 1e9);
+    }
+    result_metric(res, "samples_per_interval_mean", iv ? (double)smp / (double)iv : NAN);
+    result_metric(res, "intervals_without_sample", iv ? (double)empty / (double)iv : NAN);
+    double mare = NAN, p95 = NAN;
+    if (r->n_rel_err) {
+        double s = 0;
+        for (size_t k = 0; k < r->n_rel_err; k++) s += r->rel_err[k];
+        mare = s / (double)r->n_rel_err;
+        qsort(r->rel_err, r->n_rel_err, sizeof r->rel_err[0], cmp_double);
+        size_t k95 = (size_t)ceil(0.95 * (double)r->n_rel_err);
+        p95 = r->rel_err[k95 ? k95 - 1 : 0];
+    }
+    result_metric(res, "rate_err_mare", mare);
+    result_metric(res, "rate_err_p95", p95);
+    result_metric(res, "unchoke_overlap", r->overlap_n ? r->overlap_sum / (double)r->overlap_n : NAN);
+    result_metric(res, "unchoke_rank_corr", r->rank_corr_n ? r->rank_corr_sum / (double)r->rank_corr_n : NAN);
+    result_metric(res, "late_fast_rank_delay_s", n_late_fast ? late_delay / n_late_fast : NAN);
+    result_metric(res, "late_fast_peers", n_late_fast);
+    result_metric(res, "late_fast_missed_first_rechoke", n_late_first ? (double)late_miss_first / n_late_first : NAN);
+    result_metric(res, "switches_per_peer_hour", (double)switches / (double)r->n_peers / (secs / 3600.0));
+    result_metric(res, "down_goodput_kBps", (double)goodput / 1e3 / secs);
+    double mt = 0;
+    for (int m = 0; m < SOCK_MODE__N; m++) mt += mode_t[m];
+    for (int m = 0; m < SOCK_MODE__N; m++) {
+        char name[RESULT_NAME_LEN];
+        snprintf(name, sizeof name, "mode_share_%s", sock_mode_name[m]);
+        result_metric(res, name, mt > 0 ? mode_t[m] / mt : NAN);
+    }
+    result_metric(res, "messages_per_s", (double)msgs / ((double)r->duration / 1e9));
+    result_metric(res, "pieces", (double)pieces);
+    result_metric(res, "mode_drains", (double)drains);
+    result_metric(res, "ticks_deferred", (double)r->ticks_deferred);
+    result_metric(res, "tick_defer_s_max", r->tick_defer_max_s);
+    result_metric(res, "tick_defer_s_mean", r->tick_defer_batches ? r->tick_defer_sum_s / (double)r->tick_defer_batches : 0.0);
+}
