@@ -5,10 +5,12 @@
 
 extern const struct experiment exp_asym_link;
 extern const struct experiment exp_etorrent;
+extern const struct experiment exp_xtreme;
 
 static const struct experiment *const registry[] = {
     &exp_asym_link,
     &exp_etorrent,
+    &exp_xtreme,
     NULL
 };
 

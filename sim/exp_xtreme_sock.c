@@ -1,0 +1,260 @@
+/* Experiment xtreme: the client's sockets as core/'s throttler drives them (send() calls of
+ * send_frag bytes into TCP, each booked through the overhead estimator), the download receive
+ * path with its ACK estimate, block requests and download limit, and slot opening. */
+#include <string.h>
+#include "exp_xtreme.h"
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+/* File bytes in the first `stream_bytes` of an OP_SENDINGPART stream. */
+uint64_t xt_file_bytes(uint64_t stream_bytes)
+{
+    uint64_t full = stream_bytes / XT_PART, rest = stream_bytes % XT_PART;
+    return full * XT_PART_DATA + (rest > XT_PART_HDR ? rest - XT_PART_HDR : 0);
+}
+
+/* Write n bytes of the upload stream, packet headers marked as control so the link counters
+ * and the accounting see the same split. */
+static uint32_t write_part_stream(struct xt_sock *k, uint32_t n, struct thr_sent *out)
+{
+    uint32_t done = 0;
+    while (done < n) {
+        uint32_t off = (uint32_t)(k->stream_pos % XT_PART);
+        int hdr = off < XT_PART_HDR;
+        uint32_t seg = min_u32(n - done, hdr ? XT_PART_HDR - off : XT_PART - off);
+        uint32_t w = tcp_write(k->ep, seg, hdr);
+        k->stream_pos += w;
+        done += w;
+        if (hdr) out->proto += w; else out->data += w;
+        if (w < seg) break;
+    }
+    return done;
+}
+
+/* One throttler request = a run of send() calls of at most send_frag bytes.  A call needs
+ * send_lowat bytes of buffer room (or room for all it sends); otherwise it would block. */
+static void op_send(void *ctx, int32_t id, uint32_t max, int control, int64_t now, struct thr_sent *out)
+{
+    (void)now;
+    struct xt_run *r = ctx;
+    struct xt_sock *k = &r->sock[id];
+    if (k->ep->state != TCP_ESTABLISHED) {
+        if (!control) { out->attempts = 1; out->blocked = 1; }
+        return;
+    }
+    uint32_t left = control ? min_u32(max, k->ctrl_pending) : max;
+    while (left > 0) {
+        uint32_t piece = min_u32(left, r->send_frag), space = tcp_send_space(k->ep);
+        out->attempts++;
+        if (space < piece && space < r->send_lowat) { out->blocked++; break; }
+        uint32_t w;
+        if (control) {
+            w = tcp_write(k->ep, piece, 1);
+            k->ctrl_pending -= w;
+            out->proto += w;
+        } else {
+            w = write_part_stream(k, piece, out);
+        }
+        if (w == 0) { out->blocked++; break; }
+        struct ovh_cost c = r->est->cost(&r->ovh_cfg, &k->flow, OVH_TCP_SEND, w);
+        out->hdr_est += c.up;
+        if (c.down) bwacct_add_in(&r->acct, 0, 0, c.down);
+        left -= w;
+        if (w < piece) { out->attempts++; out->blocked++; break; }   /* the next call would block */
+    }
+}
+
+static int op_ready(void *ctx, int32_t id)
+{
+    struct xt_run *r = ctx;
+    return r->sock[id].ep->state == TCP_ESTABLISHED;
+}
+
+static int op_has_control(void *ctx, int32_t id)
+{
+    struct xt_run *r = ctx;
+    return r->sock[id].ctrl_pending > 0;
+}
+
+const struct thr_ops xt_thr_ops = { op_send, op_ready, op_has_control, NULL };
+
+void xt_queue_control(struct xt_run *r, int32_t sock, uint32_t bytes)
+{
+    r->sock[sock].ctrl_pending += bytes;
+    thr_queue_control(&r->thr, sock);
+}
+
+static void book_event(struct xt_run *r, struct xt_sock *k, enum ovh_event ev)
+{
+    struct ovh_cost c = r->est->cost(&r->ovh_cfg, &k->flow, ev, 0);
+    bwacct_add_out(&r->acct, 0, 0, c.up);
+    bwacct_add_in(&r->acct, 0, 0, c.down);
+}
+
+/* ---- downloads: one receive event reads what the download limit allows */
+
+static void receive(struct xt_run *r, struct xt_source *s, uint64_t n)
+{
+    struct tcp_ep *ep = &s->flow.conn.ep[1];
+    struct xt_sock *k = &r->sock[s->sock];
+    uint64_t before = ep->st.bytes_read;
+    n = tcp_read(ep, n);
+    if (n == 0) return;
+    uint64_t file = xt_file_bytes(ep->st.bytes_read) - xt_file_bytes(before);
+    struct ovh_cost c = r->est->cost(&r->ovh_cfg, &k->flow, OVH_TCP_RECV, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
+    bwacct_add_in(&r->acct, file, n - file, c.down);
+    bwacct_add_out(&r->acct, 0, 0, c.up);              /* the ACK estimate: upload overhead */
+    r->last_rx_at = r->net.sim.now;
+    s->since_request += n;
+    while (s->since_request >= XT_BLOCK_REQ_EVERY) {
+        s->since_request -= XT_BLOCK_REQ_EVERY;
+        xt_queue_control(r, s->sock, r->block_req_bytes);
+    }
+}
+
+static void src_readable(struct tcp_ep *ep, void *app)
+{
+    struct xt_source *s = app;
+    struct xt_run *r = s->run;
+    uint64_t n = tcp_readable(ep);
+    if (r->down_limit_kBps > 0) {
+        if (r->down_tokens < 1) return;                  /* the next tick reads it */
+        if ((double)n > r->down_tokens) n = (uint64_t)r->down_tokens;
+        r->down_tokens -= (double)n;
+    }
+    receive(r, s, n);
+}
+
+static void src_established(struct tcp_ep *ep, void *app)
+{
+    (void)ep;
+    struct xt_source *s = app;
+    s->established = 1;
+    book_event(s->run, &s->run->sock[s->sock], OVH_ACCEPT);
+}
+
+static const struct tcp_app_ops src_client_ops = { src_established, src_readable, NULL };
+
+/* Xtreme's download limiter (§1.2): every 100 ms the bucket gains D * 1.024 * dt_ms bytes,
+ * holds at most 1.2 periods of credit, and is handed to the sources round robin. */
+void xt_download_tick(struct xt_run *r, double dt_s)
+{
+    if (r->down_limit_kBps <= 0) {
+        /* Unlimited: read what an earlier limit left in the buffers (their windows may be
+         * closed, so no new segment would announce it). */
+        r->down_tokens = 0;
+        for (size_t k = 0; k < r->n_src; k++) {
+            uint64_t n = tcp_readable(&r->src[k].flow.conn.ep[1]);
+            if (n) receive(r, &r->src[k], n);
+        }
+        return;
+    }
+    double credit = r->down_limit_kBps * 1024.0 * dt_s;
+    r->down_tokens += credit;
+    if (r->down_tokens > 1.2 * credit) r->down_tokens = 1.2 * credit;
+    for (size_t k = 0; k < r->n_src && r->down_tokens >= 1; k++) {
+        struct xt_source *s = &r->src[(r->down_rr + k) % r->n_src];
+        uint64_t n = tcp_readable(&s->flow.conn.ep[1]);
+        if (n == 0) continue;
+        if ((double)n > r->down_tokens) n = (uint64_t)r->down_tokens;
+        r->down_tokens -= (double)n;
+        receive(r, s, n);
+    }
+    r->down_rr = r->n_src ? (r->down_rr + 1) % r->n_src : 0;
+}
+
+/* ---- upload slots and control peers */
+
+static void dl_established(struct tcp_ep *ep, void *app)
+{
+    struct xt_downloader *d = app;
+    if (ep != &d->conn.ep[0]) return;
+    d->established = 1;
+    struct xt_sock *k = &d->run->sock[d->sock];
+    book_event(d->run, k, OVH_CONNECT);
+    book_event(d->run, k, OVH_CONNECTED);
+}
+
+static void remote_reads_all(struct tcp_ep *ep, void *app) { (void)app; tcp_read(ep, tcp_readable(ep)); }
+
+static const struct tcp_app_ops dl_client_ops = { dl_established, NULL, NULL };
+static const struct tcp_app_ops remote_reader_ops = { NULL, remote_reads_all, NULL };
+
+/* Connect when the delay has passed; a peer that never answers is given up after 30 s. */
+static void dl_connect(struct sim *s, struct sim_event *ev)
+{
+    struct xt_downloader *d = ev->ctx;
+    struct xt_run *r = d->run;
+    if (d->connect_delay >= 0 && d->conn.ep[0].state == TCP_CLOSED) {
+        tcp_conn_open(&d->conn);
+        return;
+    }
+    if (!d->established) {
+        thr_remove_slot(&r->thr, d->sock, s->now);
+        d->opened = 0;
+    }
+}
+
+void xt_open_slot(struct xt_run *r, sim_time_t now)
+{
+    if (r->next_dl >= r->n_dl) return;                  /* waiting queue exhausted */
+    struct xt_downloader *d = &r->dl[r->next_dl++];
+    if (thr_add_slot(&r->thr, d->sock, now) != 0) return;
+    d->opened = 1;
+    d->opened_at = now;
+    sim_schedule_at(&r->net.sim, &d->connect_ev, now + (d->connect_delay >= 0 ? d->connect_delay : SIM_SEC(30)));
+}
+
+static void cp_established(struct tcp_ep *ep, void *app)
+{
+    struct xt_ctrl_peer *c = app;
+    if (ep != &c->conn.ep[0]) return;
+    c->established = 1;
+    book_event(c->run, &c->run->sock[c->sock], OVH_CONNECT);
+    book_event(c->run, &c->run->sock[c->sock], OVH_CONNECTED);
+}
+
+static const struct tcp_app_ops cp_client_ops = { cp_established, NULL, NULL };
+
+void xt_socks_init(struct xt_run *r)
+{
+    size_t id = 0;
+    for (size_t i = 0; i < r->n_dl; i++, id++) {
+        struct xt_downloader *d = &r->dl[i];
+        d->run = r;
+        d->sock = (int32_t)id;
+        tcp_set_app(&d->conn.ep[0], &dl_client_ops, d);
+        tcp_set_app(&d->conn.ep[1], &remote_reader_ops, d);
+        sim_event_init(&d->connect_ev, dl_connect, d);
+        r->sock[id] = (struct xt_sock){ XS_UPLOAD, &d->conn.ep[0], 0, 0, { 0, 0 } };
+    }
+    for (size_t i = 0; i < r->n_cp; i++, id++) {
+        struct xt_ctrl_peer *c = &r->cp[i];
+        c->run = r;
+        c->sock = (int32_t)id;
+        tcp_set_app(&c->conn.ep[0], &cp_client_ops, c);
+        tcp_set_app(&c->conn.ep[1], &remote_reader_ops, c);
+        r->sock[id] = (struct xt_sock){ XS_CONTROL, &c->conn.ep[0], 0, 0, { 0, 0 } };
+    }
+    for (size_t i = 0; i < r->n_src; i++, id++) {
+        struct xt_source *s = &r->src[i];
+        s->run = r;
+        s->sock = (int32_t)id;
+        tcp_set_app(&s->flow.conn.ep[1], &src_client_ops, s);
+        r->sock[id] = (struct xt_sock){ XS_DOWNLOAD, &s->flow.conn.ep[1], 0, 0, { 0, 0 } };
+    }
+}
+
+uint64_t xt_down_read(const struct xt_run *r)
+{
+    uint64_t b = 0;
+    for (size_t i = 0; i < r->n_src; i++) b += xt_file_bytes(r->src[i].flow.conn.ep[1].st.bytes_read);
+    return b;
+}
+
+uint64_t xt_up_read(const struct xt_run *r)
+{
+    uint64_t b = 0;
+    for (size_t i = 0; i < r->n_dl; i++) b += xt_file_bytes(r->dl[i].conn.ep[1].st.bytes_read);
+    return b;
+}
