@@ -419,6 +419,11 @@ static void on_rto(struct sim *s, struct sim_event *ev)
 static void rtt_sample(struct tcp_ep *ep, sim_time_t r)
 {
     if (r <= 0) r = 1;
+    /* Karn: the backed-off RTO stays until a valid sample, i.e. an ACK for data that was not
+     * retransmitted.  Clearing it on any new ACK lets the ACKs of segments queued before a
+     * (spurious) timeout re-arm the old, too-short RTO, and on a slow line every RTO then fires
+     * again while the original segments are still in the modem queue. */
+    ep->backoff = 0;
     if (!ep->rtt_valid) {
         ep->srtt = r;
         ep->rttvar = r / 2;
@@ -456,7 +461,6 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
         /* RTT: timestamps echo every segment; otherwise Karn's single timed segment. */
         if (ep_cfg(ep)->timestamps && p->ts_ecr > 0) rtt_sample(ep, ep_now(ep) - p->ts_ecr);
         else if (ep->rtt_timing && ack > ep->rtt_seq) { rtt_sample(ep, ep_now(ep) - ep->rtt_time); ep->rtt_timing = 0; }
-        ep->backoff = 0;
         ep->snd_una = ack;
         if (ep->snd_nxt < ep->snd_una) ep->snd_nxt = ep->snd_una;
         ep->st.bytes_acked += acked;
