@@ -1,0 +1,478 @@
+/* Opening results databases (create, version check, WAL) and the per-run transactional writer.
+ * Prepared statements are made once per writer, since a sweep stores thousands of runs. */
+#include "db.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "stats.h"
+
+#define T_QUANTILE_MAX_DF 1000
+
+static int exec(sqlite3 *db, const char *sql, const char *label, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
+    snprintf(err, errlen, "%s: %s", label, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return -1;
+}
+
+int db_check_version(sqlite3 *db, const char *schema, const char *label, char *err, size_t errlen)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA %s.user_version", schema);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+        snprintf(err, errlen, "%s: not an SQLite database (%s)", label, sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    int v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (v == DB_SCHEMA_VERSION) return 0;
+    if (v == 0)
+        snprintf(err, errlen, "%s: not a ratelab results database (no schema version)", label);
+    else
+        snprintf(err, errlen, "%s: results database schema version %d, this ratelab reads version %d "
+                 "(write to a new file, or use the ratelab that made it)", label, v, DB_SCHEMA_VERSION);
+    return -1;
+}
+
+/* Creates the schema in a fresh file; BEGIN IMMEDIATE so two processes creating the same file
+ * cannot both do it. */
+static int create_if_empty(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    if (exec(db, "BEGIN IMMEDIATE", path, err, errlen) != 0) {
+        if (strstr(err, "not a database")) snprintf(err, errlen, "%s: not an SQLite database", path);
+        return -1;
+    }
+    sqlite3_stmt *st;
+    int n = -1;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (n < 0) {
+        snprintf(err, errlen, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (n == 0) {
+        if (exec(db, db_schema_sql, path, err, errlen) != 0) goto fail;
+        if (sqlite3_prepare_v2(db, "INSERT INTO t_quantile VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK) goto fail_msg;
+        for (int df = 1; df <= T_QUANTILE_MAX_DF; df++) {
+            sqlite3_bind_int(st, 1, df);
+            sqlite3_bind_double(st, 2, stats_t975((double)df));
+            if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); goto fail_msg; }
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+    }
+    return exec(db, "COMMIT", path, err, errlen);
+fail_msg:
+    snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+fail:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    if (mode == DB_READ && access(path, R_OK) != 0) {
+        snprintf(err, errlen, "%s: no such database file", path);
+        return NULL;
+    }
+    int flags = mode == DB_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot open database (%s)", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    /* Readers may meet the writer's checkpoint; waiting beats failing a figure. */
+    sqlite3_busy_timeout(db, 10000);
+    if (mode == DB_WRITE && create_if_empty(db, path, err, errlen) != 0) { sqlite3_close(db); return NULL; }
+    if (db_check_version(db, "main", path, err, errlen) != 0) { sqlite3_close(db); return NULL; }
+    /* WAL: figures can read while a sweep writes; synchronous=NORMAL keeps every committed run
+     * across a crash of the process (only an OS crash can lose the last commits). */
+    if (mode == DB_WRITE &&
+        (exec(db, "PRAGMA journal_mode=WAL", path, err, errlen) != 0 ||
+         exec(db, "PRAGMA synchronous=NORMAL", path, err, errlen) != 0 ||
+         /* Each run sits in a savepoint; its sub-journal in memory, not in a temp file. */
+         exec(db, "PRAGMA temp_store=MEMORY", path, err, errlen) != 0)) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+sqlite3 *db_open_dump(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) { snprintf(err, errlen, "%s: cannot open", path); return NULL; }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 65536 + 1 > cap) {
+            cap = cap ? 2 * cap : 1 << 20;
+            char *p = realloc(text, cap);
+            if (!p) { free(text); fclose(f); snprintf(err, errlen, "%s: out of memory", path); return NULL; }
+            text = p;
+        }
+        size_t got = fread(text + len, 1, 65536, f);
+        len += got;
+        if (got == 0) break;
+    }
+    fclose(f);
+    text[len] = 0;
+    sqlite3 *db = NULL;
+    if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot open an in-memory database", path);
+        sqlite3_close(db);
+        free(text);
+        return NULL;
+    }
+    int rc = exec(db, text, path, err, errlen);
+    free(text);
+    if (rc != 0 || db_check_version(db, "main", path, err, errlen) != 0) { sqlite3_close(db); return NULL; }
+    return db;
+}
+
+void db_close(sqlite3 *db) { sqlite3_close(db); }
+
+size_t db_point_text(const struct param_set *ps, char *buf, size_t len)
+{
+    size_t o = 0;
+    int first = 1;
+    if (len) buf[0] = 0;
+    for (size_t i = 0; i < ps->n; i++) {
+        if (!strcmp(ps->defs[i].key, "seed")) continue;
+        char v[64];
+        param_format(ps, i, v, sizeof v);
+        o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s=%s", first ? "" : ";", ps->defs[i].key, v);
+        first = 0;
+    }
+    return o;
+}
+
+void db_run_key(char *buf, size_t len, const char *scenario, const char *params, const char *version)
+{
+    snprintf(buf, len, "%s|%s|%s", scenario, params, version);
+}
+
+int64_t db_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void db_iso_time(int64_t ms, char *buf, size_t len)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen)
+{
+    memset(w, 0, sizeof *w);
+    w->db = db;
+    /* Children use OR REPLACE: a name an experiment emits twice keeps its last value instead of
+     * failing a whole sweep. */
+    struct { sqlite3_stmt **st; const char *sql; } s[] = {
+        { &w->ins_run, "INSERT INTO runs (run_key, sweep_key, scenario, experiment, params, point, seed,"
+                       " code_version, started, finished, wall_s, events)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
+        { &w->ins_param,  "INSERT OR REPLACE INTO params VALUES (?1, ?2, ?3, ?4)" },
+        { &w->ins_metric, "INSERT OR REPLACE INTO metrics VALUES (?1, ?2, ?3)" },
+        { &w->ins_entity, "INSERT OR REPLACE INTO entity_metrics VALUES (?1, ?2, ?3, ?4, ?5)" },
+        { &w->ins_series, "INSERT OR REPLACE INTO series VALUES (?1, ?2, ?3, ?4, ?5)" },
+        { &w->find_key,   "SELECT 1 FROM runs WHERE run_key = ?1" },
+    };
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        if (sqlite3_prepare_v3(db, s[i].sql, -1, SQLITE_PREPARE_PERSISTENT, s[i].st, NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+            db_writer_close(w);
+            return -1;
+        }
+    return 0;
+}
+
+void db_writer_close(struct db_writer *w)
+{
+    if (w->in_txn) {
+        char err[256];
+        db_writer_commit(w, err, sizeof err);
+    }
+    sqlite3_finalize(w->ins_run);
+    sqlite3_finalize(w->ins_param);
+    sqlite3_finalize(w->ins_metric);
+    sqlite3_finalize(w->ins_entity);
+    sqlite3_finalize(w->ins_series);
+    sqlite3_finalize(w->find_key);
+    w->ins_run = w->ins_param = w->ins_metric = w->ins_entity = w->ins_series = w->find_key = NULL;
+    free(w->text);
+    free(w->order);
+    w->text = NULL;
+    w->order = NULL;
+    w->text_cap = w->order_cap = 0;
+}
+
+int db_has_run(struct db_writer *w, const char *run_key)
+{
+    sqlite3_bind_text(w->find_key, 1, run_key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(w->find_key);
+    sqlite3_reset(w->find_key);
+    sqlite3_clear_bindings(w->find_key);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void bind_value(sqlite3_stmt *st, int col, double v)
+{
+    if (isfinite(v)) sqlite3_bind_double(st, col, v);
+    else sqlite3_bind_null(st, col);
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int db_writer_commit(struct db_writer *w, char *err, size_t errlen)
+{
+    if (!w->in_txn) return 0;
+    double t0 = mono_s();
+    w->in_txn = 0;
+    int rc = exec(w->db, "COMMIT", "database", err, errlen);
+    if (rc != 0) sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    else w->commits++;
+    w->busy_s += mono_s() - t0;
+    return rc;
+}
+
+/* Appends a number as JSON: integers (most series values are byte counts and whole seconds)
+ * by hand, since snprintf would cost more than the insert itself. */
+static int text_reserve(struct db_writer *w, size_t len, size_t more)
+{
+    if (len + more <= w->text_cap) return 0;
+    size_t c = w->text_cap ? w->text_cap : 4096;
+    while (c < len + more) c *= 2;
+    char *p = realloc(w->text, c);
+    if (!p) return -1;
+    w->text = p;
+    w->text_cap = c;
+    return 0;
+}
+
+static size_t json_number(char *out, double v)
+{
+    if (!isfinite(v)) { memcpy(out, "null", 4); return 4; }
+    if (v == floor(v) && fabs(v) < 1e15) {
+        char rev[24];
+        size_t n = 0, o = 0;
+        long long x = (long long)v;
+        unsigned long long u = x < 0 ? (unsigned long long)(-x) : (unsigned long long)x;
+        do { rev[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+        if (x < 0) out[o++] = '-';
+        while (n) out[o++] = rev[--n];
+        return o;
+    }
+    return (size_t)snprintf(out, 32, "%.12g", v);
+}
+
+static const struct run_result *sort_res;
+static int by_series_entity(const void *a, const void *b)
+{
+    const struct result_point *p = &sort_res->point[*(const size_t *)a], *q = &sort_res->point[*(const size_t *)b];
+    if (p->series != q->series) return p->series < q->series ? -1 : 1;
+    if (p->entity != q->entity) return p->entity < q->entity ? -1 : 1;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;   /* keep emission order */
+}
+
+/* One row per (series, entity): points grouped, kept in emission order, as [[t,v],...]. */
+static int write_series(struct db_writer *w, const struct run_result *res, sqlite3_int64 run_id)
+{
+    if (res->n_point == 0) return 0;
+    if (res->n_point > w->order_cap) {
+        size_t *p = realloc(w->order, res->n_point * sizeof *p);
+        if (!p) return -1;
+        w->order = p;
+        w->order_cap = res->n_point;
+    }
+    for (size_t i = 0; i < res->n_point; i++) w->order[i] = i;
+    sort_res = res;
+    qsort(w->order, res->n_point, sizeof *w->order, by_series_entity);
+    for (size_t i = 0; i < res->n_point; ) {
+        const struct result_point *first = &res->point[w->order[i]];
+        size_t len = 0, j = i;
+        if (text_reserve(w, 0, 2) != 0) return -1;
+        w->text[len++] = '[';
+        for (; j < res->n_point; j++) {
+            const struct result_point *p = &res->point[w->order[j]];
+            if (p->series != first->series || p->entity != first->entity) break;
+            if (text_reserve(w, len, 80) != 0) return -1;
+            if (j > i) w->text[len++] = ',';
+            w->text[len++] = '[';
+            len += json_number(w->text + len, p->t);
+            w->text[len++] = ',';
+            len += json_number(w->text + len, p->value);
+            w->text[len++] = ']';
+        }
+        w->text[len++] = ']';
+        if (first->series < res->n_series) {
+            sqlite3_stmt *st = w->ins_series;
+            sqlite3_bind_int64(st, 1, run_id);
+            sqlite3_bind_text(st, 2, res->series_name[first->series], -1, SQLITE_STATIC);
+            sqlite3_bind_int(st, 3, first->entity);
+            sqlite3_bind_int64(st, 4, (sqlite3_int64)(j - i));
+            sqlite3_bind_text(st, 5, w->text, (int)len, SQLITE_STATIC);
+            if (step_done(st) != 0) return -1;
+        }
+        i = j;
+    }
+    return 0;
+}
+
+static int write_rows(struct db_writer *w, const struct db_run_meta *m, const struct param_set *ps,
+                      const struct run_result *res, sqlite3_int64 *run_id, char *err, size_t errlen)
+{
+    char params[DB_TEXT_LEN], point[DB_TEXT_LEN], key[DB_TEXT_LEN * 2];
+    if (params_canonical(ps, params, sizeof params) >= sizeof params ||
+        db_point_text(ps, point, sizeof point) >= sizeof point) {
+        snprintf(err, errlen, "database: canonical parameter text longer than %d bytes", DB_TEXT_LEN);
+        return -1;
+    }
+    db_run_key(key, sizeof key, m->scenario, params, m->code_version);
+    char started[40], finished[40];
+    db_iso_time(m->started_ms, started, sizeof started);
+    db_iso_time(m->finished_ms, finished, sizeof finished);
+    int seed_at = params_index(ps, "seed");
+
+    sqlite3_stmt *st = w->ins_run;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (m->sweep_key) sqlite3_bind_text(st, 2, m->sweep_key, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 2);
+    sqlite3_bind_text(st, 3, m->scenario, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, m->experiment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, params, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, point, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, seed_at >= 0 ? (sqlite3_int64)ps->val[seed_at] : 0);
+    sqlite3_bind_text(st, 8, m->code_version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, started, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, finished, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 11, res->wall_s);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)res->events);
+    if (step_done(st) != 0) goto fail;
+    *run_id = sqlite3_last_insert_rowid(w->db);
+
+    for (size_t i = 0; i < ps->n; i++) {
+        char v[64];
+        param_format(ps, i, v, sizeof v);
+        st = w->ins_param;
+        sqlite3_bind_int64(st, 1, *run_id);
+        sqlite3_bind_text(st, 2, ps->defs[i].key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, v, -1, SQLITE_TRANSIENT);
+        if (ps->defs[i].type == PT_ENUM) sqlite3_bind_null(st, 4); else sqlite3_bind_double(st, 4, ps->val[i]);
+        if (step_done(st) != 0) goto fail;
+    }
+    for (size_t i = 0; i < res->n_metric; i++) {
+        st = w->ins_metric;
+        sqlite3_bind_int64(st, 1, *run_id);
+        sqlite3_bind_text(st, 2, res->metric[i].name, -1, SQLITE_STATIC);
+        bind_value(st, 3, res->metric[i].value);
+        if (step_done(st) != 0) goto fail;
+    }
+    for (size_t i = 0; i < res->n_row; i++) {
+        st = w->ins_entity;
+        sqlite3_bind_int64(st, 1, *run_id);
+        sqlite3_bind_text(st, 2, res->row[i].kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, res->row[i].entity);
+        sqlite3_bind_text(st, 4, res->row[i].name, -1, SQLITE_STATIC);
+        bind_value(st, 5, res->row[i].value);
+        if (step_done(st) != 0) goto fail;
+    }
+    if (write_series(w, res, *run_id) != 0) goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "database: %s", sqlite3_errmsg(w->db));
+    return -1;
+}
+
+int db_write_run(struct db_writer *w, const struct db_run_meta *m, const struct param_set *ps,
+                 const struct run_result *res, int64_t *id, char *err, size_t errlen)
+{
+    double t0 = mono_s();
+    if (!w->in_txn) {
+        if (exec(w->db, "BEGIN IMMEDIATE", "database", err, errlen) != 0) { w->busy_s += mono_s() - t0; return -1; }
+        w->in_txn = 1;
+        w->txn_started = t0;
+    }
+    sqlite3_int64 run_id = 0;
+    int rc = exec(w->db, "SAVEPOINT run", "database", err, errlen);
+    if (rc == 0) {
+        rc = write_rows(w, m, ps, res, &run_id, err, errlen);
+        if (rc != 0) sqlite3_exec(w->db, "ROLLBACK TO run", NULL, NULL, NULL);
+        sqlite3_exec(w->db, "RELEASE run", NULL, NULL, NULL);
+    }
+    w->busy_s += mono_s() - t0;
+    if (rc != 0) return -1;
+    w->runs_written++;
+    if (id) *id = run_id;
+    if (mono_s() - w->txn_started >= w->commit_every_s) return db_writer_commit(w, err, errlen);
+    return 0;
+}
+
+int db_record_sweep(sqlite3 *db, const char *sweep_key, const char *scenario, size_t n_points,
+                    size_t n_seeds, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO sweeps VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    char now[40];
+    db_iso_time(db_now_ms(), now, sizeof now);
+    sqlite3_bind_text(st, 1, sweep_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, scenario, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)n_points);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)n_seeds);
+    sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { snprintf(err, errlen, "database: %s", sqlite3_errmsg(db)); return -1; }
+    return 0;
+}
+
+int db_other_versions(sqlite3 *db, const char *sweep_key, const char *version, char *buf, size_t len)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    size_t o = 0;
+    if (len) buf[0] = 0;
+    if (sqlite3_prepare_v2(db, "SELECT DISTINCT code_version FROM runs WHERE sweep_key = ?1 AND code_version <> ?2"
+                               " ORDER BY 1", -1, &st, NULL) != SQLITE_OK) return -1;
+    sqlite3_bind_text(st, 1, sweep_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", n ? ", " : "",
+                              (const char *)sqlite3_column_text(st, 0));
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
+}

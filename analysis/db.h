@@ -1,0 +1,84 @@
+/* The results database: opening with a schema-version check, and the single writer that stores
+ * one finished run per transaction.  The only module that knows the tables' SQL. */
+#ifndef ANALYSIS_DB_H
+#define ANALYSIS_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "params.h"
+#include "results.h"
+
+#define DB_SCHEMA_VERSION 1
+#define DB_TEXT_LEN 8192          /* canonical parameter text, run keys */
+
+extern const char db_schema_sql[];   /* analysis/db_schema.c, equal to analysis/schema.sql */
+
+enum db_mode { DB_READ, DB_WRITE };
+
+/* DB_WRITE creates the file and schema when missing and switches to WAL; DB_READ requires an
+ * existing file.  Either way a database of another schema version is refused with one line. */
+sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen);
+/* A text dump (`sqlite3 FILE .dump` with the user_version line) loaded into memory: the form the
+ * committed regression baseline takes, so it diffs as text. */
+sqlite3 *db_open_dump(const char *path, char *err, size_t errlen);
+/* The schema version of an open database (or of an ATTACHed one: schema = "src"). */
+int      db_check_version(sqlite3 *db, const char *schema, const char *label, char *err, size_t errlen);
+void     db_close(sqlite3 *db);
+
+/* Canonical text of a parameter point without its seed: what seeds are aggregated over. */
+size_t db_point_text(const struct param_set *ps, char *buf, size_t len);
+/* The run's identity: scenario | canonical params (with seed) | code version. */
+void   db_run_key(char *buf, size_t len, const char *scenario, const char *params, const char *version);
+/* Wall-clock now in ms since the epoch, and its ISO 8601 UTC text. */
+int64_t db_now_ms(void);
+void    db_iso_time(int64_t ms, char *buf, size_t len);
+
+struct db_run_meta {
+    const char *scenario, *experiment, *code_version;
+    const char *sweep_key;           /* NULL for a single run */
+    int64_t     started_ms, finished_ms;
+};
+
+/* Runs are grouped into transactions (each run inside its own savepoint, so a failing run
+ * leaves nothing behind): a transaction is committed once it is commit_every_s old, and by
+ * db_writer_commit, which the sweep calls whenever no result is waiting.  A killed process
+ * therefore loses at most the runs of the last commit_every_s; 0 commits every run at once. */
+struct db_writer {
+    sqlite3      *db;
+    sqlite3_stmt *ins_run, *ins_param, *ins_metric, *ins_entity, *ins_series, *find_key;
+    double        commit_every_s;
+    int           in_txn;
+    double        txn_started;
+    double        busy_s;            /* time spent writing and committing, for the sweep's report */
+    size_t        runs_written, commits;
+    char         *text;              /* scratch for series JSON, reused across runs */
+    size_t        text_cap;
+    size_t       *order;             /* scratch: points grouped by series and entity */
+    size_t        order_cap;
+};
+
+int  db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen);
+void db_writer_close(struct db_writer *w);
+/* 1 if the run key is present, 0 if not, -1 on error. */
+int  db_has_run(struct db_writer *w, const char *run_key);
+/* Commits the open transaction, if any.  0 or -1 with err set. */
+int  db_writer_commit(struct db_writer *w, char *err, size_t errlen);
+/* Stores run, params, metrics, entity rows and series; on error rolls back the run's savepoint
+ * (nothing of the run is left) and returns -1 with err set.  Returns the new run id via *id. */
+int  db_write_run(struct db_writer *w, const struct db_run_meta *m, const struct param_set *ps,
+                  const struct run_result *res, int64_t *id, char *err, size_t errlen);
+/* Records a sweep definition (kept if already present). */
+int  db_record_sweep(sqlite3 *db, const char *sweep_key, const char *scenario, size_t n_points,
+                     size_t n_seeds, char *err, size_t errlen);
+/* Code versions other than `version` already stored under this sweep: comma list in buf, count
+ * returned (0 = none). */
+int  db_other_versions(sqlite3 *db, const char *sweep_key, const char *version, char *buf, size_t len);
+
+/* Merging shard databases into one; refuses a sweep whose runs come from several code versions
+ * unless allow_mixed.  Returns 0, 1 on refusal (err says why, nothing written), -1 on error. */
+struct db_merge_stats { int64_t added, duplicates; };
+int  db_merge(sqlite3 *out, const char *const *inputs, size_t n_inputs, int allow_mixed,
+              struct db_merge_stats *st, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,126 @@
+-- ratelab results database: the documented schema (analysis/db_schema.c holds the same text,
+-- a test keeps the two equal).  Schema version 1, stored as PRAGMA user_version.
+--
+-- One row per finished simulation run in `runs`; every other table hangs off runs.id.  One
+-- process writes (the sweep's writer), one transaction per run, so a killed sweep never leaves a
+-- half-written run; WAL journal so figures can be drawn while a sweep is still writing.
+-- NaN metrics are stored as NULL (SQLite has no NaN).
+
+-- A sweep's identity: the scenario plus every flag that defines the grid (--vary, --set,
+-- --where, --seeds), but not --shard/--jobs/--db, so the shards of one sweep share it.
+CREATE TABLE sweeps (
+    sweep_key   TEXT PRIMARY KEY,
+    scenario    TEXT NOT NULL,
+    n_points    INTEGER NOT NULL,   -- parameter points after --where and validation
+    n_seeds     INTEGER NOT NULL,
+    created     TEXT NOT NULL       -- UTC, ISO 8601
+) WITHOUT ROWID;
+
+CREATE TABLE runs (
+    id           INTEGER PRIMARY KEY,
+    -- scenario | canonical params incl. seed | code version: a sweep re-run skips present keys.
+    run_key      TEXT NOT NULL UNIQUE,
+    sweep_key    TEXT,              -- NULL for `ratelab run --db`
+    scenario     TEXT NOT NULL,     -- scenario file name without .ini
+    experiment   TEXT NOT NULL,     -- with `params`, enough to re-run without the .ini file
+    params       TEXT NOT NULL,     -- canonical "k=v;k=v;..." of every key, seed included
+    point        TEXT NOT NULL,     -- the same without seed: what seeds are aggregated over
+    seed         INTEGER NOT NULL,
+    code_version TEXT NOT NULL,     -- git describe of the build that ran it
+    started      TEXT NOT NULL,     -- UTC, ISO 8601, ms
+    finished     TEXT NOT NULL,
+    wall_s       REAL NOT NULL,
+    events       INTEGER NOT NULL   -- simulator events executed
+);
+CREATE INDEX runs_by_point ON runs(experiment, scenario, code_version, point);
+CREATE INDEX runs_by_sweep ON runs(sweep_key, code_version);
+
+-- Every parameter of a run, one row each: `text` is the canonical value, `num` the number
+-- (NULL for enum keys) so figures can sort and filter numerically.
+-- Indexes: figure queries go from the selected runs to their params, metrics and series, so the
+-- primary keys (run_id first) serve them; an index by key or by metric name would scatter every
+-- run's rows over as many index pages and made inserts twice as expensive (measured).
+CREATE TABLE params (
+    run_id  INTEGER NOT NULL REFERENCES runs(id),
+    key     TEXT NOT NULL,
+    text    TEXT NOT NULL,
+    num     REAL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+
+-- Scalar metrics of a run (dotted names such as up_bytes_by_class.ack are kept flat).
+CREATE TABLE metrics (
+    run_id  INTEGER NOT NULL REFERENCES runs(id),
+    name    TEXT NOT NULL,
+    value   REAL,
+    PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+
+-- Per-entity metrics: kind "peer", "slot", "flow", ...; entity is the experiment's index.
+CREATE TABLE entity_metrics (
+    run_id  INTEGER NOT NULL REFERENCES runs(id),
+    kind    TEXT NOT NULL,
+    entity  INTEGER NOT NULL,
+    name    TEXT NOT NULL,
+    value   REAL,
+    PRIMARY KEY (run_id, kind, entity, name)
+) WITHOUT ROWID;
+
+-- Time series, one row per series and entity of a run (entity 0 unless per peer/slot), its
+-- points as a JSON array of [t, value] pairs (t in s, null for a non-finite value).  A row per
+-- point costs about 1 us to insert, more than simulating that second; view series_points below
+-- gives the row-per-point form.
+CREATE TABLE series (
+    run_id  INTEGER NOT NULL REFERENCES runs(id),
+    name    TEXT NOT NULL,
+    entity  INTEGER NOT NULL,
+    n       INTEGER NOT NULL,   -- number of points
+    points  TEXT NOT NULL,      -- [[t, value], ...] in emission order
+    PRIMARY KEY (run_id, name, entity)
+) WITHOUT ROWID;
+
+-- Two-sided 95 % quantile of Student's t per degree of freedom, filled from GSL when the
+-- database is created (SQL has no t-distribution); df above the table use the normal 1.959964.
+CREATE TABLE t_quantile (
+    df      INTEGER PRIMARY KEY,
+    t975    REAL NOT NULL
+);
+
+-- The parameters of each parameter point (seed excluded), for selecting and labelling points.
+CREATE VIEW point_params AS
+SELECT DISTINCT r.experiment, r.scenario, r.code_version, r.point, p.key, p.text, p.num
+FROM runs r JOIN params p ON p.run_id = r.id
+WHERE p.key <> 'seed';
+
+-- Every series point as a row: run_id, name, entity, t, value.
+CREATE VIEW series_points AS
+SELECT s.run_id, s.name, s.entity,
+       json_extract(j.value, '$[0]') AS t, json_extract(j.value, '$[1]') AS value
+FROM series s, json_each(s.points) j;
+
+-- Across seeds, per parameter point and metric: count, mean, sample standard deviation and
+-- the half-width of the 95 % confidence interval of the mean (t-distribution, n - 1 df).
+-- Deviations are taken from the group mean (two passes), not from a sum of squares; equal
+-- values give exactly mean = the value and sd = 0.
+CREATE VIEW point_metric_stats AS
+SELECT experiment, scenario, code_version, point, metric, n, mean, sd,
+       CASE WHEN n > 1 THEN
+           coalesce((SELECT t975 FROM t_quantile WHERE df = n - 1), 1.959964) * sd / sqrt(n)
+       END AS ci95
+FROM (
+    SELECT experiment, scenario, code_version, point, metric, count(value) AS n,
+           CASE WHEN min(value) = max(value) THEN min(value) ELSE avg(value) END AS mean,
+           CASE WHEN count(value) < 2 THEN NULL
+                WHEN min(value) = max(value) THEN 0.0
+                ELSE sqrt(sum((value - gmean) * (value - gmean)) / (count(value) - 1))
+           END AS sd
+    FROM (
+        SELECT r.experiment, r.scenario, r.code_version, r.point, m.name AS metric, m.value,
+               avg(m.value) OVER (PARTITION BY r.experiment, r.scenario, r.code_version,
+                                               r.point, m.name) AS gmean
+        FROM runs r JOIN metrics m ON m.run_id = r.id
+    )
+    GROUP BY experiment, scenario, code_version, point, metric
+);
+
+PRAGMA user_version = 1;

@@ -1,0 +1,240 @@
+/* The results database: schema file and embedded copy equal, version check, one run written and
+ * read back exactly (params, NULL for NaN, series JSON), the across-seed view, merge rules. */
+#include "testutil.h"
+#include <string.h>
+#include "db.h"
+#include "test_sweep_helpers.h"
+
+static const char *const choices[] = { "fifo", "codel", NULL };
+static const struct param_def defs[] = {
+    { "rate",   PT_DOUBLE, "1.5", 0, 1e9, NULL, "a rate" },
+    { "queue",  PT_ENUM,   "fifo", 0, 0, choices, "a queue" },
+    { "seed",   PT_INT,    "1", 0, 1e9, NULL, "seed" },
+};
+
+static void fixture_result(struct run_result *r, double metric)
+{
+    result_init(r);
+    result_metric(r, "goodput", metric);
+    result_metric(r, "broken", NAN);
+    result_row(r, "peer", 3, "bytes", 42);
+    /* Interleaved as a per-second probe emits them; the writer groups by series and entity. */
+    uint32_t a = result_series_id(r, "a_Bps"), b = result_series_id(r, "b_Bps");
+    result_point(r, a, 0, 1, 10);
+    result_point(r, b, 0, 1, 7);
+    result_point(r, a, 0, 2, 20.5);
+    result_point(r, b, 1, 2, NAN);
+    result_point(r, b, 0, 2, -3);
+    r->wall_s = 0.25;
+    r->events = 1234;
+}
+
+static int write_run(struct db_writer *w, struct param_set *ps, double seed, double metric, const char *version,
+                     const char *sweep)
+{
+    ps->val[2] = seed;
+    struct run_result r;
+    fixture_result(&r, metric);
+    struct db_run_meta m = { .scenario = "fix", .experiment = "fixture", .code_version = version, .sweep_key = sweep,
+                             .started_ms = 1700000000123LL, .finished_ms = 1700000001456LL };
+    char err[512];
+    int rc = db_write_run(w, &m, ps, &r, NULL, err, sizeof err);
+    result_free(&r);
+    return rc;
+}
+
+static void test_schema_file_matches(void)
+{
+    FILE *f = fopen("analysis/schema.sql", "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    CU_ASSERT_EQUAL(strlen(db_schema_sql), n);
+    CU_ASSERT_STRING_EQUAL(db_schema_sql, text);
+}
+
+static void test_create_write_read(void)
+{
+    char path[256], err[512];
+    tmp_path(path, sizeof path, "db1.db");
+    remove_db(path);
+    sqlite3 *db = db_open(path, DB_WRITE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    CU_ASSERT_EQUAL(db_scalar(path, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM t_quantile"), 1000);
+    struct db_writer w;
+    CU_ASSERT_EQUAL_FATAL(db_writer_init(&w, db, err, sizeof err), 0);
+    struct param_set ps;
+    params_init(&ps, defs, 3);
+    params_set(&ps, "queue", "codel", "test", err, sizeof err);
+    /* Three seeds of one point: goodput 1, 2, 3. */
+    for (int s = 1; s <= 3; s++) CU_ASSERT_EQUAL(write_run(&w, &ps, s, s, "v1", "sw"), 0);
+    /* The same key again is refused and leaves nothing of itself behind. */
+    CU_ASSERT_EQUAL(write_run(&w, &ps, 2, 99, "v1", "sw"), -1);
+    char key[512];
+    ps.val[2] = 2;
+    char params[256];
+    params_canonical(&ps, params, sizeof params);
+    CU_ASSERT_STRING_EQUAL(params, "rate=1.5;queue=codel;seed=2");
+    db_run_key(key, sizeof key, "fix", params, "v1");
+    CU_ASSERT_EQUAL(db_has_run(&w, key), 1);
+    db_run_key(key, sizeof key, "fix", params, "v2");
+    CU_ASSERT_EQUAL(db_has_run(&w, key), 0);
+    CU_ASSERT_EQUAL(db_writer_commit(&w, err, sizeof err), 0);
+    db_writer_close(&w);
+    db_close(db);
+    params_free(&ps);
+
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM runs"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM metrics"), 6);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM metrics WHERE name = 'goodput' AND value = 99"), 0);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM runs WHERE point = 'rate=1.5;queue=codel' AND seed = 2"
+                                    " AND events = 1234 AND started = '2023-11-14T22:13:20.123Z'"), 1);
+    /* Enum parameters: text, no number; numbers: both. */
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM params WHERE key = 'queue' AND text = 'codel' AND num IS NULL"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM params WHERE key = 'rate' AND text = '1.5' AND num = 1.5"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM metrics WHERE name = 'broken' AND value IS NULL"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM entity_metrics WHERE kind = 'peer' AND entity = 3 AND value = 42"), 3);
+    /* Series grouped per (name, entity) in emission order; NaN as null. */
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE run_id = 1"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE name = 'a_Bps' AND n = 2 AND points = '[[1,10],[2,20.5]]'"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE name = 'b_Bps' AND entity = 0 AND points = '[[1,7],[2,-3]]'"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE name = 'b_Bps' AND entity = 1 AND points = '[[2,null]]'"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series_points WHERE run_id = 2"), 5);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT 1000 * value FROM series_points WHERE run_id = 2 AND name = 'a_Bps' AND t = 2"), 20500);
+    /* Across seeds: goodput 1, 2, 3 -> mean 2, sd 1, ci95 = 4.30265 / sqrt(3) = 2.48414. */
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT n FROM point_metric_stats WHERE metric = 'goodput'"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT round(1e6 * mean) FROM point_metric_stats WHERE metric = 'goodput'"), 2000000);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT round(1e6 * sd) FROM point_metric_stats WHERE metric = 'goodput'"), 1000000);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT round(1e5 * ci95) FROM point_metric_stats WHERE metric = 'goodput'"), 248414);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT n FROM point_metric_stats WHERE metric = 'broken'"), 0);
+    remove_db(path);
+}
+
+static void test_version_check(void)
+{
+    char path[256], err[512];
+    tmp_path(path, sizeof path, "db2.db");
+    remove_db(path);
+    sqlite3 *db = db_open(path, DB_WRITE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+    db_close(db);
+    CU_ASSERT_PTR_NULL(db_open(path, DB_READ, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema version 99, this ratelab reads version 1"));
+    CU_ASSERT_PTR_NULL(db_open(path, DB_WRITE, err, sizeof err));
+    remove_db(path);
+    /* Some other SQLite file. */
+    sqlite3_open(path, &db);
+    sqlite3_exec(db, "CREATE TABLE x(a)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    CU_ASSERT_PTR_NULL(db_open(path, DB_WRITE, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a ratelab results database"));
+    remove_db(path);
+    /* Not SQLite at all. */
+    FILE *f = fopen(path, "w");
+    fputs("this is not a database, just text that is long enough to fill a header page.....", f);
+    fclose(f);
+    CU_ASSERT_PTR_NULL(db_open(path, DB_READ, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not an SQLite database"));
+    remove_db(path);
+    CU_ASSERT_PTR_NULL(db_open(path, DB_READ, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no such database file"));
+}
+
+static void test_dump_roundtrip(void)
+{
+    char path[256], err[512];
+    tmp_path(path, sizeof path, "dump.sql");
+    FILE *f = fopen(path, "w");
+    fprintf(f, "PRAGMA user_version=%d;\nBEGIN TRANSACTION;\n%s", DB_SCHEMA_VERSION, db_schema_sql);
+    fputs("INSERT INTO runs VALUES(7,'k',NULL,'s','e','a=1;seed=1','a=1',1,'v','t','t',0.5,10);\n"
+          "INSERT INTO metrics VALUES(7,'m',4.5);\nCOMMIT;\n", f);
+    fclose(f);
+    sqlite3 *db = db_open_dump(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "SELECT value FROM metrics WHERE run_id = 7", -1, &st, NULL);
+    CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+    CU_ASSERT_EQUAL(sqlite3_column_double(st, 0), 4.5);
+    sqlite3_finalize(st);
+    db_close(db);
+    /* Without the version line the dump is refused. */
+    f = fopen(path, "w");
+    fprintf(f, "%s", db_schema_sql);
+    fclose(f);
+    f = fopen(path, "r+");
+    fseek(f, (long)(strstr(db_schema_sql, "PRAGMA user_version = ") - db_schema_sql), SEEK_SET);
+    fputs("--", f);
+    fclose(f);
+    CU_ASSERT_PTR_NULL(db_open_dump(path, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no schema version"));
+    remove(path);
+}
+
+static void test_merge(void)
+{
+    char a[256], b[256], out[256], err[512];
+    tmp_path(a, sizeof a, "ma.db");
+    tmp_path(b, sizeof b, "mb.db");
+    tmp_path(out, sizeof out, "mout.db");
+    remove_db(a); remove_db(b); remove_db(out);
+    struct param_set ps;
+    params_init(&ps, defs, 3);
+    const char *paths[2] = { a, b };
+    for (int k = 0; k < 2; k++) {
+        sqlite3 *db = db_open(paths[k], DB_WRITE, err, sizeof err);
+        struct db_writer w;
+        db_writer_init(&w, db, err, sizeof err);
+        /* a: seeds 1, 2 of v1; b: seeds 2, 3 of v1 (seed 2 twice) and one run of v2 under another sweep. */
+        for (int s = 1 + k; s <= 2 + k; s++) CU_ASSERT_EQUAL(write_run(&w, &ps, s, 10 * s, "v1", "sw"), 0);
+        if (k == 1) CU_ASSERT_EQUAL(write_run(&w, &ps, 9, 1, "v2", "other"), 0);
+        db_writer_close(&w);
+        db_close(db);
+    }
+    sqlite3 *db = db_open(out, DB_WRITE, err, sizeof err);
+    struct db_merge_stats st;
+    CU_ASSERT_EQUAL(db_merge(db, paths, 2, 0, &st, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(st.added, 4);
+    CU_ASSERT_EQUAL(st.duplicates, 1);
+    db_close(db);
+    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM runs"), 4);
+    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(DISTINCT run_key) FROM runs"), 4);
+    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM metrics"), 8);
+    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM series"), 12);
+    /* Child rows follow their run through the renumbering. */
+    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM runs r JOIN metrics m ON m.run_id = r.id"
+                                   " WHERE m.name = 'goodput' AND m.value = 10 * r.seed AND r.code_version = 'v1'"), 3);
+
+    /* A v2 run under sweep "sw" makes that sweep mixed: refused unless allowed, nothing written. */
+    remove_db(b);
+    db = db_open(b, DB_WRITE, err, sizeof err);
+    struct db_writer w;
+    db_writer_init(&w, db, err, sizeof err);
+    CU_ASSERT_EQUAL(write_run(&w, &ps, 5, 1, "v2", "sw"), 0);
+    db_writer_close(&w);
+    db_close(db);
+    db = db_open(out, DB_WRITE, err, sizeof err);
+    CU_ASSERT_EQUAL(db_merge(db, paths + 1, 1, 0, &st, err, sizeof err), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--allow-mixed-versions"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "v1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "v2"));
+    CU_ASSERT_EQUAL(db_merge(db, paths + 1, 1, 1, &st, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(st.added, 1);
+    db_close(db);
+    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM runs"), 5);
+    params_free(&ps);
+    remove_db(a); remove_db(b); remove_db(out);
+}
+
+void register_test_db(void)
+{
+    TEST_SUITE("db",
+               TEST(test_schema_file_matches),
+               TEST(test_create_write_read),
+               TEST(test_version_check),
+               TEST(test_dump_roundtrip),
+               TEST(test_merge));
+}
