@@ -1,12 +1,39 @@
 /* `ratelab run`: load a scenario, apply --set, validate, run once, print metrics.
- * Bad input exits 2 before anything runs; a failed run exits 1. */
+ * Bad input exits 2 before anything runs; a failed run exits 1.  --db also stores the run. */
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "db.h"
+
+/* Stores the run like a sweep would (no sweep key); an identical run already there is kept. */
+static int store_run(const char *path, const struct scenario *sc, const struct run_result *res,
+                     int64_t started_ms, int64_t finished_ms)
+{
+    char err[1024];
+    sqlite3 *db = db_open(path, DB_WRITE, err, sizeof err);
+    if (!db) { fprintf(stderr, "ratelab run: %s\n", err); return 1; }
+    struct db_writer w;
+    int rc = 1;
+    if (db_writer_init(&w, db, err, sizeof err) != 0) { fprintf(stderr, "ratelab run: %s\n", err); db_close(db); return 1; }
+    char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
+    params_canonical(&sc->ps, params, sizeof params);
+    db_run_key(key, sizeof key, sc->name, params, ratelab_version());
+    int has = db_has_run(&w, key);
+    struct db_run_meta m = { .scenario = sc->name, .experiment = sc->exp->name, .code_version = ratelab_version(),
+                             .started_ms = started_ms, .finished_ms = finished_ms };
+    int64_t id = 0;
+    if (has < 0) fprintf(stderr, "ratelab run: %s: %s\n", path, sqlite3_errmsg(db));
+    else if (has) { fprintf(stderr, "ratelab run: %s already holds this run (same parameters, seed and code version); not stored again\n", path); rc = 0; }
+    else if (db_write_run(&w, &m, &sc->ps, res, &id, err, sizeof err) != 0) fprintf(stderr, "ratelab run: %s\n", err);
+    else { fprintf(stderr, "ratelab run: stored as run %lld in %s\n", (long long)id, path); rc = 0; }
+    db_writer_close(&w);
+    db_close(db);
+    return rc;
+}
 
 int cmd_run(int argc, char **argv)
 {
-    const char *path = NULL;
+    const char *path = NULL, *db_path = NULL;
     int json = 0;
     char err[512];
     const char *sets[256];
@@ -18,8 +45,11 @@ int cmd_run(int argc, char **argv)
             if (i + 1 >= argc) { fprintf(stderr, "ratelab run: --set needs KEY=VALUE\n"); return EXIT_BADINPUT; }
             if (n_sets == 256) { fprintf(stderr, "ratelab run: too many --set\n"); return EXIT_BADINPUT; }
             sets[n_sets++] = argv[++i];
+        } else if (!strcmp(argv[i], "--db")) {
+            if (i + 1 >= argc) { fprintf(stderr, "ratelab run: --db needs FILE\n"); return EXIT_BADINPUT; }
+            db_path = argv[++i];
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "ratelab run: unknown flag '%s' (allowed: --set KEY=VALUE, --json)\n", argv[i]);
+            fprintf(stderr, "ratelab run: unknown flag '%s' (allowed: --set KEY=VALUE, --json, --db FILE)\n", argv[i]);
             return EXIT_BADINPUT;
         } else if (!path) path = argv[i];
         else { fprintf(stderr, "ratelab run: more than one scenario ('%s')\n", argv[i]); return EXIT_BADINPUT; }
@@ -42,7 +72,9 @@ int cmd_run(int argc, char **argv)
 
     struct run_result res;
     result_init(&res);
+    int64_t started_ms = db_now_ms();
     int rc = scenario_run(&sc, &res, err, sizeof err);
+    int64_t finished_ms = db_now_ms();
     if (rc != 0) {
         fprintf(stderr, "ratelab run: %s: %s\n", path, err);
     } else if (json) {
@@ -53,7 +85,8 @@ int cmd_run(int argc, char **argv)
         for (size_t i = 0; sc.exp->headline && sc.exp->headline[i]; i++)
             printf("  %-28s %12.4g\n", sc.exp->headline[i], result_get(&res, sc.exp->headline[i]));
     }
+    int stored = rc == 0 && db_path ? store_run(db_path, &sc, &res, started_ms, finished_ms) : 0;
     result_free(&res);
     scenario_free(&sc);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 && stored == 0 ? 0 : 1;
 }

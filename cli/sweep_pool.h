@@ -1,0 +1,54 @@
+/* Worker processes for sweeps and regression re-runs: J forked workers run simulations
+ * in-process and send each result over their own pipe; the parent alone touches the database. */
+#ifndef CLI_SWEEP_POOL_H
+#define CLI_SWEEP_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cli.h"
+
+/* One simulation to run: an experiment, the values of its parameters and the seed (a sweep's
+ * points are shared by all their seeds, so the seed is kept apart). */
+struct run_task {
+    const struct experiment *exp;
+    const double            *vals;    /* exp->n_params values */
+    int                      seed_at; /* index of the seed key in vals, -1 if none */
+    double                   seed;
+};
+
+/* The task's parameter set (seed applied) in ps, which must have been params_init'ed for the
+ * task's experiment. */
+void run_task_params(const struct run_task *t, struct param_set *ps);
+
+struct pool_result {
+    size_t            task;          /* index into the task array */
+    int               rc;            /* 0, or -1 with err set (the run failed or the worker died) */
+    char              err[512];
+    struct run_result res;
+    int64_t           started_ms, finished_ms;
+};
+
+/* Called in the parent for each finished task, in completion order; non-zero stops dispatching
+ * (e.g. the database failed). */
+typedef int (*pool_done_fn)(void *ctx, const struct pool_result *r);
+/* Called in the parent when no result has arrived for POOL_IDLE_S (the writer commits then). */
+typedef void (*pool_idle_fn)(void *ctx);
+#define POOL_IDLE_S 0.05
+
+struct pool_summary {
+    size_t completed;     /* results delivered to done(), failed runs included */
+    size_t failed;
+    int    interrupted;   /* SIGINT arrived: no new task was started after it */
+    int    stopped;       /* done() asked to stop */
+};
+
+/* Runs tasks[order[0..n-1]] on `jobs` workers.  The first SIGINT stops dispatching and waits for
+ * the runs in progress (their results still reach done()); a second SIGINT kills the workers.
+ * Returns 0, or -1 if no worker could be started. */
+int pool_run(int jobs, const struct run_task *tasks, const size_t *order, size_t n,
+             pool_done_fn done, pool_idle_fn idle, void *ctx, struct pool_summary *sum, char *err, size_t errlen);
+
+/* Milliseconds of a monotonic clock, for progress and timing. */
+double pool_mono_s(void);
+
+#endif
