@@ -40,12 +40,7 @@ static const struct param_def asym_params[] = {
 
 static int asym_validate(const struct param_set *ps, char *err, size_t errlen)
 {
-    if (param_d(ps, "warmup_s") >= param_d(ps, "duration_s")) {
-        snprintf(err, errlen, "%s: key 'warmup_s': %g must be less than duration_s (%g)",
-                 param_origin(ps, "warmup_s"), param_d(ps, "warmup_s"), param_d(ps, "duration_s"));
-        return -1;
-    }
-    return 0;
+    return params_check_warmup(ps, err, errlen);
 }
 
 struct asym_run {
@@ -86,28 +81,6 @@ static void asym_probe(struct sim *s, struct sim_event *ev)
     r->last_down = d;
     r->last_up = u;
     sim_schedule_in(s, ev, SIM_SEC(1));
-}
-
-/* Per-second uplink wire bytes by class: the stacked picture of the Xtreme document. */
-void exp_emit_link_series(struct run_result *res, const struct link *l, const char *prefix, double capacity_Bps)
-{
-    static const char *const cls_series[BC__N] = { "data", "control", "header", "ack", "cross" };
-    uint32_t ids[BC__N], cap;
-    char name[RESULT_NAME_LEN];
-    for (int c = 0; c < BC__N; c++) {
-        snprintf(name, sizeof name, "%s_%s_Bps", prefix, cls_series[c]);
-        ids[c] = result_series_id(res, name);
-    }
-    snprintf(name, sizeof name, "%s_capacity_Bps", prefix);
-    cap = result_series_id(res, name);
-    snprintf(name, sizeof name, "%s_queue_delay_ms", prefix);
-    uint32_t qd = result_series_id(res, name);
-    for (size_t i = 0; i < l->n_sec; i++) {
-        double t = (double)(i + 1);        /* the second that ends at t */
-        for (int c = 0; c < BC__N; c++) result_point(res, ids[c], 0, t, (double)l->sec[i].wire_bytes[c]);
-        result_point(res, cap, 0, t, capacity_Bps);
-        result_point(res, qd, 0, t, l->sec[i].qdelay_n ? l->sec[i].qdelay_sum_ns / l->sec[i].qdelay_n / 1e6 : 0.0);
-    }
 }
 
 static int asym_run(const struct param_set *ps, struct run_result *res, char *err, size_t errlen)
@@ -223,22 +196,16 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     result_metric(res, "drops", (double)(lu->st.drops + ld->st.drops));
     result_metric(res, "drops_up", (double)lu->st.drops);
     result_metric(res, "drops_down", (double)ld->st.drops);
-    for (int c = 0; c < BC__N; c++) {
-        char name[RESULT_NAME_LEN];
-        snprintf(name, sizeof name, "up_bytes_by_class.%s", byte_class_name[c]);
-        result_metric(res, name, (double)lu->st.wire_bytes[c]);
-    }
+    exp_emit_class_bytes(res, lu, "up_bytes_by_class");
     result_metric(res, "retransmits", (double)retrans);
     result_metric(res, "rto_expiries", (double)rtos);
     result_metric(res, "fast_retransmits", (double)fast_rtx);
     result_metric(res, "mss_effective", (double)cfg.mss);
 
     /* Conservation: every IP byte injected was delivered, dropped, or is still inside a link. */
-    uint64_t fl_pkts = 0, fl_bytes = 0;
-    topo_in_flight(&r->topo, &fl_pkts, &fl_bytes);
+    uint64_t fl_bytes = 0;
+    int conserved = topo_ledger_balanced(&r->topo, &fl_bytes);
     const struct net_ledger *lg = &r->net.ledger;
-    int conserved = lg->pkts_injected == lg->pkts_delivered + lg->pkts_dropped + fl_pkts &&
-                    lg->bytes_injected == lg->bytes_delivered + lg->bytes_dropped + fl_bytes;
     result_metric(res, "bytes_injected", (double)lg->bytes_injected);
     result_metric(res, "bytes_delivered", (double)lg->bytes_delivered);
     result_metric(res, "bytes_dropped", (double)lg->bytes_dropped);

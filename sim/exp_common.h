@@ -1,5 +1,5 @@
-/* Pieces every experiment model shares: turning a link's per-second records into result series.
- * Series are named PREFIX_{data,control,header,ack,cross}_Bps, PREFIX_capacity_Bps, PREFIX_queue_delay_ms. */
+/* Pieces every experiment model shares: a link's per-class bytes as metrics and its per-second
+ * records as series (PREFIX_{data,control,header,ack,cross}_Bps, PREFIX_capacity_Bps, ...). */
 #ifndef SIM_EXP_COMMON_H
 #define SIM_EXP_COMMON_H
 
@@ -7,5 +7,7 @@
 #include "results.h"
 
 void exp_emit_link_series(struct run_result *res, const struct link *l, const char *prefix, double capacity_Bps);
+/* Scalar metrics NAME.{data,control,header,ack,cross}: the link's wire bytes per class. */
+void exp_emit_class_bytes(struct run_result *res, const struct link *l, const char *name);
 
 #endif

@@ -89,13 +89,6 @@ static const struct param_def et_params[] = {
     { "seed",             PT_INT,    "1",      0, 9.2e18, NULL, "run seed" },
 };
 
-static int key_error(const struct param_set *ps, const char *key, char *err, size_t errlen, const char *fmt, double a, double b)
-{
-    char msg[256];
-    snprintf(msg, sizeof msg, fmt, a, b);
-    snprintf(err, errlen, "%s: key '%s': %s", param_origin(ps, key), key, msg);
-    return -1;
-}
 
 /* The scenario keys that map onto the chosen algorithm's named parameters. */
 static const struct { const char *key, *param; } rate_keys[] = {
@@ -161,30 +154,29 @@ static int build_cfg(const struct param_set *ps, struct et_cfg *c, char *err, si
 static int et_validate(const struct param_set *ps, char *err, size_t errlen)
 {
     double dur = param_d(ps, "duration_s");
-    if (param_d(ps, "warmup_s") >= dur)
-        return key_error(ps, "warmup_s", err, errlen, "%g must be less than duration_s (%g)", param_d(ps, "warmup_s"), dur);
+    if (params_check_warmup(ps, err, errlen) != 0) return -1;
     if (param_d(ps, "lo_mark") > param_d(ps, "hi_mark"))
-        return key_error(ps, "lo_mark", err, errlen, "%g must not exceed hi_mark (%g)", param_d(ps, "lo_mark"), param_d(ps, "hi_mark"));
+        return param_error(ps, "lo_mark", err, errlen, "%g must not exceed hi_mark (%g)", param_d(ps, "lo_mark"), param_d(ps, "hi_mark"));
     if (param_e(ps, "policy") == POL_HYSTERESIS && param_e(ps, "precise_mode") == param_e(ps, "cheap_mode")) {
         snprintf(err, errlen, "%s: key 'precise_mode': %s is also cheap_mode; a single mode is policy=%s",
                  param_origin(ps, "precise_mode"), param_e_name(ps, "precise_mode"), param_e_name(ps, "precise_mode"));
         return -1;
     }
     if (param_d(ps, "cap_min_Bps") > param_d(ps, "cap_max_Bps"))
-        return key_error(ps, "cap_min_Bps", err, errlen, "%g must not exceed cap_max_Bps (%g)", param_d(ps, "cap_min_Bps"), param_d(ps, "cap_max_Bps"));
+        return param_error(ps, "cap_min_Bps", err, errlen, "%g must not exceed cap_max_Bps (%g)", param_d(ps, "cap_min_Bps"), param_d(ps, "cap_max_Bps"));
     /* the time windows matter only when some peers are late / stepping */
     if (param_d(ps, "late_share") > 0 && param_d(ps, "late_from_s") > param_d(ps, "late_to_s"))
-        return key_error(ps, "late_from_s", err, errlen, "%g must not exceed late_to_s (%g)", param_d(ps, "late_from_s"), param_d(ps, "late_to_s"));
+        return param_error(ps, "late_from_s", err, errlen, "%g must not exceed late_to_s (%g)", param_d(ps, "late_from_s"), param_d(ps, "late_to_s"));
     if (param_d(ps, "late_share") > 0 && param_d(ps, "late_to_s") >= dur)
-        return key_error(ps, "late_to_s", err, errlen, "%g must be less than duration_s (%g)", param_d(ps, "late_to_s"), dur);
+        return param_error(ps, "late_to_s", err, errlen, "%g must be less than duration_s (%g)", param_d(ps, "late_to_s"), dur);
     if (param_d(ps, "step_share") > 0 && param_d(ps, "step_from_s") > param_d(ps, "step_to_s"))
-        return key_error(ps, "step_from_s", err, errlen, "%g must not exceed step_to_s (%g)", param_d(ps, "step_from_s"), param_d(ps, "step_to_s"));
+        return param_error(ps, "step_from_s", err, errlen, "%g must not exceed step_to_s (%g)", param_d(ps, "step_from_s"), param_d(ps, "step_to_s"));
     if (param_d(ps, "step_share") > 0 && param_d(ps, "step_to_s") >= dur)
-        return key_error(ps, "step_to_s", err, errlen, "%g must be less than duration_s (%g)", param_d(ps, "step_to_s"), dur);
+        return param_error(ps, "step_to_s", err, errlen, "%g must be less than duration_s (%g)", param_d(ps, "step_to_s"), dur);
     if (param_d(ps, "late_share") + param_d(ps, "step_share") > 1)
-        return key_error(ps, "step_share", err, errlen, "%g plus late_share (%g) exceeds 1", param_d(ps, "step_share"), param_d(ps, "late_share"));
+        return param_error(ps, "step_share", err, errlen, "%g plus late_share (%g) exceeds 1", param_d(ps, "step_share"), param_d(ps, "late_share"));
     if (param_d(ps, "core_delay_min_ms") > param_d(ps, "core_delay_max_ms"))
-        return key_error(ps, "core_delay_min_ms", err, errlen, "%g must not exceed core_delay_max_ms (%g)",
+        return param_error(ps, "core_delay_min_ms", err, errlen, "%g must not exceed core_delay_max_ms (%g)",
                          param_d(ps, "core_delay_min_ms"), param_d(ps, "core_delay_max_ms"));
     struct et_cfg c;
     if (build_cfg(ps, &c, err, errlen) != 0) return -1;
@@ -309,11 +301,7 @@ static void warmup_done(struct sim *s, struct sim_event *ev)
 
 static int conserved(const struct et_run *r)
 {
-    uint64_t fl_pkts = 0, fl_bytes = 0;
-    topo_in_flight(&r->topo, &fl_pkts, &fl_bytes);
-    const struct net_ledger *lg = &r->net.ledger;
-    int ok = lg->pkts_injected == lg->pkts_delivered + lg->pkts_dropped + fl_pkts &&
-             lg->bytes_injected == lg->bytes_delivered + lg->bytes_dropped + fl_bytes;
+    int ok = topo_ledger_balanced(&r->topo, NULL);
     for (size_t i = 0; i < r->n_peers; i++) {
         const struct et_peer *p = &r->peer[i];
         const struct tcp_ep *snd = &p->conn.ep[0], *rcv = &p->conn.ep[1];

@@ -77,25 +77,16 @@ static const struct param_def xt_params[] = {
     { "seed",              PT_INT,    "1",     0, 9.2e18, NULL, "run seed" },
 };
 
-static int key_error(const struct param_set *ps, const char *key, char *err, size_t errlen, const char *fmt, double a, double b)
-{
-    char msg[256];
-    snprintf(msg, sizeof msg, fmt, a, b);
-    snprintf(err, errlen, "%s: key '%s': %s", param_origin(ps, key), key, msg);
-    return -1;
-}
 
 static int xt_validate(const struct param_set *ps, char *err, size_t errlen)
 {
-    if (param_d(ps, "warmup_s") >= param_d(ps, "duration_s"))
-        return key_error(ps, "warmup_s", err, errlen, "%g must be less than duration_s (%g)",
-                         param_d(ps, "warmup_s"), param_d(ps, "duration_s"));
+    if (params_check_warmup(ps, err, errlen) != 0) return -1;
     if (param_d(ps, "dl_connect_min_s") > param_d(ps, "dl_connect_max_s"))
-        return key_error(ps, "dl_connect_min_s", err, errlen, "%g must not exceed dl_connect_max_s (%g)",
+        return param_error(ps, "dl_connect_min_s", err, errlen, "%g must not exceed dl_connect_max_s (%g)",
                          param_d(ps, "dl_connect_min_s"), param_d(ps, "dl_connect_max_s"));
     double fl = param_d(ps, "dl_late_frac"), fn = param_d(ps, "dl_never_frac");
     if (fl + fn > 1.0)
-        return key_error(ps, "dl_never_frac", err, errlen, "dl_late_frac + dl_never_frac = %g must be at most 1 (late: %g)",
+        return param_error(ps, "dl_never_frac", err, errlen, "dl_late_frac + dl_never_frac = %g must be at most 1 (late: %g)",
                          fl + fn, fl);
     int policy = param_e(ps, "upload_policy"), slots = param_e(ps, "slots");
     if (policy == THR_OFFICIAL && (slots == XT_SLOTS_XTREME || slots == XT_SLOTS_XTREME_NOMORE)) {
@@ -107,7 +98,7 @@ static int xt_validate(const struct param_set *ps, char *err, size_t errlen)
     if (policy != THR_OFFICIAL && slots != XT_SLOTS_OFFICIAL) {
         double max = xs_slot_speed_clamp(u, 1e9);
         if (s > max + 1e-9)
-            return key_error(ps, "slot_speed_kBps", err, errlen,
+            return param_error(ps, "slot_speed_kBps", err, errlen,
                              "%g exceeds what Xtreme allows for this upload_limit_kBps: %.4g (limit / (3 + (limit - 10) / 20), 3 below 10, 2 below 6, at most 15)",
                              s, max);
     }

@@ -133,19 +133,10 @@ void xt_metrics_final(struct xt_run *r)
     double real = (double)(lu->st.wire_total - lu->st.wire_bytes[BC_DATA] - lu->st.wire_bytes[BC_CROSS]);
     result_metric(res, "overhead_est_kbps", est * 8 / 1000 / secs);
     result_metric(res, "overhead_wire_kbps", real * 8 / 1000 / secs);
-    for (int c = 0; c < BC__N; c++) {
-        char name[RESULT_NAME_LEN];
-        snprintf(name, sizeof name, "up_bytes_by_class.%s", byte_class_name[c]);
-        result_metric(res, name, (double)lu->st.wire_bytes[c]);
-    }
+    exp_emit_class_bytes(res, lu, "up_bytes_by_class");
 
-    uint64_t fl_pkts = 0, fl_bytes = 0;
-    topo_in_flight(&r->topo, &fl_pkts, &fl_bytes);
-    const struct net_ledger *lg = &r->net.ledger;
-    int conserved = lg->pkts_injected == lg->pkts_delivered + lg->pkts_dropped + fl_pkts &&
-                    lg->bytes_injected == lg->bytes_delivered + lg->bytes_dropped + fl_bytes;
-    result_metric(res, "bytes_injected", (double)lg->bytes_injected);
-    result_metric(res, "conservation_ok", conserved);
+    result_metric(res, "bytes_injected", (double)r->net.ledger.bytes_injected);
+    result_metric(res, "conservation_ok", topo_ledger_balanced(&r->topo, NULL));
 
     for (size_t i = 0; i < r->n_dl; i++) {
         const struct xt_downloader *d = &r->dl[i];

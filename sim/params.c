@@ -2,6 +2,7 @@
  * Every value is range-checked when set, so a run never starts from a half-valid scenario. */
 #include "params.h"
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,23 @@ const char *param_e_name(const struct param_set *ps, const char *key)
     return ps->defs[i].choices[(int)ps->val[i]];
 }
 const char *param_origin(const struct param_set *ps, const char *key) { return ps->origin[must_index(ps, key)]; }
+
+int param_error(const struct param_set *ps, const char *key, char *err, size_t errlen, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(err, errlen, "%s: key '%s': %s", param_origin(ps, key), key, msg);
+    return -1;
+}
+
+int params_check_warmup(const struct param_set *ps, char *err, size_t errlen)
+{
+    double w = param_d(ps, "warmup_s"), d = param_d(ps, "duration_s");
+    return w >= d ? param_error(ps, "warmup_s", err, errlen, "%g must be less than duration_s (%g)", w, d) : 0;
+}
 
 void param_format(const struct param_set *ps, size_t i, char *buf, size_t len)
 {

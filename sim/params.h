@@ -44,6 +44,11 @@ const char *param_origin(const struct param_set *ps, const char *key);
 
 /* Numbers as users type them: 1500, 0.25, 8k (1e3), 2M (1e6), 1G, 16Ki (1024), 1Mi. */
 int    parse_number(const char *text, double *out);
+/* Cross-key errors: writes "ORIGIN: key 'KEY': <formatted message>" and returns -1. */
+int    param_error(const struct param_set *ps, const char *key, char *err, size_t errlen, const char *fmt, ...)
+       __attribute__((format(printf, 5, 6)));
+/* Every experiment's warmup_s < duration_s check. */
+int    params_check_warmup(const struct param_set *ps, char *err, size_t errlen);
 /* Canonical text of one value (shortest exact form; enum names). */
 void   param_format(const struct param_set *ps, size_t i, char *buf, size_t len);
 /* Canonical "k1=v1;k2=v2;..." over every key in declaration order: the run's parameter identity. */

@@ -83,6 +83,16 @@ void topo_in_flight(const struct topology *t, uint64_t *pkts, uint64_t *ip_bytes
     }
 }
 
+int topo_ledger_balanced(const struct topology *t, uint64_t *in_flight_bytes)
+{
+    uint64_t pkts = 0, bytes = 0;
+    topo_in_flight(t, &pkts, &bytes);
+    const struct net_ledger *lg = &t->net->ledger;
+    if (in_flight_bytes) *in_flight_bytes = bytes;
+    return lg->pkts_injected == lg->pkts_delivered + lg->pkts_dropped + pkts &&
+           lg->bytes_injected == lg->bytes_delivered + lg->bytes_dropped + bytes;
+}
+
 void topo_reset_stats(struct topology *t)
 {
     link_reset_stats(&t->client_up);

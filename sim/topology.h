@@ -39,6 +39,9 @@ void topo_path_up(const struct topology *t, size_t i, struct path *p);
 void topo_path_down(const struct topology *t, size_t i, struct path *p);
 /* Sum of packets / IP bytes still inside any link, for the conservation check. */
 void topo_in_flight(const struct topology *t, uint64_t *pkts, uint64_t *ip_bytes);
+/* Conservation: injected == delivered + dropped + still inside a link, for packets and IP bytes.
+ * Returns 1 if it holds; *in_flight_bytes (if not NULL) gets the bytes still inside links. */
+int  topo_ledger_balanced(const struct topology *t, uint64_t *in_flight_bytes);
 /* End of warm-up: reset every link's counters. */
 void topo_reset_stats(struct topology *t);
 

@@ -1,0 +1,33 @@
+/* Result helpers shared by the experiment models: per-class wire bytes of a link as metrics, and
+ * its per-second records as time series, named the same way in every experiment. */
+#include <stdio.h>
+#include "exp_common.h"
+
+void exp_emit_class_bytes(struct run_result *res, const struct link *l, const char *name)
+{
+    for (int c = 0; c < BC__N; c++) {
+        char full[RESULT_NAME_LEN];
+        snprintf(full, sizeof full, "%s.%s", name, byte_class_name[c]);
+        result_metric(res, full, (double)l->st.wire_bytes[c]);
+    }
+}
+
+void exp_emit_link_series(struct run_result *res, const struct link *l, const char *prefix, double capacity_Bps)
+{
+    uint32_t ids[BC__N], cap;
+    char name[RESULT_NAME_LEN];
+    for (int c = 0; c < BC__N; c++) {
+        snprintf(name, sizeof name, "%s_%s_Bps", prefix, byte_class_name[c]);
+        ids[c] = result_series_id(res, name);
+    }
+    snprintf(name, sizeof name, "%s_capacity_Bps", prefix);
+    cap = result_series_id(res, name);
+    snprintf(name, sizeof name, "%s_queue_delay_ms", prefix);
+    uint32_t qd = result_series_id(res, name);
+    for (size_t i = 0; i < l->n_sec; i++) {
+        double t = (double)(i + 1);        /* the second that ends at t */
+        for (int c = 0; c < BC__N; c++) result_point(res, ids[c], 0, t, (double)l->sec[i].wire_bytes[c]);
+        result_point(res, cap, 0, t, capacity_Bps);
+        result_point(res, qd, 0, t, l->sec[i].qdelay_n ? l->sec[i].qdelay_sum_ns / l->sec[i].qdelay_n / 1e6 : 0.0);
+    }
+}
