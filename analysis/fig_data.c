@@ -1,0 +1,262 @@
+/* Figure data: the parameter points of a database (one representative run each, for its
+ * parameters), the --where selection over them, and per-point statistics from the view. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "db.h"
+#include "fig_internal.h"
+#include "where.h"
+
+int fig_empty(struct fig_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+    return FIG_EMPTY;
+}
+
+int fig_bad(struct fig_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+    return FIG_BADINPUT;
+}
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    return strdup(s ? s : "");
+}
+
+static int add_key(struct fig_ctx *c, const char *key)
+{
+    for (size_t i = 0; i < c->n_keys; i++) if (!strcmp(c->keys[i], key)) return 0;
+    char **k = realloc(c->keys, (c->n_keys + 1) * sizeof *k);
+    if (!k) return -1;
+    c->keys = k;
+    if (!(c->keys[c->n_keys] = strdup(key))) return -1;
+    c->n_keys++;
+    return 0;
+}
+
+static int load_params(struct fig_ctx *c, sqlite3_stmt *st, struct fig_point *p)
+{
+    sqlite3_bind_int64(st, 1, p->rep_run);
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (p->n_params == cap) {
+            cap = cap ? 2 * cap : 32;
+            struct fig_param *q = realloc(p->params, cap * sizeof *q);
+            if (!q) { sqlite3_reset(st); return -1; }
+            p->params = q;
+        }
+        struct fig_param *fp = &p->params[p->n_params++];
+        fp->key = dup_col(st, 0);
+        fp->text = dup_col(st, 1);
+        fp->is_num = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        fp->num = fp->is_num ? sqlite3_column_double(st, 2) : 0;
+        if (!fp->key || !fp->text || add_key(c, fp->key) != 0) { sqlite3_reset(st); return -1; }
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+int fig_load(struct fig_ctx *c, const char *db_path)
+{
+    if (!(c->db = db_open(db_path, DB_READ, c->err, c->errlen))) return FIG_BADINPUT;
+    sqlite3_stmt *st = NULL, *pst = NULL;
+    if (sqlite3_prepare_v2(c->db, "SELECT min(id), experiment, scenario, code_version, point, count(*) FROM runs"
+                                  " GROUP BY experiment, scenario, code_version, point ORDER BY 1", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, "SELECT key, text, num FROM params WHERE run_id = ?1 AND key <> 'seed'", -1, &pst, NULL) != SQLITE_OK) {
+        snprintf(c->err, c->errlen, "%s: %s", db_path, sqlite3_errmsg(c->db));
+        sqlite3_finalize(st);
+        return FIG_ERROR;
+    }
+    size_t cap = 0;
+    int rc = FIG_OK;
+    while (rc == FIG_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (c->n_pts == cap) {
+            cap = cap ? 2 * cap : 64;
+            struct fig_point *q = realloc(c->pts, cap * sizeof *q);
+            if (!q) { rc = FIG_ERROR; break; }
+            c->pts = q;
+        }
+        struct fig_point *p = &c->pts[c->n_pts++];
+        memset(p, 0, sizeof *p);
+        p->rep_run = sqlite3_column_int64(st, 0);
+        p->experiment = dup_col(st, 1);
+        p->scenario = dup_col(st, 2);
+        p->code_version = dup_col(st, 3);
+        p->point = dup_col(st, 4);
+        p->n_runs = sqlite3_column_int64(st, 5);
+        if (load_params(c, pst, p) != 0) rc = FIG_ERROR;
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(pst);
+    if (rc != FIG_OK) snprintf(c->err, c->errlen, "%s: out of memory", db_path);
+    if (rc == FIG_OK && c->n_pts == 0) return fig_empty(c, "%s holds no runs", db_path);
+    return rc;
+}
+
+void fig_free(struct fig_ctx *c)
+{
+    for (size_t i = 0; i < c->n_pts; i++) {
+        struct fig_point *p = &c->pts[i];
+        for (size_t k = 0; k < p->n_params; k++) { free(p->params[k].key); free(p->params[k].text); }
+        free(p->params);
+        free(p->experiment); free(p->scenario); free(p->code_version); free(p->point);
+    }
+    free(c->pts);
+    for (size_t i = 0; i < c->n_keys; i++) free(c->keys[i]);
+    free(c->keys);
+    if (c->db) db_close(c->db);
+    c->pts = NULL; c->keys = NULL; c->db = NULL;
+    c->n_pts = c->n_keys = 0;
+}
+
+const struct fig_param *fig_param(const struct fig_point *p, const char *key)
+{
+    for (size_t i = 0; i < p->n_params; i++) if (!strcmp(p->params[i].key, key)) return &p->params[i];
+    return NULL;
+}
+
+/* --where variables: the parameter keys, then scenario, experiment, code_version. */
+static const char *const run_fields[] = { "scenario", "experiment", "code_version" };
+struct where_ctx { struct fig_ctx *c; const struct fig_point *p; };
+
+static int resolve(void *ctx, const char *name)
+{
+    struct fig_ctx *c = ctx;
+    for (size_t i = 0; i < c->n_keys; i++) if (!strcmp(c->keys[i], name)) return (int)i;
+    for (int i = 0; i < 3; i++) if (!strcmp(run_fields[i], name)) return (int)c->n_keys + i;
+    return -1;
+}
+
+static struct where_value lookup(void *ctx, int var)
+{
+    struct where_ctx *w = ctx;
+    struct where_value v = { .num = 0, .present = 0 };
+    if ((size_t)var >= w->c->n_keys) {
+        int f = var - (int)w->c->n_keys;
+        v.str = f == 0 ? w->p->scenario : f == 1 ? w->p->experiment : w->p->code_version;
+        v.num = NAN;
+        v.present = 1;
+        return v;
+    }
+    const struct fig_param *fp = fig_param(w->p, w->c->keys[var]);
+    if (!fp) return v;
+    v.present = 1;
+    v.num = fp->is_num ? fp->num : NAN;
+    v.str = fp->is_num ? NULL : fp->text;
+    return v;
+}
+
+struct where_expr *fig_where_compile(struct fig_ctx *c, const char *text, char *why, size_t len)
+{
+    return where_compile(text, resolve, c, why, len);
+}
+
+int fig_where_eval(struct fig_ctx *c, const struct where_expr *e, const struct fig_point *p)
+{
+    struct where_ctx w = { c, p };
+    return where_eval(e, lookup, &w);
+}
+
+int fig_select(struct fig_ctx *c, const char *where)
+{
+    struct where_expr *e = NULL;
+    if (where) {
+        char why[512];
+        if (!(e = where_compile(where, resolve, c, why, sizeof why)))
+            return fig_bad(c, "--where %s (keys are the runs' parameters, scenario, experiment, code_version)", why);
+    }
+    c->n_selected = 0;
+    const char *version = NULL, *other = NULL;
+    for (size_t i = 0; i < c->n_pts; i++) {
+        struct where_ctx w = { c, &c->pts[i] };
+        c->pts[i].selected = !e || where_eval(e, lookup, &w);
+        if (!c->pts[i].selected) continue;
+        c->n_selected++;
+        if (!version) version = c->pts[i].code_version;
+        else if (strcmp(version, c->pts[i].code_version) && !other) other = c->pts[i].code_version;
+    }
+    where_free(e);
+    if (c->n_selected == 0) return fig_empty(c, "no run matches --where '%s'", where);
+    /* Averaging runs of two builds would hide the very change a figure should show. */
+    if (other)
+        return fig_bad(c, "the selection mixes code versions %s and %s; pick one with --where \"code_version == '%s'\"",
+                       version, other, version);
+    return FIG_OK;
+}
+
+static int point_cmp(const struct fig_point *p, const char *exp, const char *scn, const char *ver, const char *pt)
+{
+    int r = strcmp(p->experiment, exp);
+    if (!r) r = strcmp(p->scenario, scn);
+    if (!r) r = strcmp(p->code_version, ver);
+    if (!r) r = strcmp(p->point, pt);
+    return r;
+}
+
+int fig_metric_stats(struct fig_ctx *c, const char *metric, struct sample_stats *out)
+{
+    for (size_t i = 0; i < c->n_pts; i++) out[i] = (struct sample_stats){ .n = 0, .mean = NAN,
+                                                                            .sd = NAN, .ci95 = NAN };
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT experiment, scenario, code_version, point, n, mean, sd, ci95"
+                                  " FROM point_metric_stats WHERE metric = ?1", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(c->err, c->errlen, "database: %s", sqlite3_errmsg(c->db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, metric, -1, SQLITE_STATIC);
+    int found = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *exp = (const char *)sqlite3_column_text(st, 0), *scn = (const char *)sqlite3_column_text(st, 1);
+        const char *ver = (const char *)sqlite3_column_text(st, 2), *pt = (const char *)sqlite3_column_text(st, 3);
+        for (size_t i = 0; i < c->n_pts; i++) {
+            if (!c->pts[i].selected || point_cmp(&c->pts[i], exp, scn, ver, pt)) continue;
+            if (sqlite3_column_int(st, 4) == 0) break;
+            out[i].n = (size_t)sqlite3_column_int(st, 4);
+            out[i].mean = sqlite3_column_double(st, 5);
+            out[i].sd = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 6);
+            out[i].ci95 = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 7);
+            found++;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+const char *fig_differing_key(const struct fig_point *a, const struct fig_point *b, const char *const *except)
+{
+    for (size_t i = 0; i < a->n_params; i++) {
+        int skip = 0;
+        for (size_t k = 0; except && except[k]; k++) skip |= !strcmp(except[k], a->params[i].key);
+        if (skip) continue;
+        const struct fig_param *q = fig_param(b, a->params[i].key);
+        if (!q || strcmp(q->text, a->params[i].text)) return a->params[i].key;
+    }
+    if (strcmp(a->scenario, b->scenario)) return "scenario";
+    return "experiment";
+}
+
+void fig_point_summary(const struct fig_ctx *c, const struct fig_point *p, char *buf, size_t len)
+{
+    size_t o = 0;
+    if (len) buf[0] = 0;
+    for (size_t k = 0; k < p->n_params; k++) {
+        const struct fig_param *v = &p->params[k];
+        int varies = 0;
+        for (size_t i = 0; i < c->n_pts && !varies; i++) {
+            if (!c->pts[i].selected) continue;
+            const struct fig_param *q = fig_param(&c->pts[i], v->key);
+            varies = !q || strcmp(q->text, v->text);
+        }
+        if (varies) o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s=%s", o ? " " : "", v->key, v->text);
+    }
+}

@@ -1,0 +1,120 @@
+/* The figure registry: generic figures (line, heatmap, pareto, upload_stack, slots) and the
+ * decision figures as presets of them with the experiments' keys and metrics filled in. */
+#include <stdlib.h>
+#include <string.h>
+#include "fig_internal.h"
+
+enum kind { K_LINE, K_HEATMAP, K_PARETO, K_UPLOAD, K_SLOTS };
+
+struct fig_def {
+    struct figure pub;
+    enum kind     kind;
+    const char   *x, *y, *z, *by, *label, *chosen;   /* defaults; options override */
+    int           mark_80;
+};
+
+/* etorrent's chosen marks: ENTER_FAST 16000 B/s, ENTER_SLOW 4000 B/s (etorrent.md section 3). */
+#define ETORRENT_CHOSEN "hi_mark == 16000 && lo_mark == 4000"
+
+static const struct fig_def defs[] = {
+    { { "line", "--x KEY --y METRIC [--by KEY]",
+        "a metric against one swept key, one line per value of --by, 95 % CI bars across seeds" },
+      K_LINE, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+    { { "heatmap", "--x KEY --y KEY --z METRIC", "a metric's mean over the grid of two swept keys" },
+      K_HEATMAP, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+    { { "pareto", "--x METRIC --y METRIC [--label KEY,KEY] [--chosen EXPR]",
+        "two metrics per parameter point, the Pareto front labelled, the chosen point(s) marked" },
+      K_PARETO, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+    { { "cpu_heatmap", "[--x hi_mark --y lo_mark --z cpu_us_per_s]",
+        "etorrent: modelled receive-path CPU over the (hi_mark, lo_mark) grid" },
+      K_HEATMAP, "hi_mark", "lo_mark", "cpu_us_per_s", NULL, NULL, NULL, 0 },
+    { { "err_heatmap", "[--x hi_mark --y lo_mark --z rate_err_mare]",
+        "etorrent: rate-estimate error over the (hi_mark, lo_mark) grid" },
+      K_HEATMAP, "hi_mark", "lo_mark", "rate_err_mare", NULL, NULL, NULL, 0 },
+    { { "cpu_err_pareto", "[--x cpu_us_per_s --y rate_err_mare --label hi_mark,lo_mark --chosen EXPR]",
+        "etorrent: CPU against rate error per (hi_mark, lo_mark), front labelled, etorrent's 16000/4000 marked" },
+      K_PARETO, "cpu_us_per_s", "rate_err_mare", NULL, NULL, "hi_mark,lo_mark", ETORRENT_CHOSEN, 0 },
+    { { "upload_stack", "[--run ID]",
+        "one run's uplink per second stacked: data, control, TCP/IP headers, ACKs, cross-traffic vs capacity and limit" },
+      K_UPLOAD, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+    { { "slots", "[--run ID]", "xtreme: Full / Trickle slot counts over time, per-slot speed against the target" },
+      K_SLOTS, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+    { { "limit_goodput", "[--x upload_limit_kBps --y down_goodput_kbps --by upload_policy]",
+        "xtreme: download goodput against the upload limit per policy (official 80 % rule, xtreme, nafc)" },
+      K_LINE, "upload_limit_kBps", "down_goodput_kbps", NULL, "upload_policy", NULL, NULL, 1 },
+};
+#define N_DEFS (sizeof defs / sizeof defs[0])
+
+const struct figure *figure_list(size_t *n)
+{
+    static struct figure pub[N_DEFS];
+    for (size_t i = 0; i < N_DEFS; i++) pub[i] = defs[i].pub;
+    *n = N_DEFS;
+    return pub;
+}
+
+static const char *pick(const char *opt, const char *def) { return opt ? opt : def; }
+
+/* FILE.png/.svg: --out without its extension, else next to the database. */
+static void out_base(struct fig_ctx *c, const struct fig_opts *o, const char *stem)
+{
+    if (o->out) {
+        snprintf(c->out_base, sizeof c->out_base, "%s", o->out);
+        size_t l = strlen(c->out_base);
+        if (l > 4 && (!strcmp(c->out_base + l - 4, ".png") || !strcmp(c->out_base + l - 4, ".svg")))
+            c->out_base[l - 4] = 0;
+        return;
+    }
+    const char *slash = strrchr(o->db_path, '/');
+    int dl = slash ? (int)(slash - o->db_path) : 1;
+    snprintf(c->out_base, sizeof c->out_base, "%.*s/%s", dl, slash ? o->db_path : ".", stem);
+}
+
+enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *err, size_t errlen)
+{
+    const struct fig_def *d = NULL;
+    for (size_t i = 0; i < N_DEFS; i++) if (!strcmp(defs[i].pub.name, name)) d = &defs[i];
+    if (!d) {
+        size_t l = (size_t)snprintf(err, errlen, "unknown figure '%s' (allowed: ", name);
+        for (size_t i = 0; i < N_DEFS; i++)
+            l += (size_t)snprintf(err + l, l < errlen ? errlen - l : 0, "%s%s", i ? "|" : "", defs[i].pub.name);
+        snprintf(err + l, l < errlen ? errlen - l : 0, ")");
+        return FIG_BADINPUT;
+    }
+    const char *x = pick(o->x, d->x), *y = pick(o->y, d->y), *z = pick(o->z, d->z), *by = pick(o->by, d->by);
+    const char *missing = NULL;
+    if (d->kind == K_LINE && (!x || !y)) missing = !x ? "--x KEY" : "--y METRIC";
+    if (d->kind == K_HEATMAP && (!x || !y || !z)) missing = !x ? "--x KEY" : !y ? "--y KEY" : "--z METRIC";
+    if (d->kind == K_PARETO && (!x || !y)) missing = !x ? "--x METRIC" : "--y METRIC";
+    if (missing) { snprintf(err, errlen, "figure %s needs %s", name, missing); return FIG_BADINPUT; }
+
+    struct fig_ctx c;
+    memset(&c, 0, sizeof c);
+    c.err = err;
+    c.errlen = errlen;
+    if (o->scripts_dir) snprintf(c.scripts, sizeof c.scripts, "%s", o->scripts_dir);
+    else if (figure_scripts_dir(c.scripts, sizeof c.scripts, err, errlen) != 0) return FIG_ERROR;
+    char stem[512];
+    if (d->kind == K_LINE && !d->x)
+        snprintf(stem, sizeof stem, "line-%s-vs-%s%s%s", y, x, by ? "-by-" : "", by ? by : "");
+    else if (d->kind == K_HEATMAP && !d->z) snprintf(stem, sizeof stem, "heatmap-%s", z);
+    else if (d->kind == K_PARETO && !d->x) snprintf(stem, sizeof stem, "pareto-%s-%s", x, y);
+    else snprintf(stem, sizeof stem, "%s", name);
+    out_base(&c, o, stem);
+
+    int rc = fig_load(&c, o->db_path);
+    if (rc == FIG_OK) rc = fig_select(&c, o->where);
+    if (rc == FIG_OK && fig_workdir(&c) != 0) rc = FIG_ERROR;
+    if (rc == FIG_OK) {
+        switch (d->kind) {
+        case K_LINE:    rc = fig_line(&c, o, x, y, by, d->mark_80); break;
+        case K_HEATMAP: rc = fig_heatmap(&c, o, x, y, z); break;
+        case K_PARETO:  rc = fig_pareto(&c, o, x, y, pick(o->label, d->label), pick(o->chosen, d->chosen)); break;
+        case K_UPLOAD:  rc = fig_upload_stack(&c, o); break;
+        case K_SLOTS:   rc = fig_slots(&c, o); break;
+        }
+    }
+    fig_workdir_remove(&c);
+    fig_free(&c);
+    return (enum fig_status)rc;
+}
