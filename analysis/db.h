@@ -11,6 +11,7 @@
 
 #define DB_SCHEMA_VERSION 1
 #define DB_TEXT_LEN 8192          /* canonical parameter text, run keys */
+#define DB_ROWS_PER_INSERT 16     /* rows bound to one INSERT statement */
 
 extern const char db_schema_sql[];   /* analysis/db_schema.c, equal to analysis/schema.sql */
 
@@ -40,6 +41,18 @@ struct db_run_meta {
     int64_t     started_ms, finished_ms;
 };
 
+/* A run's series as rows ready to insert: one per (series, entity), points as JSON text
+ * [[t,v],...] in emission order.  Encoded by the worker process that ran the simulation, so the
+ * single writer only binds text; buffers are reused across calls. */
+struct db_series_row { uint32_t series; int32_t entity; uint32_t n, off, len; };
+struct db_series_rows {
+    struct db_series_row *row;  size_t n_row, cap_row;
+    char                 *text; size_t text_len, text_cap;
+    size_t               *order; size_t order_cap;
+};
+int  db_series_encode(struct db_series_rows *s, const struct run_result *res);   /* 0 or -1 (memory) */
+void db_series_free(struct db_series_rows *s);
+
 /* Runs are grouped into transactions (each run inside its own savepoint, so a failing run
  * leaves nothing behind): a transaction is committed once it is commit_every_s old, and by
  * db_writer_commit, which the sweep calls whenever no result is waiting.  A killed process
@@ -47,15 +60,15 @@ struct db_run_meta {
 struct db_writer {
     sqlite3      *db;
     sqlite3_stmt *ins_run, *ins_param, *ins_metric, *ins_entity, *ins_series, *find_key;
+    sqlite3_stmt *ins_param_n, *ins_metric_n, *ins_entity_n;   /* DB_ROWS_PER_INSERT rows each */
     double        commit_every_s;
     int           in_txn;
     double        txn_started;
     double        busy_s;            /* time spent writing and committing, for the sweep's report */
     size_t        runs_written, commits;
-    char         *text;              /* scratch for series JSON, reused across runs */
-    size_t        text_cap;
-    size_t       *order;             /* scratch: points grouped by series and entity */
-    size_t        order_cap;
+    struct db_series_rows enc;       /* scratch for runs that arrive without their encoding */
+    char        (*pval)[64];         /* scratch: each parameter's canonical text */
+    size_t        pval_cap;
 };
 
 int  db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen);
@@ -64,10 +77,12 @@ void db_writer_close(struct db_writer *w);
 int  db_has_run(struct db_writer *w, const char *run_key);
 /* Commits the open transaction, if any.  0 or -1 with err set. */
 int  db_writer_commit(struct db_writer *w, char *err, size_t errlen);
-/* Stores run, params, metrics, entity rows and series; on error rolls back the run's savepoint
- * (nothing of the run is left) and returns -1 with err set.  Returns the new run id via *id. */
+/* Stores run, params, metrics, entity rows and series (from enc if given, else from res's
+ * points); on error rolls back the run's savepoint (nothing of the run is left) and returns -1
+ * with err set.  Returns the new run id via *id. */
 int  db_write_run(struct db_writer *w, const struct db_run_meta *m, const struct param_set *ps,
-                  const struct run_result *res, int64_t *id, char *err, size_t errlen);
+                  const struct run_result *res, const struct db_series_rows *enc, int64_t *id,
+                  char *err, size_t errlen);
 /* Records a sweep definition (kept if already present). */
 int  db_record_sweep(sqlite3 *db, const char *sweep_key, const char *scenario, size_t n_points,
                      size_t n_seeds, char *err, size_t errlen);

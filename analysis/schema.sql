@@ -69,15 +69,15 @@ CREATE TABLE entity_metrics (
 -- Time series, one row per series and entity of a run (entity 0 unless per peer/slot), its
 -- points as a JSON array of [t, value] pairs (t in s, null for a non-finite value).  A row per
 -- point costs about 1 us to insert, more than simulating that second; view series_points below
--- gives the row-per-point form.
+-- gives the row-per-point form.  A rowid table: its rows are too long for WITHOUT ROWID.
 CREATE TABLE series (
     run_id  INTEGER NOT NULL REFERENCES runs(id),
     name    TEXT NOT NULL,
     entity  INTEGER NOT NULL,
     n       INTEGER NOT NULL,   -- number of points
-    points  TEXT NOT NULL,      -- [[t, value], ...] in emission order
-    PRIMARY KEY (run_id, name, entity)
-) WITHOUT ROWID;
+    points  TEXT NOT NULL       -- [[t, value], ...] in emission order
+);
+CREATE UNIQUE INDEX series_by_run ON series(run_id, name, entity);
 
 -- Two-sided 95 % quantile of Student's t per degree of freedom, filled from GSL when the
 -- database is created (SQL has no t-distribution); df above the table use the normal 1.959964.

@@ -24,7 +24,7 @@ static int store_run(const char *path, const struct scenario *sc, const struct r
     int64_t id = 0;
     if (has < 0) fprintf(stderr, "ratelab run: %s: %s\n", path, sqlite3_errmsg(db));
     else if (has) { fprintf(stderr, "ratelab run: %s already holds this run (same parameters, seed and code version); not stored again\n", path); rc = 0; }
-    else if (db_write_run(&w, &m, &sc->ps, res, &id, err, sizeof err) != 0) fprintf(stderr, "ratelab run: %s\n", err);
+    else if (db_write_run(&w, &m, &sc->ps, res, NULL, &id, err, sizeof err) != 0) fprintf(stderr, "ratelab run: %s\n", err);
     else { fprintf(stderr, "ratelab run: stored as run %lld in %s\n", (long long)id, path); rc = 0; }
     db_writer_close(&w);
     db_close(db);

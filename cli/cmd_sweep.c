@@ -133,7 +133,7 @@ static int on_result(void *vctx, const struct pool_result *r)
                              .code_version = ratelab_version(), .sweep_key = c->sweep_key,
                              .started_ms = r->started_ms, .finished_ms = r->finished_ms };
     char err[512];
-    if (db_write_run(&c->writer, &m, &c->scratch, &r->res, NULL, err, sizeof err) != 0) {
+    if (db_write_run(&c->writer, &m, &c->scratch, &r->res, &r->series, NULL, err, sizeof err) != 0) {
         progress_end(&c->prog);
         fprintf(stderr, "ratelab sweep: %s; stopping\n", err);
         c->write_failed = 1;

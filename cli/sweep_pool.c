@@ -21,7 +21,7 @@ struct msg_head {
     double   wall_s;
     uint64_t events;
     int64_t  started_ms, finished_ms;
-    uint64_t n_metric, n_row, n_series, n_point;
+    uint64_t n_metric, n_row, n_series, n_srow, text_len;
 };
 
 struct worker { pid_t pid; int task_fd, result_fd; int busy; size_t task; };
@@ -92,6 +92,8 @@ static void worker_main(int task_fd, int result_fd, const struct run_task *tasks
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(0);
     struct buf b = { 0 };
+    struct db_series_rows enc;
+    memset(&enc, 0, sizeof enc);
     uint64_t idx;
     while (read_full(task_fd, &idx, sizeof idx) == 0) {
         const struct run_task *t = &tasks[idx];
@@ -112,21 +114,27 @@ static void worker_main(int task_fd, int result_fd, const struct run_task *tasks
             params_free(&sc.ps);
         }
         h.finished_ms = db_now_ms();
+        /* The series are encoded here, in parallel, rather than by the single writer. */
+        if (h.rc == 0 && db_series_encode(&enc, &res) != 0) { h.rc = -1; snprintf(err, sizeof err, "out of memory"); }
+        if (h.rc != 0) enc.n_row = enc.text_len = 0;
         h.err_len = h.rc ? (uint32_t)strlen(err) : 0;
         h.wall_s = res.wall_s;
         h.events = res.events;
-        h.n_metric = res.n_metric; h.n_row = res.n_row; h.n_series = res.n_series; h.n_point = res.n_point;
+        h.n_metric = res.n_metric; h.n_row = res.n_row; h.n_series = res.n_series;
+        h.n_srow = enc.n_row; h.text_len = enc.text_len;
         b.len = 0;
         buf_add(&b, &h, sizeof h);
         buf_add(&b, err, h.err_len);
         buf_add(&b, res.metric, res.n_metric * sizeof *res.metric);
         buf_add(&b, res.row, res.n_row * sizeof *res.row);
         buf_add(&b, res.series_name, res.n_series * sizeof *res.series_name);
-        buf_add(&b, res.point, res.n_point * sizeof *res.point);
+        buf_add(&b, enc.row, enc.n_row * sizeof *enc.row);
+        buf_add(&b, enc.text, enc.text_len);
         result_free(&res);
         if (write_full(result_fd, b.p, b.len) != 0) break;
     }
     free(b.p);
+    db_series_free(&enc);
     _exit(0);
 }
 
@@ -185,16 +193,20 @@ static int read_result(struct worker *w, struct pool_result *r)
     res->metric = malloc((h.n_metric ? h.n_metric : 1) * sizeof *res->metric);
     res->row = malloc((h.n_row ? h.n_row : 1) * sizeof *res->row);
     res->series_name = malloc((h.n_series ? h.n_series : 1) * sizeof *res->series_name);
-    res->point = malloc((h.n_point ? h.n_point : 1) * sizeof *res->point);
-    if (!res->metric || !res->row || !res->series_name || !res->point) return -1;
+    struct db_series_rows *enc = &r->series;
+    enc->row = malloc((h.n_srow ? h.n_srow : 1) * sizeof *enc->row);
+    enc->text = malloc(h.text_len ? h.text_len : 1);
+    if (!res->metric || !res->row || !res->series_name || !enc->row || !enc->text) return -1;
     res->n_metric = res->cap_metric = h.n_metric;
     res->n_row = res->cap_row = h.n_row;
     res->n_series = res->cap_series = h.n_series;
-    res->n_point = res->cap_point = h.n_point;
+    enc->n_row = enc->cap_row = h.n_srow;
+    enc->text_len = enc->text_cap = h.text_len;
     if (read_full(w->result_fd, res->metric, h.n_metric * sizeof *res->metric) != 0 ||
         read_full(w->result_fd, res->row, h.n_row * sizeof *res->row) != 0 ||
         read_full(w->result_fd, res->series_name, h.n_series * sizeof *res->series_name) != 0 ||
-        read_full(w->result_fd, res->point, h.n_point * sizeof *res->point) != 0)
+        read_full(w->result_fd, enc->row, h.n_srow * sizeof *enc->row) != 0 ||
+        read_full(w->result_fd, enc->text, h.text_len) != 0)
         return -1;
     return 0;
 }
@@ -271,6 +283,7 @@ int pool_run(int jobs, const struct run_task *tasks, const size_t *order, size_t
                 w->pid = 0;
                 result_free(&r.res);
                 result_init(&r.res);
+                db_series_free(&r.series);
                 r.rc = -1;
                 if (WIFSIGNALED(status))
                     snprintf(r.err, sizeof r.err, "worker process died (signal %d)", WTERMSIG(status));
@@ -286,6 +299,7 @@ int pool_run(int jobs, const struct run_task *tasks, const size_t *order, size_t
             if (r.rc != 0) sum->failed++;
             if (done(ctx, &r) != 0) sum->stopped = 1;
             result_free(&r.res);
+            db_series_free(&r.series);
         }
     }
     sum->interrupted = interrupts > 0;

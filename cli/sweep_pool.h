@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cli.h"
+#include "db.h"
 
 /* One simulation to run: an experiment, the values of its parameters and the seed (a sweep's
  * points are shared by all their seeds, so the seed is kept apart). */
@@ -24,7 +25,8 @@ struct pool_result {
     size_t            task;          /* index into the task array */
     int               rc;            /* 0, or -1 with err set (the run failed or the worker died) */
     char              err[512];
-    struct run_result res;
+    struct run_result res;           /* metrics, rows, series names; the points come encoded: */
+    struct db_series_rows series;    /* the series as database rows, encoded by the worker */
     int64_t           started_ms, finished_ms;
 };
 

@@ -25,6 +25,14 @@ static void fixture_result(struct run_result *r, double metric)
     result_point(r, a, 0, 2, 20.5);
     result_point(r, b, 1, 2, NAN);
     result_point(r, b, 0, 2, -3);
+    /* Number formats: 12 significant digits, fixed notation from 1e-4 up, exponent below. */
+    uint32_t c = result_series_id(r, "c");
+    result_point(r, c, 0, 1, 0.000123);
+    result_point(r, c, 0, 2, -1234.5678);
+    result_point(r, c, 0, 3, 2.0 / 3.0);
+    result_point(r, c, 0, 4, 1e-7);
+    result_point(r, c, 0, 5, 123456789012345.0);
+    result_point(r, c, 0, 6, 0);
     r->wall_s = 0.25;
     r->events = 1234;
 }
@@ -38,7 +46,7 @@ static int write_run(struct db_writer *w, struct param_set *ps, double seed, dou
     struct db_run_meta m = { .scenario = "fix", .experiment = "fixture", .code_version = version, .sweep_key = sweep,
                              .started_ms = 1700000000123LL, .finished_ms = 1700000001456LL };
     char err[512];
-    int rc = db_write_run(w, &m, ps, &r, NULL, err, sizeof err);
+    int rc = db_write_run(w, &m, ps, &r, NULL, NULL, err, sizeof err);
     result_free(&r);
     return rc;
 }
@@ -98,11 +106,13 @@ static void test_create_write_read(void)
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM metrics WHERE name = 'broken' AND value IS NULL"), 3);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM entity_metrics WHERE kind = 'peer' AND entity = 3 AND value = 42"), 3);
     /* Series grouped per (name, entity) in emission order; NaN as null. */
-    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE run_id = 1"), 3);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE run_id = 1"), 4);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE name = 'c' AND points ="
+                                    " '[[1,0.000123],[2,-1234.5678],[3,0.666666666667],[4,1e-07],[5,123456789012345],[6,0]]'"), 3);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE name = 'a_Bps' AND n = 2 AND points = '[[1,10],[2,20.5]]'"), 3);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE name = 'b_Bps' AND entity = 0 AND points = '[[1,7],[2,-3]]'"), 3);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series WHERE name = 'b_Bps' AND entity = 1 AND points = '[[2,null]]'"), 3);
-    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series_points WHERE run_id = 2"), 5);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM series_points WHERE run_id = 2"), 11);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT 1000 * value FROM series_points WHERE run_id = 2 AND name = 'a_Bps' AND t = 2"), 20500);
     /* Across seeds: goodput 1, 2, 3 -> mean 2, sd 1, ci95 = 4.30265 / sqrt(3) = 2.48414. */
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT n FROM point_metric_stats WHERE metric = 'goodput'"), 3);
@@ -203,7 +213,7 @@ static void test_merge(void)
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM runs"), 4);
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(DISTINCT run_key) FROM runs"), 4);
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM metrics"), 8);
-    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM series"), 12);
+    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM series"), 16);
     /* Child rows follow their run through the renumbering. */
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM runs r JOIN metrics m ON m.run_id = r.id"
                                    " WHERE m.name = 'goodput' AND m.value = 10 * r.seed AND r.code_version = 'v1'"), 3);
