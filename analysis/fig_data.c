@@ -253,7 +253,6 @@ void fig_point_summary(const struct fig_ctx *c, const struct fig_point *p, char 
         const struct fig_param *v = &p->params[k];
         int varies = 0;
         for (size_t i = 0; i < c->n_pts && !varies; i++) {
-            if (!c->pts[i].selected) continue;
             const struct fig_param *q = fig_param(&c->pts[i], v->key);
             varies = !q || strcmp(q->text, v->text);
         }

@@ -46,7 +46,7 @@ const char *fig_differing_key(const struct fig_point *a, const struct fig_point 
 /* --where-style expressions over a point's parameters, scenario, experiment, code_version. */
 struct where_expr *fig_where_compile(struct fig_ctx *c, const char *text, char *why, size_t len);
 int  fig_where_eval(struct fig_ctx *c, const struct where_expr *e, const struct fig_point *p);
-/* "k=v k=v" of the keys whose values differ among the selected points: what was swept. */
+/* "k=v k=v" of the keys whose values differ among the database's points: what was swept. */
 void fig_point_summary(const struct fig_ctx *c, const struct fig_point *p, char *buf, size_t len);
 int  fig_empty(struct fig_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int  fig_bad(struct fig_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

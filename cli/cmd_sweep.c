@@ -268,13 +268,16 @@ int cmd_sweep(int argc, char **argv)
     if (prc != 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = 1; goto out; }
 
     double db_s = ctx.writer.busy_s + t_keys;
-    char shard_note[64] = "";
-    if (o.shard) snprintf(shard_note, sizeof shard_note, " (shard %ld/%ld)", shard_i, shard_n);
-    printf("sweep %s%s: %zu points x %ld seeds = %zu runs, %zu already present, %zu done, %zu failed in %.2f s "
+    char shard_note[64] = "", shard_runs[64] = "";
+    if (o.shard) {
+        snprintf(shard_note, sizeof shard_note, " (shard %ld/%ld)", shard_i, shard_n);
+        snprintf(shard_runs, sizeof shard_runs, ", %zu in this shard", n_shard);
+    }
+    printf("sweep %s%s: %zu points x %ld seed%s = %zu runs%s, %zu already present, %zu done, %zu failed in %.2f s "
            "(%.1f runs/s, %ld jobs); database %.3f s = %.1f %% of the time -> %s\n",
-           sc.name, shard_note, grid.n_points, o.seeds, n_shard, n_present, ctx.written, ctx.failed, wall,
-           wall > 0 ? (double)ctx.done / wall : 0.0, o.jobs, db_s, wall + t_keys > 0 ? 100 * db_s / (wall + t_keys) : 0.0,
-           db_path);
+           sc.name, shard_note, grid.n_points, o.seeds, o.seeds == 1 ? "" : "s", n_tasks, shard_runs, n_present,
+           ctx.written, ctx.failed, wall, wall > 0 ? (double)ctx.done / wall : 0.0, o.jobs, db_s,
+           wall + t_keys > 0 ? 100 * db_s / (wall + t_keys) : 0.0, db_path);
     fflush(stdout);
     if (sum.interrupted) {
         fprintf(stderr, "ratelab sweep: interrupted: %zu of %zu runs are in %s; run the same command again to resume\n",
