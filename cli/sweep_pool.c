@@ -72,6 +72,7 @@ static int read_full(int fd, void *buf, size_t len)
 struct buf { char *p; size_t len, cap; };
 static void buf_add(struct buf *b, const void *data, size_t len)
 {
+    if (len == 0) return;   /* empty arrays may be NULL */
     if (b->len + len > b->cap) {
         size_t c = b->cap ? b->cap : 65536;
         while (c < b->len + len) c *= 2;
@@ -82,6 +83,34 @@ static void buf_add(struct buf *b, const void *data, size_t len)
     }
     memcpy(b->p + b->len, data, len);
     b->len += len;
+}
+
+/* The structs go over the pipe whole: the bytes after each name's terminator (never written by
+ * the experiment) and the padding are zeroed, so nothing uninitialised leaves the process. */
+static void scrub_names(struct run_result *res)
+{
+    for (size_t i = 0; i < res->n_metric; i++) {
+        struct result_metric m;
+        memset(&m, 0, sizeof m);
+        strncpy(m.name, res->metric[i].name, sizeof m.name - 1);
+        m.value = res->metric[i].value;
+        res->metric[i] = m;
+    }
+    for (size_t i = 0; i < res->n_row; i++) {
+        struct result_row r;
+        memset(&r, 0, sizeof r);
+        strncpy(r.kind, res->row[i].kind, sizeof r.kind - 1);
+        strncpy(r.name, res->row[i].name, sizeof r.name - 1);
+        r.entity = res->row[i].entity;
+        r.value = res->row[i].value;
+        res->row[i] = r;
+    }
+    for (size_t i = 0; i < res->n_series; i++) {
+        char name[RESULT_NAME_LEN];
+        memset(name, 0, sizeof name);
+        strncpy(name, res->series_name[i], sizeof name - 1);
+        memcpy(res->series_name[i], name, sizeof name);
+    }
 }
 
 static void worker_main(int task_fd, int result_fd, const struct run_task *tasks, pid_t parent)
@@ -103,7 +132,9 @@ static void worker_main(int task_fd, int result_fd, const struct run_task *tasks
         struct run_result res;
         result_init(&res);
         char err[512] = "";
-        struct msg_head h = { .task = idx };
+        struct msg_head h;
+        memset(&h, 0, sizeof h);
+        h.task = idx;
         h.started_ms = db_now_ms();
         if (params_init(&sc.ps, t->exp->params, t->exp->n_params) != 0) {
             h.rc = -1;
@@ -125,6 +156,7 @@ static void worker_main(int task_fd, int result_fd, const struct run_task *tasks
         b.len = 0;
         buf_add(&b, &h, sizeof h);
         buf_add(&b, err, h.err_len);
+        scrub_names(&res);
         buf_add(&b, res.metric, res.n_metric * sizeof *res.metric);
         buf_add(&b, res.row, res.n_row * sizeof *res.row);
         buf_add(&b, res.series_name, res.n_series * sizeof *res.series_name);
