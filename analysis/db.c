@@ -146,21 +146,6 @@ sqlite3 *db_open_dump(const char *path, char *err, size_t errlen)
 
 void db_close(sqlite3 *db) { sqlite3_close(db); }
 
-size_t db_point_text(const struct param_set *ps, char *buf, size_t len)
-{
-    size_t o = 0;
-    int first = 1;
-    if (len) buf[0] = 0;
-    for (size_t i = 0; i < ps->n; i++) {
-        if (!strcmp(ps->defs[i].key, "seed")) continue;
-        char v[64];
-        param_format(ps, i, v, sizeof v);
-        o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s=%s", first ? "" : ";", ps->defs[i].key, v);
-        first = 0;
-    }
-    return o;
-}
-
 void db_run_key(char *buf, size_t len, const char *scenario, const char *params, const char *version)
 {
     snprintf(buf, len, "%s|%s|%s", scenario, params, version);

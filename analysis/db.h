@@ -27,8 +27,6 @@ sqlite3 *db_open_dump(const char *path, char *err, size_t errlen);
 int      db_check_version(sqlite3 *db, const char *schema, const char *label, char *err, size_t errlen);
 void     db_close(sqlite3 *db);
 
-/* Canonical text of a parameter point without its seed: what seeds are aggregated over. */
-size_t db_point_text(const struct param_set *ps, char *buf, size_t len);
 /* The run's identity: scenario | canonical params (with seed) | code version. */
 void   db_run_key(char *buf, size_t len, const char *scenario, const char *params, const char *version);
 /* Wall-clock now in ms since the epoch, and its ISO 8601 UTC text. */

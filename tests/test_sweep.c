@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include "progress.h"
 #include "sweep_grid.h"
 #include "test_sweep_helpers.h"
 
@@ -159,6 +160,19 @@ static void test_shard_parse(void)
     setenv("SLURM_ARRAY_TASK_ID", "7", 1);
     CU_ASSERT_EQUAL(shard_parse("4", &i, &n, err, sizeof err), -1);
     unsetenv("SLURM_ARRAY_TASK_ID");
+}
+
+static void test_eta_format(void)
+{
+    char b[16];
+    progress_format_eta(3723, b, sizeof b);          /* 1 h 2 min 3 s */
+    CU_ASSERT_STRING_EQUAL(b, "1:02:03");
+    progress_format_eta(62.4, b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(b, "1:02");
+    progress_format_eta(0, b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(b, "0:00");
+    progress_format_eta(NAN, b, sizeof b);           /* no rate yet */
+    CU_ASSERT_STRING_EQUAL(b, "?");
 }
 
 /* Bad input: exit 2, one line naming the flag, and no database written. */
@@ -396,6 +410,16 @@ static void test_shards_merge(void)
     CU_ASSERT_EQUAL(db_scalar(mixed, "SELECT count(*) FROM runs"), 0);
     CU_ASSERT_EQUAL(cli(&o, "merge %s %s %s %s --allow-mixed-versions", mixed, shard[0], shard[1], shard[2]), 0);
     CU_ASSERT_EQUAL(db_scalar(mixed, "SELECT count(*) FROM runs"), 18);
+    /* The sweep itself refuses to add this build's runs to runs of another build (whose keys,
+     * holding their code version, differ from ours). */
+    sqlite3_open(full, &db);
+    sqlite3_exec(db, "UPDATE runs SET code_version = 'other-build', run_key = run_key || '-other'", NULL, NULL, NULL);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL(cli(&o, "sweep " SHARD_GRID " --db %s", full), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "from code version other-build"));
+    CU_ASSERT_EQUAL(db_scalar(full, "SELECT count(*) FROM runs"), 18);
+    CU_ASSERT_EQUAL(cli(&o, "sweep " SHARD_GRID " --db %s --allow-mixed-versions", full), 0);
+    CU_ASSERT_EQUAL(db_scalar(full, "SELECT count(*) FROM runs"), 36);
     CU_ASSERT_EQUAL(cli(&o, "merge %s /nonexistent.db", mixed), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "/nonexistent.db"));
     remove_db(full); remove_db(merged); remove_db(mixed);
@@ -410,6 +434,7 @@ void register_test_sweep(void)
                TEST(test_where),
                TEST(test_grid),
                TEST(test_shard_parse),
+               TEST(test_eta_format),
                TEST(test_bad_flags),
                TEST(test_sigkill_resume),
                TEST(test_sigint),
