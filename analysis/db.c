@@ -86,7 +86,10 @@ sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen)
         snprintf(err, errlen, "%s: no such database file", path);
         return NULL;
     }
-    int flags = mode == DB_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    /* A reader opens read-write when it may: the last connection to close then folds the WAL
+     * back and removes it, where a read-only one would leave -wal and -shm files behind. */
+    int flags = mode == DB_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+              : access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot open database (%s)", path, db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
