@@ -106,7 +106,7 @@ check-core: $(LIBCORE)
 
 # The README's test command: installs what is missing, builds, runs every suite.
 test: deps
-	@$(MAKE) --no-print-directory $(TESTBIN) $(BIN) check-core
+	@$(MAKE) --no-print-directory all $(TESTBIN) check-core
 	RATELAB=$(abspath $(BIN)) $(TESTBIN)
 
 test-san: deps

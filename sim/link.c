@@ -118,9 +118,18 @@ static void on_tx_done(struct sim *s, struct sim_event *ev)
         l->st.pkts++;
     }
     if (l->probe) {
-        struct link_second *sec = second_of(l, s->now);
-        link_classify(p, p->wire, sec->wire_bytes);
-        sec->pkts++;
+        uint64_t cls[BC__N] = { 0 };
+        link_classify(p, p->wire, cls);
+        sim_time_t end = s->now, start = end - link_tx_time(l, p->wire);
+        for (sim_time_t t = start; t < end;) {
+            sim_time_t next = (t / SIM_SEC(1) + 1) * SIM_SEC(1);
+            sim_time_t upto = next < end ? next : end;
+            double share = (double)(upto - t) / (double)(end - start);
+            struct link_second *sec = second_of(l, t);
+            for (int c = 0; c < BC__N; c++) sec->wire_bytes[c] += (double)cls[c] * share;
+            t = upto;
+        }
+        second_of(l, end - 1)->pkts++;
     }
     /* Into the pipe: arrival = now + prop; FIFO since now is non-decreasing. */
     p->next = NULL;

@@ -159,6 +159,37 @@ static void test_web_bursts_are_cross_traffic(void)
     net_free(&n);
 }
 
+/* Per-second records of a saturated 128 kbit/s line: no second above the line rate (frames take
+ * 94 ms, so counting a frame in the second it ends would overshoot by up to one frame), and the
+ * seconds add up to every byte sent. */
+static void test_per_second_bytes_never_exceed_the_line(void)
+{
+    struct net n; net_init(&n, 5);
+    struct link l; link_init(&l, &n, "l", 128000, 0, (struct framing){ FRAMING_PPP, 0 }, 50, 0);
+    l.probe = 1;
+    struct path p = { { &l }, 1, NULL, NULL };
+    struct udp_flow f;
+    udp_flow_init(&f, &n, &p, UDP_CBR, 1472, SIM_MS(60), NULL);   /* 200 kbit/s offered: drops */
+    udp_flow_start(&f, SIM_MS(3), SIM_SEC(20), 0);
+    sim_run_until(&n.sim, SIM_SEC(21));
+    double total = 0, max_sec = 0;
+    for (size_t i = 0; i < l.n_sec; i++) {
+        double b = 0;
+        for (int c = 0; c < BC__N; c++) b += l.sec[i].wire_bytes[c];
+        if (b > max_sec) max_sec = b;
+        total += b;
+    }
+    if (max_sec > 16000.0 * (1 + 1e-9) || max_sec < 15999.0) fprintf(stderr, "\n    busiest second %.3f B\n", max_sec);
+    CU_ASSERT(max_sec <= 16000.0 * (1 + 1e-9));
+    CU_ASSERT(max_sec >= 15999.0);                  /* saturated seconds are full */
+    ASSERT_REL(total, (double)l.st.wire_total, 1e-9);
+    CU_ASSERT(l.st.drops > 0);
+    udp_flow_free(&f);
+    link_flush(&l);
+    link_free(&l);
+    net_free(&n);
+}
+
 void register_test_link(void)
 {
     TEST_SUITE("link",
@@ -167,5 +198,6 @@ void register_test_link(void)
                TEST(test_classify_sums_to_wire),
                TEST(test_md1_pollaczek_khinchine),
                TEST(test_hist_quantiles),
-               TEST(test_web_bursts_are_cross_traffic));
+               TEST(test_web_bursts_are_cross_traffic),
+               TEST(test_per_second_bytes_never_exceed_the_line));
 }
