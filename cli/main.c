@@ -8,10 +8,10 @@ struct subcommand { const char *name; int (*fn)(int, char **); const char *usage
 
 static const struct subcommand commands[] = {
     { "run",         cmd_run,         "run SCENARIO.ini [--set KEY=VALUE]... [--json] [--db FILE]" },
-    { "sweep",       cmd_sweep,       "sweep SCENARIO.ini --vary KEY=SPEC... [--seeds N] [--jobs J] [--db FILE] [--where EXPR] [--set KEY=VALUE]... [--shard I/N]" },
+    { "sweep",       cmd_sweep,       "sweep SCENARIO.ini --vary KEY=SPEC... [--seeds N] [--jobs J] [--db FILE] [--where EXPR] [--set KEY=VALUE]... [--shard I/N] [--allow-mixed-versions]" },
     { "merge",       cmd_merge,       "merge OUT.db IN.db... [--allow-mixed-versions]" },
-    { "plot",        cmd_plot,        "plot DB FIGURE [--out FILE] [--where EXPR] | plot --list" },
-    { "regress",     cmd_regress,     "regress --baseline FILE [--scenarios NAME,...]" },
+    { "plot",        cmd_plot,        "plot DB FIGURE [--out FILE] [--where EXPR] [--x/--y/--z/--by/--label/--chosen/--run ...] | plot --list" },
+    { "regress",     cmd_regress,     "regress --baseline FILE [--scenarios NAME,...] [--set KEY=VALUE]... [--jobs J] [--alpha A] [--min-effect F]" },
     { "rate-replay", cmd_rate_replay, "rate-replay --algo NAME [--param K=V]... TRACE" },
     { "keys",        cmd_keys,        "keys [EXPERIMENT]   (every scenario key: type, default, range, meaning)" },
 };
