@@ -10,6 +10,7 @@
 #include "traffic.h"
 
 static const char *const framings[] = { "ppp", "ethernet", "pppoa_atm", "pppoe_atm", "none", NULL };
+static const char *const ccs[] = { "newreno", "cubic", NULL };
 
 static const struct param_def asym_params[] = {
     { "down_kbps",         PT_DOUBLE, "1024",   1, 1e7, NULL, "access line downstream rate, kbit/s" },
@@ -23,6 +24,7 @@ static const struct param_def asym_params[] = {
     { "mss",               PT_INT,    "1460",   64, 9000, NULL, "TCP maximum segment size, bytes (clamped to the framing's MTU - 40)" },
     { "timestamps",        PT_BOOL,   "0",      0, 1, NULL, "TCP timestamps option (+12 B per segment)" },
     { "sack",              PT_BOOL,   "1",      0, 1, NULL, "TCP SACK (RFC 2018) with RFC 6675 recovery; 0 = NewReno (RFC 6582)" },
+    { "cc",                PT_ENUM,   "newreno", 0, 0, ccs, "congestion avoidance: newreno (RFC 5681, halve on loss) or cubic (RFC 9438, Linux's default)" },
     { "delack_count",      PT_INT,    "2",      1, 64, NULL, "receiver ACKs every Nth full segment" },
     { "delack_timeout_ms", PT_DOUBLE, "40",     0, 500, NULL, "delayed-ACK timer, ms" },
     { "init_cwnd",         PT_INT,    "10",     1, 1000, NULL, "initial congestion window, segments" },
@@ -115,6 +117,7 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     tcp_cfg_default(&cfg);
     cfg.timestamps = param_b(ps, "timestamps");
     cfg.sack = param_b(ps, "sack");
+    cfg.cubic = param_e(ps, "cc") == 1;
     uint32_t mss_max = framing_mtu(&client.framing) - IPV4_HDR - TCP_HDR - (cfg.timestamps ? TCP_TS_OPT : 0);
     cfg.mss = (uint32_t)param_i(ps, "mss");
     if (cfg.mss > mss_max) cfg.mss = mss_max;      /* PMTU/MSS clamping, reported as mss_effective */

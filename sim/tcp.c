@@ -1,6 +1,7 @@
 /* TCP NewReno over the simulated network: RFC 5681 congestion control with RFC 3465 byte
  * counting, RFC 6582 recovery, RFC 6298 timers, RFC 1122 delayed ACKs, receive window, persist. */
 #include "tcp.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ void tcp_cfg_default(struct tcp_cfg *c)
     c->mss = 1460;
     c->timestamps = 0;
     c->sack = 1;
+    c->cubic = 0;
     c->delack_count = 2;
     c->delack_timeout = SIM_MS(40);
     c->init_cwnd = 10;
@@ -378,6 +380,43 @@ static void on_persist(struct sim *s, struct sim_event *ev)
     sim_schedule_in(&ep_net(ep)->sim, &ep->persist_timer, t);
 }
 
+/* ssthresh after a congestion event.  RFC 5681: max(FlightSize / 2, 2 SMSS).  RFC 9438: cwnd * 0.7,
+ * remembering W_max (lowered further when the window had not regained the last one: "fast
+ * convergence", which yields bandwidth to newer flows) and ending the growth epoch. */
+#define CUBIC_C    0.4
+#define CUBIC_BETA 0.7
+static uint32_t loss_ssthresh(struct tcp_ep *ep)
+{
+    uint32_t mss = ep_cfg(ep)->mss;
+    if (!ep_cfg(ep)->cubic) return (uint32_t)max_u64((ep->snd_max - ep->snd_una) / 2, 2u * mss);
+    double w = (double)ep->cwnd / mss;
+    ep->cubic_wmax = w < ep->cubic_wmax ? w * (1 + CUBIC_BETA) / 2 : w;
+    ep->cubic_epoch = 0;
+    return (uint32_t)fmax(w * CUBIC_BETA * mss, 2.0 * mss);
+}
+
+/* RFC 9438 4.2-4.4: in congestion avoidance the window follows W_cubic(t) = C (t - K)^3 + W_max,
+ * aiming one RTT ahead and at most 1.5 cwnd, but never below the Reno-friendly estimate W_est. */
+static void cubic_grow(struct tcp_ep *ep, uint64_t acked)
+{
+    double mss = ep_cfg(ep)->mss, w = (double)ep->cwnd / mss, segs = (double)acked / mss;
+    sim_time_t now = ep_now(ep);
+    if (ep->cubic_epoch == 0) {
+        ep->cubic_epoch = now > 0 ? now : 1;
+        if (ep->cubic_wmax < w) ep->cubic_wmax = w;
+        ep->cubic_k = cbrt((ep->cubic_wmax - w) / CUBIC_C);
+        ep->cubic_west = w;
+    }
+    double rtt = ep->rtt_valid ? (double)ep->srtt / 1e9 : 0.1;
+    double t = (double)(now - ep->cubic_epoch) / 1e9;
+    double target = CUBIC_C * pow(t + rtt - ep->cubic_k, 3) + ep->cubic_wmax;
+    if (target > 1.5 * w) target = 1.5 * w;
+    ep->cubic_west += 3 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA) * segs / w;
+    if (ep->cubic_west > target) target = ep->cubic_west;          /* Reno-friendly region */
+    if (target > w) w += (target - w) / w * segs;
+    ep->cwnd = (uint32_t)(w * mss);
+}
+
 static void on_rto(struct sim *s, struct sim_event *ev)
 {
     (void)s;
@@ -398,9 +437,8 @@ static void on_rto(struct sim *s, struct sim_event *ev)
     }
     if (ep->snd_una == ep->snd_max) return;
     ep->st.rto_expiries++;
-    /* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2 SMSS); cwnd = loss window = 1 SMSS. */
-    uint64_t flight = ep->snd_max - ep->snd_una;
-    ep->ssthresh = (uint32_t)max_u64(flight / 2, 2u * mss);
+    /* RFC 5681 (4): ssthresh as for any congestion event; cwnd = loss window = 1 SMSS. */
+    ep->ssthresh = loss_ssthresh(ep);
     ep->cwnd = mss;
     ep->bytes_acked_ca = 0;
     ep->in_recovery = 0;
@@ -491,6 +529,8 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
             if (ep->cwnd < ep->ssthresh) {
                 /* Slow start with RFC 3465 ABC, L = 2 SMSS. */
                 ep->cwnd += (uint32_t)min_u64(acked, 2u * mss);
+            } else if (ep_cfg(ep)->cubic) {
+                cubic_grow(ep, acked);
             } else {
                 /* Congestion avoidance: one SMSS per cwnd of acknowledged bytes (RFC 3465). */
                 ep->bytes_acked_ca += (uint32_t)acked;
@@ -520,8 +560,7 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
     if (!ep->in_recovery && ep->snd_max > ep->snd_una && (ack > ep->recover || ep->recover == 0) &&
         (ep->dupacks >= DUPACK_THRESH ||
          (sack && ivl_bytes(&ep->sacked) > sacked_before && ivl_bytes(&ep->sacked) > (DUPACK_THRESH - 1) * (uint64_t)mss))) {
-        uint64_t flight = ep->snd_max - ep->snd_una;
-        ep->ssthresh = (uint32_t)max_u64(flight / 2, 2u * mss);
+        ep->ssthresh = loss_ssthresh(ep);
         ep->recover = ep->snd_max;
         ep->in_recovery = 1;
         ep->st.fast_retransmits++;

@@ -12,6 +12,7 @@ struct tcp_cfg {
     uint32_t   mss;              /* payload bytes per full segment                            */
     int        timestamps;       /* RFC 7323 option: +12 header bytes on every segment          */
     int        sack;             /* RFC 2018 SACK with RFC 6675 loss recovery (else NewReno)    */
+    int        cubic;            /* RFC 9438 CUBIC window growth and beta 0.7 (else RFC 5681)   */
     uint32_t   delack_count;     /* ACK at once after this many unacknowledged full segments    */
     sim_time_t delack_timeout;   /* otherwise ACK when this timer fires                        */
     uint32_t   init_cwnd;        /* segments (RFC 6928: 10)                                   */
@@ -19,7 +20,7 @@ struct tcp_cfg {
     uint32_t   sndbuf;           /* send buffer: unacknowledged + unsent bytes (bytes)         */
     sim_time_t rto_min, rto_initial, rto_max;
 };
-void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, SACK, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
+void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, SACK, Reno growth, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
 
 enum tcp_state { TCP_CLOSED = 0, TCP_SYN_SENT, TCP_SYN_RCVD, TCP_ESTABLISHED };
 
@@ -54,6 +55,9 @@ struct tcp_ep {
     uint32_t   max_snd_wnd;
     uint32_t   cwnd, ssthresh;       /* bytes                                                  */
     uint32_t   bytes_acked_ca;       /* RFC 3465 byte counter for congestion avoidance          */
+    /* RFC 9438 CUBIC state, windows in segments: W_max, K (s), epoch start (0: none), W_est */
+    double     cubic_wmax, cubic_k, cubic_west;
+    sim_time_t cubic_epoch;
     uint32_t   dupacks;
     int        in_recovery;
     uint64_t   recover;              /* RFC 6582 */
