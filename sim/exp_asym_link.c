@@ -87,7 +87,6 @@ static void asym_probe(struct sim *s, struct sim_event *ev)
 
 static int asym_run(const struct param_set *ps, struct run_result *res, char *err, size_t errlen)
 {
-    (void)err; (void)errlen;
     struct asym_run *r = calloc(1, sizeof *r);
     if (!r) { snprintf(err, errlen, "out of memory"); return -1; }
     r->res = res;

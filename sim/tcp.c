@@ -590,7 +590,6 @@ static void ooo_advance(struct tcp_ep *ep)
 
 static void data_input(struct tcp_ep *ep, const struct packet *p)
 {
-    uint32_t mss = ep_cfg(ep)->mss;
     uint64_t seq = p->seq, end = p->seq + p->payload;
     uint64_t wnd_end = ep->rcv_read + ep_cfg(ep)->rcvbuf;       /* first byte beyond our buffer */
     if (end > wnd_end) end = wnd_end;                           /* trim what does not fit */
@@ -617,7 +616,6 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
      * segment is acknowledged at once, the others when the timer fires.  The application sees the
      * bytes first, so a read or a reply it makes at once travels with (or updates) this ACK. */
     if (!immediate && ++ep->segs_unacked >= ep_cfg(ep)->delack_count) immediate = 1;
-    (void)mss;
     if (ep->app_ops && ep->app_ops->on_readable) ep->app_ops->on_readable(ep, ep->app);
     if (ep->last_ack_sent >= ep->rcv_nxt) return;               /* a reply already carried it */
     if (immediate) send_pure_ack(ep);
