@@ -61,6 +61,16 @@ $(BUILD)/version.h: FORCE
 	 printf '#define RATELAB_VERSION "%s"\n' "$$v" > $@.tmp; \
 	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
+# The results schema is written once, in analysis/schema.sql; the build turns it into the C
+# string the writer executes, so the documented and the executed schema cannot drift apart.
+$(BUILD)/schema_sql.h: analysis/schema.sql
+	@mkdir -p $(BUILD)
+	@{ echo '/* generated from analysis/schema.sql by the Makefile */'; \
+	   echo 'const char db_schema_sql[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
+	   echo '    ;'; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/analysis/db_schema.o: $(BUILD)/schema_sql.h
+
 $(BUILD)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) -MMD -MP -c $< -o $@

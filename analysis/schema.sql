@@ -1,5 +1,5 @@
--- ratelab results database: the documented schema (analysis/db_schema.c holds the same text,
--- a test keeps the two equal).  Schema version 1, stored as PRAGMA user_version.
+-- ratelab results database: the documented schema, which is also the executed one (the build
+-- turns this file into the C string the writer runs).  Schema version 1, stored as PRAGMA user_version.
 --
 -- One row per finished simulation run in `runs`; every other table hangs off runs.id.  One
 -- process writes (the sweep's writer), one transaction per run, so a killed sweep never leaves a
