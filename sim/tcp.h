@@ -1,4 +1,4 @@
-/* TCP NewReno (RFC 793/5681/6582/6298/7323 naming): handshake, slow start with appropriate byte
+/* TCP (RFC 793/5681/6582/6298/7323 naming): handshake, slow start with appropriate byte
  * counting, fast retransmit/recovery, RTO, delayed ACKs, receive window, send buffer, persist. */
 #ifndef SIM_TCP_H
 #define SIM_TCP_H

@@ -1,0 +1,124 @@
+/* TCP output: building segments (ACK fields, window, SACK blocks), pure ACKs, data segments with
+ * their bookkeeping (snd_max, Karn timing, the RTO), and the send loop the windows allow. */
+#include "tcp_int.h"
+
+/* ---------------------------------------------------------------- receive window and ACKs */
+
+/* What we may advertise: buffer minus unread in-order bytes.  Out-of-order bytes are not
+ * subtracted (as RFC 793's receive window counts from rcv_nxt). */
+uint32_t rcv_window(const struct tcp_ep *ep)
+{
+    uint64_t unread = ep->rcv_nxt - ep->rcv_read;
+    uint32_t buf = ep_cfg(ep)->rcvbuf;
+    return unread >= buf ? 0 : (uint32_t)(buf - unread);
+}
+
+struct packet *new_segment(struct tcp_ep *ep)
+{
+    struct net *n = ep_net(ep);
+    struct packet *p = pkt_alloc(&n->pool);
+    p->proto = PROTO_TCP;
+    p->hdr_bytes = ep->conn->hdr;
+    p->flags = TCPF_ACK;
+    p->cross = ep->conn->cross;
+    p->ack = ep->rcv_nxt;
+    p->rwnd = rcv_window(ep);
+    p->ts_val = n->sim.now;
+    p->ts_ecr = ep->ts_recent;
+    if (ep->conn->cfg.sack && ep->ooo.n) {
+        /* RFC 2018: the block holding the latest arrival first, then the others, highest first. */
+        long first = ivl_find(&ep->ooo, ep->last_ooo_seq);
+        if (first >= 0) {
+            p->sack[0][0] = ep->ooo.v[2 * first];
+            p->sack[0][1] = ep->ooo.v[2 * first + 1];
+            p->n_sack = 1;
+        }
+        for (long i = (long)ep->ooo.n - 1; i >= 0 && p->n_sack < TCP_MAX_SACK; i--) {
+            if (i == first) continue;
+            p->sack[p->n_sack][0] = ep->ooo.v[2 * i];
+            p->sack[p->n_sack][1] = ep->ooo.v[2 * i + 1];
+            p->n_sack++;
+        }
+        p->hdr_bytes = (uint16_t)(p->hdr_bytes + 4u + 8u * p->n_sack);   /* 2 NOP + kind/len + blocks */
+    }
+    return p;
+}
+
+/* Every segment we send acknowledges rcv_nxt, so it cancels a pending delayed ACK. */
+static void sent_ack(struct tcp_ep *ep, uint32_t wnd)
+{
+    ep->segs_unacked = 0;
+    ep->rcv_wnd_adv = wnd;
+    ep->last_ack_sent = ep->rcv_nxt;
+    ep->rcv_adv_edge = ep->rcv_nxt + wnd;
+    sim_cancel(&ep_net(ep)->sim, &ep->delack_timer);
+}
+
+void send_pure_ack(struct tcp_ep *ep)
+{
+    struct packet *p = new_segment(ep);
+    p->seq = ep->snd_nxt;
+    ep->st.segs_out++;
+    ep->st.pure_acks_out++;
+    sent_ack(ep, p->rwnd);
+    net_send(ep_net(ep), ep->out, p);
+}
+
+/* A zero-window probe does not advance snd_max: its byte is not "outstanding" data, so the
+ * receiver's zero-window answers are not mistaken for duplicate ACKs. */
+void send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe)
+{
+    struct packet *p = new_segment(ep);
+    p->seq = seq;
+    p->payload = len;
+    p->ctrl = ctrl_bytes(ep, seq, seq + len);
+    ep->st.segs_out++;
+    ep->st.data_segs_out++;
+    if (probe) {
+        ep->st.persist_probes++;
+    } else if (seq < ep->snd_max) {
+        ep->st.retrans_segs++;
+        ep->st.retrans_bytes += len;
+        if (ep->rtt_timing && seq <= ep->rtt_seq) ep->rtt_timing = 0;   /* Karn: never time a retransmission */
+    } else if (!ep->rtt_timing && !ep_cfg(ep)->timestamps) {
+        ep->rtt_timing = 1;
+        ep->rtt_seq = seq;
+        ep->rtt_time = ep_now(ep);
+    }
+    if (!probe && seq + len > ep->snd_max) ep->snd_max = seq + len;
+    sent_ack(ep, p->rwnd);
+    if (!probe && !sim_event_pending(&ep->rto_timer)) arm_rto(ep);
+    net_send(ep_net(ep), ep->out, p);
+}
+
+/* Send what the windows allow.  In NewReno recovery the inflated cwnd (RFC 6582 step 4) governs;
+ * in SACK recovery the pipe estimate does. */
+void tcp_output(struct tcp_ep *ep)
+{
+    if (ep->state != TCP_ESTABLISHED) return;
+    if (ep->in_recovery && ep_cfg(ep)->sack) { sack_output(ep); return; }
+    uint32_t mss = ep_cfg(ep)->mss;
+    for (;;) {
+        uint64_t flight = ep->snd_nxt - ep->snd_una;
+        uint64_t wnd = min_u64(ep->cwnd, ep->snd_wnd);
+        uint64_t unsent = ep->write_seq - ep->snd_nxt;
+        if (unsent == 0) break;
+        if (ep->snd_wnd == 0 && flight == 0) {
+            /* Zero window and nothing in flight: only the persist timer can learn of an opening. */
+            if (!sim_event_pending(&ep->persist_timer)) {
+                sim_time_t t = ep->rto << ep->backoff;
+                if (t > ep_cfg(ep)->rto_max) t = ep_cfg(ep)->rto_max;
+                sim_schedule_in(&ep_net(ep)->sim, &ep->persist_timer, t);
+            }
+            break;
+        }
+        if (flight >= wnd) break;
+        uint64_t room = wnd - flight;
+        uint32_t len = (uint32_t)min_u64(min_u64(mss, unsent), room);
+        /* Sender-side silly-window avoidance (RFC 1122 4.2.3.4) without Nagle: send a full
+         * segment, all that is left, or at least half the largest window the peer offered. */
+        if (len < mss && len < unsent && len < ep->max_snd_wnd / 2) break;
+        send_data_segment(ep, ep->snd_nxt, len, 0);
+        ep->snd_nxt += len;
+    }
+}

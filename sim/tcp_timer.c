@@ -1,0 +1,66 @@
+/* TCP timers: retransmission timeout (RFC 6298, RFC 5681 (4)), delayed ACK (RFC 1122 4.2.3.2)
+ * and the persist timer that probes a zero window. */
+#include "tcp_int.h"
+
+void arm_rto(struct tcp_ep *ep)
+{
+    sim_time_t rto = ep->rto << ep->backoff;
+    if (rto > ep_cfg(ep)->rto_max || rto <= 0) rto = ep_cfg(ep)->rto_max;
+    sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, rto);
+}
+
+void on_delack(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct tcp_ep *ep = ev->ctx;
+    send_pure_ack(ep);
+}
+
+void on_persist(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct tcp_ep *ep = ev->ctx;
+    if (ep->snd_wnd > 0 || ep->write_seq == ep->snd_nxt) { tcp_output(ep); return; }
+    /* Zero-window probe: one byte beyond the window; the receiver answers with its window. */
+    send_data_segment(ep, ep->snd_nxt, 1, 1);
+    if (ep->backoff < 16) ep->backoff++;
+    sim_time_t t = ep->rto << ep->backoff;
+    if (t > ep_cfg(ep)->rto_max || t <= 0) t = ep_cfg(ep)->rto_max;
+    sim_schedule_in(&ep_net(ep)->sim, &ep->persist_timer, t);
+}
+
+void on_rto(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct tcp_ep *ep = ev->ctx;
+    uint32_t mss = ep_cfg(ep)->mss;
+    if (ep->state == TCP_SYN_SENT || ep->state == TCP_SYN_RCVD) {
+        /* Lost SYN or SYN-ACK: resend it with backoff. */
+        ep->st.rto_expiries++;
+        if (ep->backoff < 16) ep->backoff++;
+        struct packet *p = new_segment(ep);
+        p->flags = ep->state == TCP_SYN_SENT ? TCPF_SYN : (TCPF_SYN | TCPF_ACK);
+        p->hdr_bytes = (uint16_t)(p->hdr_bytes + SYN_OPTIONS);
+        p->seq = 0;
+        ep->st.segs_out++;
+        net_send(ep_net(ep), ep->out, p);
+        arm_rto(ep);
+        return;
+    }
+    if (ep->snd_una == ep->snd_max) return;
+    ep->st.rto_expiries++;
+    /* RFC 5681 (4): ssthresh as for any congestion event; cwnd = loss window = 1 SMSS. */
+    ep->ssthresh = loss_ssthresh(ep);
+    ep->cwnd = mss;
+    ep->bytes_acked_ca = 0;
+    ep->in_recovery = 0;
+    ep->dupacks = 0;
+    ep->recover = ep->snd_max;      /* RFC 6582 4.2: no fast retransmit for dupacks of the old window */
+    ep->snd_nxt = ep->snd_una;      /* go back N */
+    ivl_clear(&ep->sacked);         /* RFC 2018: after a timeout SACK information is not trusted */
+    ep->high_rxt = ep->snd_una;
+    ep->rtt_timing = 0;
+    if (ep->backoff < 16) ep->backoff++;   /* RFC 6298 (5.5) */
+    arm_rto(ep);
+    tcp_output(ep);
+}
