@@ -191,8 +191,8 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     result_metric(res, "voip_delay_ms_mean", r->has_voip ? hist_mean(&r->voip.delay) / 1e6 : 0.0);
     result_metric(res, "voip_delay_ms_p95", r->has_voip ? hist_quantile(&r->voip.delay, 0.95) / 1e6 : 0.0);
     result_metric(res, "voip_loss", r->has_voip ? udp_flow_loss(&r->voip) : 0.0);
-    result_metric(res, "up_queue_delay_ms_mean", hist_mean(&lu->st.qdelay) / 1e6);
-    result_metric(res, "up_queue_delay_ms_p95", hist_quantile(&lu->st.qdelay, 0.95) / 1e6);
+    result_metric(res, "up_queue_delay_ms_mean", hist_mean(lu->st.qdelay) / 1e6);
+    result_metric(res, "up_queue_delay_ms_p95", hist_quantile(lu->st.qdelay, 0.95) / 1e6);
     result_metric(res, "up_link_util", (double)lu->st.wire_total * 8 / ((double)client.up_bps * secs));
     result_metric(res, "down_link_util", (double)ld->st.wire_total * 8 / ((double)client.down_bps * secs));
     result_metric(res, "drops", (double)(lu->st.drops + ld->st.drops));

@@ -92,8 +92,8 @@ void xt_metrics_final(struct xt_run *r)
     result_metric(res, "up_wire_cv", wire_cv(lu, r->warmup, r->duration));
     result_metric(res, "up_link_util", (double)lu->st.wire_total * 8 / ((double)lu->rate_bps * secs));
     result_metric(res, "down_goodput_kbps", (double)(xt_down_read(r) - r->down_read_at_warmup) * 8 / 1000 / secs);
-    result_metric(res, "up_queue_delay_ms_mean", hist_mean(&lu->st.qdelay) / 1e6);
-    result_metric(res, "up_queue_delay_ms_p95", hist_quantile(&lu->st.qdelay, 0.95) / 1e6);
+    result_metric(res, "up_queue_delay_ms_mean", hist_mean(lu->st.qdelay) / 1e6);
+    result_metric(res, "up_queue_delay_ms_p95", hist_quantile(lu->st.qdelay, 0.95) / 1e6);
     result_metric(res, "voip_delay_ms_mean", r->has_voip ? hist_mean(&r->voip.delay) / 1e6 : 0.0);
     result_metric(res, "voip_delay_ms_p95", r->has_voip ? hist_quantile(&r->voip.delay, 0.95) / 1e6 : 0.0);
     result_metric(res, "voip_loss", r->has_voip ? udp_flow_loss(&r->voip) : 0.0);

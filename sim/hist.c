@@ -1,9 +1,19 @@
-/* Log-linear histogram: bucket index = octave * 64 + top 6 bits below the leading one.
- * Values below 64 get their own exact buckets (octave 0). */
+/* Log-linear histogram: bucket index = octave * 64 + top 6 bits below the leading one, values
+ * below 64 exact (octave 0).  The same buckets as a flat 48 x 64 array, so quantiles are identical. */
 #include "hist.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-void hist_reset(struct hist *h) { memset(h, 0, sizeof *h); }
+void hist_init(struct hist *h) { memset(h, 0, sizeof *h); }
+
+void hist_reset(struct hist *h)
+{
+    for (unsigned o = 0; o < HIST_OCTAVES; o++) free(h->octave[o]);
+    hist_init(h);
+}
+
+void hist_free(struct hist *h) { hist_reset(h); }
 
 static unsigned bucket_of(uint64_t v)
 {
@@ -27,7 +37,10 @@ static double bucket_mid(unsigned b)
 void hist_add(struct hist *h, int64_t value)
 {
     uint64_t v = value < 0 ? 0 : (uint64_t)value;
-    h->bucket[bucket_of(v)]++;
+    unsigned b = bucket_of(v);
+    uint64_t **oct = &h->octave[b / HIST_SUB];
+    if (!*oct && !(*oct = calloc(HIST_SUB, sizeof **oct))) { perror("hist"); exit(1); }
+    (*oct)[b % HIST_SUB]++;
     h->count++;
     h->sum += (double)v;
 }
@@ -39,9 +52,19 @@ double hist_quantile(const struct hist *h, double q)
     if (!h->count) return 0.0;
     uint64_t rank = (uint64_t)(q * (double)(h->count - 1)) + 1;   /* 1-based */
     uint64_t seen = 0;
-    for (unsigned b = 0; b < HIST_OCTAVES * HIST_SUB; b++) {
-        seen += h->bucket[b];
-        if (seen >= rank) return bucket_mid(b);
+    for (unsigned o = 0; o < HIST_OCTAVES; o++) {
+        if (!h->octave[o]) continue;
+        for (unsigned s = 0; s < HIST_SUB; s++) {
+            seen += h->octave[o][s];
+            if (seen >= rank) return bucket_mid(o * HIST_SUB + s);
+        }
     }
     return bucket_mid(HIST_OCTAVES * HIST_SUB - 1);
+}
+
+uint64_t hist_bytes(const struct hist *h)
+{
+    uint64_t n = 0;
+    for (unsigned o = 0; o < HIST_OCTAVES; o++) n += h->octave[o] ? HIST_SUB * sizeof *h->octave[o] : 0;
+    return n;
 }

@@ -22,13 +22,22 @@ void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bp
     l->qlim_bytes = qlim_bytes;
     sim_event_init(&l->tx_done, on_tx_done, l);
     sim_event_init(&l->arrive, on_arrive, l);
-    hist_reset(&l->st.qdelay);
+}
+
+void link_track_qdelay(struct link *l)
+{
+    if (l->st.qdelay) return;
+    if (!(l->st.qdelay = malloc(sizeof *l->st.qdelay))) { perror("link"); exit(1); }
+    hist_init(l->st.qdelay);
 }
 
 void link_free(struct link *l)
 {
     free(l->sec);
     l->sec = NULL;
+    if (l->st.qdelay) hist_free(l->st.qdelay);
+    free(l->st.qdelay);
+    l->st.qdelay = NULL;
     l->n_sec = l->cap_sec = 0;
 }
 
@@ -73,7 +82,7 @@ static void start_tx(struct net *n, struct link *l)
     p->next = NULL;
     l->tx = p;
     sim_time_t wait = n->sim.now - p->t_enq;
-    if (n->sim.now >= l->stats_from) hist_add(&l->st.qdelay, wait);
+    if (l->st.qdelay && n->sim.now >= l->stats_from) hist_add(l->st.qdelay, wait);
     if (l->probe) {
         struct link_second *s = second_of(l, n->sim.now);
         s->qdelay_sum_ns += (double)wait;
@@ -157,7 +166,7 @@ void link_reset_stats(struct link *l)
     l->st.wire_total = l->st.ip_bytes = l->st.pkts = l->st.drops = l->st.drop_wire_bytes = 0;
     l->st.offered_ip_bytes = 0;
     l->st.max_queue_pkts = 0;
-    hist_reset(&l->st.qdelay);
+    if (l->st.qdelay) hist_reset(l->st.qdelay);
     l->stats_from = l->net->sim.now;
 }
 

@@ -29,7 +29,8 @@ struct link_stats {
     uint64_t offered_ip_bytes;       /* everything handed to the link, dropped or not: what a
                                         host's network adapter counts (NAFC)                  */
     uint32_t max_queue_pkts;
-    struct hist qdelay;              /* time from enqueue to start of serialization          */
+    struct hist *qdelay;             /* time from enqueue to start of serialization; NULL unless
+                                        link_track_qdelay asked for it (a metric reads it)     */
 };
 
 struct link {
@@ -62,6 +63,9 @@ void link_free(struct link *l);
 void link_enqueue(struct net *n, struct link *l, struct packet *p);
 /* Nanoseconds to serialize `wire` bytes: ceil(wire * 8e9 / rate). */
 sim_time_t link_tx_time(const struct link *l, uint32_t wire);
+/* Keep a queueing-delay histogram (st.qdelay) from now on: only links whose delay percentiles
+ * a metric reads pay for one. */
+void link_track_qdelay(struct link *l);
 /* Zero the counters (end of warm-up); per-second records are kept. */
 void link_reset_stats(struct link *l);
 /* Packets and IP bytes still inside the link (queued, serializing, propagating). */

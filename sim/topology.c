@@ -11,6 +11,7 @@ void topo_init(struct topology *t, struct net *n, const struct access_cfg *clien
     t->n_remote = n_remote;
     link_init(&t->client_up, n, "client_up", client->up_bps, client->delay, client->framing, client->queue_pkts, 0);
     link_init(&t->client_down, n, "client_down", client->down_bps, client->delay, client->framing, client->queue_pkts, 0);
+    link_track_qdelay(&t->client_up);   /* the uplink's queueing delay is a metric of every experiment */
     t->remote = calloc(n_remote ? n_remote : 1, sizeof *t->remote);
     if (!t->remote) { perror("topology"); exit(1); }
     struct framing none = { FRAMING_NONE, 0 };

@@ -50,7 +50,7 @@ void udp_flow_init(struct udp_flow *f, struct net *n, const struct path *route, 
     f->interval = interval;
     f->rng = rng;
     f->cross = 1;
-    hist_reset(&f->delay);
+    hist_init(&f->delay);
     sim_event_init(&f->send_ev, udp_send, f);
 }
 
@@ -61,7 +61,11 @@ void udp_flow_start(struct udp_flow *f, sim_time_t at, sim_time_t stop_at, sim_t
     sim_schedule_at(&f->net->sim, &f->send_ev, at);
 }
 
-void udp_flow_free(struct udp_flow *f) { sim_cancel(&f->net->sim, &f->send_ev); }
+void udp_flow_free(struct udp_flow *f)
+{
+    sim_cancel(&f->net->sim, &f->send_ev);
+    hist_free(&f->delay);
+}
 
 double udp_flow_loss(const struct udp_flow *f)
 {

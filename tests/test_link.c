@@ -85,6 +85,7 @@ static double md1_wait(double rho, double *expect)
     struct net n; net_init(&n, 42);
     const uint64_t rate = 8000000;              /* 1000-byte packets: S = 1 ms */
     struct link l; link_init(&l, &n, "l", rate, 0, (struct framing){ FRAMING_NONE, 0 }, 0, 0);
+    link_track_qdelay(&l);
     struct path p = { { &l }, 1, NULL, NULL };
     gsl_rng *r = rng_stream(42, "md1", (uint64_t)(rho * 100));
     struct udp_flow f;
@@ -94,7 +95,7 @@ static double md1_wait(double rho, double *expect)
     udp_flow_start(&f, 0, dur, 0);
     sim_run_until(&n.sim, dur + SIM_SEC(1));
     *expect = rho * (double)S / (2 * (1 - rho));
-    double got = hist_mean(&l.st.qdelay);
+    double got = hist_mean(l.st.qdelay);
     CU_ASSERT(f.received_measured == f.sent);   /* unlimited queue: nothing lost */
     udp_flow_free(&f);
     link_free(&l);
@@ -114,13 +115,17 @@ static void test_md1_pollaczek_khinchine(void)
 
 static void test_hist_quantiles(void)
 {
-    static struct hist h;
-    hist_reset(&h);
+    struct hist h;
+    hist_init(&h);
     for (int i = 1; i <= 100000; i++) hist_add(&h, i * 1000);   /* uniform 1 us .. 100 ms */
     ASSERT_REL(hist_mean(&h), 50000500.0, 1e-9);
     ASSERT_REL(hist_quantile(&h, 0.95), 95000000.0, 0.011);
     ASSERT_REL(hist_quantile(&h, 0.5), 50000000.0, 0.011);
     CU_ASSERT_EQUAL(hist_quantile(&h, 0.0) <= 1100.0, 1);
+    /* 1 us .. 100 ms spans octaves 4..21 (2^9 .. 2^27 ns): 18 blocks of 512 B, not 48 */
+    CU_ASSERT_EQUAL(hist_bytes(&h), 18u * HIST_SUB * sizeof(uint64_t));
+    hist_free(&h);
+    CU_ASSERT_EQUAL(hist_bytes(&h), 0u);
 }
 
 /* Web on/off over TCP: every byte of every finished object is read by the receiver, and all of
