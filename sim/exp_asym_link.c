@@ -25,6 +25,7 @@ static const struct param_def asym_params[] = {
     { "timestamps",        PT_BOOL,   "0",      0, 1, NULL, "TCP timestamps option (+12 B per segment)" },
     { "sack",              PT_BOOL,   "1",      0, 1, NULL, "TCP SACK (RFC 2018) with RFC 6675 recovery; 0 = NewReno (RFC 6582)" },
     { "cc",                PT_ENUM,   "newreno", 0, 0, ccs, "congestion avoidance: newreno (RFC 5681, halve on loss) or cubic (RFC 9438, Linux's default)" },
+    { "nagle",             PT_BOOL,   "1",      0, 1, NULL, "Nagle's algorithm with Minshall's variant (Linux's default); 0 = TCP_NODELAY" },
     { "delack_count",      PT_INT,    "2",      1, 64, NULL, "receiver ACKs every Nth full segment" },
     { "delack_timeout_ms", PT_DOUBLE, "40",     0, 500, NULL, "delayed-ACK timer, ms" },
     { "init_cwnd",         PT_INT,    "10",     1, 1000, NULL, "initial congestion window, segments" },
@@ -34,6 +35,7 @@ static const struct param_def asym_params[] = {
     { "n_down",            PT_INT,    "1",      0, 1000, NULL, "bulk TCP flows remote -> client" },
     { "n_up",              PT_INT,    "0",      0, 1000, NULL, "bulk TCP flows client -> remote" },
     { "up_limit_kbps",     PT_DOUBLE, "0",      0, 1e7, NULL, "if > 0, each upload flow's application writes at most this payload rate, kbit/s" },
+    { "up_write_bytes",    PT_INT,    "0",      0, 1e8, NULL, "paced uploads (up_limit_kbps > 0): the application writes this many bytes per write, one write every up_write_bytes / up_limit_kbps; 0 = what 10 ms of the rate allows, every 10 ms" },
     { "voip_kbps",         PT_DOUBLE, "0",      0, 1e5, NULL, "if > 0, UDP CBR upstream with 200-byte payloads at this payload rate, kbit/s" },
     { "duration_s",        PT_DOUBLE, "60",     0.001, 1e6, NULL, "simulated time, s" },
     { "warmup_s",          PT_DOUBLE, "10",     0, 1e6, NULL, "metrics ignore the first warmup_s seconds" },
@@ -42,6 +44,8 @@ static const struct param_def asym_params[] = {
 
 static int asym_validate(const struct param_set *ps, char *err, size_t errlen)
 {
+    if (param_i(ps, "up_write_bytes") > 0 && param_d(ps, "up_limit_kbps") <= 0)
+        return param_error(ps, "up_write_bytes", err, errlen, "needs a paced upload (up_limit_kbps > 0)");
     return params_check_warmup(ps, err, errlen);
 }
 
@@ -117,6 +121,7 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     cfg.timestamps = param_b(ps, "timestamps");
     cfg.sack = param_b(ps, "sack");
     cfg.cubic = param_e(ps, "cc") == 1;
+    cfg.nagle = param_b(ps, "nagle");
     uint32_t mss_max = framing_mtu(&client.framing) - IPV4_HDR - TCP_HDR - (cfg.timestamps ? TCP_TS_OPT : 0);
     cfg.mss = (uint32_t)param_i(ps, "mss");
     if (cfg.mss > mss_max) cfg.mss = mss_max;      /* PMTU/MSS clamping, reported as mss_effective */
@@ -146,6 +151,7 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         topo_path_up(&r->topo, i, &up_path);
         topo_path_down(&r->topo, i, &down_path);
         bulk_flow_init(&r->up[j], &r->net, &cfg, &up_path, &down_path, up_limit_Bps);
+        bulk_flow_set_write_size(&r->up[j], (uint32_t)param_i(ps, "up_write_bytes"));
         bulk_flow_start(&r->up[j], (sim_time_t)(gsl_rng_uniform(start_rng) * 1e8), warmup);
     }
     gsl_rng *voip_rng = NULL;

@@ -11,6 +11,7 @@ void tcp_cfg_default(struct tcp_cfg *c)
     c->timestamps = 0;
     c->sack = 1;
     c->cubic = 0;
+    c->nagle = 1;
     c->delack_count = 2;
     c->delack_timeout = SIM_MS(40);
     c->init_cwnd = 10;

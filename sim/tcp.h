@@ -13,6 +13,7 @@ struct tcp_cfg {
     int        timestamps;       /* RFC 7323 option: +12 header bytes on every segment          */
     int        sack;             /* RFC 2018 SACK with RFC 6675 loss recovery (else NewReno)    */
     int        cubic;            /* RFC 9438 CUBIC window growth and beta 0.7 (else RFC 5681)   */
+    int        nagle;            /* RFC 896 with Minshall's variant (Linux's default; 0: TCP_NODELAY) */
     uint32_t   delack_count;     /* ACK at once after this many unacknowledged full segments    */
     sim_time_t delack_timeout;   /* otherwise ACK when this timer fires                        */
     uint32_t   init_cwnd;        /* segments (RFC 6928: 10)                                   */
@@ -20,7 +21,7 @@ struct tcp_cfg {
     uint32_t   sndbuf;           /* send buffer: unacknowledged + unsent bytes (bytes)         */
     sim_time_t rto_min, rto_initial, rto_max;
 };
-void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, SACK, Reno growth, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
+void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, SACK, Reno growth, Nagle, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
 
 enum tcp_state { TCP_CLOSED = 0, TCP_SYN_SENT, TCP_SYN_RCVD, TCP_ESTABLISHED };
 
@@ -51,6 +52,7 @@ struct tcp_ep {
     /* send side (RFC 793 / 5681 / 6582) */
     uint64_t   snd_una, snd_nxt, snd_max;   /* snd_max: highest sequence ever sent             */
     uint64_t   write_seq;            /* end of the bytes the application has written           */
+    uint64_t   snd_sml;              /* end of the last partial segment sent (Minshall, Linux)  */
     uint32_t   snd_wnd;              /* peer's last advertised window                          */
     uint32_t   max_snd_wnd;
     uint32_t   cwnd, ssthresh;       /* bytes                                                  */

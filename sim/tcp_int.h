@@ -27,6 +27,8 @@ uint32_t       rcv_window(const struct tcp_ep *ep);
 struct packet *new_segment(struct tcp_ep *ep);
 void           send_pure_ack(struct tcp_ep *ep);
 void           send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe);
+uint32_t       new_data_len(const struct tcp_ep *ep, uint64_t room);
+void           send_new_data(struct tcp_ep *ep, uint32_t len);
 void           tcp_output(struct tcp_ep *ep);
 
 /* tcp_timer.c */

@@ -91,13 +91,37 @@ void send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe)
     net_send(ep_net(ep), ep->out, p);
 }
 
+/* How much new data to send now, given `room` in the windows (0: wait).  A full segment always
+ * goes.  A partial one limited by the window waits unless it is at least half the largest window
+ * the peer offered (sender-side silly-window avoidance, RFC 1122 4.2.3.4).  A partial one that
+ * is all the application has written is held by Nagle's algorithm (RFC 896, RFC 1122 4.2.3.4)
+ * with Minshall's variant, as Linux's tcp_nagle_check: while data is in flight and the last
+ * small segment sent (snd_sml) is not yet acknowledged. */
+uint32_t new_data_len(const struct tcp_ep *ep, uint64_t room)
+{
+    uint32_t mss = ep_cfg(ep)->mss;
+    uint64_t unsent = ep->write_seq - ep->snd_nxt;
+    uint32_t len = (uint32_t)min_u64(min_u64(mss, unsent), room);
+    if (len == 0 || len == mss) return len;
+    if (len < unsent) return len >= ep->max_snd_wnd / 2 ? len : 0;
+    if (ep_cfg(ep)->nagle && ep->snd_nxt > ep->snd_una && ep->snd_sml > ep->snd_una) return 0;
+    return len;
+}
+
+/* Send `len` new bytes at snd_nxt; a partial segment becomes the one Minshall's rule waits for. */
+void send_new_data(struct tcp_ep *ep, uint32_t len)
+{
+    send_data_segment(ep, ep->snd_nxt, len, 0);
+    ep->snd_nxt += len;
+    if (len < ep_cfg(ep)->mss) ep->snd_sml = ep->snd_nxt;
+}
+
 /* Send what the windows allow.  In NewReno recovery the inflated cwnd (RFC 6582 step 4) governs;
  * in SACK recovery the pipe estimate does. */
 void tcp_output(struct tcp_ep *ep)
 {
     if (ep->state != TCP_ESTABLISHED) return;
     if (ep->in_recovery && ep_cfg(ep)->sack) { sack_output(ep); return; }
-    uint32_t mss = ep_cfg(ep)->mss;
     for (;;) {
         uint64_t flight = ep->snd_nxt - ep->snd_una;
         uint64_t wnd = min_u64(ep->cwnd, ep->snd_wnd);
@@ -113,12 +137,8 @@ void tcp_output(struct tcp_ep *ep)
             break;
         }
         if (flight >= wnd) break;
-        uint64_t room = wnd - flight;
-        uint32_t len = (uint32_t)min_u64(min_u64(mss, unsent), room);
-        /* Sender-side silly-window avoidance (RFC 1122 4.2.3.4) without Nagle: send a full
-         * segment, all that is left, or at least half the largest window the peer offered. */
-        if (len < mss && len < unsent && len < ep->max_snd_wnd / 2) break;
-        send_data_segment(ep, ep->snd_nxt, len, 0);
-        ep->snd_nxt += len;
+        uint32_t len = new_data_len(ep, wnd - flight);
+        if (len == 0) break;
+        send_new_data(ep, len);
     }
 }

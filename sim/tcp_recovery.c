@@ -70,12 +70,11 @@ void sack_output(struct tcp_ep *ep)
             ep->high_rxt = seq + len;
             continue;
         }
-        uint64_t unsent = ep->write_seq - ep->snd_nxt, flight = ep->snd_nxt - ep->snd_una;
-        if (unsent == 0 || flight >= ep->snd_wnd) break;
-        len = (uint32_t)min_u64(min_u64(mss, unsent), ep->snd_wnd - flight);
-        if (len < mss && len < unsent && len < ep->max_snd_wnd / 2) break;
-        send_data_segment(ep, ep->snd_nxt, len, 0);
-        ep->snd_nxt += len;
+        uint64_t flight = ep->snd_nxt - ep->snd_una;
+        if (flight >= ep->snd_wnd) break;
+        len = new_data_len(ep, ep->snd_wnd - flight);
+        if (len == 0) break;
+        send_new_data(ep, len);
     }
 }
 

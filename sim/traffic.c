@@ -87,6 +87,12 @@ static void bulk_fill(struct bulk_flow *b)
         if (space) tcp_write(ep, space, 0);
         return;
     }
+    if (b->write_bytes) {
+        /* Paced writes: what is owed of the writes due so far (a blocked write's remainder). */
+        uint32_t want = (uint32_t)b->credit;
+        if (want) b->credit -= tcp_write(ep, want, 0);
+        return;
+    }
     sim_time_t now = b->conn.net->sim.now;
     b->credit += b->limit_Bps * (double)(now - b->last_refill) / 1e9;
     b->last_refill = now;
@@ -96,19 +102,41 @@ static void bulk_fill(struct bulk_flow *b)
     if (want) b->credit -= tcp_write(ep, want, 0);
 }
 
+/* The time between two paced writes, or the 10-ms credit tick. */
+static sim_time_t bulk_interval(const struct bulk_flow *b)
+{
+    if (!b->write_bytes) return SIM_MS(10);
+    sim_time_t t = (sim_time_t)((double)b->write_bytes / b->limit_Bps * 1e9);
+    return t > 0 ? t : 1;
+}
+
 static void bulk_pace(struct sim *s, struct sim_event *ev)
 {
     struct bulk_flow *b = ev->ctx;
+    if (b->write_bytes) {
+        double cap = b->limit_Bps * 0.1 > b->write_bytes ? b->limit_Bps * 0.1 : (double)b->write_bytes;
+        b->credit += b->write_bytes;
+        if (b->credit > cap) b->credit = cap;
+    }
     bulk_fill(b);
-    sim_schedule_in(s, &b->pace_ev, SIM_MS(10));
+    sim_schedule_in(s, &b->pace_ev, bulk_interval(b));
 }
 
-static void bulk_writable(struct tcp_ep *ep, void *app) { (void)ep; struct bulk_flow *b = app; if (b->limit_Bps <= 0) bulk_fill(b); }
+static void bulk_writable(struct tcp_ep *ep, void *app)
+{
+    (void)ep;
+    struct bulk_flow *b = app;
+    if (b->limit_Bps <= 0 || b->write_bytes) bulk_fill(b);
+}
 static void bulk_established(struct tcp_ep *ep, void *app)
 {
     struct bulk_flow *b = app;
     if (ep != &b->conn.ep[0]) return;
     b->last_refill = b->conn.net->sim.now;
+    if (b->limit_Bps > 0 && b->write_bytes) {
+        bulk_pace(&b->conn.net->sim, &b->pace_ev);     /* the first write at once */
+        return;
+    }
     bulk_fill(b);
     if (b->limit_Bps > 0) sim_schedule_in(&b->conn.net->sim, &b->pace_ev, SIM_MS(10));
 }
@@ -136,6 +164,8 @@ void bulk_flow_init(struct bulk_flow *b, struct net *n, const struct tcp_cfg *cf
     sim_event_init(&b->pace_ev, bulk_pace, b);
     sim_event_init(&b->measure_ev, bulk_measure, b);
 }
+
+void bulk_flow_set_write_size(struct bulk_flow *b, uint32_t bytes) { b->write_bytes = b->limit_Bps > 0 ? bytes : 0; }
 
 static void bulk_open(struct sim *s, struct sim_event *ev)
 {

@@ -34,11 +34,16 @@ void udp_flow_free(struct udp_flow *f);
 double udp_flow_loss(const struct udp_flow *f);   /* of datagrams sent in the measured period */
 
 /* ---- Bulk TCP: ep[0] of the connection writes forever (optionally rate-limited), ep[1] reads
- * everything at once.  Goodput = bytes read by ep[1] after measure_from. */
+ * everything at once.  Goodput = bytes read by ep[1] after measure_from.  A rate-limited sender
+ * either writes what its credit allows every 10 ms, or (write_bytes > 0) writes write_bytes at a
+ * time, one write every write_bytes / limit seconds, as a paced application does; a write the
+ * send buffer cannot take completes when space frees (a blocking write), and missed writes are
+ * made up for at most 100 ms of rate (at least one write). */
 struct bulk_flow {
     struct tcp_conn conn;
     double          limit_Bps;      /* 0: unlimited (keep the send buffer full)                */
-    double          credit;         /* bytes the limiter allows now                            */
+    uint32_t        write_bytes;    /* paced writes of this size; 0: the 10-ms credit          */
+    double          credit;         /* bytes the limiter allows now (owed, with write_bytes)   */
     sim_time_t      last_refill;
     struct sim_event pace_ev;
     sim_time_t      measure_from;
@@ -48,6 +53,8 @@ struct bulk_flow {
 
 void bulk_flow_init(struct bulk_flow *b, struct net *n, const struct tcp_cfg *cfg,
                     const struct path *fwd, const struct path *rev, double limit_Bps);
+/* Paced writes of `bytes` each (needs limit_Bps > 0); call before bulk_flow_start. */
+void bulk_flow_set_write_size(struct bulk_flow *b, uint32_t bytes);
 void bulk_flow_start(struct bulk_flow *b, sim_time_t at, sim_time_t measure_from);
 uint64_t bulk_flow_goodput_bytes(const struct bulk_flow *b);   /* read after measure_from */
 void bulk_flow_free(struct bulk_flow *b);

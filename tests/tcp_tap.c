@@ -1,0 +1,91 @@
+/* The test tap: sits where each path ends, logs the segment, applies the test's rule and hands
+ * what passes to the real TCP input.  Held segments keep their order (one FIFO, one timer). */
+#include "tcp_tap.h"
+#include "tcp_int.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void tap_deliver(struct tcp_tap *t, struct packet *p)
+{
+    int dir = p->flow;
+    tcp_input(&t->net, &t->conn.ep[1 - dir], p);
+}
+
+static void tap_release(struct sim *s, struct sim_event *ev)
+{
+    struct tcp_tap *t = ev->ctx;
+    (void)s;
+    while (t->held_head) {
+        struct packet *p = t->held_head;
+        t->held_head = p->next;
+        if (!t->held_head) t->held_tail = NULL;
+        p->next = NULL;
+        tap_deliver(t, p);
+    }
+}
+
+static void tap_sink(struct net *n, void *ctx, struct packet *p, int dir)
+{
+    struct tcp_tap *t = ctx;
+    if (t->n_log == t->cap_log) {
+        t->cap_log = t->cap_log ? 2 * t->cap_log : 256;
+        t->log = realloc(t->log, t->cap_log * sizeof *t->log);
+        if (!t->log) { perror("tap"); exit(1); }
+    }
+    struct tap_seg *s = &t->log[t->n_log++];
+    memset(s, 0, sizeof *s);
+    s->t = n->sim.now; s->t_sent = p->t_sent; s->seq = p->seq; s->ack = p->ack; s->payload = p->payload;
+    s->dir = (uint8_t)dir; s->n_sack = p->n_sack; s->flags = p->flags;
+    memcpy(s->sack, p->sack, sizeof s->sack);
+    p->flow = (uint16_t)dir;
+    sim_time_t until = 0;
+    enum tap_verdict v = t->rule ? t->rule(t, dir, p, &until) : TAP_PASS;
+    if (v == TAP_DROP) { t->dropped[dir]++; pkt_free(&n->pool, p); return; }
+    if (v == TAP_HOLD || t->held_head) {
+        /* Anything behind a held segment waits with it: the path stays a FIFO. */
+        if (v == TAP_HOLD && until > t->release_at) t->release_at = until;
+        p->next = NULL;
+        if (t->held_tail) t->held_tail->next = p; else t->held_head = p;
+        t->held_tail = p;
+        sim_schedule_at(&n->sim, &t->release_ev, t->release_at > n->sim.now ? t->release_at : n->sim.now);
+        return;
+    }
+    tap_deliver(t, p);
+}
+static void tap_sink_fwd(struct net *n, void *ctx, struct packet *p) { tap_sink(n, ctx, p, 0); }
+static void tap_sink_rev(struct net *n, void *ctx, struct packet *p) { tap_sink(n, ctx, p, 1); }
+
+void tap_init(struct tcp_tap *t, const struct tcp_cfg *cfg, uint64_t fwd_bps, uint64_t rev_bps,
+              sim_time_t delay, uint32_t qlim)
+{
+    memset(t, 0, sizeof *t);
+    net_init(&t->net, 1);
+    struct framing ppp = { FRAMING_PPP, 0 };
+    link_init(&t->fwd, &t->net, "fwd", fwd_bps, delay, ppp, qlim, 0);
+    link_init(&t->rev, &t->net, "rev", rev_bps, delay, ppp, qlim, 0);
+    struct path fwd = { { &t->fwd }, 1, NULL, NULL }, rev = { { &t->rev }, 1, NULL, NULL };
+    tcp_conn_init(&t->conn, &t->net, cfg, &fwd, &rev);
+    t->conn.path[0].sink = tap_sink_fwd; t->conn.path[0].ctx = t;
+    t->conn.path[1].sink = tap_sink_rev; t->conn.path[1].ctx = t;
+    sim_event_init(&t->release_ev, tap_release, t);
+}
+
+size_t tap_count_data(const struct tcp_tap *t, int dir, uint32_t below)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_log; i++)
+        if (t->log[i].dir == dir && t->log[i].payload > 0 && t->log[i].payload < below) n++;
+    return n;
+}
+
+void tap_free(struct tcp_tap *t)
+{
+    sim_cancel(&t->net.sim, &t->release_ev);
+    while (t->held_head) { struct packet *p = t->held_head; t->held_head = p->next; pkt_free(&t->net.pool, p); }
+    tcp_conn_free(&t->conn);
+    link_flush(&t->fwd); link_flush(&t->rev);
+    link_free(&t->fwd); link_free(&t->rev);
+    free(t->log);
+    net_free(&t->net);
+}

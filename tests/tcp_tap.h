@@ -1,0 +1,43 @@
+/* A TCP connection over two links with a tap at each receiving end, for unit tests of the stack:
+ * every segment that arrives is logged, and a test's rule may drop it or hold it for a while. */
+#ifndef TESTS_TCP_TAP_H
+#define TESTS_TCP_TAP_H
+
+#include "link.h"
+#include "tcp.h"
+
+enum tap_verdict { TAP_PASS, TAP_DROP, TAP_HOLD };
+
+struct tap_seg {                  /* one arrival: dir 0 = ep[0] -> ep[1] (data), 1 = the other */
+    sim_time_t t, t_sent;
+    uint64_t   seq, ack;
+    uint32_t   payload;
+    uint8_t    dir, n_sack, flags;
+    uint64_t   sack[3][2];
+};
+
+struct tcp_tap;
+/* Decide about segment p travelling in direction dir; *hold_until is read for TAP_HOLD. */
+typedef enum tap_verdict (*tap_rule_fn)(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *hold_until);
+
+struct tcp_tap {
+    struct net      net;
+    struct link     fwd, rev;        /* ep[0] -> ep[1] and back                                 */
+    struct tcp_conn conn;
+    tap_rule_fn     rule;
+    void           *user;
+    struct tap_seg *log; size_t n_log, cap_log;
+    struct packet  *held_head, *held_tail;   /* held segments, released in order           */
+    sim_time_t      release_at;
+    struct sim_event release_ev;
+    uint64_t        dropped[2];
+};
+
+/* rate_bps and one-way delay per direction; queues of qlim packets (0: unlimited); PPP framing. */
+void tap_init(struct tcp_tap *t, const struct tcp_cfg *cfg, uint64_t fwd_bps, uint64_t rev_bps,
+              sim_time_t delay, uint32_t qlim);
+void tap_free(struct tcp_tap *t);
+/* Data segments logged in direction dir (payload > 0), and of those with payload < below. */
+size_t tap_count_data(const struct tcp_tap *t, int dir, uint32_t below);
+
+#endif

