@@ -334,7 +334,11 @@ int cmd_regress(int argc, char **argv)
         goto out;
     }
     progress_end(&ctx.prog);
-    if (sum.interrupted) { fprintf(stderr, "ratelab regress: interrupted\n"); rc = 130; goto out; }
+    if (sum.interrupted) {
+        fprintf(stderr, "ratelab regress: stopped by %s\n", pool_signal_name(sum.interrupted));
+        rc = 128 + sum.interrupted;
+        goto out;
+    }
 
     printf("regress: %zu runs of %s (baseline code %s) re-run with code %s; alpha %g, minimum effect %g %%\n",
            n, baseline, base_version, ratelab_version(), rule.alpha, 100 * rule.min_effect);

@@ -1,5 +1,6 @@
 /* `ratelab sweep`: a full grid of --vary values x seeds, run by worker processes, each finished
  * run stored in its own transaction; re-running the same command resumes where it stopped. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,7 +182,7 @@ int cmd_sweep(int argc, char **argv)
     char *sweep_key = NULL;
     sqlite3 *db = NULL;
     struct sweep_ctx ctx = { .sc = &sc };
-    int have_writer = 0, have_scratch = 0;
+    int have_writer = 0, have_scratch = 0, have_signals = 0;
 
     for (int i = 0; i < o.n_sets; i++)
         if (scenario_set(&sc, o.sets[i], "--set", err, sizeof err) != 0) { bad(err, NULL); goto out; }
@@ -230,6 +231,9 @@ int cmd_sweep(int argc, char **argv)
                         "(use another --db, or --allow-mixed-versions)\n", db_path, others, ratelab_version());
         goto out;
     }
+    /* From here on SIGTERM/SIGHUP/SIGINT end the sweep through the same path: commit, checkpoint. */
+    pool_signals_catch();
+    have_signals = 1;
     if (db_writer_init(&ctx.writer, db, err, sizeof err) != 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = 1; goto out; }
     have_writer = 1;
     ctx.writer.commit_every_s = SWEEP_COMMIT_EVERY_S;
@@ -259,9 +263,15 @@ int cmd_sweep(int argc, char **argv)
     ctx.sweep_key = sweep_key;
     progress_init(&ctx.prog, n_present, n_todo, isatty(STDERR_FILENO));
     double t0 = pool_mono_s();
-    struct pool_summary sum;
-    int prc = pool_run((int)o.jobs, tasks, todo, n_todo, on_result, on_idle, &ctx, &sum, err, sizeof err);
+    struct pool_summary sum = { .interrupted = pool_stop_signal() };
+    int prc = sum.interrupted ? 0 : pool_run((int)o.jobs, tasks, todo, n_todo, on_result, on_idle, &ctx, &sum, err, sizeof err);
     on_idle(&ctx);
+    /* Every committed run into the main file, so a plain copy of it holds them all (the WAL is
+     * folded back and truncated; a reader holding the file open can delay but not lose this). */
+    int log_frames = 0, ckpt_frames = 0;
+    if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &ckpt_frames) != SQLITE_OK)
+        fprintf(stderr, "ratelab sweep: %s: the write-ahead log was not folded back (%s); copy the database with "
+                        "`ratelab merge COPY.db %s`, not cp\n", db_path, sqlite3_errmsg(db), db_path);
     double wall = pool_mono_s() - t0;
     progress_update(&ctx.prog, ctx.done, 1);
     progress_end(&ctx.prog);
@@ -280,9 +290,11 @@ int cmd_sweep(int argc, char **argv)
            wall + t_keys > 0 ? 100 * db_s / (wall + t_keys) : 0.0, db_path);
     fflush(stdout);
     if (sum.interrupted) {
-        fprintf(stderr, "ratelab sweep: interrupted: %zu of %zu runs are in %s; run the same command again to resume\n",
+        int sig = sum.interrupted;
+        fprintf(stderr, "ratelab sweep: %s: %zu of %zu runs are in %s; run the same command again to resume\n",
+                sig == SIGINT ? "interrupted" : sig == SIGTERM ? "stopped by SIGTERM" : "stopped by SIGHUP",
                 n_present + ctx.written, n_shard, db_path);
-        rc = 130;
+        rc = 128 + sig;
     } else if (ctx.write_failed) rc = 1;
     else if (ctx.failed) {
         fprintf(stderr, "ratelab sweep: %zu run%s failed (not stored; a re-run retries them)\n", ctx.failed,
@@ -292,6 +304,7 @@ int cmd_sweep(int argc, char **argv)
 out:
     if (have_writer) db_writer_close(&ctx.writer);
     if (db) db_close(db);
+    if (have_signals) pool_signals_release();
     if (have_scratch) params_free(&ctx.scratch);
     free(sweep_key);
     free(todo);

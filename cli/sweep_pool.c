@@ -26,8 +26,43 @@ struct msg_head {
 
 struct worker { pid_t pid; int task_fd, result_fd; int busy; size_t task; };
 
-static volatile sig_atomic_t interrupts;
-static void on_sigint(int sig) { (void)sig; interrupts++; }
+/* The first SIGINT, SIGTERM or SIGHUP stops dispatching; only a second Ctrl-C abandons the runs in
+ * progress.  Batch schedulers send SIGTERM (Slurm: on scancel and at the time limit, to every
+ * process of the job, then SIGKILL after KillWait), and a wrapper script may forward it once more,
+ * so a repeated SIGTERM must not escalate. */
+static volatile sig_atomic_t stop_signal, interrupts;
+static void on_stop_signal(int sig)
+{
+    if (!stop_signal) stop_signal = sig;
+    if (sig == SIGINT) interrupts++;
+}
+
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP };
+#define N_CAUGHT (sizeof caught / sizeof caught[0])
+static struct sigaction saved[N_CAUGHT];
+static int catch_depth;
+
+void pool_signals_catch(void)
+{
+    if (catch_depth++ > 0) return;
+    stop_signal = interrupts = 0;
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < N_CAUGHT; i++) sigaction(caught[i], &sa, &saved[i]);
+}
+
+void pool_signals_release(void)
+{
+    if (catch_depth == 0 || --catch_depth > 0) return;
+    for (size_t i = 0; i < N_CAUGHT; i++) sigaction(caught[i], &saved[i], NULL);
+}
+
+int pool_stop_signal(void) { return stop_signal; }
+
+const char *pool_signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
 
 void run_task_params(const struct run_task *t, struct param_set *ps)
 {
@@ -115,8 +150,11 @@ static void scrub_names(struct run_result *res)
 
 static void worker_main(int task_fd, int result_fd, const struct run_task *tasks, pid_t parent)
 {
-    /* Ctrl-C reaches the whole process group: the worker finishes its run and the parent decides. */
+    /* Ctrl-C reaches the whole process group, Slurm's SIGTERM every process of the job: the
+     * worker finishes its run and the parent decides. */
     signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(0);
@@ -264,11 +302,8 @@ int pool_run(int jobs, const struct run_task *tasks, const size_t *order, size_t
     int *slot = calloc((size_t)jobs, sizeof *slot);
     if (!ws || !pfd || !slot) { free(ws); free(pfd); free(slot); snprintf(err, errlen, "out of memory"); return -1; }
 
-    struct sigaction sa = { .sa_handler = on_sigint }, old_int, old_pipe;
-    sigemptyset(&sa.sa_mask);
-    interrupts = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    struct sigaction ign = { .sa_handler = SIG_IGN };
+    pool_signals_catch();
+    struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, &old_pipe);
 
@@ -277,7 +312,7 @@ int pool_run(int jobs, const struct run_task *tasks, const size_t *order, size_t
     for (int i = 0; i < jobs; i++) {
         if (worker_start(&ws[i], tasks, ws, jobs) != 0) continue;
         started++;
-        if (next < n && dispatch(&ws[i], order[next]) == 0) { next++; active++; }
+        if (!stop_signal && next < n && dispatch(&ws[i], order[next]) == 0) { next++; active++; }
     }
     if (!started) {
         snprintf(err, errlen, "cannot start worker processes: %s", strerror(errno));
@@ -288,10 +323,14 @@ int pool_run(int jobs, const struct run_task *tasks, const size_t *order, size_t
             for (int i = 0; i < jobs; i++) if (ws[i].busy) worker_stop(&ws[i], 1);
             break;
         }
-        if (interrupts && !said_interrupt) {
+        if (stop_signal && !said_interrupt) {
             said_interrupt = 1;
-            fprintf(stderr, "\nratelab: interrupted; finishing the %d run%s in progress (Ctrl-C again to abandon %s)\n",
-                    active, active == 1 ? "" : "s", active == 1 ? "it" : "them");
+            if (stop_signal == SIGINT)
+                fprintf(stderr, "\nratelab: interrupted; finishing the %d run%s in progress (Ctrl-C again to abandon %s)\n",
+                        active, active == 1 ? "" : "s", active == 1 ? "it" : "them");
+            else
+                fprintf(stderr, "\nratelab: %s received; finishing the %d run%s in progress\n",
+                        pool_signal_name(stop_signal), active, active == 1 ? "" : "s");
         }
         int np = 0;
         for (int i = 0; i < jobs; i++)
@@ -324,7 +363,7 @@ int pool_run(int jobs, const struct run_task *tasks, const size_t *order, size_t
             }
             /* The next task goes out before the result is stored, so the worker simulates
              * while the parent writes. */
-            if (!sum->stopped && !interrupts && next < n &&
+            if (!sum->stopped && !stop_signal && next < n &&
                 (w->pid > 0 || worker_start(w, tasks, ws, jobs) == 0) &&
                 dispatch(w, order[next]) == 0) { next++; active++; }
             sum->completed++;
@@ -334,9 +373,9 @@ int pool_run(int jobs, const struct run_task *tasks, const size_t *order, size_t
             db_series_free(&r.series);
         }
     }
-    sum->interrupted = interrupts > 0;
+    sum->interrupted = stop_signal;
     for (int i = 0; i < jobs; i++) worker_stop(&ws[i], ws[i].busy);
-    sigaction(SIGINT, &old_int, NULL);
+    pool_signals_release();
     sigaction(SIGPIPE, &old_pipe, NULL);
     free(ws);
     free(pfd);

@@ -40,15 +40,24 @@ typedef void (*pool_idle_fn)(void *ctx);
 struct pool_summary {
     size_t completed;     /* results delivered to done(), failed runs included */
     size_t failed;
-    int    interrupted;   /* SIGINT arrived: no new task was started after it */
+    int    interrupted;   /* SIGINT, SIGTERM or SIGHUP arrived (its number): no task started after it */
     int    stopped;       /* done() asked to stop */
 };
 
-/* Runs tasks[order[0..n-1]] on `jobs` workers.  The first SIGINT stops dispatching and waits for
- * the runs in progress (their results still reach done()); a second SIGINT kills the workers.
- * Returns 0, or -1 if no worker could be started. */
+/* Runs tasks[order[0..n-1]] on `jobs` workers.  The first SIGINT, SIGTERM or SIGHUP stops
+ * dispatching and waits for the runs in progress (their results still reach done()); a second
+ * SIGINT kills the workers.  Returns 0, or -1 if no worker could be started. */
 int pool_run(int jobs, const struct run_task *tasks, const size_t *order, size_t n,
              pool_done_fn done, pool_idle_fn idle, void *ctx, struct pool_summary *sum, char *err, size_t errlen);
+
+/* SIGINT, SIGTERM and SIGHUP set a flag instead of killing the process, from pool_signals_catch
+ * until the matching pool_signals_release (calls nest: a caller that holds a database open
+ * catches them for its whole lifetime, pool_run for its own).  pool_stop_signal gives the first
+ * one caught (0: none); exit statuses follow the shell's 128 + signal number. */
+void        pool_signals_catch(void);
+void        pool_signals_release(void);
+int         pool_stop_signal(void);
+const char *pool_signal_name(int sig);
 
 /* Milliseconds of a monotonic clock, for progress and timing. */
 double pool_mono_s(void);

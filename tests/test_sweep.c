@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "progress.h"
 #include "sweep_grid.h"
@@ -313,12 +314,17 @@ static void test_sigkill_resume(void)
     remove(errf);
 }
 
-static void test_sigint(void)
+/* SIGINT (Ctrl-C), SIGTERM (scancel, a batch time limit) and SIGHUP (a closed terminal) all end a
+ * sweep the same way: runs in progress finished and stored, exit 128 + signal number, a resume
+ * hint, and the write-ahead log folded back so a plain copy of the main file holds every run. */
+static void stop_with(int sig, const char *said)
 {
-    char db[256], errf[256], args[1024], err[4096];
+    char db[256], copy[256], errf[256], args[1024], err[4096];
     tmp_path(db, sizeof db, "int.db");
+    tmp_path(copy, sizeof copy, "int-copy.db");
     tmp_path(errf, sizeof errf, "int.err");
     remove_db(db);
+    remove_db(copy);
     snprintf(args, sizeof args, "sweep " KILL_GRID " --db %s", db);
     pid_t pid = spawn(args, errf);
     int exited = 0, st = 0;
@@ -328,20 +334,36 @@ static void test_sigint(void)
         sleep_ms(10);
     }
     CU_ASSERT_FALSE_FATAL(exited);
-    kill(pid, SIGINT);
+    kill(pid, sig);
     waitpid(pid, &st, 0);
-    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 130);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 128 + sig);
+    /* The write-ahead log is gone or empty: every run is in the main file. */
+    char wal[300];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    CU_ASSERT(stat(wal, &sb) != 0 || sb.st_size == 0);
     slurp(errf, err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "interrupted"));
+    if (!strstr(err, said)) fprintf(stderr, "\n    %s", err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, said));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "run the same command again to resume"));
     long long n = db_scalar(db, "SELECT count(*) FROM runs");
     CU_ASSERT(n >= 2 && n < 27);
     assert_runs_complete(db);
+    /* The main file alone (what `cp` of it copies) holds every stored run. */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp %s %s", db, copy);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    CU_ASSERT_EQUAL(db_scalar(copy, "SELECT count(*) FROM runs"), n);
     struct cli_out o;
     CU_ASSERT_EQUAL(cli(&o, "sweep " KILL_GRID " --db %s", db), 0);
     CU_ASSERT_EQUAL(db_scalar(db, "SELECT count(*) FROM runs"), 27);
     remove_db(db);
+    remove_db(copy);
 }
+
+static void test_sigint(void) { stop_with(SIGINT, "interrupted"); }
+static void test_sigterm(void) { stop_with(SIGTERM, "stopped by SIGTERM"); }
+static void test_sighup(void) { stop_with(SIGHUP, "stopped by SIGHUP"); }
 
 static const char *const compare_sql[] = {
     "SELECT run_key, sweep_key, scenario, experiment, params, point, seed, code_version, events FROM runs ORDER BY run_key",
@@ -438,5 +460,7 @@ void register_test_sweep(void)
                TEST(test_bad_flags),
                TEST(test_sigkill_resume),
                TEST(test_sigint),
+               TEST(test_sigterm),
+               TEST(test_sighup),
                TEST(test_shards_merge));
 }
