@@ -1,38 +1,14 @@
-/* The metric direction table and the verdict rule of `ratelab regress`.
- * Names ending in '*' match by prefix (cpu_us_per_s_wakeup, ...). */
+/* The verdict rule of `ratelab regress`; each metric's direction comes from the experiment that
+ * emits it (struct experiment.metrics). */
 #include "regress.h"
+#include "experiment.h"
 #include <math.h>
 #include <string.h>
 
-struct direction { const char *name; int dir; };
-
-/* Metric names as the experiments emit them (asym_link, etorrent, xtreme). */
-static const struct direction directions[] = {
-    /* more is better */
-    { "down_goodput_kbps", +1 }, { "up_goodput_kbps", +1 }, { "voip_goodput_kbps", +1 },
-    { "down_goodput_kBps", +1 }, { "up_link_util", +1 }, { "down_link_util", +1 },
-    { "unchoke_overlap", +1 }, { "unchoke_rank_corr", +1 }, { "upload_health", +1 },
-    { "conservation_ok", +1 }, { "amdahl_max_speedup", +1 },
-    /* less is better */
-    { "voip_delay_ms_mean", -1 }, { "voip_delay_ms_p95", -1 }, { "voip_loss", -1 },
-    { "up_queue_delay_ms_mean", -1 }, { "up_queue_delay_ms_p95", -1 },
-    { "drops", -1 }, { "drops_up", -1 }, { "drops_down", -1 }, { "bytes_dropped", -1 },
-    { "retransmits", -1 }, { "rto_expiries", -1 }, { "fast_retransmits", -1 },
-    { "cpu_us_per_s", -1 }, { "cpu_us_per_s_*", -1 }, { "rate_cpu_share", -1 },
-    { "rate_err_mare", -1 }, { "rate_err_p95", -1 }, { "intervals_without_sample", -1 },
-    { "late_fast_rank_delay_s", -1 }, { "switches_per_peer_hour", -1 },
-    { "up_wire_cv", -1 }, { "slot_speed_err", -1 }, { "time_to_stable_s", -1 },
-    { "blocking_ratio_mean", -1 },
-};
-
+/* Declared by the experiments next to the metrics (sim/experiment.h); plots and regress agree. */
 int metric_direction(const char *name)
 {
-    for (size_t i = 0; i < sizeof directions / sizeof directions[0]; i++) {
-        const char *d = directions[i].name;
-        size_t l = strlen(d);
-        if (d[l - 1] == '*' ? !strncmp(name, d, l - 1) : !strcmp(name, d)) return directions[i].dir;
-    }
-    return 0;
+    return (int)experiment_metric_dir(NULL, name, NULL);
 }
 
 const char *verdict_name(enum verdict v)

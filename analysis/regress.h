@@ -5,7 +5,8 @@
 
 #include "stats.h"
 
-/* +1 higher is better, -1 lower is better, 0 neither (counters, configuration echoes). */
+/* +1 higher is better, -1 lower is better, 0 neutral (counters, configuration echoes, utilisation
+ * including overhead): as the experiments declare it (experiment_metric_dir). */
 int metric_direction(const char *name);
 
 enum verdict { VERDICT_SAME, VERDICT_BETTER, VERDICT_WORSE, VERDICT_CHANGED, VERDICT_UNTESTED };

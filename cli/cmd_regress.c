@@ -352,7 +352,7 @@ int cmd_regress(int argc, char **argv)
         points++;
         i = j;
     }
-    printf("\nregress: %zu points, %zu metric comparisons: %zu same, %zu better, %zu worse, %zu changed (no direction),"
+    printf("\nregress: %zu points, %zu metric comparisons: %zu same, %zu better, %zu worse, %zu changed (neutral),"
            " %zu untested, %zu missing; %zu re-runs failed\n", points, cnt.metrics, cnt.same, cnt.better, cnt.worse,
            cnt.changed, cnt.untested, cnt.missing, ctx.failed);
     rc = cnt.worse || cnt.missing || ctx.failed ? 1 : 0;

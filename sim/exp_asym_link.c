@@ -248,6 +248,21 @@ static const char *const asym_headline[] = {
     "up_queue_delay_ms_mean", "up_link_util", "drops", NULL
 };
 
+/* Which way each metric is better (regress fails only on the worse way; neutral never fails). */
+static const struct metric_decl asym_metrics[] = {
+    { "down_goodput_kbps", METRIC_HIGHER }, { "up_goodput_kbps", METRIC_HIGHER }, { "voip_goodput_kbps", METRIC_HIGHER },
+    { "voip_delay_ms_mean", METRIC_LOWER }, { "voip_delay_ms_p95", METRIC_LOWER }, { "voip_loss", METRIC_LOWER },
+    { "up_queue_delay_ms_mean", METRIC_LOWER }, { "up_queue_delay_ms_p95", METRIC_LOWER },
+    /* wire bytes over capacity, headers and ACKs included: fewer wasted bytes lower it */
+    { "up_link_util", METRIC_NEUTRAL }, { "down_link_util", METRIC_NEUTRAL },
+    { "drops", METRIC_LOWER }, { "drops_up", METRIC_LOWER }, { "drops_down", METRIC_LOWER },
+    { "retransmits", METRIC_LOWER }, { "rto_expiries", METRIC_LOWER }, { "fast_retransmits", METRIC_LOWER },
+    { "mss_effective", METRIC_NEUTRAL },
+    { "bytes_injected", METRIC_NEUTRAL }, { "bytes_delivered", METRIC_NEUTRAL }, { "bytes_dropped", METRIC_LOWER },
+    { "bytes_in_flight", METRIC_NEUTRAL },
+    { NULL, METRIC_NEUTRAL }
+};
+
 const struct experiment exp_asym_link = {
     .name = "asym_link",
     .doc = "bulk TCP over an asymmetric access line (ACK starvation, RFC 3449)",
@@ -256,4 +271,5 @@ const struct experiment exp_asym_link = {
     .validate = asym_validate,
     .run = asym_run,
     .headline = asym_headline,
+    .metrics = asym_metrics,
 };

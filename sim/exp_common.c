@@ -31,3 +31,10 @@ void exp_emit_link_series(struct run_result *res, const struct link *l, const ch
         result_point(res, qd, 0, t, l->sec[i].qdelay_n ? l->sec[i].qdelay_sum_ns / l->sec[i].qdelay_n / 1e6 : 0.0);
     }
 }
+
+const struct metric_decl exp_common_metrics[] = {
+    { "conservation_ok", METRIC_HIGHER },             /* 1: every byte accounted for */
+    /* wire bytes per class (exp_emit_class_bytes): counters that move with goodput */
+    { "up_bytes_by_class.*", METRIC_NEUTRAL }, { "down_bytes_by_class.*", METRIC_NEUTRAL },
+    { NULL, METRIC_NEUTRAL }
+};

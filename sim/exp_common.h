@@ -3,11 +3,15 @@
 #ifndef SIM_EXP_COMMON_H
 #define SIM_EXP_COMMON_H
 
+#include "experiment.h"
 #include "link.h"
 #include "results.h"
 
 void exp_emit_link_series(struct run_result *res, const struct link *l, const char *prefix, double capacity_Bps);
 /* Scalar metrics NAME.{data,control,header,ack,cross}: the link's wire bytes per class. */
 void exp_emit_class_bytes(struct run_result *res, const struct link *l, const char *name);
+
+/* Directions of the metrics these helpers (and every experiment alike) emit. */
+extern const struct metric_decl exp_common_metrics[];
 
 #endif

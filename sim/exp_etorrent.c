@@ -420,4 +420,5 @@ const struct experiment exp_etorrent = {
     .validate = et_validate,
     .run = et_run,
     .headline = et_headline,
+    .metrics = et_metrics,
 };

@@ -5,6 +5,7 @@
 
 #include <gsl/gsl_rng.h>
 #include "choke.h"
+#include "experiment.h"
 #include "params.h"
 #include "rate.h"
 #include "results.h"
@@ -153,5 +154,6 @@ void et_peer_close_mode_time(struct et_peer *p);
 void et_rechoke(struct et_run *r);
 void et_metrics_finish(struct et_run *r);
 double et_spearman(const double *x, const double *y, size_t n);
+extern const struct metric_decl et_metrics[];
 
 #endif

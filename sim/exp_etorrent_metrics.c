@@ -225,3 +225,21 @@ void et_metrics_finish(struct et_run *r)
     result_metric(res, "tick_defer_s_max", r->tick_defer_max_s);
     result_metric(res, "tick_defer_s_mean", r->tick_defer_batches ? r->tick_defer_sum_s / (double)r->tick_defer_batches : 0.0);
 }
+
+/* Which way each metric is better (regress fails only on the worse way; neutral never fails). */
+const struct metric_decl et_metrics[] = {
+    { "cpu_us_per_s", METRIC_LOWER }, { "cpu_us_per_s_*", METRIC_LOWER },
+    /* Amdahl's figures describe where the CPU goes, not how well the client does */
+    { "rate_cpu_share", METRIC_NEUTRAL }, { "amdahl_max_speedup", METRIC_NEUTRAL },
+    { "samples_per_interval_mean", METRIC_NEUTRAL }, { "intervals_without_sample", METRIC_LOWER },
+    { "rate_err_mare", METRIC_LOWER }, { "rate_err_p95", METRIC_LOWER },
+    { "unchoke_overlap", METRIC_HIGHER }, { "unchoke_rank_corr", METRIC_HIGHER },
+    { "late_fast_rank_delay_s", METRIC_LOWER }, { "late_fast_peers", METRIC_NEUTRAL },
+    { "late_fast_missed_first_rechoke", METRIC_LOWER },
+    { "switches_per_peer_hour", METRIC_LOWER }, { "down_goodput_kBps", METRIC_HIGHER },
+    { "mode_share_*", METRIC_NEUTRAL }, { "messages_per_s", METRIC_NEUTRAL }, { "pieces", METRIC_NEUTRAL },
+    { "mode_drains", METRIC_NEUTRAL }, { "ticks_deferred", METRIC_NEUTRAL },
+    { "tick_defer_s_max", METRIC_LOWER }, { "tick_defer_s_mean", METRIC_LOWER },
+    { "max_uploads", METRIC_NEUTRAL },
+    { NULL, METRIC_NEUTRAL }
+};

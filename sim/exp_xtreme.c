@@ -408,4 +408,5 @@ const struct experiment exp_xtreme = {
     .validate = xt_validate,
     .run = xt_run_fn,
     .headline = xt_headline,
+    .metrics = xt_metrics,
 };

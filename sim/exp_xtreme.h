@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_rng.h>
 #include "bwacct.h"
+#include "experiment.h"
 #include "overhead.h"
 #include "params.h"
 #include "results.h"
@@ -145,5 +146,6 @@ uint64_t xt_up_read(const struct xt_run *r);
 void xt_metrics_second(struct xt_run *r, sim_time_t now);
 void xt_metrics_warmup(struct xt_run *r);
 void xt_metrics_final(struct xt_run *r);
+extern const struct metric_decl xt_metrics[];
 
 #endif

@@ -152,3 +152,24 @@ void xt_metrics_final(struct xt_run *r)
     }
     exp_emit_link_series(res, lu, "up", (double)lu->rate_bps / 8);
 }
+
+/* Which way each metric is better (regress fails only on the worse way; neutral never fails). */
+const struct metric_decl xt_metrics[] = {
+    { "up_goodput_kbps", METRIC_HIGHER }, { "down_goodput_kbps", METRIC_HIGHER },
+    /* wire totals include headers, ACKs and cell tax: fewer wasted bytes lower them */
+    { "up_wire_kbps", METRIC_NEUTRAL }, { "up_link_util", METRIC_NEUTRAL },
+    { "up_wire_cv", METRIC_LOWER },
+    { "up_queue_delay_ms_mean", METRIC_LOWER }, { "up_queue_delay_ms_p95", METRIC_LOWER },
+    { "voip_delay_ms_mean", METRIC_LOWER }, { "voip_delay_ms_p95", METRIC_LOWER }, { "voip_loss", METRIC_LOWER },
+    { "drops", METRIC_LOWER }, { "drops_up", METRIC_LOWER },
+    /* slot counts and rule activity describe what the slot manager did, not how well */
+    { "slots_full_mean", METRIC_NEUTRAL }, { "slots_trickle_mean", METRIC_NEUTRAL }, { "slots_opened", METRIC_NEUTRAL },
+    { "slots_opened_on_need", METRIC_NEUTRAL }, { "opens_with_ready_trickle", METRIC_NEUTRAL },
+    { "promotions", METRIC_NEUTRAL },
+    { "slot_speed_err", METRIC_LOWER }, { "time_to_stable_s", METRIC_LOWER },
+    { "blocking_ratio_mean", METRIC_LOWER }, { "upload_health", METRIC_HIGHER },
+    { "down_limited_share", METRIC_NEUTRAL }, { "down_limit_kBps_mean", METRIC_NEUTRAL },
+    { "overhead_est_kbps", METRIC_NEUTRAL }, { "overhead_wire_kbps", METRIC_NEUTRAL },
+    { "bytes_injected", METRIC_NEUTRAL },
+    { NULL, METRIC_NEUTRAL }
+};

@@ -7,6 +7,15 @@
 #include "params.h"
 #include "results.h"
 
+/* Which way a metric is better, declared by the experiment that emits it (next to the code that
+ * computes it), so `ratelab regress` and the figures never guess: a significant change in the
+ * worse direction fails a regression check; a NEUTRAL metric (a counter, a configuration echo, a
+ * utilisation that includes overhead bytes) reports a change and never fails. */
+enum metric_dir { METRIC_LOWER = -1, METRIC_NEUTRAL = 0, METRIC_HIGHER = 1 };
+
+/* One declaration; a name ending in '*' covers every metric starting with what precedes it. */
+struct metric_decl { const char *name; enum metric_dir dir; };
+
 struct experiment {
     const char             *name;
     const char             *doc;
@@ -19,9 +28,16 @@ struct experiment {
     int  (*run)(const struct param_set *ps, struct run_result *res, char *err, size_t errlen);
     /* Metrics `ratelab run` prints without --json, NULL-terminated. */
     const char *const      *headline;
+    /* Every metric the run emits, with its direction; ends with { NULL }.  Metrics emitted by the
+     * shared helpers of exp_common.h are declared there (exp_common_metrics). */
+    const struct metric_decl *metrics;
 };
 
 const struct experiment *experiment_find(const char *name);
+/* The direction experiment e declares for a metric (its own table, then the shared helpers');
+ * *declared (may be NULL) says whether any declaration matched.  e NULL: the first experiment of
+ * the registry that declares it (directions agree across experiments; a test checks it). */
+enum metric_dir experiment_metric_dir(const struct experiment *e, const char *metric, int *declared);
 const struct experiment *const *experiment_list(void);   /* NULL-terminated */
 
 #endif

@@ -49,7 +49,7 @@ static void test_unchanged_is_same(void)
         CU_ASSERT_EQUAL(rc, 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "regress: 6 runs of"));
         CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "2 points"));
-        CU_ASSERT_PTR_NOT_NULL(strstr(o.out, " same, 0 better, 0 worse, 0 changed (no direction), 0 untested, 0 missing"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(o.out, " same, 0 better, 0 worse, 0 changed (neutral), 0 untested, 0 missing"));
         CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "regress: ok"));
         /* Every metric row of both points says same, and there are as many as compared. */
         CU_ASSERT_EQUAL(count_lines_with(o.out, "  down_goodput_kbps "), 2);

@@ -84,6 +84,7 @@ static void test_directions(void)
     CU_ASSERT_EQUAL(metric_direction("cpu_us_per_s_wakeup"), -1);     /* prefix entry */
     CU_ASSERT_EQUAL(metric_direction("up_bytes_by_class.ack"), 0);    /* a counter, no direction */
     CU_ASSERT_EQUAL(metric_direction("down_goodput_kbps_x"), 0);      /* exact names only */
+    CU_ASSERT_EQUAL(metric_direction("up_link_util"), 0);             /* includes overhead bytes */
 }
 
 static void test_verdicts(void)
