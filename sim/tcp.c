@@ -61,6 +61,7 @@ void tcp_conn_free(struct tcp_conn *c)
         sim_cancel(&c->net->sim, &ep->rto_timer);
         sim_cancel(&c->net->sim, &ep->persist_timer);
         sim_cancel(&c->net->sim, &ep->delack_timer);
+        rtx_free(ep);
         free(ep->marks);
         ep->marks = NULL;
         ivl_free(&ep->ooo);
@@ -171,7 +172,7 @@ void tcp_conn_open(struct tcp_conn *c)
     p->hdr_bytes = (uint16_t)(p->hdr_bytes + SYN_OPTIONS);
     ep->st.segs_out++;
     sim_time_t t = ep_now(ep);
-    ep->rtt_timing = 1; ep->rtt_seq = 0; ep->rtt_time = t;
+    ep->syn_timing = 1; ep->syn_time = t;
     net_send(c->net, ep->out, p);
     arm_rto(ep);
 }

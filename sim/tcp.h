@@ -40,7 +40,17 @@ struct tcp_stats {
     uint64_t bytes_acked;            /* payload bytes cumulatively acknowledged                 */
     uint64_t bytes_read;             /* payload bytes the application has read                  */
     uint64_t fast_retransmits, rto_expiries, dupacks_in, persist_probes;
+    uint64_t rtt_samples;            /* RTT samples taken (handshake included)                  */
     uint64_t write_calls, write_blocked;   /* tcp_write attempts and those that accepted 0 bytes */
+};
+
+/* A segment in the retransmission queue (Linux's skb in tcp_rtx_queue); it starts at end - len. */
+#define TCPCB_EVER_RETRANS 0x80u
+struct tcp_skb {
+    uint64_t   end;
+    sim_time_t xmit;                 /* last (re)transmission                                    */
+    uint32_t   len;
+    uint32_t   flags;                /* TCPCB_*                                                  */
 };
 
 struct tcp_ep {
@@ -63,9 +73,14 @@ struct tcp_ep {
     uint32_t   dupacks;
     int        in_recovery;
     uint64_t   recover;              /* RFC 6582 */
-    sim_time_t srtt, rttvar, rto;    /* RFC 6298 */
+    /* RTT and RTO as Linux's tcp_rtt_estimator / __tcp_set_rto: srtt8 = 8 srtt, mdev4 = 4 mdev,
+     * mdev_max its largest value in the current round trip, rttvar the variance term the RTO uses
+     * (at least rto_min), rtt_seq the snd_nxt that ends the round trip. */
+    sim_time_t srtt, srtt8, mdev4, mdev_max, rttvar, rto;
     int        rtt_valid;
-    uint64_t   rtt_seq; sim_time_t rtt_time; int rtt_timing;   /* Karn timing without timestamps */
+    uint64_t   rtt_seq;
+    sim_time_t syn_time; int syn_timing;   /* the handshake's RTT sample                      */
+    struct tcp_skb *rtx; size_t rtx_head, rtx_n, rtx_cap;   /* ring, capacity a power of 2  */
     int        backoff;
     struct sim_event rto_timer, persist_timer;
     struct tcp_mark *marks; size_t n_marks, cap_marks, mark_head;

@@ -3,28 +3,52 @@
  * out-of-order data with its delayed-ACK decision. */
 #include "tcp_int.h"
 
-/* RFC 6298 (2.2)/(2.3) with alpha 1/8, beta 1/4, G = 1 ms. */
-void rtt_sample(struct tcp_ep *ep, sim_time_t r)
+/* One RTT sample, as Linux's tcp_rtt_estimator and __tcp_set_rto: srtt with gain 1/8; mdev with
+ * gain 1/4, but only 1/32 when the sample is below srtt (so a falling RTT does not inflate the
+ * variance); the variance term rttvar follows the largest mdev of each round trip, never below
+ * rto_min, and decays by 1/4 per round trip.  RTO = srtt + rttvar: Linux adds the rto_min floor
+ * to srtt instead of flooring the sum (RFC 6298 (2.4)), so on a 100-ms path the RTO is 300 ms,
+ * not 200 ms. */
+void rtt_sample(struct tcp_ep *ep, sim_time_t m)
 {
-    if (r <= 0) r = 1;
-    /* Karn: the backed-off RTO stays until a valid sample, i.e. an ACK for data that was not
-     * retransmitted.  Clearing it on any new ACK lets the ACKs of segments queued before a
-     * (spurious) timeout re-arm the old, too-short RTO, and on a slow line every RTO then fires
-     * again while the original segments are still in the modem queue. */
+    sim_time_t rto_min = ep_cfg(ep)->rto_min;
+    if (m <= 0) m = 1;
+    ep->st.rtt_samples++;
+    /* Karn (RFC 6298 (5.7)): the backed-off RTO stays until a valid sample, i.e. an ACK for data
+     * that was not retransmitted.  Clearing it on any new ACK lets the ACKs of segments queued
+     * before a (spurious) timeout re-arm the old, too-short RTO, and on a slow line every RTO then
+     * fires again while the original segments are still in the modem queue. */
     ep->backoff = 0;
-    if (!ep->rtt_valid) {
-        ep->srtt = r;
-        ep->rttvar = r / 2;
-        ep->rtt_valid = 1;
+    if (ep->rtt_valid) {
+        sim_time_t err = m - (ep->srtt8 >> 3);
+        ep->srtt8 += err;
+        if (err < 0) {
+            err = -err - (ep->mdev4 >> 2);
+            if (err > 0) err >>= 3;
+        } else {
+            err -= ep->mdev4 >> 2;
+        }
+        ep->mdev4 += err;
+        if (ep->mdev4 > ep->mdev_max) {
+            ep->mdev_max = ep->mdev4;
+            if (ep->mdev_max > ep->rttvar) ep->rttvar = ep->mdev_max;
+        }
+        if (ep->snd_una > ep->rtt_seq) {                 /* a round trip has ended */
+            if (ep->mdev_max < ep->rttvar) ep->rttvar -= (ep->rttvar - ep->mdev_max) >> 2;
+            ep->rtt_seq = ep->snd_nxt;
+            ep->mdev_max = rto_min;
+        }
     } else {
-        sim_time_t err = ep->srtt > r ? ep->srtt - r : r - ep->srtt;
-        ep->rttvar = ep->rttvar - ep->rttvar / 4 + err / 4;
-        ep->srtt = ep->srtt - ep->srtt / 8 + r / 8;
+        ep->srtt8 = m << 3;
+        ep->mdev4 = m << 1;
+        ep->rttvar = ep->mdev4 > rto_min ? ep->mdev4 : rto_min;
+        ep->mdev_max = ep->rttvar;
+        ep->rtt_seq = ep->snd_nxt;
+        ep->rtt_valid = 1;
     }
-    sim_time_t var4 = 4 * ep->rttvar;
-    if (var4 < SIM_MS(1)) var4 = SIM_MS(1);
-    ep->rto = ep->srtt + var4;
-    if (ep->rto < ep_cfg(ep)->rto_min) ep->rto = ep_cfg(ep)->rto_min;
+    if (ep->srtt8 < 1) ep->srtt8 = 1;
+    ep->srtt = ep->srtt8 >> 3;
+    ep->rto = ep->srtt + ep->rttvar;
     if (ep->rto > ep_cfg(ep)->rto_max) ep->rto = ep_cfg(ep)->rto_max;
 }
 
@@ -46,10 +70,13 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
 
     if (ack > ep->snd_una) {
         uint64_t acked = ack - ep->snd_una;
-        /* RTT: timestamps echo every segment; otherwise Karn's single timed segment. */
-        if (ep_cfg(ep)->timestamps && p->ts_ecr > 0) rtt_sample(ep, ep_now(ep) - p->ts_ecr);
-        else if (ep->rtt_timing && ack > ep->rtt_seq) { rtt_sample(ep, ep_now(ep) - ep->rtt_time); ep->rtt_timing = 0; }
+        /* An RTT sample from every ACK that advances snd_una, as Linux's tcp_clean_rtx_queue /
+         * tcp_ack_update_rtt: the oldest newly acknowledged segment, unless the ACK also covers
+         * a retransmitted one (Karn, RFC 6298 (3)); then the timestamp echo, if there is one. */
+        struct rtx_acked a = rtx_clean(ep, ack);
         ep->snd_una = ack;
+        if (a.have && !a.retrans) rtt_sample(ep, ep_now(ep) - a.first_xmit);
+        else if (ep_cfg(ep)->timestamps && p->ts_ecr > 0) rtt_sample(ep, ep_now(ep) - p->ts_ecr);
         if (ep->snd_nxt < ep->snd_una) ep->snd_nxt = ep->snd_una;
         ep->st.bytes_acked += acked;
         drop_acked_marks(ep);
@@ -179,13 +206,13 @@ void tcp_input(struct net *n, void *ctx, struct packet *p)
                 r->flags = TCPF_SYN | TCPF_ACK;
                 r->hdr_bytes = (uint16_t)(r->hdr_bytes + SYN_OPTIONS);
                 ep->st.segs_out++;
-                ep->rtt_timing = 1; ep->rtt_seq = 0; ep->rtt_time = n->sim.now;
+                ep->syn_timing = ep->backoff == 0; ep->syn_time = n->sim.now;
                 net_send(n, ep->out, r);
                 arm_rto(ep);
             }
         } else if (ep->state == TCP_SYN_SENT) {
-            if (ep->rtt_timing && ep->backoff == 0) rtt_sample(ep, n->sim.now - ep->rtt_time);
-            ep->rtt_timing = 0;
+            if (ep->syn_timing && ep->backoff == 0) rtt_sample(ep, n->sim.now - ep->syn_time);
+            ep->syn_timing = 0;
             ep->snd_wnd = p->rwnd;
             ep->max_snd_wnd = p->rwnd;
             send_pure_ack(ep);           /* third packet of the handshake */
@@ -198,8 +225,8 @@ void tcp_input(struct net *n, void *ctx, struct packet *p)
     }
     if (ep->state == TCP_SYN_RCVD) {
         /* First ACK (or data) completes the passive open. */
-        if (ep->rtt_timing && ep->backoff == 0) rtt_sample(ep, n->sim.now - ep->rtt_time);
-        ep->rtt_timing = 0;
+        if (ep->syn_timing && ep->backoff == 0) rtt_sample(ep, n->sim.now - ep->syn_time);
+        ep->syn_timing = 0;
         ep->snd_wnd = p->rwnd;
         ep->max_snd_wnd = p->rwnd;
         established(ep);

@@ -18,6 +18,16 @@ static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 uint32_t ctrl_bytes(const struct tcp_ep *ep, uint64_t start, uint64_t end);
 void     drop_acked_marks(struct tcp_ep *ep);
 
+/* tcp_rtx.c: the retransmission queue */
+struct rtx_acked {                  /* what one cumulative ACK took off the queue                */
+    sim_time_t first_xmit;          /* transmit time of the oldest never-retransmitted segment   */
+    int        have;                /* first_xmit is set                                         */
+    int        retrans;             /* some acknowledged segment had been retransmitted (Karn)   */
+};
+void             rtx_sent(struct tcp_ep *ep, uint64_t seq, uint64_t end);   /* before snd_max moves */
+struct rtx_acked rtx_clean(struct tcp_ep *ep, uint64_t ack);
+void             rtx_free(struct tcp_ep *ep);
+
 /* tcp_input.c */
 void tcp_input(struct net *n, void *ctx, struct packet *p);
 void rtt_sample(struct tcp_ep *ep, sim_time_t r);

@@ -76,16 +76,14 @@ void send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe)
     ep->st.data_segs_out++;
     if (probe) {
         ep->st.persist_probes++;
-    } else if (seq < ep->snd_max) {
-        ep->st.retrans_segs++;
-        ep->st.retrans_bytes += len;
-        if (ep->rtt_timing && seq <= ep->rtt_seq) ep->rtt_timing = 0;   /* Karn: never time a retransmission */
-    } else if (!ep->rtt_timing && !ep_cfg(ep)->timestamps) {
-        ep->rtt_timing = 1;
-        ep->rtt_seq = seq;
-        ep->rtt_time = ep_now(ep);
+    } else {
+        if (seq < ep->snd_max) {
+            ep->st.retrans_segs++;
+            ep->st.retrans_bytes += len;
+        }
+        rtx_sent(ep, seq, seq + len);
+        if (seq + len > ep->snd_max) ep->snd_max = seq + len;
     }
-    if (!probe && seq + len > ep->snd_max) ep->snd_max = seq + len;
     sent_ack(ep, p->rwnd);
     if (!probe && !sim_event_pending(&ep->rto_timer)) arm_rto(ep);
     net_send(ep_net(ep), ep->out, p);

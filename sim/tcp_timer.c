@@ -59,7 +59,6 @@ void on_rto(struct sim *s, struct sim_event *ev)
     ep->snd_nxt = ep->snd_una;      /* go back N */
     ivl_clear(&ep->sacked);         /* RFC 2018: after a timeout SACK information is not trusted */
     ep->high_rxt = ep->snd_una;
-    ep->rtt_timing = 0;
     if (ep->backoff < 16) ep->backoff++;   /* RFC 6298 (5.5) */
     arm_rto(ep);
     tcp_output(ep);

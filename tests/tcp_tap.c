@@ -6,28 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Log the segment as the receiving endpoint gets it, then hand it over. */
 static void tap_deliver(struct tcp_tap *t, struct packet *p)
 {
     int dir = p->flow;
-    tcp_input(&t->net, &t->conn.ep[1 - dir], p);
-}
-
-static void tap_release(struct sim *s, struct sim_event *ev)
-{
-    struct tcp_tap *t = ev->ctx;
-    (void)s;
-    while (t->held_head) {
-        struct packet *p = t->held_head;
-        t->held_head = p->next;
-        if (!t->held_head) t->held_tail = NULL;
-        p->next = NULL;
-        tap_deliver(t, p);
-    }
-}
-
-static void tap_sink(struct net *n, void *ctx, struct packet *p, int dir)
-{
-    struct tcp_tap *t = ctx;
     if (t->n_log == t->cap_log) {
         t->cap_log = t->cap_log ? 2 * t->cap_log : 256;
         t->log = realloc(t->log, t->cap_log * sizeof *t->log);
@@ -35,20 +17,43 @@ static void tap_sink(struct net *n, void *ctx, struct packet *p, int dir)
     }
     struct tap_seg *s = &t->log[t->n_log++];
     memset(s, 0, sizeof *s);
-    s->t = n->sim.now; s->t_sent = p->t_sent; s->seq = p->seq; s->ack = p->ack; s->payload = p->payload;
+    s->t = t->net.sim.now; s->t_sent = p->t_sent; s->seq = p->seq; s->ack = p->ack; s->payload = p->payload;
     s->dir = (uint8_t)dir; s->n_sack = p->n_sack; s->flags = p->flags;
     memcpy(s->sack, p->sack, sizeof s->sack);
+    tcp_input(&t->net, &t->conn.ep[1 - dir], p);
+}
+
+/* Release the held segments whose time has come, in order; t_enq holds each one's release time
+ * (the link is done with the field once the packet has left it). */
+static void tap_release(struct sim *s, struct sim_event *ev)
+{
+    struct tcp_tap *t = ev->ctx;
+    while (t->held_head && t->held_head->t_enq <= s->now) {
+        struct packet *p = t->held_head;
+        t->held_head = p->next;
+        if (!t->held_head) t->held_tail = NULL;
+        p->next = NULL;
+        tap_deliver(t, p);
+    }
+    if (t->held_head) sim_schedule_at(s, ev, t->held_head->t_enq);
+}
+
+static void tap_sink(struct net *n, void *ctx, struct packet *p, int dir)
+{
+    struct tcp_tap *t = ctx;
     p->flow = (uint16_t)dir;
     sim_time_t until = 0;
     enum tap_verdict v = t->rule ? t->rule(t, dir, p, &until) : TAP_PASS;
     if (v == TAP_DROP) { t->dropped[dir]++; pkt_free(&n->pool, p); return; }
     if (v == TAP_HOLD || t->held_head) {
         /* Anything behind a held segment waits with it: the path stays a FIFO. */
-        if (v == TAP_HOLD && until > t->release_at) t->release_at = until;
+        sim_time_t at = v == TAP_HOLD && until > n->sim.now ? until : n->sim.now;
+        if (t->held_tail && t->held_tail->t_enq > at) at = t->held_tail->t_enq;
+        p->t_enq = at;
         p->next = NULL;
         if (t->held_tail) t->held_tail->next = p; else t->held_head = p;
         t->held_tail = p;
-        sim_schedule_at(&n->sim, &t->release_ev, t->release_at > n->sim.now ? t->release_at : n->sim.now);
+        if (!sim_event_pending(&t->release_ev)) sim_schedule_at(&n->sim, &t->release_ev, t->held_head->t_enq);
         return;
     }
     tap_deliver(t, p);

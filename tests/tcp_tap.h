@@ -1,5 +1,5 @@
 /* A TCP connection over two links with a tap at each receiving end, for unit tests of the stack:
- * every segment that arrives is logged, and a test's rule may drop it or hold it for a while. */
+ * a test's rule may drop or hold each segment, and every segment delivered is logged. */
 #ifndef TESTS_TCP_TAP_H
 #define TESTS_TCP_TAP_H
 
@@ -8,7 +8,7 @@
 
 enum tap_verdict { TAP_PASS, TAP_DROP, TAP_HOLD };
 
-struct tap_seg {                  /* one arrival: dir 0 = ep[0] -> ep[1] (data), 1 = the other */
+struct tap_seg {                  /* one delivery: dir 0 = ep[0] -> ep[1] (data), 1 = the other */
     sim_time_t t, t_sent;
     uint64_t   seq, ack;
     uint32_t   payload;
@@ -28,7 +28,6 @@ struct tcp_tap {
     void           *user;
     struct tap_seg *log; size_t n_log, cap_log;
     struct packet  *held_head, *held_tail;   /* held segments, released in order           */
-    sim_time_t      release_at;
     struct sim_event release_ev;
     uint64_t        dropped[2];
 };

@@ -101,9 +101,108 @@ static void test_nagle_minshall_variant(void)
     tap_free(&t);
 }
 
+/* ------------------------------------------------------------------ RTT and RTO */
+
+/* ACKs (dir 1) that moved the cumulative ACK forward, after the handshake. */
+static size_t advancing_acks(const struct tcp_tap *t)
+{
+    size_t n = 0;
+    uint64_t high = 0;
+    for (size_t i = 0; i < t->n_log; i++) {
+        const struct tap_seg *s = &t->log[i];
+        if (s->dir != 1 || (s->flags & TCPF_SYN)) continue;
+        if (s->ack > high) { n++; high = s->ack; }
+    }
+    return n;
+}
+
+static void test_rto_adds_rto_min_to_srtt(void)
+{
+    /* Linux tcp_rtt_estimator + __tcp_set_rto: RTO = srtt + rttvar, where rttvar follows the
+     * largest mdev of a round trip but never drops below rto_min.  On a steady path the RTO is
+     * therefore srtt + 200 ms (RFC 6298 (2.4) would give max(200 ms, srtt + 4 rttvar) ~ srtt).
+     * One 1460-byte write every 50 ms, each ACKed at once: RTT = 2 x 50 ms + 1502 B and 42 B at
+     * 1 Mbit/s = 112.352 ms, the same for every segment. */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.delack_count = 1;
+    struct tcp_tap t; open_tap(&t, &cfg);
+    struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(50), SIM_SEC(20));
+    sim_run_until(&t.net.sim, SIM_SEC(21));
+    const struct tcp_ep *ep = &t.conn.ep[0];
+    ASSERT_ABS((double)ep->srtt / 1e6, 112.352, 0.01);
+    ASSERT_ABS((double)(ep->rto - ep->srtt - cfg.rto_min), 0, 10);   /* ns: integer decay */
+    /* Every ACK that advanced snd_una gave a sample (plus the handshake's). */
+    CU_ASSERT_EQUAL(ep->st.rtt_samples, advancing_acks(&t) + 1);
+    CU_ASSERT_EQUAL(ep->st.rto_expiries, 0);
+    tap_free(&t);
+}
+
+/* Hold every ACK for an extra delay that grows from 0 at 2 s by 0.5 s per second. */
+static enum tap_verdict ramp_acks(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)p;
+    sim_time_t now = t->net.sim.now;
+    if (dir != 1 || now < SIM_SEC(2)) return TAP_PASS;
+    *until = now + (now - SIM_SEC(2)) / 2;
+    return TAP_HOLD;
+}
+
+static void test_rtt_sampled_on_every_ack(void)
+{
+    /* RFC 6298 (3) allows, and Linux (tcp_clean_rtx_queue / tcp_ack_update_rtt) does, an RTT
+     * sample on every ACK that advances snd_una.  When the ACKs start queueing behind an upload
+     * the RTT climbs by seconds; sampling every ACK the RTO climbs with it and never fires
+     * (nothing is lost), where one sample per round trip lags and times out. */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    struct tcp_tap t; open_tap(&t, &cfg);
+    t.rule = ramp_acks;
+    struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(20), SIM_SEC(6));
+    sim_run_until(&t.net.sim, SIM_SEC(6));
+    const struct tcp_ep *ep = &t.conn.ep[0];
+    CU_ASSERT_EQUAL(ep->st.rtt_samples, advancing_acks(&t) + 1);
+    CU_ASSERT(ep->st.rtt_samples > 80);        /* ~25 delayed ACKs per second, some still held */
+    CU_ASSERT_EQUAL(ep->st.rto_expiries, 0);
+    CU_ASSERT_EQUAL(ep->st.retrans_segs, 0);
+    CU_ASSERT(ep->srtt > SIM_SEC(1));          /* ACKs delivered at 6 s were held 1.33 s */
+    tap_free(&t);
+}
+
+/* Drop the 20th data segment once. */
+static enum tap_verdict drop_20th(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    int *seen = t->user;
+    if (dir == 0 && p->payload > 0 && ++*seen == 20) return TAP_DROP;
+    return TAP_PASS;
+}
+
+static void test_karn_no_sample_from_retransmitted_data(void)
+{
+    /* Karn's rule (RFC 6298 (3); Linux FLAG_RETRANS_DATA_ACKED voids seq_rtt): an ACK that
+     * covers a retransmitted segment gives no RTT sample.  One segment of a steady stream is
+     * lost and retransmitted: exactly one advancing ACK (the one covering it) goes unsampled. */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.delack_count = 1;
+    struct tcp_tap t; open_tap(&t, &cfg);
+    int seen = 0;
+    t.user = &seen;
+    t.rule = drop_20th;
+    struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(10), SIM_SEC(3));
+    sim_run_until(&t.net.sim, SIM_SEC(5));
+    const struct tcp_ep *ep = &t.conn.ep[0];
+    CU_ASSERT_EQUAL(t.dropped[0], 1);
+    CU_ASSERT_EQUAL(ep->st.retrans_segs, 1);
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, w.written);
+    CU_ASSERT_EQUAL(ep->st.rtt_samples, advancing_acks(&t) + 1 - 1);
+    tap_free(&t);
+}
+
 void register_test_tcp_linux(void)
 {
     TEST_SUITE("tcp_linux",
                TEST(test_nagle_coalesces_small_writes),
-               TEST(test_nagle_minshall_variant));
+               TEST(test_nagle_minshall_variant),
+               TEST(test_rto_adds_rto_min_to_srtt),
+               TEST(test_rtt_sampled_on_every_ack),
+               TEST(test_karn_no_sample_from_retransmitted_data));
 }
