@@ -4,7 +4,7 @@
 CC      ?= gcc
 BUILD   ?= build
 SAN     ?= 0
-PKGS    := gsl sqlite3 inih cunit
+PKGS    := gsl sqlite3 cunit
 
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Werror
 DEFS    := -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L

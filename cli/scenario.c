@@ -1,60 +1,48 @@
-/* Scenario files: INI (parsed by inih) with one `experiment` key and that experiment's keys.
- * A counting reader gives inih's callbacks their line numbers, so errors say FILE:LINE. */
-#include <ini.h>
+/* Scenario files: `key = value` lines, `#` or `;` comment lines, blank lines; nothing else.
+ * The whole file is read first, so lines of any length keep their real line numbers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include "cli.h"
+#include "infile.h"
 
-struct kv { char key[64]; char value[256]; int line; };
+/* A scenario is a few dozen keys; a file this large is not one. */
+#define SCENARIO_MAX_BYTES (16u << 20)
 
-struct load_ctx {
-    FILE      *f;
-    int        line;
-    struct kv *items;
-    size_t     n, cap;
-    char      *err;
-    size_t     errlen;
-    const char *path;
-};
+/* One line, split: the key and value point into the text (not terminated). */
+struct line { const char *key, *val; size_t key_len, val_len; };
 
-static char *counting_reader(char *str, int num, void *stream)
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+static int is_key_char(char c, int first)
 {
-    struct load_ctx *c = stream;
-    char *r = fgets(str, num, c->f);
-    if (r) c->line++;
-    return r;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (!first && c >= '0' && c <= '9');
 }
 
-static int collect(void *user, const char *section, const char *name, const char *value)
+/* 1 for a setting, 0 for a blank or comment line, -1 with the reason in why. */
+static int split_line(const char *s, size_t len, struct line *l, const char **why)
 {
-    struct load_ctx *c = user;
-    if (section && section[0]) {
-        snprintf(c->err, c->errlen, "%s:%d: key '%s': sections are not used in scenario files ([%s])",
-                 c->path, c->line, name, section);
-        return 0;
+    if (len && s[len - 1] == '\r') len--;                     /* CRLF files */
+    while (len && is_blank(*s)) { s++; len--; }
+    while (len && is_blank(s[len - 1])) len--;
+    if (!len || *s == '#' || *s == ';') return 0;
+    if (*s == '[') { *why = "sections are not used in scenario files"; return -1; }
+    size_t k = 0;
+    while (k < len && is_key_char(s[k], k == 0)) k++;
+    l->key = s;
+    l->key_len = k;
+    size_t e = k;
+    while (e < len && is_blank(s[e])) e++;
+    if (k == 0 || e == len || s[e] != '=') {
+        *why = e < len && s[e] == ':' && k ? "expected 'key = value' (':' is not a separator)"
+                                         : "expected 'key = value'";
+        return -1;
     }
-    if (strlen(name) >= sizeof c->items[0].key || strlen(value) >= sizeof c->items[0].value) {
-        snprintf(c->err, c->errlen, "%s:%d: key '%.40s': key or value too long", c->path, c->line, name);
-        return 0;
-    }
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->items[i].key, name)) {
-            snprintf(c->err, c->errlen, "%s:%d: key '%s': set twice (first at line %d)",
-                     c->path, c->line, name, c->items[i].line);
-            return 0;
-        }
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 32;
-        struct kv *p = realloc(c->items, c->cap * sizeof *p);
-        if (!p) { snprintf(c->err, c->errlen, "%s: out of memory", c->path); return 0; }
-        c->items = p;
-    }
-    struct kv *it = &c->items[c->n++];
-    strcpy(it->key, name);
-    strcpy(it->value, value);
-    it->line = c->line;
+    e++;
+    while (e < len && is_blank(s[e])) e++;
+    if (e == len) { *why = "no value after '='"; return -1; }
+    l->val = s + e;
+    l->val_len = len - e;
     return 1;
 }
 
@@ -67,60 +55,126 @@ static void experiment_names(char *buf, size_t len)
         o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", i ? "|" : "", l[i]->name);
 }
 
-int scenario_load(const char *path, struct scenario *sc, char *err, size_t errlen)
+/* Calls fn for each setting in file order; stops at the first syntax error (reported). */
+typedef int (*line_fn)(void *ctx, const struct line *l, int lineno);
+static int each_setting(const char *text, size_t len, const char *path, line_fn fn, void *ctx, char *err, size_t errlen)
+{
+    int lineno = 1;
+    for (size_t at = 0; at < len; lineno++) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t l = nl ? (size_t)(nl - (text + at)) : len - at;
+        struct line ln;
+        const char *why = NULL;
+        int r = split_line(text + at, l, &ln, &why);
+        if (r < 0) { snprintf(err, errlen, "%s:%d: %s", path, lineno, why); return -1; }
+        if (r > 0 && fn(ctx, &ln, lineno) != 0) return -1;
+        at += l + 1;
+    }
+    return 0;
+}
+
+struct find_exp { const char *path; int line; struct line l; char *err; size_t errlen; };
+
+static int find_experiment(void *vctx, const struct line *l, int lineno)
+{
+    struct find_exp *f = vctx;
+    if (l->key_len != 10 || memcmp(l->key, "experiment", 10)) return 0;
+    if (f->line) {
+        snprintf(f->err, f->errlen, "%s:%d: key 'experiment': set twice (first at line %d)", f->path, lineno, f->line);
+        return -1;
+    }
+    f->line = lineno;
+    f->l = *l;
+    return 0;
+}
+
+struct apply { struct scenario *sc; const char *path; int *set_at; char *err; size_t errlen; };
+
+static int apply_setting(void *vctx, const struct line *l, int lineno)
+{
+    struct apply *a = vctx;
+    if (l->key_len == 10 && !memcmp(l->key, "experiment", 10)) return 0;
+    char key[64], origin[PARAM_ORIGIN_LEN];
+    snprintf(origin, sizeof origin, "%s:%d", a->path, lineno);
+    if (l->key_len >= sizeof key) {
+        snprintf(a->err, a->errlen, "%s: unknown key '%.*s...'", origin, 40, l->key);
+        return -1;
+    }
+    memcpy(key, l->key, l->key_len);
+    key[l->key_len] = 0;
+    int i = params_index(&a->sc->ps, key);
+    if (i >= 0 && a->set_at[i]) {
+        snprintf(a->err, a->errlen, "%s: key '%s': set twice (first at line %d)", origin, key, a->set_at[i]);
+        return -1;
+    }
+    char *val = strndup(l->val, l->val_len);
+    if (!val) { snprintf(a->err, a->errlen, "%s: out of memory", origin); return -1; }
+    int rc = params_set(&a->sc->ps, key, val, origin, a->err, a->errlen);
+    free(val);
+    if (rc == 0) a->set_at[i] = lineno;
+    return rc;
+}
+
+int scenario_parse(const char *text, size_t len, const char *path, struct scenario *sc, char *err, size_t errlen)
 {
     memset(sc, 0, sizeof *sc);
-    snprintf(sc->path, sizeof sc->path, "%s", path);
+    err[0] = 0;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
+    if (strlen(path) >= sizeof sc->path || strlen(base) >= sizeof sc->name) {
+        snprintf(err, errlen, "%.80s...: scenario path or file name too long", path);
+        return -1;
+    }
+    snprintf(sc->path, sizeof sc->path, "%s", path);
     snprintf(sc->name, sizeof sc->name, "%s", base);
     char *dot = strrchr(sc->name, '.');
     if (dot && !strcmp(dot, ".ini")) *dot = 0;
 
-    struct load_ctx c = { .err = err, .errlen = errlen, .path = path };
-    err[0] = 0;
-    c.f = fopen(path, "r");
-    if (!c.f) { snprintf(err, errlen, "%s: cannot open scenario file", path); return -1; }
-    int rc = ini_parse_stream(counting_reader, &c, collect, &c);
-    fclose(c.f);
-    if (rc != 0) {
-        if (!err[0]) snprintf(err, errlen, "%s:%d: syntax error (expected 'key = value')", path, rc > 0 ? rc : c.line);
-        free(c.items);
+    const char *nul = memchr(text, 0, len);
+    if (nul) {
+        int lineno = 1;
+        for (const char *p = text; p < nul; p++) lineno += *p == '\n';
+        snprintf(err, errlen, "%s:%d: NUL byte (a scenario file is text)", path, lineno);
         return -1;
     }
-    int exp_at = -1;
-    for (size_t i = 0; i < c.n; i++) if (!strcmp(c.items[i].key, "experiment")) exp_at = (int)i;
+    /* A UTF-8 byte-order mark some editors write is not part of the first key. */
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) { text += 3; len -= 3; }
+
     char names[256];
     experiment_names(names, sizeof names);
-    if (exp_at < 0) {
-        snprintf(err, errlen, "%s: missing key 'experiment' (allowed: %s)", path, names);
-        free(c.items);
+    struct find_exp f = { .path = path, .err = err, .errlen = errlen };
+    if (each_setting(text, len, path, find_experiment, &f, err, errlen) != 0) return -1;
+    if (!f.line) { snprintf(err, errlen, "%s: missing key 'experiment' (allowed: %s)", path, names); return -1; }
+    char ename[64];
+    snprintf(ename, sizeof ename, "%.*s", (int)(f.l.val_len < 63 ? f.l.val_len : 63), f.l.val);
+    if (f.l.val_len >= sizeof ename || !(sc->exp = experiment_find(ename))) {
+        snprintf(err, errlen, "%s:%d: key 'experiment': unknown value '%.*s' (allowed: %s)", path, f.line,
+                 (int)(f.l.val_len < 80 ? f.l.val_len : 80), f.l.val, names);
         return -1;
     }
-    sc->exp = experiment_find(c.items[exp_at].value);
-    if (!sc->exp) {
-        snprintf(err, errlen, "%s:%d: key 'experiment': unknown value '%s' (allowed: %s)",
-                 path, c.items[exp_at].line, c.items[exp_at].value, names);
-        free(c.items);
-        return -1;
-    }
-    if (params_init(&sc->ps, sc->exp->params, sc->exp->n_params) != 0) {
+    int *set_at = calloc(sc->exp->n_params + 1, sizeof *set_at);
+    if (!set_at || params_init(&sc->ps, sc->exp->params, sc->exp->n_params) != 0) {
+        free(set_at);
         snprintf(err, errlen, "%s: out of memory", path);
-        free(c.items);
+        sc->exp = NULL;
         return -1;
     }
-    for (size_t i = 0; i < c.n; i++) {
-        if ((int)i == exp_at) continue;
-        char origin[PARAM_ORIGIN_LEN];
-        snprintf(origin, sizeof origin, "%s:%d", path, c.items[i].line);
-        if (params_set(&sc->ps, c.items[i].key, c.items[i].value, origin, err, errlen) != 0) {
-            free(c.items);
-            scenario_free(sc);
-            return -1;
-        }
-    }
-    free(c.items);
-    return 0;
+    struct apply a = { sc, path, set_at, err, errlen };
+    int rc = each_setting(text, len, path, apply_setting, &a, err, errlen);
+    free(set_at);
+    if (rc != 0) scenario_free(sc);
+    return rc;
+}
+
+int scenario_load(const char *path, struct scenario *sc, char *err, size_t errlen)
+{
+    memset(sc, 0, sizeof *sc);
+    char *text;
+    size_t len;
+    if (infile_read(path, "scenario file", SCENARIO_MAX_BYTES, &text, &len, err, errlen) != 0) return -1;
+    int rc = scenario_parse(text, len, path, sc, err, errlen);
+    free(text);
+    return rc;
 }
 
 int scenario_set(struct scenario *sc, const char *kv, const char *flag, char *err, size_t errlen)

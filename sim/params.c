@@ -1,6 +1,7 @@
 /* Parameter parsing and validation.
  * Every value is range-checked when set, so a run never starts from a half-valid scenario. */
 #include "params.h"
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,22 +48,70 @@ int params_index(const struct param_set *ps, const char *key)
     return -1;
 }
 
+/* Numbers as people type them and nothing else: an optional '-', decimal digits with an optional
+ * fraction and exponent, an optional suffix.  No blanks, '+', hex, inf or nan; integers whose
+ * magnitude passes 2^53 must be written as digits and be exactly a double (2^60 is, 2^53 + 1 is
+ * not), so a value is never rounded silently. */
 int parse_number(const char *text, double *out)
 {
+    const char *p = text;
+    int neg = *p == '-';
+    p += neg;
+    size_t n_int = 0, n_frac = 0;
+    while (isdigit((unsigned char)p[n_int])) n_int++;
+    const char *q = p + n_int;
+    int integer = 1;
+    if (*q == '.') {
+        integer = 0;
+        q++;
+        while (isdigit((unsigned char)q[n_frac])) n_frac++;
+        q += n_frac;
+    }
+    if (n_int + n_frac == 0) return NUM_BAD;
+    if (*q == 'e' || *q == 'E') {
+        integer = 0;
+        q++;
+        if (*q == '+' || *q == '-') q++;
+        if (!isdigit((unsigned char)*q)) return NUM_BAD;
+        while (isdigit((unsigned char)*q)) q++;
+    }
+    const char *num_end = q;
+    uint64_t mult = 1;
+    if (*q == 'k' || *q == 'K') mult = 1000;
+    else if (*q == 'M') mult = 1000000;
+    else if (*q == 'G') mult = 1000000000;
+    if (mult != 1 && *++q == 'i') { mult = mult == 1000 ? 1024 : mult == 1000000 ? 1048576 : 1073741824; q++; }
+    if (*q) return NUM_BAD;
     char *end;
-    while (*text == ' ' || *text == '\t') text++;
-    if (!*text) return -1;
     double v = strtod(text, &end);
-    if (end == text || !isfinite(v)) return -1;
-    double mult = 1;
-    if (*end == 'k' || *end == 'K') { mult = 1e3; end++; }
-    else if (*end == 'M') { mult = 1e6; end++; }
-    else if (*end == 'G') { mult = 1e9; end++; }
-    if (mult != 1 && *end == 'i') { mult = mult == 1e3 ? 1024.0 : mult == 1e6 ? 1048576.0 : 1073741824.0; end++; }
-    while (*end == ' ' || *end == '\t') end++;
-    if (*end) return -1;
-    *out = v * mult;
+    if (end != num_end || !isfinite(v)) return NUM_BAD;
+    if (integer) {
+        /* Digits counted exactly, so 2^53 + 1 is refused rather than read as 2^53. */
+        uint64_t u = 0;
+        for (size_t i = 0; i < n_int; i++) {
+            unsigned d = (unsigned)(p[i] - '0');
+            if (u > (UINT64_MAX - d) / 10) return NUM_INEXACT;
+            u = u * 10 + d;
+        }
+        if (u > UINT64_MAX / mult) return NUM_INEXACT;
+        u *= mult;
+        double d = (double)u;
+        if (u > EXACT_INT_MAX && (d >= 18446744073709551616.0 || (uint64_t)d != u)) return NUM_INEXACT;
+        *out = neg ? -d : d;
+        return 0;
+    }
+    v *= (double)mult;
+    if (!isfinite(v)) return NUM_BAD;
+    if (fabs(v) > (double)EXACT_INT_MAX) return NUM_INEXACT;
+    *out = v;
     return 0;
+}
+
+const char *parse_number_error(int code)
+{
+    return code == NUM_INEXACT ? "is not exactly a double (above 2^53 write integers as digits, and only"
+                                 " those a double holds exactly)"
+                               : "is not a number (decimal digits, optional fraction, exponent and k/M/G/Ki/Mi/Gi)";
 }
 
 static void list_choices(const struct param_def *d, char *buf, size_t len)
@@ -102,8 +151,9 @@ int params_set(struct param_set *ps, const char *key, const char *text, const ch
     }
     case PT_INT:
     case PT_DOUBLE:
-        if (parse_number(text, &v) != 0) {
-            snprintf(err, errlen, "%s: key '%s': '%s' is not a number", origin, key, text);
+        int prc = parse_number(text, &v);
+        if (prc != 0) {
+            snprintf(err, errlen, "%s: key '%s': '%s' %s", origin, key, text, parse_number_error(prc));
             return -1;
         }
         if (d->type == PT_INT && v != floor(v)) {

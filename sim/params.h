@@ -42,8 +42,15 @@ int         param_e(const struct param_set *ps, const char *key);
 const char *param_e_name(const struct param_set *ps, const char *key);
 const char *param_origin(const struct param_set *ps, const char *key);
 
-/* Numbers as users type them: 1500, 0.25, 8k (1e3), 2M (1e6), 1G, 16Ki (1024), 1Mi. */
+/* Numbers as users type them: 1500, 0.25, -3, 1e-3, 8k (1e3), 2M (1e6), 1G, 16Ki (1024), 1Mi.
+ * Strict: no blanks, '+', hex, inf/nan or trailing bytes; a value above 2^53 must be an integer
+ * written in digits that a double holds exactly.  Returns 0, NUM_BAD or NUM_INEXACT. */
+#define NUM_BAD        (-1)
+#define NUM_INEXACT    (-2)
+#define EXACT_INT_MAX  9007199254740992ULL   /* 2^53: doubles hold every integer up to here */
 int    parse_number(const char *text, double *out);
+/* The reason for a parse_number error code, to follow the quoted text: "'0x10' is not a number ..." */
+const char *parse_number_error(int code);
 /* Cross-key errors: writes "ORIGIN: key 'KEY': <formatted message>" and returns -1. */
 int    param_error(const struct param_set *ps, const char *key, char *err, size_t errlen, const char *fmt, ...)
        __attribute__((format(printf, 5, 6)));

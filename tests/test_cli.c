@@ -64,7 +64,7 @@ static void test_bad_scenario_files(void)
     expect_file("down_kbps = 1024\n", "missing key 'experiment'", NULL);
     expect_file("experiment = nosuch\n", ":1:", "allowed: asym_link");
     expect_file("experiment = asym_link\nmss = 1000\nmss = 1200\n", ":3:", "set twice");
-    expect_file("experiment = asym_link\n[section]\nmss = 1000\n", ":3:", "sections are not used");
+    expect_file("experiment = asym_link\n[section]\nmss = 1000\n", ":2:", "sections are not used");
     remove(write_scenario(""));
 }
 
