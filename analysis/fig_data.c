@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db.h"
+#include "experiment.h"
 #include "fig_internal.h"
 #include "where.h"
 
@@ -43,15 +44,17 @@ static int add_key(struct fig_ctx *c, const char *key)
     return 0;
 }
 
+/* FIG_OK, FIG_ERROR (memory) or FIG_BADINPUT (the database, c->err set). */
 static int load_params(struct fig_ctx *c, sqlite3_stmt *st, struct fig_point *p)
 {
     sqlite3_bind_int64(st, 1, p->rep_run);
     size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int r;
+    while ((r = db_step(st, NULL, c->err, c->errlen)) == 1) {
         if (p->n_params == cap) {
             cap = cap ? 2 * cap : 32;
             struct fig_param *q = realloc(p->params, cap * sizeof *q);
-            if (!q) { sqlite3_reset(st); return -1; }
+            if (!q) { sqlite3_reset(st); return FIG_ERROR; }
             p->params = q;
         }
         struct fig_param *fp = &p->params[p->n_params++];
@@ -59,26 +62,26 @@ static int load_params(struct fig_ctx *c, sqlite3_stmt *st, struct fig_point *p)
         fp->text = dup_col(st, 1);
         fp->is_num = sqlite3_column_type(st, 2) != SQLITE_NULL;
         fp->num = fp->is_num ? sqlite3_column_double(st, 2) : 0;
-        if (!fp->key || !fp->text || add_key(c, fp->key) != 0) { sqlite3_reset(st); return -1; }
+        if (!fp->key || !fp->text || add_key(c, fp->key) != 0) { sqlite3_reset(st); return FIG_ERROR; }
     }
     sqlite3_reset(st);
-    return 0;
+    return r < 0 ? FIG_BADINPUT : FIG_OK;
 }
 
 int fig_load(struct fig_ctx *c, const char *db_path)
 {
     if (!(c->db = db_open(db_path, DB_READ, c->err, c->errlen))) return FIG_BADINPUT;
     sqlite3_stmt *st = NULL, *pst = NULL;
-    if (sqlite3_prepare_v2(c->db, "SELECT min(id), experiment, scenario, code_version, point, count(*) FROM runs"
-                                  " GROUP BY experiment, scenario, code_version, point ORDER BY 1", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(c->db, "SELECT key, text, num FROM params WHERE run_id = ?1 AND key <> 'seed'", -1, &pst, NULL) != SQLITE_OK) {
-        snprintf(c->err, c->errlen, "%s: %s", db_path, sqlite3_errmsg(c->db));
+    if (db_prepare(c->db, "SELECT min(id), experiment, scenario, code_version, point, count(*) FROM runs"
+                          " GROUP BY experiment, scenario, code_version, point ORDER BY 1", &st, db_path, c->err, c->errlen) != 0 ||
+        db_prepare(c->db, "SELECT key, text, num FROM params WHERE run_id = ?1 AND key <> 'seed'", &pst, db_path,
+                   c->err, c->errlen) != 0) {
         sqlite3_finalize(st);
-        return FIG_ERROR;
+        return FIG_BADINPUT;
     }
     size_t cap = 0;
-    int rc = FIG_OK;
-    while (rc == FIG_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = FIG_OK, r = 0;
+    while (rc == FIG_OK && (r = db_step(st, db_path, c->err, c->errlen)) == 1) {
         if (c->n_pts == cap) {
             cap = cap ? 2 * cap : 64;
             struct fig_point *q = realloc(c->pts, cap * sizeof *q);
@@ -93,11 +96,12 @@ int fig_load(struct fig_ctx *c, const char *db_path)
         p->code_version = dup_col(st, 3);
         p->point = dup_col(st, 4);
         p->n_runs = sqlite3_column_int64(st, 5);
-        if (load_params(c, pst, p) != 0) rc = FIG_ERROR;
+        rc = load_params(c, pst, p);
     }
     sqlite3_finalize(st);
     sqlite3_finalize(pst);
-    if (rc != FIG_OK) snprintf(c->err, c->errlen, "%s: out of memory", db_path);
+    if (r < 0) rc = FIG_BADINPUT;
+    if (rc == FIG_ERROR) snprintf(c->err, c->errlen, "%s: out of memory", db_path);
     if (rc == FIG_OK && c->n_pts == 0) return fig_empty(c, "%s holds no runs", db_path);
     return rc;
 }
@@ -124,16 +128,41 @@ const struct fig_param *fig_param(const struct fig_point *p, const char *key)
     return NULL;
 }
 
+/* A stored key holds names when its runs stored no number for it; which names it can hold comes
+ * from the experiment that declares it (when this build knows that experiment). */
+static void fig_key_kind(const struct fig_ctx *c, const char *key, struct where_key *k)
+{
+    for (size_t i = 0; i < c->n_pts; i++) {
+        const struct fig_param *fp = fig_param(&c->pts[i], key);
+        if (!fp) continue;
+        k->text = !fp->is_num;
+        const struct experiment *e = k->text ? experiment_find(c->pts[i].experiment) : NULL;
+        for (size_t d = 0; e && d < e->n_params; d++)
+            if (!strcmp(e->params[d].key, key) && e->params[d].type == PT_ENUM) k->choices = e->params[d].choices;
+        return;
+    }
+}
+
 /* --where variables: the parameter keys, then scenario, experiment, code_version. */
 static const char *const run_fields[] = { "scenario", "experiment", "code_version" };
 struct where_ctx { struct fig_ctx *c; const struct fig_point *p; };
 
-static int resolve(void *ctx, const char *name)
+static void resolve(void *ctx, const char *name, struct where_key *k)
 {
     struct fig_ctx *c = ctx;
-    for (size_t i = 0; i < c->n_keys; i++) if (!strcmp(c->keys[i], name)) return (int)i;
-    for (int i = 0; i < 3; i++) if (!strcmp(run_fields[i], name)) return (int)c->n_keys + i;
-    return -1;
+    for (size_t i = 0; i < c->n_keys; i++)
+        if (!strcmp(c->keys[i], name)) {
+            k->var = (int)i;
+            fig_key_kind(c, name, k);
+            return;
+        }
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(run_fields[i], name)) {
+            k->var = (int)c->n_keys + i;
+            k->text = 1;
+            return;
+        }
+    if (!strcmp(name, "seed")) k->refuse = "is not a key of a parameter point: figures aggregate over seeds";
 }
 
 static struct where_value lookup(void *ctx, int var)
@@ -207,14 +236,11 @@ int fig_metric_stats(struct fig_ctx *c, const char *metric, struct sample_stats 
     for (size_t i = 0; i < c->n_pts; i++) out[i] = (struct sample_stats){ .n = 0, .mean = NAN,
                                                                             .sd = NAN, .ci95 = NAN };
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT experiment, scenario, code_version, point, n, mean, sd, ci95"
-                                  " FROM point_metric_stats WHERE metric = ?1", -1, &st, NULL) != SQLITE_OK) {
-        snprintf(c->err, c->errlen, "database: %s", sqlite3_errmsg(c->db));
-        return -1;
-    }
+    if (db_prepare(c->db, "SELECT experiment, scenario, code_version, point, n, mean, sd, ci95"
+                          " FROM point_metric_stats WHERE metric = ?1", &st, NULL, c->err, c->errlen) != 0) return -1;
     sqlite3_bind_text(st, 1, metric, -1, SQLITE_STATIC);
-    int found = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int found = 0, r;
+    while ((r = db_step(st, NULL, c->err, c->errlen)) == 1) {
         const char *exp = (const char *)sqlite3_column_text(st, 0), *scn = (const char *)sqlite3_column_text(st, 1);
         const char *ver = (const char *)sqlite3_column_text(st, 2), *pt = (const char *)sqlite3_column_text(st, 3);
         for (size_t i = 0; i < c->n_pts; i++) {
@@ -229,7 +255,7 @@ int fig_metric_stats(struct fig_ctx *c, const char *metric, struct sample_stats 
         }
     }
     sqlite3_finalize(st);
-    return found;
+    return r < 0 ? -1 : found;
 }
 
 const char *fig_differing_key(const struct fig_point *a, const struct fig_point *b, const char *const *except)

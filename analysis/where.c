@@ -11,7 +11,8 @@
 enum op { N_NUM, N_STR, N_VAR, N_NEG, N_ADD, N_SUB, N_MUL, N_DIV,
           N_LT, N_LE, N_GT, N_GE, N_EQ, N_NE, N_AND, N_OR, N_NOT };
 
-struct node { enum op op; int a, b; double num; char *str; int var; };
+/* type: 0 number, 1 text.  Variables keep their name (str) for messages and what they may hold. */
+struct node { enum op op; int a, b; double num; char *str; int var; int type, depth; const char *const *choices; };
 
 struct where_expr { struct node *node; size_t n, cap; int root; };
 
@@ -23,18 +24,80 @@ struct parser {
     char            *err;
     size_t           errlen;
     int              failed;
+    int              nest;       /* recursion depth of the parser */
 };
 
-static void fail(struct parser *ps, const char *what)
+/* The expression as quoted in messages: whole, or its first 60 bytes. */
+static void fail_at(struct parser *ps, const char *what, const char *key)
 {
     if (ps->failed) return;
     ps->failed = 1;
-    snprintf(ps->err, ps->errlen, "'%s': %s at column %d", ps->text, what, (int)(ps->p - ps->text) + 1);
+    int n = (int)strlen(ps->text);
+    const char *more = n > 60 ? "..." : "";
+    if (key) snprintf(ps->err, ps->errlen, "'%.60s%s': %s", ps->text, more, what);
+    else snprintf(ps->err, ps->errlen, "'%.60s%s': %s at column %d", ps->text, more, what, (int)(ps->p - ps->text) + 1);
+}
+static void fail(struct parser *ps, const char *what) { fail_at(ps, what, NULL); }
+
+static void list_choices(const char *const *c, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; c[i]; i++) o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", i ? "|" : "", c[i]);
+}
+
+/* Operands must be numbers for arithmetic and logic, alike for comparisons, and a name compared
+ * with a key must be one the key can hold. */
+static int check_types(struct parser *ps, const struct node *nd)
+{
+    const struct node *a = &ps->e->node[nd->a], *b = nd->op >= N_ADD && nd->op != N_NOT ? &ps->e->node[nd->b] : NULL;
+    char why[1024];
+    if (nd->op >= N_LT && nd->op <= N_NE) {
+        if (a->type != b->type) {
+            const struct node *t = a->type ? a : b;
+            if (t->op == N_VAR) snprintf(why, sizeof why, "key '%s' holds names: compare it with 'text'", t->str);
+            else snprintf(why, sizeof why, "'%s' is a name, compared with a number", t->str ? t->str : "");
+            fail_at(ps, why, "");
+            return -1;
+        }
+        const struct node *v = a->op == N_VAR ? a : b->op == N_VAR ? b : NULL, *lit = v == a ? b : a;
+        if (v && v->choices && lit->op == N_STR) {
+            size_t k = 0;
+            while (v->choices[k] && strcmp(v->choices[k], lit->str)) k++;
+            if (!v->choices[k]) {
+                char ch[512];
+                list_choices(v->choices, ch, sizeof ch);
+                snprintf(why, sizeof why, "key '%s' has no value '%.100s' (allowed: %s)", v->str, lit->str, ch);
+                fail_at(ps, why, "");
+                return -1;
+            }
+        }
+        return 0;
+    }
+    for (const struct node *o = a; o; o = o == a ? b : NULL)
+        if (o->type) {
+            if (o->op == N_VAR) snprintf(why, sizeof why, "key '%s' holds names: use it in a comparison with 'text'", o->str);
+            else snprintf(why, sizeof why, "'%.100s' is a name: use it in a comparison with a key", o->str);
+            fail_at(ps, why, "");
+            return -1;
+        }
+    return 0;
 }
 
 static int add(struct parser *ps, struct node nd)
 {
     struct where_expr *e = ps->e;
+    int da = nd.op >= N_NEG ? e->node[nd.a].depth : 0;
+    int db = nd.op >= N_ADD && nd.op != N_NOT ? e->node[nd.b].depth : 0;
+    nd.depth = 1 + (da > db ? da : db);
+    if (nd.depth > WHERE_MAX_DEPTH) {
+        char why[64];
+        snprintf(why, sizeof why, "nested deeper than %d levels", WHERE_MAX_DEPTH);
+        fail(ps, why);
+        free(nd.str);
+        return -1;
+    }
+    if (nd.op >= N_NEG && check_types(ps, &nd) != 0) return -1;
     if (e->n == e->cap) {
         size_t c = e->cap ? 2 * e->cap : 16;
         struct node *q = realloc(e->node, c * sizeof *q);
@@ -68,7 +131,10 @@ static int parse_primary(struct parser *ps)
     skip_space(ps);
     const char *s = ps->p;
     if (accept(ps, "(")) {
+        if (++ps->nest > WHERE_MAX_DEPTH) { fail(ps, "parentheses nested too deep"); return -1; }
         int r = parse_or(ps);
+        ps->nest--;
+        if (r < 0) return -1;
         if (!accept(ps, ")")) { fail(ps, "expected ')'"); return -1; }
         return r;
     }
@@ -80,7 +146,7 @@ static int parse_primary(struct parser *ps)
         memcpy(str, s + 1, (size_t)(end - s - 1));
         str[end - s - 1] = 0;
         ps->p = end + 1;
-        return add(ps, (struct node){ .op = N_STR, .str = str, .num = NAN });
+        return add(ps, (struct node){ .op = N_STR, .str = str, .num = NAN, .type = 1 });
     }
     if (isdigit((unsigned char)*s) || (*s == '.' && isdigit((unsigned char)s[1]))) {
         const char *q = s;
@@ -93,7 +159,7 @@ static int parse_primary(struct parser *ps)
         if (l >= sizeof tok) { fail(ps, "number too long"); return -1; }
         memcpy(tok, s, l);
         tok[l] = 0;
-        if (parse_number(tok, &v) != 0) { fail(ps, "not a number"); return -1; }
+        if (parse_number(tok, &v) != 0) { fail(ps, "not a number"); return -1; }   /* also 0x10, 1e999 */
         ps->p = q;
         return add(ps, (struct node){ .op = N_NUM, .num = v });
     }
@@ -105,16 +171,19 @@ static int parse_primary(struct parser *ps)
         if (l >= sizeof name) { fail(ps, "name too long"); return -1; }
         memcpy(name, s, l);
         name[l] = 0;
-        int var = ps->resolve(ps->ctx, name);
-        if (var < 0) {
-            if (!ps->failed) {
-                ps->failed = 1;
-                snprintf(ps->err, ps->errlen, "'%s': unknown key '%s'", ps->text, name);
-            }
+        struct where_key k = { .var = -1 };
+        ps->resolve(ps->ctx, name, &k);
+        char why[512];
+        if (k.refuse || k.var < 0) {
+            if (k.refuse) snprintf(why, sizeof why, "key '%s' %s", name, k.refuse);
+            else snprintf(why, sizeof why, "unknown key '%s'", name);
+            fail_at(ps, why, name);
             return -1;
         }
+        char *copy = strdup(name);
+        if (!copy) { fail(ps, "out of memory"); return -1; }
         ps->p = q;
-        return add(ps, (struct node){ .op = N_VAR, .var = var });
+        return add(ps, (struct node){ .op = N_VAR, .var = k.var, .str = copy, .type = k.text, .choices = k.choices });
     }
     fail(ps, *s ? "expected a number, 'text', a key or '('" : "unexpected end");
     return -1;
@@ -123,7 +192,9 @@ static int parse_primary(struct parser *ps)
 static int parse_unary(struct parser *ps)
 {
     if (accept(ps, "-")) {
+        if (++ps->nest > WHERE_MAX_DEPTH) { fail(ps, "too many unary operators in a row"); return -1; }
         int a = parse_unary(ps);
+        ps->nest--;
         return a < 0 ? -1 : add(ps, (struct node){ .op = N_NEG, .a = a });
     }
     return parse_primary(ps);
@@ -175,7 +246,9 @@ static int parse_cmp(struct parser *ps)
 static int parse_not(struct parser *ps)
 {
     if (accept(ps, "!") || accept(ps, "not")) {
+        if (++ps->nest > WHERE_MAX_DEPTH) { fail(ps, "too many unary operators in a row"); return -1; }
         int a = parse_not(ps);
+        ps->nest--;
         return a < 0 ? -1 : add(ps, (struct node){ .op = N_NOT, .a = a });
     }
     return parse_cmp(ps);
@@ -205,6 +278,8 @@ struct where_expr *where_compile(const char *text, where_resolve_fn resolve, voi
     e->root = parse_or(&ps);
     skip_space(&ps);
     if (!ps.failed && *ps.p) fail(&ps, "unexpected text");
+    if (!ps.failed && e->root >= 0 && e->node[e->root].type)
+        fail_at(&ps, "a name alone selects nothing: compare it, e.g. framing == 'ppp'", "");
     if (ps.failed || e->root < 0) { where_free(e); return NULL; }
     return e;
 }

@@ -1,9 +1,11 @@
 /* `ratelab plot DB FIGURE`: renders a figure of a results database as PNG and SVG;
  * `ratelab plot --list` names the figures and their options. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "flags.h"
 #include "figures.h"
 
 static int list(void)
@@ -49,12 +51,13 @@ int cmd_plot(int argc, char **argv)
         case 6: o.label = v; break;
         case 7: o.chosen = v; break;
         default: {
-            char *end;
-            o.run_id = strtoll(v, &end, 10);
-            if (*end || end == v || o.run_id <= 0) {
-                fprintf(stderr, "ratelab plot: --run %s: expected a run id (a positive integer)\n", v);
+            long id;
+            char err[256];
+            if (flag_long("--run", v, 1, LONG_MAX, &id, err, sizeof err) != 0) {
+                fprintf(stderr, "ratelab plot: %s (a run id)\n", err);
                 return EXIT_BADINPUT;
             }
+            o.run_id = id;
         }
         }
     }

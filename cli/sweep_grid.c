@@ -1,6 +1,8 @@
 /* Sweep grids: parsing --vary specs, expanding the full grid, --where filtering, shard slices.
  * Every value is checked with the key's own range when parsed, so a bad spec stops before any run. */
 #include "sweep_grid.h"
+#include "flags.h"
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,7 +144,17 @@ int vary_parse(const char *arg, const struct scenario *sc, struct vary *v, char 
     return rc;
 }
 
-static int resolve_param(void *ctx, const char *name) { return params_index(ctx, name); }
+/* Grid points are parameter sets without their seed: the seeds come from --seeds, so a --where on
+ * seed would test the scenario's seed, not each run's. */
+static void resolve_param(void *ctx, const char *name, struct where_key *k)
+{
+    const struct param_set *ps = ctx;
+    k->var = params_index(ps, name);
+    if (k->var < 0) return;
+    if (!strcmp(name, "seed")) { k->refuse = "is not a grid key: every point runs the seeds of --seeds N"; return; }
+    k->text = ps->defs[k->var].type == PT_ENUM;
+    k->choices = k->text ? ps->defs[k->var].choices : NULL;
+}
 
 static struct where_value lookup_param(void *ctx, int var)
 {
@@ -227,33 +239,30 @@ void grid_free(struct grid *g)
 
 int shard_parse(const char *arg, long *index, long *count, char *err, size_t errlen)
 {
-    char *end;
+    char why[256], text[64];
     const char *slash = strchr(arg, '/');
     if (slash) {
-        *index = strtol(arg, &end, 10);
-        if (end != slash || end == arg) goto bad;
-        *count = strtol(slash + 1, &end, 10);
-        if (*end || end == slash + 1) goto bad;
+        snprintf(text, sizeof text, "%.*s", (int)(slash - arg < 63 ? slash - arg : 63), arg);
+        if (flag_long("I", text, 0, LONG_MAX, index, why, sizeof why) != 0 ||
+            flag_long("N", slash + 1, 1, LONG_MAX, count, why, sizeof why) != 0) goto bad;
     } else {
-        *count = strtol(arg, &end, 10);
-        if (*end || end == arg) goto bad;
+        if (flag_long("N", arg, 1, LONG_MAX, count, why, sizeof why) != 0) goto bad;
         const char *env = getenv("SLURM_ARRAY_TASK_ID");
         if (!env || !*env) {
             snprintf(err, errlen, "--shard %s: SLURM_ARRAY_TASK_ID is not set (give --shard I/N)", arg);
             return -1;
         }
-        *index = strtol(env, &end, 10);
-        if (*end || end == env) {
-            snprintf(err, errlen, "--shard %s: SLURM_ARRAY_TASK_ID='%s' is not a number", arg, env);
+        if (flag_long("SLURM_ARRAY_TASK_ID", env, 0, LONG_MAX, index, why, sizeof why) != 0) {
+            snprintf(err, errlen, "--shard %s: %s", arg, why);
             return -1;
         }
     }
-    if (*count < 1 || *index < 0 || *index >= *count) {
+    if (*index >= *count) {
         snprintf(err, errlen, "--shard %s: need 0 <= I < N (got I=%ld, N=%ld)", arg, *index, *count);
         return -1;
     }
     return 0;
 bad:
-    snprintf(err, errlen, "--shard %s: expected I/N (e.g. 0/4) or N with SLURM_ARRAY_TASK_ID set", arg);
+    snprintf(err, errlen, "--shard '%s': %s; expected I/N (e.g. 0/4) or N with SLURM_ARRAY_TASK_ID set", arg, why);
     return -1;
 }
