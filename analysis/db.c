@@ -1,4 +1,4 @@
-/* Opening results databases (create, version check, WAL) and the per-run transactional writer.
+/* The per-run transactional writer of results databases, and the run key.
  * Prepared statements are made once per writer, since a sweep stores thousands of runs. */
 #include "db.h"
 #include <math.h>
@@ -8,146 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "stats.h"
-
-#define T_QUANTILE_MAX_DF 1000
-
-static int exec(sqlite3 *db, const char *sql, const char *label, char *err, size_t errlen)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
-    snprintf(err, errlen, "%s: %s", label, msg ? msg : sqlite3_errmsg(db));
-    sqlite3_free(msg);
-    return -1;
-}
-
-int db_check_version(sqlite3 *db, const char *schema, const char *label, char *err, size_t errlen)
-{
-    char sql[128];
-    snprintf(sql, sizeof sql, "PRAGMA %s.user_version", schema);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-        snprintf(err, errlen, "%s: not an SQLite database (%s)", label, sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return -1;
-    }
-    int v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (v == DB_SCHEMA_VERSION) return 0;
-    if (v == 0)
-        snprintf(err, errlen, "%s: not a ratelab results database (no schema version)", label);
-    else
-        snprintf(err, errlen, "%s: results database schema version %d, this ratelab reads version %d "
-                 "(write to a new file, or use the ratelab that made it)", label, v, DB_SCHEMA_VERSION);
-    return -1;
-}
-
-/* Creates the schema in a fresh file; BEGIN IMMEDIATE so two processes creating the same file
- * cannot both do it. */
-static int create_if_empty(sqlite3 *db, const char *path, char *err, size_t errlen)
-{
-    if (exec(db, "BEGIN IMMEDIATE", path, err, errlen) != 0) {
-        if (strstr(err, "not a database")) snprintf(err, errlen, "%s: not an SQLite database", path);
-        return -1;
-    }
-    sqlite3_stmt *st;
-    int n = -1;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (n < 0) {
-        snprintf(err, errlen, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(db));
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
-    }
-    if (n == 0) {
-        if (exec(db, db_schema_sql, path, err, errlen) != 0) goto fail;
-        if (sqlite3_prepare_v2(db, "INSERT INTO t_quantile VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK) goto fail_msg;
-        for (int df = 1; df <= T_QUANTILE_MAX_DF; df++) {
-            sqlite3_bind_int(st, 1, df);
-            sqlite3_bind_double(st, 2, stats_t975((double)df));
-            if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); goto fail_msg; }
-            sqlite3_reset(st);
-        }
-        sqlite3_finalize(st);
-    }
-    return exec(db, "COMMIT", path, err, errlen);
-fail_msg:
-    snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
-fail:
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
-}
-
-sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen)
-{
-    sqlite3 *db = NULL;
-    if (mode == DB_READ && access(path, R_OK) != 0) {
-        snprintf(err, errlen, "%s: no such database file", path);
-        return NULL;
-    }
-    /* A reader opens read-write when it may: the last connection to close then folds the WAL
-     * back and removes it, where a read-only one would leave -wal and -shm files behind. */
-    int flags = mode == DB_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-              : access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: cannot open database (%s)", path, db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
-        return NULL;
-    }
-    /* Readers may meet the writer's checkpoint; waiting beats failing a figure. */
-    sqlite3_busy_timeout(db, 10000);
-    if (mode == DB_WRITE && create_if_empty(db, path, err, errlen) != 0) { sqlite3_close(db); return NULL; }
-    if (db_check_version(db, "main", path, err, errlen) != 0) { sqlite3_close(db); return NULL; }
-    /* WAL: figures can read while a sweep writes; synchronous=NORMAL keeps every committed run
-     * across a crash of the process (only an OS crash can lose the last commits). */
-    if (mode == DB_WRITE &&
-        (exec(db, "PRAGMA journal_mode=WAL", path, err, errlen) != 0 ||
-         exec(db, "PRAGMA synchronous=NORMAL", path, err, errlen) != 0 ||
-         /* Each run sits in a savepoint; its sub-journal in memory, not in a temp file. */
-         exec(db, "PRAGMA temp_store=MEMORY", path, err, errlen) != 0 ||
-         /* Checkpoint every 40 MB of WAL instead of 4 MB: a tenth of the checkpoints' syncs,
-          * which were a third of the writer's time in a sweep of short runs. */
-         exec(db, "PRAGMA wal_autocheckpoint=10000", path, err, errlen) != 0)) {
-        sqlite3_close(db);
-        return NULL;
-    }
-    return db;
-}
-
-sqlite3 *db_open_dump(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) { snprintf(err, errlen, "%s: cannot open", path); return NULL; }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 65536 + 1 > cap) {
-            cap = cap ? 2 * cap : 1 << 20;
-            char *p = realloc(text, cap);
-            if (!p) { free(text); fclose(f); snprintf(err, errlen, "%s: out of memory", path); return NULL; }
-            text = p;
-        }
-        size_t got = fread(text + len, 1, 65536, f);
-        len += got;
-        if (got == 0) break;
-    }
-    fclose(f);
-    text[len] = 0;
-    sqlite3 *db = NULL;
-    if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: cannot open an in-memory database", path);
-        sqlite3_close(db);
-        free(text);
-        return NULL;
-    }
-    int rc = exec(db, text, path, err, errlen);
-    free(text);
-    if (rc != 0 || db_check_version(db, "main", path, err, errlen) != 0) { sqlite3_close(db); return NULL; }
-    return db;
-}
-
-void db_close(sqlite3 *db) { sqlite3_close(db); }
 
 void db_run_key(char *buf, size_t len, const char *scenario, const char *params, const char *version)
 {
@@ -217,7 +77,7 @@ int db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen)
     int rc = 0;
     for (size_t i = 0; i < sizeof s / sizeof s[0] && rc == 0; i++)
         if (!s[i].sql || sqlite3_prepare_v3(db, s[i].sql, -1, SQLITE_PREPARE_PERSISTENT, s[i].st, NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "database: %s", s[i].sql ? sqlite3_errmsg(db) : "out of memory");
+            snprintf(err, errlen, "%s: %s", db_label(db), s[i].sql ? sqlite3_errmsg(db) : "out of memory");
             rc = -1;
         }
     free(mp); free(mm); free(me);
@@ -248,13 +108,13 @@ void db_writer_close(struct db_writer *w)
     w->pval_cap = 0;
 }
 
-int db_has_run(struct db_writer *w, const char *run_key)
+int db_has_run(struct db_writer *w, const char *run_key, char *err, size_t errlen)
 {
     sqlite3_bind_text(w->find_key, 1, run_key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(w->find_key);
+    int rc = db_step(w->find_key, NULL, err, errlen);
     sqlite3_reset(w->find_key);
     sqlite3_clear_bindings(w->find_key);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    return rc;
 }
 
 static void bind_value(sqlite3_stmt *st, int col, double v)
@@ -270,14 +130,23 @@ static int step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Runs count as stored only once their transaction committed: a failed COMMIT (a full disk)
+ * rolls all of them back. */
+static void txn_ended(struct db_writer *w, int committed)
+{
+    if (committed) { w->runs_committed += w->runs_pending; w->commits++; }
+    else w->runs_lost += w->runs_pending;
+    w->runs_pending = 0;
+    w->in_txn = 0;
+}
+
 int db_writer_commit(struct db_writer *w, char *err, size_t errlen)
 {
     if (!w->in_txn) return 0;
     double t0 = mono_s();
-    w->in_txn = 0;
-    int rc = exec(w->db, "COMMIT", "database", err, errlen);
-    if (rc != 0) sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-    else w->commits++;
+    int rc = db_exec(w->db, "COMMIT", NULL, err, errlen);
+    if (rc != 0 && !sqlite3_get_autocommit(w->db)) sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    txn_ended(w, rc == 0);
     w->busy_s += mono_s() - t0;
     return rc;
 }
@@ -402,7 +271,7 @@ static int write_rows(struct db_writer *w, const struct db_run_meta *m, const st
     if (write_series(w, res, enc, *run_id) != 0) goto fail;
     return 0;
 fail:
-    snprintf(err, errlen, "database: %s", sqlite3_errmsg(w->db));
+    snprintf(err, errlen, "%s: %s", db_label(w->db), sqlite3_errmsg(w->db));
     return -1;
 }
 
@@ -411,20 +280,23 @@ int db_write_run(struct db_writer *w, const struct db_run_meta *m, const struct 
 {
     double t0 = mono_s();
     if (!w->in_txn) {
-        if (exec(w->db, "BEGIN IMMEDIATE", "database", err, errlen) != 0) { w->busy_s += mono_s() - t0; return -1; }
+        if (db_exec(w->db, "BEGIN IMMEDIATE", NULL, err, errlen) != 0) { w->busy_s += mono_s() - t0; return -1; }
+        w->runs_pending = 0;
         w->in_txn = 1;
         w->txn_started = t0;
     }
     sqlite3_int64 run_id = 0;
-    int rc = exec(w->db, "SAVEPOINT run", "database", err, errlen);
+    int rc = db_exec(w->db, "SAVEPOINT run", NULL, err, errlen);
     if (rc == 0) {
         rc = write_rows(w, m, ps, res, enc, &run_id, err, errlen);
         if (rc != 0) sqlite3_exec(w->db, "ROLLBACK TO run", NULL, NULL, NULL);
         sqlite3_exec(w->db, "RELEASE run", NULL, NULL, NULL);
     }
+    /* Some errors (a full disk, I/O) make SQLite roll the whole transaction back itself. */
+    if (rc != 0 && w->in_txn && sqlite3_get_autocommit(w->db)) txn_ended(w, 0);
     w->busy_s += mono_s() - t0;
     if (rc != 0) return -1;
-    w->runs_written++;
+    w->runs_pending++;
     if (id) *id = run_id;
     if (mono_s() - w->txn_started >= w->commit_every_s) return db_writer_commit(w, err, errlen);
     return 0;
@@ -434,10 +306,7 @@ int db_record_sweep(sqlite3 *db, const char *sweep_key, const char *scenario, si
                     size_t n_seeds, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO sweeps VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
-        return -1;
-    }
+    if (db_prepare(db, "INSERT OR IGNORE INTO sweeps VALUES (?1, ?2, ?3, ?4, ?5)", &st, NULL, err, errlen) != 0) return -1;
     char now[40];
     db_iso_time(db_now_ms(), now, sizeof now);
     sqlite3_bind_text(st, 1, sweep_key, -1, SQLITE_STATIC);
@@ -445,27 +314,27 @@ int db_record_sweep(sqlite3 *db, const char *sweep_key, const char *scenario, si
     sqlite3_bind_int64(st, 3, (sqlite3_int64)n_points);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)n_seeds);
     sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    int rc = db_step(st, NULL, err, errlen);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) { snprintf(err, errlen, "database: %s", sqlite3_errmsg(db)); return -1; }
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
-int db_other_versions(sqlite3 *db, const char *sweep_key, const char *version, char *buf, size_t len)
+int db_other_versions(sqlite3 *db, const char *sweep_key, const char *version, char *buf, size_t len,
+                      char *err, size_t errlen)
 {
     sqlite3_stmt *st;
-    int n = 0;
+    int n = 0, r;
     size_t o = 0;
     if (len) buf[0] = 0;
-    if (sqlite3_prepare_v2(db, "SELECT DISTINCT code_version FROM runs WHERE sweep_key = ?1 AND code_version <> ?2"
-                               " ORDER BY 1", -1, &st, NULL) != SQLITE_OK) return -1;
+    if (db_prepare(db, "SELECT DISTINCT code_version FROM runs WHERE sweep_key = ?1 AND code_version <> ?2 ORDER BY 1",
+                   &st, NULL, err, errlen) != 0) return -1;
     sqlite3_bind_text(st, 1, sweep_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((r = db_step(st, NULL, err, errlen)) == 1) {
         o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", n ? ", " : "",
                               (const char *)sqlite3_column_text(st, 0));
         n++;
     }
     sqlite3_finalize(st);
-    return n;
+    return r < 0 ? -1 : n;
 }

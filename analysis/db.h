@@ -17,15 +17,32 @@ extern const char db_schema_sql[];   /* analysis/db_schema.c, equal to analysis/
 
 enum db_mode { DB_READ, DB_WRITE };
 
-/* DB_WRITE creates the file and schema when missing and switches to WAL; DB_READ requires an
- * existing file.  Either way a database of another schema version is refused with one line. */
+/* Opens a results database; `path` must name a file ('' and ":memory:" are refused) that is a
+ * regular file.  DB_WRITE creates the file and schema when missing (removing the file again if
+ * that fails), switches to WAL and takes the writer's lock: a second writer is refused with
+ * "another sweep is writing PATH".  DB_READ requires an existing file and opens a database nobody
+ * may write (file, directory or mount) read-only.  Either way a database of another schema
+ * version is refused with one line. */
 sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen);
-/* A text dump (`sqlite3 FILE .dump` with the user_version line) loaded into memory: the form the
- * committed regression baseline takes, so it diffs as text. */
-sqlite3 *db_open_dump(const char *path, char *err, size_t errlen);
+/* 0 if path can name a database file, else -1 with the reason ('' or ":memory:"). */
+int      db_path_check(const char *path, char *err, size_t errlen);
 /* The schema version of an open database (or of an ATTACHed one: schema = "src"). */
 int      db_check_version(sqlite3 *db, const char *schema, const char *label, char *err, size_t errlen);
+/* Closes the connection and releases the writer's lock. */
 void     db_close(sqlite3 *db);
+/* The name a database was opened by, for messages ("in-memory database" for one in memory). */
+const char *db_label(sqlite3 *db);
+
+/* Reading (analysis/db_read.c).  Every statement is stepped with db_step, which tells a row (1),
+ * the end of the rows (0) and an error (-1: a damaged page, an I/O error, a full disk) apart and
+ * writes "LABEL: SQLite's message" to err; LABEL NULL means the database's own name.  A loop
+ * `while (sqlite3_step(st) == SQLITE_ROW)` would take an error for the end of the rows. */
+int  db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *label, char *err, size_t errlen);
+int  db_step(sqlite3_stmt *st, const char *label, char *err, size_t errlen);
+int  db_exec(sqlite3 *db, const char *sql, const char *label, char *err, size_t errlen);
+/* The first column of the first row as an integer; -1 on an error or when there is no row. */
+int  db_query_int64(sqlite3 *db, const char *sql, int64_t *out, const char *label, char *err, size_t errlen);
+const char *db_stmt_label(sqlite3_stmt *st, const char *label);
 
 /* The run's identity: scenario | canonical params (with seed) | code version. */
 void   db_run_key(char *buf, size_t len, const char *scenario, const char *params, const char *version);
@@ -63,7 +80,10 @@ struct db_writer {
     int           in_txn;
     double        txn_started;
     double        busy_s;            /* time spent writing and committing, for the sweep's report */
-    size_t        runs_written, commits;
+    size_t        runs_pending;      /* written in the open transaction, not yet committed */
+    size_t        runs_committed;    /* stored for good: what a summary may count as done */
+    size_t        runs_lost;         /* written, then rolled back with their transaction */
+    size_t        commits;
     struct db_series_rows enc;       /* scratch for runs that arrive without their encoding */
     char        (*pval)[64];         /* scratch: each parameter's canonical text */
     size_t        pval_cap;
@@ -71,8 +91,8 @@ struct db_writer {
 
 int  db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen);
 void db_writer_close(struct db_writer *w);
-/* 1 if the run key is present, 0 if not, -1 on error. */
-int  db_has_run(struct db_writer *w, const char *run_key);
+/* 1 if the run key is present, 0 if not, -1 on error (err set). */
+int  db_has_run(struct db_writer *w, const char *run_key, char *err, size_t errlen);
 /* Commits the open transaction, if any.  0 or -1 with err set. */
 int  db_writer_commit(struct db_writer *w, char *err, size_t errlen);
 /* Stores run, params, metrics, entity rows and series (from enc if given, else from res's
@@ -85,8 +105,9 @@ int  db_write_run(struct db_writer *w, const struct db_run_meta *m, const struct
 int  db_record_sweep(sqlite3 *db, const char *sweep_key, const char *scenario, size_t n_points,
                      size_t n_seeds, char *err, size_t errlen);
 /* Code versions other than `version` already stored under this sweep: comma list in buf, count
- * returned (0 = none). */
-int  db_other_versions(sqlite3 *db, const char *sweep_key, const char *version, char *buf, size_t len);
+ * returned (0 = none), -1 on error (err set). */
+int  db_other_versions(sqlite3 *db, const char *sweep_key, const char *version, char *buf, size_t len,
+                       char *err, size_t errlen);
 
 /* Merging shard databases into one; refuses a sweep whose runs come from several code versions
  * unless allow_mixed.  Returns 0, 1 on refusal (err says why, nothing written), -1 on error. */

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "db.h"
 #include "fig_internal.h"
 
 struct series { double *t, *v; size_t n; };
@@ -14,18 +15,16 @@ static int series_read(struct fig_ctx *c, long long run, const char *name, int e
 {
     memset(s, 0, sizeof *s);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]')"
-                                  " FROM series s, json_each(s.points) j"
-                                  " WHERE s.run_id = ?1 AND s.name = ?2 AND s.entity = ?3 ORDER BY j.key",
-                           -1, &st, NULL) != SQLITE_OK) {
-        snprintf(c->err, c->errlen, "database: %s", sqlite3_errmsg(c->db));
-        return -1;
-    }
+    if (db_prepare(c->db, "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]')"
+                          " FROM series s, json_each(s.points) j"
+                          " WHERE s.run_id = ?1 AND s.name = ?2 AND s.entity = ?3 ORDER BY j.key",
+                   &st, NULL, c->err, c->errlen) != 0) return -1;
     sqlite3_bind_int64(st, 1, run);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, entity);
     size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int r;
+    while ((r = db_step(st, NULL, c->err, c->errlen)) == 1) {
         if (s->n == cap) {
             cap = cap ? 2 * cap : 256;
             double *t = realloc(s->t, cap * sizeof *t), *v = t ? realloc(s->v, cap * sizeof *v) : NULL;
@@ -38,6 +37,7 @@ static int series_read(struct fig_ctx *c, long long run, const char *name, int e
         s->n++;
     }
     sqlite3_finalize(st);
+    if (r < 0) { series_free(s); return -1; }
     return 0;
 }
 
@@ -52,15 +52,15 @@ static double series_at(const struct series *s, double t)
     return lo < s->n && fabs(s->t[lo] - t) < 1e-9 ? s->v[lo] : NAN;
 }
 
+/* 1 if the run has the series, 0 if not, -1 on a database error (c->err set). */
 static int has_series(struct fig_ctx *c, long long run, const char *name)
 {
     sqlite3_stmt *st;
-    int has = 0;
-    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM series WHERE run_id = ?1 AND name = ?2 LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, run);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        has = sqlite3_step(st) == SQLITE_ROW;
-    }
+    if (db_prepare(c->db, "SELECT 1 FROM series WHERE run_id = ?1 AND name = ?2 LIMIT 1", &st, NULL, c->err, c->errlen) != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    int has = db_step(st, NULL, c->err, c->errlen);
     sqlite3_finalize(st);
     return has;
 }
@@ -72,17 +72,21 @@ static int pick_run(struct fig_ctx *c, const struct fig_opts *o, const char *nee
     *pt = NULL;
     if (o->run_id > 0) {
         for (size_t i = 0; i < c->n_pts; i++) if (c->pts[i].rep_run == o->run_id) *pt = &c->pts[i];
-        if (!has_series(c, o->run_id, needed))
-            return fig_empty(c, "run %lld has no series '%s' (figure %s)", o->run_id, needed, figure);
+        int has = has_series(c, o->run_id, needed);
+        if (has < 0) return FIG_BADINPUT;
+        if (!has) return fig_empty(c, "run %lld has no series '%s' (figure %s)", o->run_id, needed, figure);
         *run = o->run_id;
         return FIG_OK;
     }
-    for (size_t i = 0; i < c->n_pts; i++)
-        if (c->pts[i].selected && has_series(c, c->pts[i].rep_run, needed)) {
+    for (size_t i = 0; i < c->n_pts; i++) {
+        int has = c->pts[i].selected ? has_series(c, c->pts[i].rep_run, needed) : 0;
+        if (has < 0) return FIG_BADINPUT;
+        if (has) {
             *run = c->pts[i].rep_run;
             *pt = &c->pts[i];
             return FIG_OK;
         }
+    }
     return fig_empty(c, "no selected run has series '%s' (figure %s)", needed, figure);
 }
 
@@ -106,8 +110,9 @@ int fig_upload_stack(struct fig_ctx *c, const struct fig_opts *o)
     if (rc != FIG_OK) return rc;
     struct series s[N];
     memset(s, 0, sizeof s);
-    rc = FIG_ERROR;
+    rc = FIG_BADINPUT;
     for (int k = 0; k < N; k++) if (series_read(c, run, names[k], 0, &s[k]) != 0) goto out;
+    rc = FIG_ERROR;
     FILE *f = fig_open_data(c, "data.dat");
     if (!f) goto out;
     /* Bytes per second -> kbit/s; a class the experiment does not emit stacks as 0. */
@@ -148,7 +153,7 @@ int fig_slots(struct fig_ctx *c, const struct fig_opts *o)
     rc = FIG_ERROR;
     FILE *f = NULL;
     sqlite3_stmt *st = NULL;
-    if (series_read(c, run, "slots_full", 0, &full) != 0) return FIG_ERROR;
+    if (series_read(c, run, "slots_full", 0, &full) != 0) return FIG_BADINPUT;
     if (series_read(c, run, "slots_trickle", 0, &trickle) != 0 || series_read(c, run, "slot_target_Bps", 0, &target) != 0)
         goto out;
     if (!(f = fig_open_data(c, "counts.dat"))) goto out;
@@ -161,14 +166,11 @@ int fig_slots(struct fig_ctx *c, const struct fig_opts *o)
     for (size_t i = 0; i < target.n; i++) fprintf(f, "%.17g %.17g\n", target.t[i], target.v[i] / 1000);
     fclose(f);
     if (!(f = fig_open_data(c, "speeds.dat"))) goto out;
-    if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT entity FROM series WHERE run_id = ?1 AND name = 'slot_speed_Bps'"
-                                  " ORDER BY entity", -1, &st, NULL) != SQLITE_OK) {
-        snprintf(c->err, c->errlen, "database: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
+    if (db_prepare(c->db, "SELECT DISTINCT entity FROM series WHERE run_id = ?1 AND name = 'slot_speed_Bps'"
+                          " ORDER BY entity", &st, NULL, c->err, c->errlen) != 0) goto out;
     sqlite3_bind_int64(st, 1, run);
-    int n_slots = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int n_slots = 0, r;
+    while ((r = db_step(st, NULL, c->err, c->errlen)) == 1) {
         if (series_read(c, run, "slot_speed_Bps", sqlite3_column_int(st, 0), &sp) != 0) goto out;
         if (sp.n == 0) { series_free(&sp); continue; }
         if (n_slots++) fputs("\n\n", f);
@@ -176,6 +178,7 @@ int fig_slots(struct fig_ctx *c, const struct fig_opts *o)
             if (isfinite(sp.v[i])) fprintf(f, "%.17g %.17g\n", sp.t[i], sp.v[i] / 1000);
         series_free(&sp);
     }
+    if (r < 0) { rc = FIG_BADINPUT; goto out; }
     fclose(f);
     f = NULL;
     if (n_slots == 0) { rc = fig_empty(c, "run %lld has no series 'slot_speed_Bps' (figure slots)", run); goto out; }

@@ -15,6 +15,7 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
 int cmd_rate_replay(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 
@@ -25,9 +26,11 @@ struct scenario {
     struct param_set         ps;
 };
 
-/* Load a scenario file: one `experiment = NAME` key plus that experiment's keys, no sections.
- * Errors name FILE:LINE and the key. */
+/* Load a scenario file (a regular file): one `experiment = NAME` key plus that experiment's keys,
+ * `#`/`;` comment lines, no sections, no other syntax.  Errors name FILE:LINE and the key. */
 int  scenario_load(const char *path, struct scenario *sc, char *err, size_t errlen);
+/* The same from text in memory (len bytes, NUL bytes refused); path names it in errors. */
+int  scenario_parse(const char *text, size_t len, const char *path, struct scenario *sc, char *err, size_t errlen);
 /* Apply "key=value" from the command line; errors name the --set argument. */
 int  scenario_set(struct scenario *sc, const char *kv, const char *flag, char *err, size_t errlen);
 /* Cross-key checks of the experiment. */

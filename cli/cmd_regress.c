@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "baseline.h"
 #include "db.h"
+#include "flags.h"
 #include "progress.h"
 #include "regress.h"
 #include "sweep_pool.h"
@@ -49,15 +51,6 @@ static int on_result(void *vctx, const struct pool_result *r)
     }
     progress_update(&c->prog, c->done, 0);
     return 0;
-}
-
-static int is_sqlite_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char head[16] = { 0 };
-    int yes = f && fread(head, 1, 16, f) == 16 && !memcmp(head, "SQLite format 3", 16);
-    if (f) fclose(f);
-    return yes;
 }
 
 /* Rebuilds a run's parameter set from experiment + canonical text, then applies --set. */
@@ -134,36 +127,38 @@ static void fmt_mean_ci(char *buf, size_t len, const struct sample_stats *s)
 struct counts { size_t same, better, worse, changed, untested, missing, metrics; };
 
 /* Compares one parameter point: every metric of the baseline runs against the re-runs. */
-static int compare_point(sqlite3 *db, struct base_run *runs, size_t first, size_t end, const struct regress_rule *rule,
-                         struct counts *cnt)
+static int compare_point(sqlite3 *db, const char *label, struct base_run *runs, size_t first, size_t end,
+                         const struct regress_rule *rule, struct counts *cnt, char *err, size_t errlen)
 {
     char desc[1024];
     describe_point(&runs[first], desc, sizeof desc);
     printf("\n%s (%s): %s, %zu seed%s\n", runs[first].scenario, runs[first].exp->name, desc, end - first,
            end - first == 1 ? "" : "s");
     printf("  %-30s %-26s %-26s %-9s %s\n", "metric", "baseline mean ± 95% CI", "now mean ± 95% CI", "p", "verdict");
-    sqlite3_stmt *names, *vals;
-    if (sqlite3_prepare_v2(db, "SELECT name FROM metrics WHERE run_id = ?1 ORDER BY name", -1, &names, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT value FROM metrics WHERE run_id = ?1 AND name = ?2", -1, &vals, NULL) != SQLITE_OK) {
-        fprintf(stderr, "ratelab regress: baseline: %s\n", sqlite3_errmsg(db));
+    sqlite3_stmt *names = NULL, *vals = NULL;
+    if (db_prepare(db, "SELECT name FROM metrics WHERE run_id = ?1 ORDER BY name", &names, label, err, errlen) != 0 ||
+        db_prepare(db, "SELECT value FROM metrics WHERE run_id = ?1 AND name = ?2", &vals, label, err, errlen) != 0) {
+        sqlite3_finalize(names);
         return -1;
     }
     size_t n = end - first;
     double *b = malloc(n * sizeof *b), *w = malloc(n * sizeof *w);
-    if (!b || !w) { free(b); free(w); sqlite3_finalize(names); sqlite3_finalize(vals); return -1; }
+    int r = -1, rv = 0;
+    if (!b || !w) { snprintf(err, errlen, "out of memory"); goto out; }
     sqlite3_bind_int64(names, 1, runs[first].id);
-    while (sqlite3_step(names) == SQLITE_ROW) {
+    while ((r = db_step(names, label, err, errlen)) == 1) {
         const char *metric = (const char *)sqlite3_column_text(names, 0);
         size_t nb = 0, nw = 0;
         for (size_t i = first; i < end; i++) {
             sqlite3_bind_int64(vals, 1, runs[i].id);
             sqlite3_bind_text(vals, 2, metric, -1, SQLITE_STATIC);
-            b[nb++] = sqlite3_step(vals) == SQLITE_ROW && sqlite3_column_type(vals, 0) != SQLITE_NULL
-                          ? sqlite3_column_double(vals, 0) : NAN;
+            if ((rv = db_step(vals, label, err, errlen)) < 0) break;
+            b[nb++] = rv == 1 && sqlite3_column_type(vals, 0) != SQLITE_NULL ? sqlite3_column_double(vals, 0) : NAN;
             sqlite3_reset(vals);
             for (size_t k = 0; k < runs[i].n_now; k++)
                 if (!strcmp(runs[i].now[k].name, metric)) { w[nw++] = runs[i].now[k].value; break; }
         }
+        if (rv < 0) { r = -1; break; }
         struct sample_stats sb, sw;
         stats_describe(b, nb, &sb);
         stats_describe(w, nw, &sw);
@@ -192,23 +187,20 @@ static int compare_point(sqlite3 *db, struct base_run *runs, size_t first, size_
         if (isfinite(wr.p)) snprintf(cp, sizeof cp, "%.3g", wr.p); else snprintf(cp, sizeof cp, "-");
         printf("  %-30s %-26s %-26s %-9s %s\n", metric, cb, cw, cp, verdict);
     }
+out:
     free(b);
     free(w);
     sqlite3_finalize(names);
     sqlite3_finalize(vals);
-    return 0;
+    return r == 0 ? 0 : -1;
 }
 
 static int parse_double(const char *flag, const char *v, double lo, double hi, double *out)
 {
-    char *end;
-    double d = strtod(v, &end);
-    if (end == v || *end || !(d >= lo && d <= hi)) {
-        fprintf(stderr, "ratelab regress: %s %s: expected a number in [%g, %g]\n", flag, v, lo, hi);
-        return -1;
-    }
-    *out = d;
-    return 0;
+    char err[256];
+    if (flag_double(flag, v, lo, hi, out, err, sizeof err) == 0) return 0;
+    fprintf(stderr, "ratelab regress: %s\n", err);
+    return -1;
 }
 
 int cmd_regress(int argc, char **argv)
@@ -218,6 +210,7 @@ int cmd_regress(int argc, char **argv)
     int n_sets = 0;
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     struct regress_rule rule = { .alpha = 0.01, .min_effect = 0.05 };
+    char err[1024];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         static const char *const with_value[] = { "--baseline", "--scenarios", "--set", "--jobs", "--alpha", "--min-effect", NULL };
@@ -230,7 +223,6 @@ int cmd_regress(int argc, char **argv)
         }
         if (i + 1 >= argc) { fprintf(stderr, "ratelab regress: %s needs a value\n", a); return EXIT_BADINPUT; }
         const char *v = argv[++i];
-        double d;
         switch (k) {
         case 0: baseline = v; break;
         case 1: scenarios = v; break;
@@ -239,8 +231,10 @@ int cmd_regress(int argc, char **argv)
             sets[n_sets++] = v;
             break;
         case 3:
-            if (parse_double("--jobs", v, 1, 1024, &d) != 0 || d != floor(d)) return EXIT_BADINPUT;
-            jobs = (long)d;
+            if (flag_long("--jobs", v, 1, 1024, &jobs, err, sizeof err) != 0) {
+                fprintf(stderr, "ratelab regress: %s\n", err);
+                return EXIT_BADINPUT;
+            }
             break;
         case 4: if (parse_double("--alpha", v, 1e-12, 0.5, &rule.alpha) != 0) return EXIT_BADINPUT; break;
         default: if (parse_double("--min-effect", v, 0, 10, &rule.min_effect) != 0) return EXIT_BADINPUT; break;
@@ -248,9 +242,8 @@ int cmd_regress(int argc, char **argv)
     }
     if (!baseline) { fprintf(stderr, "ratelab regress: missing --baseline FILE (a results database or its .sql dump)\n"); return EXIT_BADINPUT; }
 
-    char err[1024];
-    if (access(baseline, R_OK) != 0) { fprintf(stderr, "ratelab regress: --baseline %s: no such file\n", baseline); return EXIT_BADINPUT; }
-    sqlite3 *db = is_sqlite_file(baseline) ? db_open(baseline, DB_READ, err, sizeof err) : db_open_dump(baseline, err, sizeof err);
+    /* The baseline is whole (integrity, manifest) before any of it is compared. */
+    sqlite3 *db = baseline_open(baseline, err, sizeof err);
     if (!db) { fprintf(stderr, "ratelab regress: --baseline %s\n", err); return EXIT_BADINPUT; }
 
     int rc = EXIT_BADINPUT;
@@ -259,13 +252,14 @@ int cmd_regress(int argc, char **argv)
     size_t *order = NULL, n = 0, cap = 0;
     int set_used[MAX_SETS] = { 0 };
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT id, scenario, experiment, params, point, code_version FROM runs"
-                               " ORDER BY scenario, experiment, point, seed", -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "ratelab regress: %s: %s\n", baseline, sqlite3_errmsg(db));
+    if (db_prepare(db, "SELECT id, scenario, experiment, params, point, code_version FROM runs"
+                       " ORDER BY scenario, experiment, point, seed", &st, baseline, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab regress: --baseline %s\n", err);
         goto out;
     }
     char base_version[128] = "";
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = db_step(st, baseline, err, sizeof err)) == 1) {
         const char *scn = (const char *)sqlite3_column_text(st, 1);
         if (scenarios) {
             /* Match whole names in the comma list. */
@@ -305,6 +299,7 @@ int cmd_regress(int argc, char **argv)
         b->group = n > 1 && !strcmp(runs[n - 2].scenario, b->scenario) && !strcmp(runs[n - 2].point, b->point) &&
                    runs[n - 2].exp == b->exp ? runs[n - 2].group : (n > 1 ? runs[n - 2].group + 1 : 0);
     }
+    if (step < 0) { fprintf(stderr, "ratelab regress: --baseline %s\n", err); goto out; }
     sqlite3_finalize(st);
     st = NULL;
     if (n == 0) {
@@ -348,7 +343,11 @@ int cmd_regress(int argc, char **argv)
     for (size_t i = 0; i < n; ) {
         size_t j = i;
         while (j < n && runs[j].group == runs[i].group) j++;
-        if (compare_point(db, runs, i, j, &rule, &cnt) != 0) { rc = 1; goto out; }
+        if (compare_point(db, baseline, runs, i, j, &rule, &cnt, err, sizeof err) != 0) {
+            fprintf(stderr, "ratelab regress: --baseline %s\n", err);
+            rc = EXIT_BADINPUT;
+            goto out;
+        }
         points++;
         i = j;
     }

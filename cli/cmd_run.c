@@ -18,11 +18,11 @@ static int store_run(const char *path, const struct scenario *sc, const struct r
     char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
     params_canonical(&sc->ps, params, sizeof params);
     db_run_key(key, sizeof key, sc->name, params, ratelab_version());
-    int has = db_has_run(&w, key);
+    int has = db_has_run(&w, key, err, sizeof err);
     struct db_run_meta m = { .scenario = sc->name, .experiment = sc->exp->name, .code_version = ratelab_version(),
                              .started_ms = started_ms, .finished_ms = finished_ms };
     int64_t id = 0;
-    if (has < 0) fprintf(stderr, "ratelab run: %s: %s\n", path, sqlite3_errmsg(db));
+    if (has < 0) fprintf(stderr, "ratelab run: %s\n", err);
     else if (has) { fprintf(stderr, "ratelab run: %s already holds this run (same parameters, seed and code version); not stored again\n", path); rc = 0; }
     else if (db_write_run(&w, &m, &sc->ps, res, NULL, &id, err, sizeof err) != 0) fprintf(stderr, "ratelab run: %s\n", err);
     else { fprintf(stderr, "ratelab run: stored as run %lld in %s\n", (long long)id, path); rc = 0; }

@@ -1,5 +1,6 @@
 /* `ratelab sweep`: a full grid of --vary values x seeds, run by worker processes, each finished
  * run stored in its own transaction; re-running the same command resumes where it stopped. */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "db.h"
+#include "flags.h"
 #include "progress.h"
 #include "sweep_grid.h"
 #include "sweep_pool.h"
@@ -33,7 +35,7 @@ struct sweep_ctx {
     struct param_set       scratch;
     const char            *sweep_key;
     struct progress        prog;
-    size_t                 done, failed, written;
+    size_t                 done, failed;
     int                    write_failed;
 };
 
@@ -45,14 +47,10 @@ static int bad(const char *msg1, const char *msg2)
 
 static int parse_count(const char *flag, const char *text, long min, long max, long *out)
 {
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || v < min || v > max) {
-        fprintf(stderr, "ratelab sweep: %s %s: expected an integer in [%ld, %ld]\n", flag, text, min, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
+    char err[256];
+    if (flag_long(flag, text, min, max, out, err, sizeof err) == 0) return 0;
+    fprintf(stderr, "ratelab sweep: %s\n", err);
+    return -1;
 }
 
 static int parse_args(int argc, char **argv, struct sweep_opts *o)
@@ -140,7 +138,6 @@ static int on_result(void *vctx, const struct pool_result *r)
         c->write_failed = 1;
         return 1;
     }
-    c->written++;
     progress_update(&c->prog, c->done, 0);
     return 0;
 }
@@ -194,6 +191,15 @@ int cmd_sweep(int argc, char **argv)
     if (o.where && !(where = where_compile_params(o.where, &sc.ps, err, sizeof err))) { bad("--where ", err); goto out; }
     int seed_at = params_index(&sc.ps, "seed");
     if (seed_at < 0 && o.seeds > 1) { bad("--seeds: the experiment has no seed key: ", sc.exp->name); goto out; }
+    /* The scenario's seed (or --set seed=S) is the first of the --seeds N consecutive seeds. */
+    double seed0 = seed_at >= 0 ? sc.ps.val[seed_at] : 0;
+    if (seed_at >= 0 && o.seeds > 1 && (seed0 + (double)(o.seeds - 1) > sc.ps.defs[seed_at].max ||
+                                        seed0 + (double)(o.seeds - 1) > (double)EXACT_INT_MAX)) {
+        fprintf(stderr, "ratelab sweep: seeds %.17g..%.17g (%s, --seeds %ld) go past the largest seed %.17g\n", seed0,
+                seed0 + (double)(o.seeds - 1), sc.ps.origin[seed_at], o.seeds,
+                fmin(sc.ps.defs[seed_at].max, (double)EXACT_INT_MAX));
+        goto out;
+    }
     if (grid_build(&sc, vary, (size_t)n_vary, where, &grid, err, sizeof err) != 0) { bad(err, NULL); goto out; }
     if (grid.n_points == 0) {
         fprintf(stderr, "ratelab sweep: no parameter point left to run (%zu of %zu dropped by --where, %zu rejected%s%s)\n",
@@ -219,14 +225,16 @@ int cmd_sweep(int argc, char **argv)
     have_scratch = 1;
     for (size_t k = 0; k < n_tasks; k++)
         tasks[k] = (struct run_task){ .exp = sc.exp, .vals = grid.vals + (k % grid.n_points) * grid.n_params,
-                                      .seed_at = seed_at, .seed = (double)(k / grid.n_points + 1) };
+                                      .seed_at = seed_at, .seed = seed0 + (double)(k / grid.n_points) };
 
     char db_path[1024];
     if (o.db) snprintf(db_path, sizeof db_path, "%s", o.db);
     else default_db(db_path, sizeof db_path, &sc, o.shard, shard_i, shard_n);
     if (!(db = db_open(db_path, DB_WRITE, err, sizeof err))) { bad(err, NULL); goto out; }
     char others[512];
-    if (!o.allow_mixed && db_other_versions(db, sweep_key, ratelab_version(), others, sizeof others) > 0) {
+    int n_others = o.allow_mixed ? 0 : db_other_versions(db, sweep_key, ratelab_version(), others, sizeof others, err, sizeof err);
+    if (n_others < 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = 1; goto out; }
+    if (n_others > 0) {
         fprintf(stderr, "ratelab sweep: %s holds runs of this sweep from code version %s, this build is %s "
                         "(use another --db, or --allow-mixed-versions)\n", db_path, others, ratelab_version());
         goto out;
@@ -247,8 +255,8 @@ int cmd_sweep(int argc, char **argv)
         char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
         params_canonical(&ctx.scratch, params, sizeof params);
         db_run_key(key, sizeof key, sc.name, params, ratelab_version());
-        int has = db_has_run(&ctx.writer, key);
-        if (has < 0) { fprintf(stderr, "ratelab sweep: %s: %s\n", db_path, sqlite3_errmsg(db)); rc = 1; goto out; }
+        int has = db_has_run(&ctx.writer, key, err, sizeof err);
+        if (has < 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = 1; goto out; }
         if (has) n_present++;
         else todo[n_todo++] = k;
     }
@@ -286,16 +294,20 @@ int cmd_sweep(int argc, char **argv)
     printf("sweep %s%s: %zu points x %ld seed%s = %zu runs%s, %zu already present, %zu done, %zu failed in %.2f s "
            "(%.1f runs/s, %ld jobs); database %.3f s = %.1f %% of the time -> %s\n",
            sc.name, shard_note, grid.n_points, o.seeds, o.seeds == 1 ? "" : "s", n_tasks, shard_runs, n_present,
-           ctx.written, ctx.failed, wall, wall > 0 ? (double)ctx.done / wall : 0.0, o.jobs, db_s,
+           ctx.writer.runs_committed, ctx.failed, wall, wall > 0 ? (double)ctx.done / wall : 0.0, o.jobs, db_s,
            wall + t_keys > 0 ? 100 * db_s / (wall + t_keys) : 0.0, db_path);
     fflush(stdout);
     if (sum.interrupted) {
         int sig = sum.interrupted;
         fprintf(stderr, "ratelab sweep: %s: %zu of %zu runs are in %s; run the same command again to resume\n",
                 sig == SIGINT ? "interrupted" : sig == SIGTERM ? "stopped by SIGTERM" : "stopped by SIGHUP",
-                n_present + ctx.written, n_shard, db_path);
+                n_present + ctx.writer.runs_committed, n_shard, db_path);
         rc = 128 + sig;
-    } else if (ctx.write_failed) rc = 1;
+    } else if (ctx.write_failed) {
+        fprintf(stderr, "ratelab sweep: stopped: %zu of %zu runs are stored in %s; run the same command again to "
+                        "resume once the cause is fixed\n", n_present + ctx.writer.runs_committed, n_shard, db_path);
+        rc = 1;
+    }
     else if (ctx.failed) {
         fprintf(stderr, "ratelab sweep: %zu run%s failed (not stored; a re-run retries them)\n", ctx.failed,
                 ctx.failed == 1 ? "" : "s");

@@ -11,6 +11,7 @@ static const struct subcommand commands[] = {
     { "sweep",       cmd_sweep,       "sweep SCENARIO.ini --vary KEY=SPEC... [--seeds N] [--jobs J] [--db FILE] [--where EXPR] [--set KEY=VALUE]... [--shard I/N] [--allow-mixed-versions]" },
     { "merge",       cmd_merge,       "merge OUT.db IN.db... [--allow-mixed-versions]" },
     { "plot",        cmd_plot,        "plot DB FIGURE [--out FILE] [--where EXPR] [--x/--y/--z/--by/--label/--chosen/--run ...] | plot --list" },
+    { "baseline",    cmd_baseline,    "baseline DB   (record DB's manifest: counts and checksum that regress checks)" },
     { "regress",     cmd_regress,     "regress --baseline FILE [--scenarios NAME,...] [--set KEY=VALUE]... [--jobs J] [--alpha A] [--min-effect F]" },
     { "rate-replay", cmd_rate_replay, "rate-replay --algo NAME [--param K=V]... TRACE" },
     { "keys",        cmd_keys,        "keys [EXPERIMENT]   (every scenario key: type, default, range, meaning)" },
@@ -30,6 +31,6 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--version")) { printf("%s\n", ratelab_version()); return 0; }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "ratelab: unknown subcommand '%s' (allowed: run|sweep|merge|plot|regress|rate-replay|keys)\n", argv[1]);
+    fprintf(stderr, "ratelab: unknown subcommand '%s' (allowed: run|sweep|merge|plot|baseline|regress|rate-replay|keys)\n", argv[1]);
     return EXIT_BADINPUT;
 }

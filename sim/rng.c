@@ -3,6 +3,7 @@
 #include "rng.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 uint64_t rng_mix64(uint64_t x)
 {
@@ -12,10 +13,10 @@ uint64_t rng_mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static uint64_t fnv1a(const char *s)
+uint64_t rng_fnv1a(uint64_t h, const void *data, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) { h ^= (unsigned char)*s; h *= 0x100000001b3ULL; }
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) { h ^= p[i]; h *= 0x100000001b3ULL; }
     return h;
 }
 
@@ -23,7 +24,7 @@ gsl_rng *rng_stream(uint64_t run_seed, const char *component, uint64_t index)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) { fprintf(stderr, "rng: out of memory\n"); exit(1); }
-    uint64_t k = rng_mix64(rng_mix64(run_seed) ^ fnv1a(component));
+    uint64_t k = rng_mix64(rng_mix64(run_seed) ^ rng_fnv1a(RNG_FNV1A_INIT, component, strlen(component)));
     k = rng_mix64(k ^ rng_mix64(index + 1));
     /* mt19937 treats seed 0 as its default seed 4357; any fixed non-zero value is fine. */
     gsl_rng_set(r, (unsigned long)(k ? k : 1));

@@ -3,6 +3,7 @@
 #ifndef SIM_RNG_H
 #define SIM_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
@@ -12,5 +13,10 @@ void     rng_free(gsl_rng *r);
 
 /* splitmix64: the seed mixer, exposed for tests and for deriving stable ids. */
 uint64_t rng_mix64(uint64_t x);
+
+/* FNV-1a (64 bit) over bytes, continuing from h (RNG_FNV1A_INIT to start): stream ids, and the
+ * checksum that tells a damaged regression baseline from a whole one. */
+#define RNG_FNV1A_INIT 0xcbf29ce484222325ULL
+uint64_t rng_fnv1a(uint64_t h, const void *data, size_t len);
 
 #endif

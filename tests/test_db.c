@@ -2,6 +2,7 @@
  * read back exactly (params, NULL for NaN, series JSON), the across-seed view, merge rules. */
 #include "testutil.h"
 #include <string.h>
+#include "baseline.h"
 #include "db.h"
 #include "test_sweep_helpers.h"
 
@@ -87,9 +88,9 @@ static void test_create_write_read(void)
     params_canonical(&ps, params, sizeof params);
     CU_ASSERT_STRING_EQUAL(params, "rate=1.5;queue=codel;seed=2");
     db_run_key(key, sizeof key, "fix", params, "v1");
-    CU_ASSERT_EQUAL(db_has_run(&w, key), 1);
+    CU_ASSERT_EQUAL(db_has_run(&w, key, err, sizeof err), 1);
     db_run_key(key, sizeof key, "fix", params, "v2");
-    CU_ASSERT_EQUAL(db_has_run(&w, key), 0);
+    CU_ASSERT_EQUAL(db_has_run(&w, key, err, sizeof err), 0);
     CU_ASSERT_EQUAL(db_writer_commit(&w, err, sizeof err), 0);
     db_writer_close(&w);
     db_close(db);
@@ -163,7 +164,7 @@ static void test_dump_roundtrip(void)
     fputs("INSERT INTO runs VALUES(7,'k',NULL,'s','e','a=1;seed=1','a=1',1,'v','t','t',0.5,10);\n"
           "INSERT INTO metrics VALUES(7,'m',4.5);\nCOMMIT;\n", f);
     fclose(f);
-    sqlite3 *db = db_open_dump(path, err, sizeof err);
+    sqlite3 *db = baseline_load_dump(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
     sqlite3_stmt *st;
     sqlite3_prepare_v2(db, "SELECT value FROM metrics WHERE run_id = 7", -1, &st, NULL);
@@ -179,7 +180,7 @@ static void test_dump_roundtrip(void)
     fseek(f, (long)(strstr(db_schema_sql, "PRAGMA user_version = ") - db_schema_sql), SEEK_SET);
     fputs("--", f);
     fclose(f);
-    CU_ASSERT_PTR_NULL(db_open_dump(path, err, sizeof err));
+    CU_ASSERT_PTR_NULL(baseline_load_dump(path, err, sizeof err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "no schema version"));
     remove(path);
 }

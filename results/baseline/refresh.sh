@@ -21,5 +21,7 @@ $RATELAB sweep scenarios/xtreme_adsl.ini --vary upload_policy=official,xtreme,na
 
 # Scalar metrics are what regress compares; series and per-entity rows only add bulk.
 sqlite3 "$db" "DELETE FROM series; DELETE FROM entity_metrics; VACUUM;"
+# The manifest (counts and a checksum over every row) lets regress refuse a damaged or cut dump.
+$RATELAB baseline "$db"
 { echo "PRAGMA user_version=$(sqlite3 "$db" 'PRAGMA user_version');"; sqlite3 "$db" .dump; } > results/baseline/baseline.sql
 echo "results/baseline/baseline.sql: $(sqlite3 "$db" 'SELECT count(*) FROM runs') runs of $($RATELAB --version)"
