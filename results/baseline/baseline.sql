@@ -2724,6 +2724,8 @@ INSERT INTO t_quantile VALUES(997,1.9623462360894494693);
 INSERT INTO t_quantile VALUES(998,1.9623438462163340645);
 INSERT INTO t_quantile VALUES(999,1.9623414611334493162);
 INSERT INTO t_quantile VALUES(1000,1.9623390808264078444);
+CREATE TABLE baseline_manifest (runs INTEGER NOT NULL, points INTEGER NOT NULL, seeds INTEGER NOT NULL, param_rows INTEGER NOT NULL, metric_rows INTEGER NOT NULL, checksum TEXT NOT NULL);
+INSERT INTO baseline_manifest VALUES(21,7,3,999,645,'a77e1e716ab09912');
 CREATE INDEX runs_by_point ON runs(experiment, scenario, code_version, point);
 CREATE INDEX runs_by_sweep ON runs(sweep_key, code_version);
 CREATE UNIQUE INDEX series_by_run ON series(run_id, name, entity);
