@@ -14,6 +14,13 @@ void db_run_key(char *buf, size_t len, const char *scenario, const char *params,
     snprintf(buf, len, "%s|%s|%s", scenario, params, version);
 }
 
+void db_run_key_engine(char *buf, size_t len, const char *scenario, const char *params, const char *version,
+                       const char *engine)
+{
+    if (!engine || !strcmp(engine, "sim")) db_run_key(buf, len, scenario, params, version);
+    else snprintf(buf, len, "%s|%s|%s|%s", scenario, params, version, engine);
+}
+
 int64_t db_now_ms(void)
 {
     struct timespec ts;
@@ -65,8 +72,8 @@ int db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen)
     char *me = multi_insert_sql("entity_metrics", 5, DB_ROWS_PER_INSERT);
     struct { sqlite3_stmt **st; const char *sql; } s[] = {
         { &w->ins_run, "INSERT INTO runs (run_key, sweep_key, scenario, experiment, params, point, seed,"
-                       " code_version, started, finished, wall_s, events)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
+                       " code_version, started, finished, wall_s, events, engine)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" },
         { &w->ins_param,  "INSERT OR REPLACE INTO params VALUES (?, ?, ?, ?)" },
         { &w->ins_metric, "INSERT OR REPLACE INTO metrics VALUES (?, ?, ?)" },
         { &w->ins_entity, "INSERT OR REPLACE INTO entity_metrics VALUES (?, ?, ?, ?, ?)" },
@@ -237,11 +244,13 @@ static int write_rows(struct db_writer *w, const struct db_run_meta *m, const st
         lq += (size_t)snprintf(point + lq, lq < sizeof point ? sizeof point - lq : 0, "%s%s=%s", lq ? ";" : "",
                                ps->defs[i].key, w->pval[i]);
     }
+    const char *engine = m->engine ? m->engine : "sim";
+    lq += (size_t)snprintf(point + lq, lq < sizeof point ? sizeof point - lq : 0, "%sengine=%s", lq ? ";" : "", engine);
     if (lp >= sizeof params || lq >= sizeof point) {
         snprintf(err, errlen, "database: canonical parameter text longer than %d bytes", DB_TEXT_LEN);
         return -1;
     }
-    db_run_key(key, sizeof key, m->scenario, params, m->code_version);
+    db_run_key_engine(key, sizeof key, m->scenario, params, m->code_version, engine);
     char started[40], finished[40];
     db_iso_time(m->started_ms, started, sizeof started);
     db_iso_time(m->finished_ms, finished, sizeof finished);
@@ -260,8 +269,15 @@ static int write_rows(struct db_writer *w, const struct db_run_meta *m, const st
     sqlite3_bind_text(st, 10, finished, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 11, res->wall_s);
     sqlite3_bind_int64(st, 12, (sqlite3_int64)res->events);
+    sqlite3_bind_text(st, 13, engine, -1, SQLITE_STATIC);
     if (step_done(st) != 0) goto fail;
     *run_id = sqlite3_last_insert_rowid(w->db);
+    /* The engine as a parameter row, so figures and --where treat it like any enum key. */
+    sqlite3_bind_int64(w->ins_param, 1, *run_id);
+    sqlite3_bind_text(w->ins_param, 2, "engine", -1, SQLITE_STATIC);
+    sqlite3_bind_text(w->ins_param, 3, engine, -1, SQLITE_STATIC);
+    sqlite3_bind_null(w->ins_param, 4);
+    if (step_done(w->ins_param) != 0) goto fail;
 
     struct row_src src = { *run_id, ps, w->pval, res };
     if (insert_rows(w->ins_param, w->ins_param_n, 4, ps->n, bind_param, &src) != 0 ||

@@ -9,7 +9,7 @@
 #include "params.h"
 #include "results.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 #define DB_TEXT_LEN 8192          /* canonical parameter text, run keys */
 #define DB_ROWS_PER_INSERT 16     /* rows bound to one INSERT statement */
 
@@ -44,14 +44,18 @@ int  db_exec(sqlite3 *db, const char *sql, const char *label, char *err, size_t 
 int  db_query_int64(sqlite3 *db, const char *sql, int64_t *out, const char *label, char *err, size_t errlen);
 const char *db_stmt_label(sqlite3_stmt *st, const char *label);
 
-/* The run's identity: scenario | canonical params (with seed) | code version. */
+/* The run's identity: scenario | canonical params (with seed) | code version; a kernel run's key
+ * ends in "|kernel" (db_run_key_engine), so the two engines' runs of one point never collide. */
 void   db_run_key(char *buf, size_t len, const char *scenario, const char *params, const char *version);
+void   db_run_key_engine(char *buf, size_t len, const char *scenario, const char *params, const char *version,
+                         const char *engine);
 /* Wall-clock now in ms since the epoch, and its ISO 8601 UTC text. */
 int64_t db_now_ms(void);
 void    db_iso_time(int64_t ms, char *buf, size_t len);
 
 struct db_run_meta {
     const char *scenario, *experiment, *code_version;
+    const char *engine;              /* "sim" (NULL means sim) or "kernel" */
     const char *sweep_key;           /* NULL for a single run */
     int64_t     started_ms, finished_ms;
 };

@@ -1,7 +1,9 @@
 -- ratelab results database: the documented schema, which is also the executed one (the build
--- turns this file into the C string the writer runs).  Schema version 1, stored as PRAGMA user_version.
+-- turns this file into the C string the writer runs).  Schema version 2, stored as PRAGMA user_version.
 --
--- One row per finished simulation run in `runs`; every other table hangs off runs.id.  One
+-- One row per finished run in `runs`; every other table hangs off runs.id.  A run comes from one
+-- of two engines, `sim` (the simulator: deterministic in parameters + seed) or `kernel` (real
+-- Linux TCP in network namespaces: the seed numbers the repetition and draws the start offsets).  One
 -- process writes (the sweep's writer), one transaction per run, so a killed sweep never leaves a
 -- half-written run; WAL journal so figures can be drawn while a sweep is still writing.
 -- NaN metrics are stored as NULL (SQLite has no NaN).
@@ -18,19 +20,22 @@ CREATE TABLE sweeps (
 
 CREATE TABLE runs (
     id           INTEGER PRIMARY KEY,
-    -- scenario | canonical params incl. seed | code version: a sweep re-run skips present keys.
+    -- scenario | canonical params incl. seed | code version, then "|kernel" for kernel runs:
+    -- a sweep re-run skips present keys.
     run_key      TEXT NOT NULL UNIQUE,
     sweep_key    TEXT,              -- NULL for `ratelab run --db`
     scenario     TEXT NOT NULL,     -- scenario file name without .ini
     experiment   TEXT NOT NULL,     -- with `params`, enough to re-run without the .ini file
     params       TEXT NOT NULL,     -- canonical "k=v;k=v;..." of every key, seed included
-    point        TEXT NOT NULL,     -- the same without seed: what seeds are aggregated over
+    point        TEXT NOT NULL,     -- the same without seed, plus ";engine=E": what seeds are aggregated over
     seed         INTEGER NOT NULL,
     code_version TEXT NOT NULL,     -- git describe of the build that ran it
     started      TEXT NOT NULL,     -- UTC, ISO 8601, ms
     finished     TEXT NOT NULL,
     wall_s       REAL NOT NULL,
-    events       INTEGER NOT NULL   -- simulator events executed
+    events       INTEGER NOT NULL,  -- simulator events executed (0 for kernel runs)
+    engine       TEXT NOT NULL      -- sim | kernel; also a params row (key 'engine'), so figures and
+                                    -- --where select and separate the engines like any enum key
 );
 CREATE INDEX runs_by_point ON runs(experiment, scenario, code_version, point);
 CREATE INDEX runs_by_sweep ON runs(sweep_key, code_version);
@@ -123,4 +128,4 @@ FROM (
     GROUP BY experiment, scenario, code_version, point, metric
 );
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

@@ -18,6 +18,7 @@ int cmd_regress(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_rate_replay(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_kernel(int argc, char **argv);
 
 struct scenario {
     char                     path[512];
@@ -40,8 +41,13 @@ void scenario_free(struct scenario *sc);
 /* Run one simulation of the scenario's current parameters, timing it. */
 int  scenario_run(const struct scenario *sc, struct run_result *res, char *err, size_t errlen);
 
-/* One JSON object: scenario, experiment, code version, params, then every metric. */
-void json_print_run(FILE *out, const struct scenario *sc, const struct run_result *res);
+/* One JSON object: scenario, experiment, engine, code version, params, then every metric. */
+void json_print_run(FILE *out, const struct scenario *sc, const struct run_result *res, const char *engine);
+/* Stores one finished run in the database at path, as `ratelab run --db` does; engine "sim" or
+ * "kernel".  A run already there is kept (message on stderr).  0, or 1 on failure; cmd names
+ * the subcommand in messages. */
+int  cli_store_run(const char *cmd, const char *path, const struct scenario *sc, const struct run_result *res,
+                   int64_t started_ms, int64_t finished_ms, const char *engine);
 void json_print_string(FILE *out, const char *s);
 
 const char *ratelab_version(void);

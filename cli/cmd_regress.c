@@ -252,7 +252,17 @@ int cmd_regress(int argc, char **argv)
     size_t *order = NULL, n = 0, cap = 0;
     int set_used[MAX_SETS] = { 0 };
     sqlite3_stmt *st = NULL;
-    if (db_prepare(db, "SELECT id, scenario, experiment, params, point, code_version FROM runs"
+    /* Only simulator runs can be re-run and compared: kernel runs are measurements (see ratelab kernel). */
+    long long kernel_runs = 0;
+    if (db_prepare(db, "SELECT count(*) FROM runs WHERE engine <> 'sim'", &st, baseline, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab regress: --baseline %s\n", err);
+        goto out;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) kernel_runs = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (kernel_runs) printf("regress: %lld kernel runs in %s left out (measurements, not re-run)\n", kernel_runs, baseline);
+    if (db_prepare(db, "SELECT id, scenario, experiment, params, point, code_version FROM runs WHERE engine = 'sim'"
                        " ORDER BY scenario, experiment, point, seed", &st, baseline, err, sizeof err) != 0) {
         fprintf(stderr, "ratelab regress: --baseline %s\n", err);
         goto out;

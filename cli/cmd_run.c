@@ -5,27 +5,26 @@
 #include "cli.h"
 #include "db.h"
 
-/* Stores the run like a sweep would (no sweep key); an identical run already there is kept. */
-static int store_run(const char *path, const struct scenario *sc, const struct run_result *res,
-                     int64_t started_ms, int64_t finished_ms)
+int cli_store_run(const char *cmd, const char *path, const struct scenario *sc, const struct run_result *res,
+                  int64_t started_ms, int64_t finished_ms, const char *engine)
 {
     char err[1024];
     sqlite3 *db = db_open(path, DB_WRITE, err, sizeof err);
-    if (!db) { fprintf(stderr, "ratelab run: %s\n", err); return 1; }
+    if (!db) { fprintf(stderr, "ratelab %s: %s\n", cmd, err); return 1; }
     struct db_writer w;
     int rc = 1;
-    if (db_writer_init(&w, db, err, sizeof err) != 0) { fprintf(stderr, "ratelab run: %s\n", err); db_close(db); return 1; }
+    if (db_writer_init(&w, db, err, sizeof err) != 0) { fprintf(stderr, "ratelab %s: %s\n", cmd, err); db_close(db); return 1; }
     char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
     params_canonical(&sc->ps, params, sizeof params);
-    db_run_key(key, sizeof key, sc->name, params, ratelab_version());
+    db_run_key_engine(key, sizeof key, sc->name, params, ratelab_version(), engine);
     int has = db_has_run(&w, key, err, sizeof err);
     struct db_run_meta m = { .scenario = sc->name, .experiment = sc->exp->name, .code_version = ratelab_version(),
-                             .started_ms = started_ms, .finished_ms = finished_ms };
+                             .engine = engine, .started_ms = started_ms, .finished_ms = finished_ms };
     int64_t id = 0;
-    if (has < 0) fprintf(stderr, "ratelab run: %s\n", err);
-    else if (has) { fprintf(stderr, "ratelab run: %s already holds this run (same parameters, seed and code version); not stored again\n", path); rc = 0; }
-    else if (db_write_run(&w, &m, &sc->ps, res, NULL, &id, err, sizeof err) != 0) fprintf(stderr, "ratelab run: %s\n", err);
-    else { fprintf(stderr, "ratelab run: stored as run %lld in %s\n", (long long)id, path); rc = 0; }
+    if (has < 0) fprintf(stderr, "ratelab %s: %s\n", cmd, err);
+    else if (has) { fprintf(stderr, "ratelab %s: %s already holds this run (same parameters, seed, engine and code version); not stored again\n", cmd, path); rc = 0; }
+    else if (db_write_run(&w, &m, &sc->ps, res, NULL, &id, err, sizeof err) != 0) fprintf(stderr, "ratelab %s: %s\n", cmd, err);
+    else { fprintf(stderr, "ratelab %s: stored as run %lld in %s\n", cmd, (long long)id, path); rc = 0; }
     db_writer_close(&w);
     db_close(db);
     return rc;
@@ -78,14 +77,14 @@ int cmd_run(int argc, char **argv)
     if (rc != 0) {
         fprintf(stderr, "ratelab run: %s: %s\n", path, err);
     } else if (json) {
-        json_print_run(stdout, &sc, &res);
+        json_print_run(stdout, &sc, &res, "sim");
     } else {
         printf("%s (%s), seed %lld, %.2f s wall, %llu events\n", sc.name, sc.exp->name,
                (long long)param_i(&sc.ps, "seed"), res.wall_s, (unsigned long long)res.events);
         for (size_t i = 0; sc.exp->headline && sc.exp->headline[i]; i++)
             printf("  %-28s %12.4g\n", sc.exp->headline[i], result_get(&res, sc.exp->headline[i]));
     }
-    int stored = rc == 0 && db_path ? store_run(db_path, &sc, &res, started_ms, finished_ms) : 0;
+    int stored = rc == 0 && db_path ? cli_store_run("run", db_path, &sc, &res, started_ms, finished_ms, "sim") : 0;
     result_free(&res);
     scenario_free(&sc);
     return rc == 0 && stored == 0 ? 0 : 1;

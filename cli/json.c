@@ -23,12 +23,14 @@ static void json_number(FILE *out, double v)
     else fprintf(out, "%.10g", v);
 }
 
-void json_print_run(FILE *out, const struct scenario *sc, const struct run_result *res)
+void json_print_run(FILE *out, const struct scenario *sc, const struct run_result *res, const char *engine)
 {
     fputs("{\"scenario\":", out);
     json_print_string(out, sc->name);
     fputs(",\"experiment\":", out);
     json_print_string(out, sc->exp->name);
+    fputs(",\"engine\":", out);
+    json_print_string(out, engine);
     fputs(",\"code_version\":", out);
     json_print_string(out, ratelab_version());
     fputs(",\"params\":{", out);

@@ -99,8 +99,10 @@ static void test_create_write_read(void)
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM runs"), 3);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM metrics"), 6);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM metrics WHERE name = 'goodput' AND value = 99"), 0);
-    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM runs WHERE point = 'rate=1.5;queue=codel' AND seed = 2"
-                                    " AND events = 1234 AND started = '2023-11-14T22:13:20.123Z'"), 1);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM runs WHERE point = 'rate=1.5;queue=codel;engine=sim' AND seed = 2"
+                                    " AND events = 1234 AND started = '2023-11-14T22:13:20.123Z' AND engine = 'sim'"), 1);
+    /* The engine is also a parameter row, so figures and --where can use it like any key. */
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM params WHERE key = 'engine' AND text = 'sim' AND num IS NULL"), 3);
     /* Enum parameters: text, no number; numbers: both. */
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM params WHERE key = 'queue' AND text = 'codel' AND num IS NULL"), 3);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM params WHERE key = 'rate' AND text = '1.5' AND num = 1.5"), 3);
@@ -134,7 +136,9 @@ static void test_version_check(void)
     sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
     db_close(db);
     CU_ASSERT_PTR_NULL(db_open(path, DB_READ, err, sizeof err));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema version 99, this ratelab reads version 1"));
+    char want[96];
+    snprintf(want, sizeof want, "schema version 99, this ratelab reads version %d", DB_SCHEMA_VERSION);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
     CU_ASSERT_PTR_NULL(db_open(path, DB_WRITE, err, sizeof err));
     remove_db(path);
     /* Some other SQLite file. */
@@ -161,7 +165,7 @@ static void test_dump_roundtrip(void)
     tmp_path(path, sizeof path, "dump.sql");
     FILE *f = fopen(path, "w");
     fprintf(f, "PRAGMA user_version=%d;\nBEGIN TRANSACTION;\n%s", DB_SCHEMA_VERSION, db_schema_sql);
-    fputs("INSERT INTO runs VALUES(7,'k',NULL,'s','e','a=1;seed=1','a=1',1,'v','t','t',0.5,10);\n"
+    fputs("INSERT INTO runs VALUES(7,'k',NULL,'s','e','a=1;seed=1','a=1',1,'v','t','t',0.5,10,'sim');\n"
           "INSERT INTO metrics VALUES(7,'m',4.5);\nCOMMIT;\n", f);
     fclose(f);
     sqlite3 *db = baseline_load_dump(path, err, sizeof err);
@@ -240,6 +244,41 @@ static void test_merge(void)
     remove_db(a); remove_db(b); remove_db(out);
 }
 
+/* The engine is part of a run's identity: the kernel's run of the same point and seed is a
+ * different run (own key, own point), never "already stored". */
+static void test_engine_is_part_of_identity(void)
+{
+    char path[256], err[512], key[512], params[256];
+    tmp_path(path, sizeof path, "engine.db");
+    remove_db(path);
+    sqlite3 *db = db_open(path, DB_WRITE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    struct db_writer w;
+    CU_ASSERT_EQUAL_FATAL(db_writer_init(&w, db, err, sizeof err), 0);
+    struct param_set ps;
+    params_init(&ps, defs, 3);
+    CU_ASSERT_EQUAL(write_run(&w, &ps, 1, 1.0, "v1", NULL), 0);
+    struct run_result r;
+    fixture_result(&r, 2.0);
+    struct db_run_meta m = { .scenario = "fix", .experiment = "fixture", .code_version = "v1", .engine = "kernel",
+                             .started_ms = 1700000000123LL, .finished_ms = 1700000001456LL };
+    CU_ASSERT_EQUAL(db_write_run(&w, &m, &ps, &r, NULL, NULL, err, sizeof err), 0);
+    result_free(&r);
+    params_canonical(&ps, params, sizeof params);
+    db_run_key_engine(key, sizeof key, "fix", params, "v1", "kernel");
+    CU_ASSERT_EQUAL(db_has_run(&w, key), 1);
+    db_run_key_engine(key, sizeof key, "fix", params, "v1", "sim");
+    CU_ASSERT_EQUAL(db_has_run(&w, key), 1);
+    CU_ASSERT_EQUAL(db_writer_commit(&w, err, sizeof err), 0);
+    db_writer_close(&w);
+    db_close(db);
+    params_free(&ps);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(DISTINCT point) FROM runs"), 2);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM point_metric_stats WHERE metric = 'goodput' AND n = 1"), 2);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM params WHERE key = 'engine' AND text = 'kernel'"), 1);
+    remove_db(path);
+}
+
 void register_test_db(void)
 {
     TEST_SUITE("db",
@@ -247,5 +286,5 @@ void register_test_db(void)
                TEST(test_create_write_read),
                TEST(test_version_check),
                TEST(test_dump_roundtrip),
-               TEST(test_merge));
+               TEST(test_merge), TEST(test_engine_is_part_of_identity));
 }
