@@ -9,7 +9,7 @@
 #include "topology.h"
 #include "traffic.h"
 
-static const char *const framings[] = { "ppp", "ethernet", "pppoa_atm", "pppoe_atm", "none", NULL };
+static const char *const framings[] = { "ppp", "ethernet", "pppoa_atm", "pppoe_atm", "none", "veth", NULL };
 static const char *const ccs[] = { "newreno", "cubic", NULL };
 
 static const struct param_def asym_params[] = {
@@ -19,7 +19,7 @@ static const struct param_def asym_params[] = {
     { "core_delay_ms",     PT_DOUBLE, "15",     0, 10000, NULL, "one-way delay client <-> remote host through the core, ms" },
     { "core_kbps",         PT_DOUBLE, "100000", 1, 1e8, NULL, "core link rate per direction, kbit/s" },
     { "modem_queue_pkts",  PT_INT,    "50",     1, 1e6, NULL, "drop-tail queue of each direction of the access line, packets" },
-    { "framing",           PT_ENUM,   "ppp",    0, 0, framings, "access line framing" },
+    { "framing",           PT_ENUM,   "ppp",    0, 0, framings, "access line framing (veth: the 14-byte Ethernet header tbf counts on a Linux veth, as the kernel engine's line)" },
     { "eth_preamble_ifg",  PT_BOOL,   "0",      0, 1, NULL, "framing=ethernet only: also count preamble/SFD and inter-frame gap (+20 B)" },
     { "mss",               PT_INT,    "1460",   64, 9000, NULL, "TCP maximum segment size, bytes (clamped to the framing's MTU - 40)" },
     { "timestamps",        PT_BOOL,   "0",      0, 1, NULL, "TCP timestamps option (+12 B per segment)" },
@@ -36,6 +36,7 @@ static const struct param_def asym_params[] = {
     { "n_up",              PT_INT,    "0",      0, 1000, NULL, "bulk TCP flows client -> remote" },
     { "up_limit_kbps",     PT_DOUBLE, "0",      0, 1e7, NULL, "if > 0, each upload flow's application writes at most this payload rate, kbit/s" },
     { "up_write_bytes",    PT_INT,    "0",      0, 1e8, NULL, "paced uploads (up_limit_kbps > 0): the application writes this many bytes per write, one write every up_write_bytes / up_limit_kbps; 0 = what 10 ms of the rate allows, every 10 ms" },
+    { "up_start_s",        PT_DOUBLE, "0",      0, 1e6, NULL, "uploads start this many seconds into the run (controlled starts: the upload joins a running download)" },
     { "voip_kbps",         PT_DOUBLE, "0",      0, 1e5, NULL, "if > 0, UDP CBR upstream with 200-byte payloads at this payload rate, kbit/s" },
     { "duration_s",        PT_DOUBLE, "60",     0.001, 1e6, NULL, "simulated time, s" },
     { "warmup_s",          PT_DOUBLE, "10",     0, 1e6, NULL, "metrics ignore the first warmup_s seconds" },
@@ -46,6 +47,9 @@ static int asym_validate(const struct param_set *ps, char *err, size_t errlen)
 {
     if (param_i(ps, "up_write_bytes") > 0 && param_d(ps, "up_limit_kbps") <= 0)
         return param_error(ps, "up_write_bytes", err, errlen, "needs a paced upload (up_limit_kbps > 0)");
+    if (param_d(ps, "up_start_s") >= param_d(ps, "duration_s"))
+        return param_error(ps, "up_start_s", err, errlen, "%g must be less than duration_s (%g)",
+                           param_d(ps, "up_start_s"), param_d(ps, "duration_s"));
     return params_check_warmup(ps, err, errlen);
 }
 
@@ -146,13 +150,14 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         bulk_flow_start(&r->down[i], (sim_time_t)(gsl_rng_uniform(start_rng) * 1e8), warmup);
     }
     double up_limit_Bps = param_d(ps, "up_limit_kbps") * 1000 / 8;
+    sim_time_t up_start = (sim_time_t)(param_d(ps, "up_start_s") * 1e9);
     for (size_t j = 0; j < r->n_up; j++) {
         size_t i = r->n_down + j;
         topo_path_up(&r->topo, i, &up_path);
         topo_path_down(&r->topo, i, &down_path);
         bulk_flow_init(&r->up[j], &r->net, &cfg, &up_path, &down_path, up_limit_Bps);
         bulk_flow_set_write_size(&r->up[j], (uint32_t)param_i(ps, "up_write_bytes"));
-        bulk_flow_start(&r->up[j], (sim_time_t)(gsl_rng_uniform(start_rng) * 1e8), warmup);
+        bulk_flow_start(&r->up[j], up_start + (sim_time_t)(gsl_rng_uniform(start_rng) * 1e8), warmup);
     }
     gsl_rng *voip_rng = NULL;
     if (r->has_voip) {

@@ -3,7 +3,7 @@
 #include "framing.h"
 #include <string.h>
 
-const char *const framing_name[FRAMING__N] = { "none", "ppp", "ethernet", "pppoa_atm", "pppoe_atm" };
+const char *const framing_name[FRAMING__N] = { "none", "ppp", "ethernet", "pppoa_atm", "pppoe_atm", "veth" };
 
 /* AAL5 payload overheads incl. the 8-byte CPCS trailer: PPPoA VC-MUX 2+8, PPPoE LLC 10+6+2+6+8+8. */
 #define PPPOA_VCMUX_O 10u
@@ -26,6 +26,10 @@ uint32_t framing_wire_bytes(const struct framing *f, uint32_t ip_len)
     }
     case FRAMING_PPPOA_ATM: return atm_cells_bytes(ip_len, PPPOA_VCMUX_O);
     case FRAMING_PPPOE_ATM: return atm_cells_bytes(ip_len, PPPOE_LLC_O);
+    /* A veth frame as a qdisc sees it (qdisc_pkt_len = skb->len): the 14-byte Ethernet header and
+     * the IP packet, no FCS, preamble or padding (veth never pads); checked against tbf's byte
+     * counters by the kernel engine's tests. */
+    case FRAMING_VETH:      return ip_len + 14u;
     default:                return ip_len;
     }
 }

@@ -11,6 +11,7 @@ enum framing_kind {
     FRAMING_ETHERNET,   /* 14 header + 4 FCS, frame padded to 64; +8 preamble +12 IFG opt.  */
     FRAMING_PPPOA_ATM,  /* PPPoA VC-MUX over AAL5: 10 bytes + cell tax                       */
     FRAMING_PPPOE_ATM,  /* PPPoE LLC over AAL5: 40 bytes + cell tax, MTU 1492               */
+    FRAMING_VETH,       /* what tbf counts on a Linux veth: 14-byte Ethernet header only     */
     FRAMING__N
 };
 extern const char *const framing_name[FRAMING__N];
