@@ -1,4 +1,6 @@
-# ratelab build: core/ -> libratelab_core.a (libc + libm only), sim/ -> libratelab_sim.a,
+# ratelab build: core/ -> libratelab_core.a (libc + libm only), contract/ (parameters and run
+# results both engines share) -> libratelab_contract.a, sim/ -> libratelab_sim.a, kernel/ (the
+# real-TCP engine, which never sees sim/) -> libratelab_kernel.a + the ratelab-agent program,
 # analysis/ -> libratelab_analysis.a, cli/ -> the ratelab binary; tests/ -> one CUnit runner.
 
 CC      ?= gcc
@@ -17,11 +19,16 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # core/ sees only itself: no -I for sim/, no pkg-config flags.
 CORE_CFLAGS := $(WARN) $(DEFS) $(OPT) -Icore
-APP_CFLAGS   = $(WARN) $(DEFS) $(OPT) -I. -Isim -Icore -Ianalysis -Icli -I$(BUILD) $(PKG_CFLAGS)
+APP_CFLAGS   = $(WARN) $(DEFS) $(OPT) -I. -Icontract -Isim -Icore -Ikernel -Ianalysis -Icli -I$(BUILD) $(PKG_CFLAGS)
+# kernel/ sees the contract and itself only: it must not grow a dependency on the simulator.
+KERNEL_CFLAGS = $(WARN) $(DEFS) $(OPT) -Icontract -Ikernel -I$(BUILD)
 LDLIBS       = $(PKG_LIBS) -lm
 
 CORE_SRC     := $(wildcard core/*.c)
+CONTRACT_SRC := $(wildcard contract/*.c)
 SIM_SRC      := $(wildcard sim/*.c)
+AGENT_SRC    := $(wildcard kernel/agent*.c)
+KERNEL_SRC   := $(filter-out $(AGENT_SRC),$(wildcard kernel/*.c))
 ANALYSIS_SRC := $(wildcard analysis/*.c)
 CLI_SRC      := $(wildcard cli/*.c)
 TEST_SRC     := $(wildcard tests/test_*.c)
@@ -29,7 +36,10 @@ TESTLIB_SRC  := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 BENCH_SRC    := $(wildcard bench/*.c)
 
 CORE_OBJ     := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CONTRACT_OBJ := $(CONTRACT_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ      := $(SIM_SRC:%.c=$(BUILD)/%.o)
+KERNEL_OBJ   := $(KERNEL_SRC:%.c=$(BUILD)/%.o)
+AGENT_OBJ    := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 ANALYSIS_OBJ := $(ANALYSIS_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ      := $(CLI_SRC:%.c=$(BUILD)/%.o)
 CLI_LIB_OBJ  := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
@@ -37,14 +47,17 @@ TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TESTLIB_SRC:%.c=$(BUILD)/%.o) $(B
 BENCH_BIN    := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 LIBCORE      := $(BUILD)/libratelab_core.a
+LIBCONTRACT  := $(BUILD)/libratelab_contract.a
 LIBSIM       := $(BUILD)/libratelab_sim.a
+LIBKERNEL    := $(BUILD)/libratelab_kernel.a
 LIBANALYSIS  := $(BUILD)/libratelab_analysis.a
 LIBCLI       := $(BUILD)/libratelab_cli.a
 BIN          := $(BUILD)/ratelab
+AGENT        := $(BUILD)/ratelab-agent
 TESTBIN      := $(BUILD)/tests/run_tests
 
-.PHONY: all deps test test-san check-core bench demo clean valgrind FORCE
-all: $(BIN)
+.PHONY: all deps test test-san check-core check-kernel bench demo validate clean valgrind FORCE
+all: $(BIN) $(AGENT)
 ifeq ($(BUILD),build)
 all: ratelab
 ratelab: $(BIN)
@@ -74,22 +87,32 @@ $(BUILD)/analysis/db_schema.o: $(BUILD)/schema_sql.h
 $(BUILD)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/kernel/%.o: kernel/%.c | $(BUILD)/version.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/%.o: %.c | $(BUILD)/version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(APP_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBCORE): $(CORE_OBJ)
 	@rm -f $@; ar rcs $@ $^
+$(LIBCONTRACT): $(CONTRACT_OBJ)
+	@rm -f $@; ar rcs $@ $^
 $(LIBSIM): $(SIM_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(LIBKERNEL): $(KERNEL_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(LIBANALYSIS): $(ANALYSIS_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(LIBCLI): $(CLI_LIB_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-LIBS_ALL = $(LIBCLI) $(LIBANALYSIS) $(LIBSIM) $(LIBCORE)
+LIBS_ALL = $(LIBCLI) $(LIBANALYSIS) $(LIBSIM) $(LIBKERNEL) $(LIBCONTRACT) $(LIBCORE)
 $(BIN): $(BUILD)/cli/main.o $(LIBS_ALL)
 	$(CC) $(OPT) -o $@ $(BUILD)/cli/main.o $(LIBS_ALL) $(LDLIBS)
+# The traffic agent runs inside the network namespaces: libc only, found next to the ratelab binary.
+$(AGENT): $(AGENT_OBJ)
+	$(CC) $(OPT) -o $@ $^ -lm
 
 # Each tests/test_NAME.c defines register_test_NAME(); the runner calls them all.
 $(BUILD)/tests/registry.c: $(TEST_SRC)
@@ -101,7 +124,7 @@ $(BUILD)/tests/registry.c: $(TEST_SRC)
 	   echo "}"; } > $@
 $(BUILD)/tests/registry.o: $(BUILD)/tests/registry.c
 	$(CC) $(APP_CFLAGS) -c $< -o $@
-$(TESTBIN): $(TEST_OBJ) $(LIBS_ALL)
+$(TESTBIN): $(TEST_OBJ) $(LIBS_ALL) $(AGENT)
 	$(CC) $(OPT) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
@@ -114,17 +137,22 @@ check-core: $(LIBCORE)
 	@for o in $$(ar t $(LIBCORE)); do [ -f core/$${o%.o}.c ] || { echo "check-core: $$o is not from core/" >&2; exit 1; }; done
 	@echo "check-core: $(LIBCORE) holds only core/ objects: $$(ar t $(LIBCORE) | tr '\n' ' ')"
 
+# kernel/ stands beside the simulator, not on it: it includes neither sim/ nor core/.
+check-kernel:
+	@! grep -rnE '#include *"(\.\./)?(sim|core|cli|analysis)/' kernel/ || { echo "check-kernel: kernel/ includes another layer" >&2; exit 1; }
+	@echo "check-kernel: kernel/ builds with -Icontract -Ikernel only"
+
 # The README's test command: installs what is missing, builds, runs every suite.
 test: deps
-	@$(MAKE) --no-print-directory all $(TESTBIN) check-core
+	@$(MAKE) --no-print-directory all $(TESTBIN) check-core check-kernel
 	RATELAB=$(abspath $(BIN)) $(TESTBIN)
 
 test-san: deps
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 test-run-san
-test-run-san: $(TESTBIN) $(BIN)
+test-run-san: $(TESTBIN) $(BIN) $(AGENT)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 RATELAB=$(abspath $(BIN)) $(TESTBIN)
 
-valgrind: $(TESTBIN) $(BIN)
+valgrind: $(TESTBIN) $(BIN) $(AGENT)
 	RATELAB=$(abspath $(BIN)) RATELAB_VALGRIND=1 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite -q $(TESTBIN)
 
 bench: deps

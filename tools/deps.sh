@@ -2,7 +2,7 @@
 # Installs the Debian packages ratelab builds and runs with; as non-root prints the exact
 # apt-get line and fails, so a fresh machine is told precisely what to do.
 set -u
-pkgs="gcc make pkg-config libgsl-dev libsqlite3-dev libcunit1-dev gnuplot-nox sqlite3"
+pkgs="gcc make pkg-config libgsl-dev libsqlite3-dev libcunit1-dev gnuplot-nox sqlite3 iproute2"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -1,0 +1,64 @@
+/* The kernel engine: runs an asym_link scenario on real Linux TCP between network namespaces
+ * (client - router - server), the router shaping each direction with tbf + a packet FIFO. */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include <signal.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "params.h"
+#include "results.h"
+
+/* The scenario keys as the kernel can express them (see kernel_cfg_from_params). */
+struct kernel_cfg {
+    double   down_bps, up_bps;        /* line rates at the framing level (tbf rate), bit/s        */
+    double   delay_s;                 /* one-way propagation client <-> server (access + core)   */
+    int      queue_pkts;              /* pfifo limit of each direction                            */
+    int      n_down, n_up;
+    double   up_limit_Bps;            /* 0: bulk uploads                                          */
+    int      up_write_bytes;          /* paced uploads: write size (0: the 10-ms credit)         */
+    double   up_start_s;              /* uploads start this late                                  */
+    double   voip_kbps;               /* UDP CBR upstream, 200-byte payloads                      */
+    double   duration_s, warmup_s;
+    int      sack, timestamps, nagle;
+    char     cc[16];                  /* Linux congestion control module: reno | cubic            */
+    int      rcvbuf, sndbuf;          /* the simulator's meaning: largest window / send buffer    */
+    int      mss;                     /* payload bytes per full segment, clamped as the simulator */
+    int      init_cwnd;               /* route initcwnd                                           */
+    double   rto_min_ms;              /* route rto_min                                            */
+    int      quickack;                /* delack_count = 1: route quickack (ACK every segment)     */
+    uint64_t seed;                    /* repetition number; draws the flows' start offsets        */
+};
+
+/* Maps validated asym_link parameters to the kernel's knobs.  Keys the kernel cannot express
+ * (a framing other than veth, a fixed delayed-ACK count other than 1 or 2, ...) are refused with
+ * one line naming the key and its origin; returns 0 or -1. */
+int kernel_cfg_from_params(const struct param_set *ps, struct kernel_cfg *c, char *err, size_t errlen);
+
+enum kernel_status {
+    KERNEL_OK = 0,
+    KERNEL_FAILED = 1,        /* the run failed (setup, an agent, a measurement)                   */
+    KERNEL_ENV = 2,           /* missing root, iproute2, sch_tbf or a delay mechanism: err says which */
+    KERNEL_INTERRUPTED = 130, /* stop was raised (SIGINT/SIGTERM): everything was torn down        */
+};
+
+/* What this machine offers: root (CAP_SYS_ADMIN + CAP_NET_ADMIN), iproute2 (ip, tc), and a way
+ * to delay packets when the configuration needs one.  KERNEL_OK or KERNEL_ENV with one line. */
+enum kernel_status kernel_check_env(const struct kernel_cfg *c, char *err, size_t errlen);
+
+/* One run: builds the namespaces, runs the agents for duration_s of real time, collects the
+ * metrics and series into res, removes everything it created (also when *stop becomes non-zero,
+ * which a SIGINT/SIGTERM handler sets).  `agent` is the path of the ratelab-agent program. */
+enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, volatile sig_atomic_t *stop,
+                              struct run_result *res, char *err, size_t errlen);
+
+/* Removes what killed runs left behind: namespaces named by this engine whose creating process
+ * is gone (and the processes still inside them).  Returns how many namespaces were removed;
+ * `log` (may be NULL) gets one line per namespace. */
+int kernel_cleanup_stale(FILE *log);
+
+/* The agent program next to `self_exe` (or $RATELAB_AGENT): path into buf, 0 or -1 with err. */
+int kernel_find_agent(char *buf, size_t len, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,73 @@
+/* Scenario keys -> kernel knobs: what Linux can express is mapped (sysctls, socket options,
+ * route metrics); what it cannot is refused in one line rather than silently ignored. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "kernel.h"
+
+#define VETH_MTU 1500
+#define IP_TCP_HDR 40
+#define TS_OPT 12
+
+int kernel_cfg_from_params(const struct param_set *ps, struct kernel_cfg *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    /* The line: a veth whose qdisc counts the 14-byte Ethernet header; nothing else is real here. */
+    if (strcmp(param_e_name(ps, "framing"), "veth") != 0)
+        return param_error(ps, "framing", err, errlen,
+                           "'%s' cannot be expressed on the kernel engine: its line is a veth, whose tbf counts a 14-byte "
+                           "Ethernet header; use framing = veth (the simulator has it too)", param_e_name(ps, "framing"));
+    c->down_bps = param_d(ps, "down_kbps") * 1000;
+    c->up_bps = param_d(ps, "up_kbps") * 1000;
+    /* The kernel has no core link: the core hop is as fast as the machine.  Only a core that is
+     * never the bottleneck means the same on both engines. */
+    double core = param_d(ps, "core_kbps") * 1000;
+    if (core < c->down_bps || core < c->up_bps)
+        return param_error(ps, "core_kbps", err, errlen,
+                           "%g is below a line rate: the kernel engine has no core link to limit, so the core must not be the "
+                           "bottleneck (core_kbps >= down_kbps and up_kbps)", core / 1000);
+    c->delay_s = (param_d(ps, "access_delay_ms") + param_d(ps, "core_delay_ms")) / 1000;
+    c->queue_pkts = (int)param_i(ps, "modem_queue_pkts");
+    c->n_down = (int)param_i(ps, "n_down");
+    c->n_up = (int)param_i(ps, "n_up");
+    c->up_limit_Bps = param_d(ps, "up_limit_kbps") * 1000 / 8;
+    c->up_write_bytes = (int)param_i(ps, "up_write_bytes");
+    c->up_start_s = param_d(ps, "up_start_s");
+    c->voip_kbps = param_d(ps, "voip_kbps");
+    c->duration_s = param_d(ps, "duration_s");
+    c->warmup_s = param_d(ps, "warmup_s");
+    c->sack = param_b(ps, "sack");
+    c->timestamps = param_b(ps, "timestamps");
+    c->nagle = param_b(ps, "nagle");
+    snprintf(c->cc, sizeof c->cc, "%s", strcmp(param_e_name(ps, "cc"), "newreno") == 0 ? "reno" : param_e_name(ps, "cc"));
+    c->rcvbuf = (int)param_i(ps, "rcvbuf");
+    c->sndbuf = (int)param_i(ps, "sndbuf");
+    /* Same clamping as the simulator: the payload of a full segment fits the MTU with headers. */
+    int mss_max = VETH_MTU - IP_TCP_HDR - (c->timestamps ? TS_OPT : 0);
+    c->mss = (int)param_i(ps, "mss");
+    if (c->mss > mss_max) c->mss = mss_max;
+    c->init_cwnd = (int)param_i(ps, "init_cwnd");
+    c->rto_min_ms = param_d(ps, "rto_min_ms");
+    c->seed = (uint64_t)param_i(ps, "seed");
+
+    /* Delayed ACKs: Linux ACKs every second full segment (tcp_send_delayed_ack / __tcp_ack_snd_check,
+     * with quick-ACK mode after idle); per route `quickack 1` makes it ACK every segment.  No other
+     * fixed count exists. */
+    int64_t dc = param_i(ps, "delack_count");
+    if (dc != 1 && dc != 2)
+        return param_error(ps, "delack_count", err, errlen,
+                           "%lld cannot be expressed on the kernel engine: Linux ACKs every 2nd full segment (adaptively), "
+                           "or every segment with the route's quickack; use 1 or 2", (long long)dc);
+    c->quickack = dc == 1;
+    /* Linux's delayed-ACK timer adapts between TCP_DELACK_MIN (40 ms) and TCP_DELACK_MAX (200 ms). */
+    double dt = param_d(ps, "delack_timeout_ms");
+    if (!c->quickack && dt != 40)
+        return param_error(ps, "delack_timeout_ms", err, errlen,
+                           "%g cannot be expressed on the kernel engine: Linux's delayed-ACK timer adapts between 40 and "
+                           "200 ms; use 40", dt);
+    if (c->rto_min_ms < 1 || c->rto_min_ms != floor(c->rto_min_ms))
+        return param_error(ps, "rto_min_ms", err, errlen, "%g: the route's rto_min takes whole milliseconds >= 1", c->rto_min_ms);
+    if (c->voip_kbps > 0 && c->voip_kbps * 1000 / 8 / 200 > 100000)
+        return param_error(ps, "voip_kbps", err, errlen, "%g: more than 100000 datagrams/s is beyond the agent's timer", c->voip_kbps);
+    return 0;
+}

@@ -1,0 +1,295 @@
+/* The kernel engine: keys it cannot express are refused; on a machine with root, iproute2 and
+ * sch_tbf, the veth framing counts what tbf counts, the TUN delay line delays by what it is told,
+ * a short run gives the line rate, SIGINT and concurrent runs leave nothing behind. */
+#include "testutil.h"
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "framing.h"
+#include "kernel.h"
+#include "netns.h"
+#include "qdisc.h"
+#include "testbed.h"
+#include "experiment.h"
+
+/* Reason the machine cannot run kernel tests, or NULL.  Printed by every test that skips. */
+static const char *skip_reason(void)
+{
+    static char why[512];
+    static int checked;
+    if (!checked) {
+        checked = 1;
+        char agent[1024];
+        if (kernel_check_env(NULL, why, sizeof why) != KERNEL_OK) return why;
+        if (kernel_find_agent(agent, sizeof agent, why, sizeof why) != 0) return why;
+        why[0] = 0;
+    }
+    return why[0] ? why : NULL;
+}
+
+static int skipped(const char *test)
+{
+    const char *why = skip_reason();
+    if (why) fprintf(stderr, "\n    %s SKIPPED: %s\n", test, why);
+    return why != NULL;
+}
+
+static void asym_params(struct param_set *ps)
+{
+    const struct experiment *e = experiment_find("asym_link");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_EQUAL_FATAL(params_init(ps, e->params, e->n_params), 0);
+    char err[256];
+    CU_ASSERT_EQUAL(params_set(ps, "framing", "veth", "test", err, sizeof err), 0);
+}
+
+static void set(struct param_set *ps, const char *k, const char *v)
+{
+    char err[256];
+    if (params_set(ps, k, v, "test", err, sizeof err) != 0) fprintf(stderr, "\n    %s\n", err);
+}
+
+/* Inexpressible keys: one line naming the key, never a silent default. */
+static void test_kernel_refuses_what_linux_cannot_express(void)
+{
+    struct param_set ps;
+    struct kernel_cfg c;
+    char err[512];
+    asym_params(&ps);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), 0);
+    set(&ps, "framing", "ppp");
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'framing'"));
+    set(&ps, "framing", "veth");
+    set(&ps, "delack_count", "3");
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'delack_count'"));
+    set(&ps, "delack_count", "1");              /* route quickack: ACK every segment */
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.quickack, 1);
+    set(&ps, "core_kbps", "64");                /* a core slower than the line does not exist here */
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'core_kbps'"));
+    set(&ps, "core_kbps", "100000");
+    set(&ps, "timestamps", "1");                /* payload per segment clamped like the simulator */
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.mss, 1448);
+    CU_ASSERT_STRING_EQUAL(c.cc, "reno");       /* newreno is Linux's reno module */
+    params_free(&ps);
+}
+
+static int ns_left(void)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "%s%d", TB_NS_PREFIX, (int)getpid());
+    DIR *d = opendir("/run/netns");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)); ) n += !strncmp(e->d_name, prefix, strlen(prefix));
+    if (d) closedir(d);
+    return n;
+}
+
+/* framing = veth counts what tbf counts: IP length + 14 (Ethernet header), no FCS, no padding
+ * to 64 bytes, no preamble.  UDP datagrams of known sizes cross the uplink's tbf; its byte
+ * counter must equal the framing's sum exactly (and differ from framing = ethernet's). */
+static void test_veth_framing_equals_tbf_bytes(void)
+{
+    if (skipped("test_veth_framing_equals_tbf_bytes")) return;
+    struct param_set ps;
+    struct kernel_cfg c;
+    char err[512];
+    asym_params(&ps);
+    set(&ps, "access_delay_ms", "0");
+    set(&ps, "core_delay_ms", "0");
+    set(&ps, "up_kbps", "10000");
+    set(&ps, "modem_queue_pkts", "1000");
+    CU_ASSERT_EQUAL_FATAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), 0);
+    struct testbed tb;
+    enum kernel_status st = testbed_build(&tb, &c, TB_DELAY_NONE, err, sizeof err);
+    if (st != KERNEL_OK) fprintf(stderr, "\n    %s\n", err);
+    CU_ASSERT_EQUAL(st, KERNEL_OK);
+    if (st == KERNEL_OK) {
+        CU_ASSERT_EQUAL_FATAL(netns_enter(tb.ns[TB_ROUTER], err, sizeof err), 0);
+        int nl = qdisc_open();
+        netns_leave();
+        struct qdisc_stats before, after;
+        CU_ASSERT_EQUAL_FATAL(netns_enter(tb.ns[TB_CLIENT], err, sizeof err), 0);
+        int s = socket(AF_INET, SOCK_DGRAM, 0);
+        netns_leave();
+        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+        inet_pton(AF_INET, TB_SERVER_ADDR, &to.sin_addr);
+        /* One datagram first, so the router's ARP exchange with the server (which crosses the
+         * uplink's tbf too) is over before the counting starts. */
+        sendto(s, "", 0, 0, (struct sockaddr *)&to, sizeof to);
+        usleep(200000);
+        CU_ASSERT_EQUAL(qdisc_read(nl, tb.if_up, "tbf", &before), 0);
+        static const int payload[] = { 0, 1, 17, 18, 100, 200, 1000, 1472 };
+        static char buf[1500];
+        uint64_t veth = 0, ether = 0;
+        int sent = 0;
+        struct framing fv = { FRAMING_VETH, 0 }, fe = { FRAMING_ETHERNET, 0 };
+        for (int rep = 0; rep < 5; rep++)
+            for (size_t i = 0; i < sizeof payload / sizeof payload[0]; i++)
+                if (sendto(s, buf, (size_t)payload[i], 0, (struct sockaddr *)&to, sizeof to) == payload[i]) {
+                    veth += framing_wire_bytes(&fv, (uint32_t)payload[i] + 28);
+                    ether += framing_wire_bytes(&fe, (uint32_t)payload[i] + 28);
+                    sent++;
+                }
+        usleep(300000);   /* 40 datagrams, 24 KB at 10 Mbit/s: well under 300 ms through tbf */
+        CU_ASSERT_EQUAL(qdisc_read(nl, tb.if_up, "tbf", &after), 0);
+        uint64_t counted = after.bytes - before.bytes;
+        if (counted != veth)
+            fprintf(stderr, "\n    tbf counted %llu bytes for %d datagrams; veth framing says %llu, ethernet %llu\n",
+                    (unsigned long long)counted, sent, (unsigned long long)veth, (unsigned long long)ether);
+        CU_ASSERT_EQUAL(sent, 40);
+        CU_ASSERT_EQUAL(after.packets - before.packets, (uint64_t)sent);
+        CU_ASSERT_EQUAL(counted, veth);
+        CU_ASSERT_NOT_EQUAL(counted, ether);
+        close(s);
+        qdisc_close(nl);
+    }
+    testbed_destroy(&tb);
+    CU_ASSERT_EQUAL(ns_left(), 0);
+    params_free(&ps);
+}
+
+static enum kernel_status run_kernel(struct param_set *ps, struct run_result *res)
+{
+    struct kernel_cfg c;
+    char err[512], agent[1024];
+    CU_ASSERT_EQUAL_FATAL(kernel_cfg_from_params(ps, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(kernel_find_agent(agent, sizeof agent, err, sizeof err), 0);
+    volatile sig_atomic_t stop = 0;
+    result_init(res);
+    enum kernel_status st = kernel_run(&c, agent, &stop, res, err, sizeof err);
+    if (st != KERNEL_OK) fprintf(stderr, "\n    kernel run: %s\n", err);
+    return st;
+}
+
+/* The delay line, measured by the agent's own probes: UDP datagrams (200-byte payloads, the
+ * VoIP source) across an otherwise idle 100 Mbit/s line with 20 ms one-way delay arrive 20 ms
+ * plus serialization (19 us) plus the line's wake-up lateness later, none lost or reordered. */
+static void test_tun_delay_line_delays_as_configured(void)
+{
+    if (skipped("test_tun_delay_line_delays_as_configured")) return;
+    struct param_set ps;
+    asym_params(&ps);
+    set(&ps, "down_kbps", "100000");
+    set(&ps, "up_kbps", "100000");
+    set(&ps, "core_kbps", "1000000");
+    set(&ps, "n_down", "0");
+    set(&ps, "voip_kbps", "80");
+    set(&ps, "duration_s", "3");
+    set(&ps, "warmup_s", "1");
+    struct run_result res;
+    if (run_kernel(&ps, &res) == KERNEL_OK) {
+        double mean = result_get(&res, "voip_delay_ms_mean"), p95 = result_get(&res, "voip_delay_ms_p95");
+        if (!(mean >= 20.0 && mean <= 21.0 && p95 <= 22.0)) fprintf(stderr, "\n    one-way delay mean %.3f ms, p95 %.3f ms\n", mean, p95);
+        CU_ASSERT(mean >= 20.0 && mean <= 21.0);
+        CU_ASSERT(p95 <= 22.0);
+        CU_ASSERT_EQUAL(result_get(&res, "voip_loss"), 0.0);
+        CU_ASSERT_EQUAL(result_get(&res, "delay_line.reordered"), 0.0);
+        CU_ASSERT_EQUAL(result_get(&res, "delay_line.overflow_drops"), 0.0);
+        CU_ASSERT(result_get(&res, "delay_line.packets") > 0);
+    } else {
+        CU_FAIL("kernel run failed");
+    }
+    result_free(&res);
+    params_free(&ps);
+    CU_ASSERT_EQUAL(ns_left(), 0);
+}
+
+/* One download on the 1024/128 line, the window (rcvbuf 32 KiB) below what would overflow the
+ * 50-packet FIFO: no loss, and the goodput is the line's, 1024 * 1460 / 1514 = 987.5 kbit/s. */
+static void test_kernel_short_download_fills_the_line(void)
+{
+    if (skipped("test_kernel_short_download_fills_the_line")) return;
+    struct param_set ps;
+    asym_params(&ps);
+    set(&ps, "rcvbuf", "32768");
+    set(&ps, "duration_s", "5");
+    set(&ps, "warmup_s", "2");
+    struct run_result res;
+    if (run_kernel(&ps, &res) == KERNEL_OK) {
+        ASSERT_REL(result_get(&res, "down_goodput_kbps"), 1024.0 * 1460 / 1514, 0.02);
+        ASSERT_REL(result_get(&res, "down_link_util"), 1.0, 0.01);
+        CU_ASSERT_EQUAL(result_get(&res, "drops"), 0.0);
+        CU_ASSERT_EQUAL(result_get(&res, "tbf_oversize_drops"), 0.0);
+        CU_ASSERT_EQUAL(result_get(&res, "mss_effective"), 1460.0);
+        /* Offloads off: every frame on the downlink is at most 1514 bytes. */
+        CU_ASSERT(result_get(&res, "down_wire_bytes") <= 1514 * result_get(&res, "down_wire_packets"));
+    } else {
+        CU_FAIL("kernel run failed");
+    }
+    result_free(&res);
+    params_free(&ps);
+    CU_ASSERT_EQUAL(ns_left(), 0);
+}
+
+/* The command: SIGINT mid-run removes namespaces and agents and exits 130; two runs at once
+ * both finish; without root it refuses in one line with exit 2. */
+static void test_kernel_command_cleans_up_and_refuses(void)
+{
+    if (skipped("test_kernel_command_cleans_up_and_refuses")) return;
+    const char *bin = getenv("RATELAB");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bin);
+    char cmd[2048];
+    /* Two at once, one of them interrupted after 2 s. */
+    pid_t a = fork();
+    if (a == 0) {
+        execl(bin, bin, "kernel", "scenarios/asym_link.ini", "--set", "framing=veth", "--set", "duration_s=20", "--set",
+              "warmup_s=1", (char *)NULL);
+        _exit(127);
+    }
+    snprintf(cmd, sizeof cmd, "%s kernel scenarios/asym_link.ini --set framing=veth --set duration_s=3 --set warmup_s=1 >/dev/null 2>&1", bin);
+    int st_b = system(cmd);
+    /* The interrupted run's agents, to check they are gone afterwards. */
+    char agents[512] = "";
+    snprintf(cmd, sizeof cmd, "pgrep -P %d -f ratelab-agent | tr '\\n' ' '", (int)a);
+    FILE *pg = popen(cmd, "r");
+    if (pg) { if (!fgets(agents, sizeof agents, pg)) agents[0] = 0; pclose(pg); }
+    kill(a, SIGINT);
+    int st_a = 0;
+    waitpid(a, &st_a, 0);
+    CU_ASSERT(WIFEXITED(st_b) && WEXITSTATUS(st_b) == 0);
+    CU_ASSERT(WIFEXITED(st_a) && WEXITSTATUS(st_a) == 130);
+    CU_ASSERT(strlen(agents) > 0);              /* server, client and delay line were running */
+    for (char *save = NULL, *t = strtok_r(agents, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/%s", t);
+        CU_ASSERT_NOT_EQUAL(access(proc, F_OK), 0);
+    }
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "/run/netns/%s%d", TB_NS_PREFIX, (int)a);
+    char path[128];
+    for (int r = 0; r < 3; r++) {
+        snprintf(path, sizeof path, "%s%c", prefix, "crs"[r]);
+        CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);
+    }
+    /* Without root: one line, exit 2, nothing created. */
+    snprintf(cmd, sizeof cmd, "setpriv --reuid=65534 --regid=65534 --clear-groups %s kernel scenarios/asym_link.ini --set framing=veth 2>&1", bin);
+    FILE *p = popen(cmd, "r");
+    char line[512] = "", extra[512];
+    if (p && fgets(line, sizeof line, p)) {
+        int more = fgets(extra, sizeof extra, p) != NULL;
+        CU_ASSERT_EQUAL(more, 0);
+    }
+    int st = p ? pclose(p) : -1;
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "needs root"));
+}
+
+void register_test_kernel(void)
+{
+    TEST_SUITE("kernel",
+               TEST(test_kernel_refuses_what_linux_cannot_express),
+               TEST(test_veth_framing_equals_tbf_bytes),
+               TEST(test_tun_delay_line_delays_as_configured),
+               TEST(test_kernel_short_download_fills_the_line),
+               TEST(test_kernel_command_cleans_up_and_refuses));
+}
