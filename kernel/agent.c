@@ -117,7 +117,7 @@ static void flow_established(struct flow *f, int ep, int idx, const struct opts 
 {
     f->connected = 1;
     f->last_refill = now;
-    f->next_tick = now + PACE_TICK_NS;
+    f->next_tick = now + (o->up_write > 0 ? 0 : PACE_TICK_NS);
     int paced = f->sender && !f->down && o->up_limit_Bps > 0;
     uint32_t ev = f->sender ? (paced ? 0 : EPOLLOUT) : EPOLLIN;
     ep_mod(ep, f->fd, ev, (uint64_t)idx);
@@ -132,28 +132,34 @@ static void fill(struct flow *f)
     }
 }
 
-/* Paced sender: the simulator's limiter, tick for tick: credit at the rate, at most 100 ms of
- * it, written as the whole credit (up_write = 0) or in writes of up_write bytes. */
+/* Paced sender, as the simulator's (sim/traffic.c): with up_write = 0, every 10 ms the credit
+ * grows at the rate (at most 100 ms of it) and all of it is written; with up_write = W, one write
+ * of W bytes every W / rate (the first at once), a blocked remainder owed to the next tick. */
+static int64_t pace_interval(const struct opts *o)
+{
+    if (o->up_write <= 0) return PACE_TICK_NS;
+    int64_t t = (int64_t)((double)o->up_write / o->up_limit_Bps * 1e9);
+    return t > 0 ? t : 1;
+}
+
 static void pace(struct flow *f, const struct opts *o, int64_t now)
 {
-    f->credit += o->up_limit_Bps * (double)(now - f->last_refill) / 1e9;
-    f->last_refill = now;
-    if (f->credit > o->up_limit_Bps * 0.1) f->credit = o->up_limit_Bps * 0.1;
-    if (o->up_write <= 0) {
-        size_t want = (size_t)f->credit;
-        while (want) {
-            size_t chunk = want < sizeof sendbuf ? want : sizeof sendbuf;
-            ssize_t n = send(f->fd, sendbuf, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (n <= 0) break;
-            f->credit -= (double)n;
-            want -= (size_t)n;
-        }
-        return;
+    if (o->up_write > 0) {
+        double cap = o->up_limit_Bps * 0.1 > o->up_write ? o->up_limit_Bps * 0.1 : (double)o->up_write;
+        f->credit += o->up_write;
+        if (f->credit > cap) f->credit = cap;
+    } else {
+        f->credit += o->up_limit_Bps * (double)(now - f->last_refill) / 1e9;
+        f->last_refill = now;
+        if (f->credit > o->up_limit_Bps * 0.1) f->credit = o->up_limit_Bps * 0.1;
     }
-    while (f->credit >= o->up_write) {
-        ssize_t n = send(f->fd, sendbuf, (size_t)o->up_write, MSG_DONTWAIT | MSG_NOSIGNAL);
+    size_t want = (size_t)f->credit;
+    while (want) {
+        size_t chunk = want < sizeof sendbuf ? want : sizeof sendbuf;
+        ssize_t n = send(f->fd, sendbuf, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n <= 0) break;
         f->credit -= (double)n;
+        want -= (size_t)n;
     }
 }
 
@@ -314,7 +320,7 @@ int agent_traffic_main(int argc, char **argv)
             struct flow *f = &flows[i];
             if (f->connected && f->sender && !f->down && o.up_limit_Bps > 0 && now >= f->next_tick) {
                 pace(f, &o, now);
-                while (f->next_tick <= now) f->next_tick += PACE_TICK_NS;
+                while (f->next_tick <= now) f->next_tick += pace_interval(&o);
             }
         }
         if (!o.server && udp >= 0 && now >= voip_next && voip_next < o.end - 1000000000LL) {
