@@ -266,9 +266,9 @@ static void test_engine_is_part_of_identity(void)
     result_free(&r);
     params_canonical(&ps, params, sizeof params);
     db_run_key_engine(key, sizeof key, "fix", params, "v1", "kernel");
-    CU_ASSERT_EQUAL(db_has_run(&w, key), 1);
+    CU_ASSERT_EQUAL(db_has_run(&w, key, err, sizeof err), 1);
     db_run_key_engine(key, sizeof key, "fix", params, "v1", "sim");
-    CU_ASSERT_EQUAL(db_has_run(&w, key), 1);
+    CU_ASSERT_EQUAL(db_has_run(&w, key, err, sizeof err), 1);
     CU_ASSERT_EQUAL(db_writer_commit(&w, err, sizeof err), 0);
     db_writer_close(&w);
     db_close(db);
