@@ -67,10 +67,11 @@ endif
 deps:
 	@tools/deps.sh
 
-# The code version every result row records: commit plus "-dirty" for uncommitted changes.
+# The code version every result row records: commit, plus "-dirty-" and a hash of the sources for
+# uncommitted changes (tools/version.sh), so resume and merge never take two builds for one.
 $(BUILD)/version.h: FORCE
 	@mkdir -p $(BUILD)
-	@v=$$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown); \
+	@v=$$(tools/version.sh); \
 	 printf '#define RATELAB_VERSION "%s"\n' "$$v" > $@.tmp; \
 	 cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
