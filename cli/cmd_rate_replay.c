@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
+#include "infile.h"
 #include "replay.h"
 
 #define MAX_PARAMS 32
@@ -49,25 +51,41 @@ int cmd_rate_replay(int argc, char **argv)
     }
     struct rate_params params;
     rate_params_init(&params, algo);
-    for (int k = 0; k < n_kv; k++)
+    for (int k = 0; k < n_kv; k++) {
+        /* Values as strict as every other number: no hex, blanks or trailing text. */
+        const char *eq = strchr(kvs[k], '=');
+        double v;
+        int prc = eq ? parse_number(eq + 1, &v) : 0;
+        if (prc != 0) {
+            fprintf(stderr, "ratelab rate-replay: --param %s: '%s' %s\n", kvs[k], eq + 1, parse_number_error(prc));
+            return EXIT_BADINPUT;
+        }
         if (rate_param_set_kv(&params, kvs[k], err, sizeof err) != 0) {
             fprintf(stderr, "ratelab rate-replay: --param %s: %s\n", kvs[k], err);
             return EXIT_BADINPUT;
         }
+    }
     if (rate_params_check(&params, err, sizeof err) != 0) {
         fprintf(stderr, "ratelab rate-replay: --param: %s\n", err);
         return EXIT_BADINPUT;
     }
     if (!trace) { fprintf(stderr, "ratelab rate-replay: missing TRACE file (or - for standard input)\n"); return EXIT_BADINPUT; }
 
-    FILE *in = strcmp(trace, "-") ? fopen(trace, "r") : stdin;
-    if (!in) {
-        fprintf(stderr, "ratelab rate-replay: cannot open TRACE '%s': %s\n", trace, strerror(errno));
-        return EXIT_BADINPUT;
+    FILE *in = stdin;
+    if (strcmp(trace, "-")) {
+        int fd = infile_open(trace, "trace file", err, sizeof err);
+        if (fd < 0 || !(in = fdopen(fd, "r"))) {
+            if (fd >= 0) { snprintf(err, sizeof err, "%s: %s", trace, strerror(errno)); close(fd); }
+            fprintf(stderr, "ratelab rate-replay: %s\n", err);
+            return EXIT_BADINPUT;
+        }
     }
     int rc = rate_replay(in, trace, &params, stdout, err, sizeof err);
     if (in != stdin) fclose(in);
-    fflush(stdout);
-    if (rc != 0) { fprintf(stderr, "%s\n", err); return EXIT_BADINPUT; }
+    if (rc != 0) { fprintf(stderr, "ratelab rate-replay: %s\n", err); return EXIT_BADINPUT; }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "ratelab rate-replay: writing the CSV: %s\n", strerror(errno));
+        return 1;
+    }
     return 0;
 }

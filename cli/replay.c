@@ -9,29 +9,40 @@
 /* Largest byte count a double holds exactly, so every accepted value is counted exactly. */
 #define TRACE_BYTES_MAX 9007199254740992.0
 
+/* A decimal number's characters only: strtod alone would also take hex, inf and nan. */
+static int decimal_token(const char *p)
+{
+    size_t n = strcspn(p, " \t\r\n");
+    return n > 0 && strspn(p, "0123456789.eE+-") >= n;
+}
+
 static char *skip_blank(char *s)
 {
     while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
     return s;
 }
 
-int rate_replay(FILE *in, const char *name, const struct rate_params *params, FILE *out,
-                char *err, size_t errlen)
+struct sample { double t; uint64_t bytes; };
+
+/* Reads and checks every line first: a bad line stops the replay before any row is printed, so a
+ * consumer of the CSV never gets a partial table from a trace that is wrong further down. */
+static int read_trace(FILE *in, const char *name, struct sample **out, size_t *n_out, char *err, size_t errlen)
 {
-    struct rate_est est;
-    char initerr[256];
-    if (rate_init(&est, params->algo, params, 0, initerr, sizeof initerr) != 0) {
-        snprintf(err, errlen, "%s", initerr);
-        return -1;
-    }
-    fprintf(out, "t,bytes,rate\n");
+    struct sample *v = NULL;
+    size_t n = 0, cap = 0;
     char *line = NULL;
-    size_t cap = 0;
+    size_t lcap = 0;
     long lineno = 0;
     double last_t = 0;
     int rc = 0;
-    while (getline(&line, &cap, in) >= 0) {
+    ssize_t got;
+    while ((got = getline(&line, &lcap, in)) >= 0) {
         lineno++;
+        if (memchr(line, 0, (size_t)got)) {
+            snprintf(err, errlen, "%s:%ld: NUL byte (a trace is text)", name, lineno);
+            rc = -1;
+            break;
+        }
         char *hash = strchr(line, '#');
         if (hash) *hash = 0;
         char *p = skip_blank(line);
@@ -39,7 +50,7 @@ int rate_replay(FILE *in, const char *name, const struct rate_params *params, FI
         char *end;
         errno = 0;
         double t = strtod(p, &end);
-        if (end == p || !isfinite(t)) {
+        if (end == p || !isfinite(t) || !decimal_token(p)) {
             snprintf(err, errlen, "%s:%ld: time '%.*s' is not a number (want: t_seconds bytes)", name, lineno,
                      (int)strcspn(p, " \t\r\n"), p);
             rc = -1;
@@ -59,7 +70,7 @@ int rate_replay(FILE *in, const char *name, const struct rate_params *params, FI
         }
         p = skip_blank(p);
         double b = strtod(p, &end);
-        if (end == p || !isfinite(b) || b < 0 || b != floor(b) || b > TRACE_BYTES_MAX) {
+        if (end == p || !decimal_token(p) || !isfinite(b) || b < 0 || b != floor(b) || b > TRACE_BYTES_MAX) {
             snprintf(err, errlen, "%s:%ld: bytes '%.*s' must be a whole number >= 0", name, lineno,
                      (int)strcspn(p, " \t\r\n"), p);
             rc = -1;
@@ -70,16 +81,44 @@ int rate_replay(FILE *in, const char *name, const struct rate_params *params, FI
             rc = -1;
             break;
         }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            struct sample *q = realloc(v, cap * sizeof *q);
+            if (!q) { snprintf(err, errlen, "%s: out of memory at line %ld", name, lineno); rc = -1; break; }
+            v = q;
+        }
+        v[n++] = (struct sample){ t, (uint64_t)b };
         last_t = t;
-        int64_t now_ns = llround(t * 1e9);
-        uint64_t bytes = (uint64_t)b;
-        rate_update(&est, now_ns, bytes);
-        fprintf(out, "%.9g,%llu,%.4f\n", t, (unsigned long long)bytes, rate_read(&est, now_ns));
     }
     free(line);
     if (rc == 0 && ferror(in)) {
         snprintf(err, errlen, "%s: read error", name);
         rc = -1;
     }
-    return rc;
+    if (rc != 0) { free(v); return -1; }
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+int rate_replay(FILE *in, const char *name, const struct rate_params *params, FILE *out,
+                char *err, size_t errlen)
+{
+    struct rate_est est;
+    char initerr[256];
+    if (rate_init(&est, params->algo, params, 0, initerr, sizeof initerr) != 0) {
+        snprintf(err, errlen, "%s", initerr);
+        return -1;
+    }
+    struct sample *v;
+    size_t n;
+    if (read_trace(in, name, &v, &n, err, errlen) != 0) return -1;
+    fprintf(out, "t,bytes,rate\n");
+    for (size_t i = 0; i < n; i++) {
+        int64_t now_ns = llround(v[i].t * 1e9);
+        rate_update(&est, now_ns, v[i].bytes);
+        fprintf(out, "%.9g,%llu,%.4f\n", v[i].t, (unsigned long long)v[i].bytes, rate_read(&est, now_ns));
+    }
+    free(v);
+    return 0;
 }

@@ -8,8 +8,8 @@
 
 /* Reads "t_seconds bytes" lines (bytes = 0: probe; '#' starts a comment; blank lines are
  * skipped) from `in`, initialises the estimator at t = 0 and writes "t,bytes,rate" then one CSV
- * row per trace line to `out`.  On a bad line writes "NAME:LINE: reason" to err and returns -1
- * (rows before it have been written). */
+ * row per trace line to `out`.  The whole trace is checked first: on a bad line writes
+ * "NAME:LINE: reason" to err and returns -1 with nothing written to `out`. */
 int rate_replay(FILE *in, const char *name, const struct rate_params *params, FILE *out,
                 char *err, size_t errlen);
 

@@ -76,7 +76,12 @@ int rate_param_set(struct rate_params *p, const char *name, const char *value, c
                  value, d->integer ? "integers " : "", d->min, d->max);
         return -1;
     }
-    if ((d->integer && v != floor(v)) || v < d->min || v > d->max) {
+    if (d->integer && v != floor(v)) {
+        snprintf(err, errlen, "parameter '%s' of %s: %s is not an integer (allowed: integers %g..%g)", name, a->name,
+                 value, d->min, d->max);
+        return -1;
+    }
+    if (v < d->min || v > d->max) {
         snprintf(err, errlen, "parameter '%s' of %s: %s is out of range (allowed: %s%g..%g)", name, a->name,
                  value, d->integer ? "integers " : "", d->min, d->max);
         return -1;
