@@ -47,6 +47,8 @@ int cmd_run(int argc, char **argv)
         } else if (!strcmp(argv[i], "--db")) {
             if (i + 1 >= argc) { fprintf(stderr, "ratelab run: --db needs FILE\n"); return EXIT_BADINPUT; }
             db_path = argv[++i];
+            /* Checked before the run: a result with nowhere to go is not worth simulating. */
+            if (db_path_check(db_path, err, sizeof err) != 0) { fprintf(stderr, "ratelab run: --db %s\n", err); return EXIT_BADINPUT; }
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "ratelab run: unknown flag '%s' (allowed: --set KEY=VALUE, --json, --db FILE)\n", argv[i]);
             return EXIT_BADINPUT;

@@ -88,7 +88,11 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
             if (parse_count("--seeds", v, 1, 100000, &o->seeds) != 0) return -1;
         } else if (!strcmp(a, "--jobs")) {
             if (parse_count("--jobs", v, 1, 1024, &o->jobs) != 0) return -1;
-        } else if (!strcmp(a, "--db")) o->db = v;
+        } else if (!strcmp(a, "--db")) {
+            char err[256];
+            if (db_path_check(v, err, sizeof err) != 0) { fprintf(stderr, "ratelab sweep: --db %s\n", err); return -1; }
+            o->db = v;
+        }
         else if (!strcmp(a, "--where")) o->where = v;
         else o->shard = v;
     }
