@@ -72,14 +72,14 @@ int db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen)
     char *me = multi_insert_sql("entity_metrics", 5, DB_ROWS_PER_INSERT);
     struct { sqlite3_stmt **st; const char *sql; } s[] = {
         { &w->ins_run, "INSERT INTO runs (run_key, sweep_key, scenario, experiment, params, point, seed,"
-                       " code_version, started, finished, wall_s, events, engine)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" },
+                       " code_version, started, finished, wall_s, events, engine, failure)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)" },
         { &w->ins_param,  "INSERT OR REPLACE INTO params VALUES (?, ?, ?, ?)" },
         { &w->ins_metric, "INSERT OR REPLACE INTO metrics VALUES (?, ?, ?)" },
         { &w->ins_entity, "INSERT OR REPLACE INTO entity_metrics VALUES (?, ?, ?, ?, ?)" },
         { &w->ins_param_n, mp }, { &w->ins_metric_n, mm }, { &w->ins_entity_n, me },
         { &w->ins_series, "INSERT OR REPLACE INTO series VALUES (?1, ?2, ?3, ?4, ?5)" },
-        { &w->find_key,   "SELECT 1 FROM runs WHERE run_key = ?1" },
+        { &w->find_key,   "SELECT failure IS NOT NULL FROM runs WHERE run_key = ?1" },
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof s / sizeof s[0] && rc == 0; i++)
@@ -119,6 +119,7 @@ int db_has_run(struct db_writer *w, const char *run_key, char *err, size_t errle
 {
     sqlite3_bind_text(w->find_key, 1, run_key, -1, SQLITE_STATIC);
     int rc = db_step(w->find_key, NULL, err, errlen);
+    if (rc == 1 && sqlite3_column_int(w->find_key, 0)) rc = 2;
     sqlite3_reset(w->find_key);
     sqlite3_clear_bindings(w->find_key);
     return rc;
@@ -270,6 +271,7 @@ static int write_rows(struct db_writer *w, const struct db_run_meta *m, const st
     sqlite3_bind_double(st, 11, res->wall_s);
     sqlite3_bind_int64(st, 12, (sqlite3_int64)res->events);
     sqlite3_bind_text(st, 13, engine, -1, SQLITE_STATIC);
+    if (m->failure) sqlite3_bind_text(st, 14, m->failure, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 14);
     if (step_done(st) != 0) goto fail;
     *run_id = sqlite3_last_insert_rowid(w->db);
     /* The engine as a parameter row, so figures and --where treat it like any enum key. */

@@ -9,7 +9,7 @@
 #include "params.h"
 #include "results.h"
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 #define DB_TEXT_LEN 8192          /* canonical parameter text, run keys */
 #define DB_ROWS_PER_INSERT 16     /* rows bound to one INSERT statement */
 
@@ -57,6 +57,7 @@ struct db_run_meta {
     const char *scenario, *experiment, *code_version;
     const char *engine;              /* "sim" (NULL means sim) or "kernel" */
     const char *sweep_key;           /* NULL for a single run */
+    const char *failure;             /* NULL, or why the run failed an invariant (stored as failed) */
     int64_t     started_ms, finished_ms;
 };
 
@@ -95,7 +96,7 @@ struct db_writer {
 
 int  db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen);
 void db_writer_close(struct db_writer *w);
-/* 1 if the run key is present, 0 if not, -1 on error (err set). */
+/* 1 if the run key is present, 2 if present and stored as failed, 0 if not, -1 on error (err set). */
 int  db_has_run(struct db_writer *w, const char *run_key, char *err, size_t errlen);
 /* Commits the open transaction, if any.  0 or -1 with err set. */
 int  db_writer_commit(struct db_writer *w, char *err, size_t errlen);

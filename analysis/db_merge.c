@@ -95,7 +95,7 @@ static int copy_input(sqlite3 *out, const char *path, struct db_merge_stats *st,
                  "CREATE TEMP TABLE merge_ids (id INTEGER PRIMARY KEY);"
                  "INSERT INTO temp.merge_ids SELECT id FROM src.runs WHERE run_key NOT IN (SELECT run_key FROM main.runs);"
                  "INSERT INTO main.runs SELECT id + %lld, run_key, sweep_key, scenario, experiment, params, point, seed,"
-                 " code_version, started, finished, wall_s, events, engine FROM src.runs WHERE id IN temp.merge_ids;"
+                 " code_version, started, finished, wall_s, events, engine, failure FROM src.runs WHERE id IN temp.merge_ids;"
                  "INSERT INTO main.params SELECT run_id + %lld, key, text, num FROM src.params WHERE run_id IN temp.merge_ids;"
                  "INSERT INTO main.metrics SELECT run_id + %lld, name, value FROM src.metrics WHERE run_id IN temp.merge_ids;"
                  "INSERT INTO main.entity_metrics SELECT run_id + %lld, kind, entity, name, value FROM src.entity_metrics"

@@ -73,7 +73,7 @@ int fig_load(struct fig_ctx *c, const char *db_path)
     if (!(c->db = db_open(db_path, DB_READ, c->err, c->errlen))) return FIG_BADINPUT;
     sqlite3_stmt *st = NULL, *pst = NULL;
     if (db_prepare(c->db, "SELECT min(id), experiment, scenario, code_version, point, count(*) FROM runs"
-                          " GROUP BY experiment, scenario, code_version, point ORDER BY 1", &st, db_path, c->err, c->errlen) != 0 ||
+                          " WHERE failure IS NULL GROUP BY experiment, scenario, code_version, point ORDER BY 1", &st, db_path, c->err, c->errlen) != 0 ||
         db_prepare(c->db, "SELECT key, text, num FROM params WHERE run_id = ?1 AND key <> 'seed'", &pst, db_path,
                    c->err, c->errlen) != 0) {
         sqlite3_finalize(st);

@@ -1,5 +1,5 @@
 -- ratelab results database: the documented schema, which is also the executed one (the build
--- turns this file into the C string the writer runs).  Schema version 2, stored as PRAGMA user_version.
+-- turns this file into the C string the writer runs).  Schema version 3, stored as PRAGMA user_version.
 --
 -- One row per finished run in `runs`; every other table hangs off runs.id.  A run comes from one
 -- of two engines, `sim` (the simulator: deterministic in parameters + seed) or `kernel` (real
@@ -34,8 +34,12 @@ CREATE TABLE runs (
     finished     TEXT NOT NULL,
     wall_s       REAL NOT NULL,
     events       INTEGER NOT NULL,  -- simulator events executed (0 for kernel runs)
-    engine       TEXT NOT NULL      -- sim | kernel; also a params row (key 'engine'), so figures and
+    engine       TEXT NOT NULL,     -- sim | kernel; also a params row (key 'engine'), so figures and
                                     -- --where select and separate the engines like any enum key
+    -- NULL for a run that kept every invariant; else why it failed, e.g. "byte conservation
+    -- violated: 1234 bytes unaccounted for": a simulator bug, kept as evidence (its metrics are
+    -- stored too) but left out of every view, figure and comparison.
+    failure      TEXT
 );
 CREATE INDEX runs_by_point ON runs(experiment, scenario, code_version, point);
 CREATE INDEX runs_by_sweep ON runs(sweep_key, code_version);
@@ -95,7 +99,7 @@ CREATE TABLE t_quantile (
 CREATE VIEW point_params AS
 SELECT DISTINCT r.experiment, r.scenario, r.code_version, r.point, p.key, p.text, p.num
 FROM runs r JOIN params p ON p.run_id = r.id
-WHERE p.key <> 'seed';
+WHERE p.key <> 'seed' AND r.failure IS NULL;
 
 -- Every series point as a row: run_id, name, entity, t, value.
 CREATE VIEW series_points AS
@@ -124,8 +128,9 @@ FROM (
                avg(m.value) OVER (PARTITION BY r.experiment, r.scenario, r.code_version,
                                                r.point, m.name) AS gmean
         FROM runs r JOIN metrics m ON m.run_id = r.id
+        WHERE r.failure IS NULL
     )
     GROUP BY experiment, scenario, code_version, point, metric
 );
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

@@ -1,5 +1,6 @@
 /* The ratelab command's shared pieces: subcommand entry points, scenario loading, output.
- * Exit codes: 0 success, 1 run failure or regression, 2 bad input (nothing was run). */
+ * Exit codes: 0 success, 1 run failure or regression, 2 bad input (nothing was run), 3 (run) the
+ * run finished but broke byte conservation: a simulator bug; with --db it is stored as failed. */
 #ifndef CLI_CLI_H
 #define CLI_CLI_H
 
@@ -9,6 +10,7 @@
 #include "results.h"
 
 #define EXIT_BADINPUT 2
+#define EXIT_INVARIANT 3
 
 int cmd_run(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
@@ -38,16 +40,18 @@ int  scenario_set(struct scenario *sc, const char *kv, const char *flag, char *e
 int  scenario_validate(const struct scenario *sc, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
 
-/* Run one simulation of the scenario's current parameters, timing it. */
+/* Run one simulation of the scenario's current parameters, timing it.  0 on success; -1 if the run
+ * failed (err set, res unusable); 1 if it finished but broke an invariant (err says which and by
+ * how much, res holds its results: they are stored as a failed run, never compared). */
 int  scenario_run(const struct scenario *sc, struct run_result *res, char *err, size_t errlen);
 
 /* One JSON object: scenario, experiment, engine, code version, params, then every metric. */
 void json_print_run(FILE *out, const struct scenario *sc, const struct run_result *res, const char *engine);
 /* Stores one finished run in the database at path, as `ratelab run --db` does; engine "sim" or
- * "kernel".  A run already there is kept (message on stderr).  0, or 1 on failure; cmd names
- * the subcommand in messages. */
+ * "kernel"; failure NULL, or why the run broke an invariant (it is stored marked failed).  A run
+ * already there is kept (message on stderr).  0, or 1 on failure; cmd names the subcommand. */
 int  cli_store_run(const char *cmd, const char *path, const struct scenario *sc, const struct run_result *res,
-                   int64_t started_ms, int64_t finished_ms, const char *engine);
+                   int64_t started_ms, int64_t finished_ms, const char *engine, const char *failure);
 void json_print_string(FILE *out, const char *s);
 
 const char *ratelab_version(void);

@@ -134,7 +134,7 @@ int cmd_kernel(int argc, char **argv)
         if (st == KERNEL_OK) {
             progress_end(&prog);
             print_run(&sc, &res, json);
-            if (db_path && cli_store_run("kernel", db_path, &sc, &res, started, finished, "kernel") != 0) rc = 1;
+            if (db_path && cli_store_run("kernel", db_path, &sc, &res, started, finished, "kernel", NULL) != 0) rc = 1;
             progress_update(&prog, (size_t)r + 1, 1);
         } else if (st == KERNEL_INTERRUPTED) {
             kernel_stop = 1;

@@ -253,16 +253,13 @@ int cmd_regress(int argc, char **argv)
     int set_used[MAX_SETS] = { 0 };
     sqlite3_stmt *st = NULL;
     /* Only simulator runs can be re-run and compared: kernel runs are measurements (see ratelab kernel). */
-    long long kernel_runs = 0;
-    if (db_prepare(db, "SELECT count(*) FROM runs WHERE engine <> 'sim'", &st, baseline, err, sizeof err) != 0) {
+    int64_t kernel_runs = 0;
+    if (db_query_int64(db, "SELECT count(*) FROM runs WHERE engine <> 'sim'", &kernel_runs, baseline, err, sizeof err) != 0) {
         fprintf(stderr, "ratelab regress: --baseline %s\n", err);
         goto out;
     }
-    if (sqlite3_step(st) == SQLITE_ROW) kernel_runs = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (kernel_runs) printf("regress: %lld kernel runs in %s left out (measurements, not re-run)\n", kernel_runs, baseline);
-    if (db_prepare(db, "SELECT id, scenario, experiment, params, point, code_version FROM runs WHERE engine = 'sim'"
+    if (kernel_runs) printf("regress: %lld kernel runs in %s left out (measurements, not re-run)\n", (long long)kernel_runs, baseline);
+    if (db_prepare(db, "SELECT id, scenario, experiment, params, point, code_version, failure FROM runs WHERE engine = 'sim'"
                        " ORDER BY scenario, experiment, point, seed", &st, baseline, err, sizeof err) != 0) {
         fprintf(stderr, "ratelab regress: --baseline %s\n", err);
         goto out;
@@ -271,6 +268,12 @@ int cmd_regress(int argc, char **argv)
     int step;
     while ((step = db_step(st, baseline, err, sizeof err)) == 1) {
         const char *scn = (const char *)sqlite3_column_text(st, 1);
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+            /* A failed run has no results to compare with; a baseline holding one is not a baseline. */
+            fprintf(stderr, "ratelab regress: --baseline %s: run %lld is stored as failed (%s); refresh the baseline\n",
+                    baseline, (long long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 6));
+            goto out;
+        }
         if (scenarios) {
             /* Match whole names in the comma list. */
             size_t l = strlen(scn);

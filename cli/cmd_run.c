@@ -6,7 +6,7 @@
 #include "db.h"
 
 int cli_store_run(const char *cmd, const char *path, const struct scenario *sc, const struct run_result *res,
-                  int64_t started_ms, int64_t finished_ms, const char *engine)
+                  int64_t started_ms, int64_t finished_ms, const char *engine, const char *failure)
 {
     char err[1024];
     sqlite3 *db = db_open(path, DB_WRITE, err, sizeof err);
@@ -19,12 +19,15 @@ int cli_store_run(const char *cmd, const char *path, const struct scenario *sc, 
     db_run_key_engine(key, sizeof key, sc->name, params, ratelab_version(), engine);
     int has = db_has_run(&w, key, err, sizeof err);
     struct db_run_meta m = { .scenario = sc->name, .experiment = sc->exp->name, .code_version = ratelab_version(),
-                             .engine = engine, .started_ms = started_ms, .finished_ms = finished_ms };
+                             .engine = engine, .failure = failure, .started_ms = started_ms, .finished_ms = finished_ms };
     int64_t id = 0;
     if (has < 0) fprintf(stderr, "ratelab %s: %s\n", cmd, err);
     else if (has) { fprintf(stderr, "ratelab %s: %s already holds this run (same parameters, seed, engine and code version); not stored again\n", cmd, path); rc = 0; }
     else if (db_write_run(&w, &m, &sc->ps, res, NULL, &id, err, sizeof err) != 0) fprintf(stderr, "ratelab %s: %s\n", cmd, err);
-    else { fprintf(stderr, "ratelab %s: stored as run %lld in %s\n", cmd, (long long)id, path); rc = 0; }
+    else {
+        fprintf(stderr, "ratelab %s: stored as %srun %lld in %s\n", cmd, failure ? "failed " : "", (long long)id, path);
+        rc = 0;
+    }
     db_writer_close(&w);
     db_close(db);
     return rc;
@@ -76,7 +79,7 @@ int cmd_run(int argc, char **argv)
     int64_t started_ms = db_now_ms();
     int rc = scenario_run(&sc, &res, err, sizeof err);
     int64_t finished_ms = db_now_ms();
-    if (rc != 0) {
+    if (rc < 0) {
         fprintf(stderr, "ratelab run: %s: %s\n", path, err);
     } else if (json) {
         json_print_run(stdout, &sc, &res, "sim");
@@ -86,8 +89,11 @@ int cmd_run(int argc, char **argv)
         for (size_t i = 0; sc.exp->headline && sc.exp->headline[i]; i++)
             printf("  %-28s %12.4g\n", sc.exp->headline[i], result_get(&res, sc.exp->headline[i]));
     }
-    int stored = rc == 0 && db_path ? cli_store_run("run", db_path, &sc, &res, started_ms, finished_ms, "sim") : 0;
+    /* A run that broke an invariant finished: its results are shown and stored, marked failed. */
+    if (rc > 0) fprintf(stderr, "ratelab run: %s: %s (a simulator bug; exit status %d)\n", path, err, EXIT_INVARIANT);
+    int stored = rc >= 0 && db_path ? cli_store_run("run", db_path, &sc, &res, started_ms, finished_ms, "sim",
+                                                    rc > 0 ? err : NULL) : 0;
     result_free(&res);
     scenario_free(&sc);
-    return rc == 0 && stored == 0 ? 0 : 1;
+    return rc > 0 ? EXIT_INVARIANT : rc == 0 && stored == 0 ? 0 : 1;
 }

@@ -35,7 +35,7 @@ struct sweep_ctx {
     struct param_set       scratch;
     const char            *sweep_key;
     struct progress        prog;
-    size_t                 done, failed;
+    size_t                 done, failed, failed_stored;
     int                    write_failed;
 };
 
@@ -127,13 +127,17 @@ static int on_result(void *vctx, const struct pool_result *r)
         params_canonical(&c->scratch, params, sizeof params);
         if (c->failed++ < SHOW_FAILURES) {
             progress_end(&c->prog);
-            fprintf(stderr, "ratelab sweep: run failed (%s): %s\n", params, r->err);
+            fprintf(stderr, "ratelab sweep: run failed (%s): %s%s\n", params, r->err,
+                    r->rc > 0 ? " (stored as failed)" : "");
         }
         progress_update(&c->prog, c->done, 0);
-        return 0;
+        /* A run that broke an invariant finished: it is stored, marked failed, as evidence. */
+        if (r->rc < 0) return 0;
+        c->failed_stored++;
     }
     struct db_run_meta m = { .scenario = c->sc->name, .experiment = c->sc->exp->name,
                              .code_version = ratelab_version(), .sweep_key = c->sweep_key,
+                             .failure = r->rc > 0 ? r->err : NULL,
                              .started_ms = r->started_ms, .finished_ms = r->finished_ms };
     char err[512];
     if (db_write_run(&c->writer, &m, &c->scratch, &r->res, &r->series, NULL, err, sizeof err) != 0) {
@@ -252,7 +256,7 @@ int cmd_sweep(int argc, char **argv)
 
     /* The shard owns every N-th task of the whole list, so shards never depend on what is done. */
     double t_keys = pool_mono_s();
-    size_t n_todo = 0, n_present = 0, n_shard = 0;
+    size_t n_todo = 0, n_present = 0, n_present_failed = 0, n_shard = 0;
     for (size_t k = (size_t)shard_i; k < n_tasks; k += (size_t)shard_n) {
         n_shard++;
         run_task_params(&tasks[k], &ctx.scratch);
@@ -263,6 +267,7 @@ int cmd_sweep(int argc, char **argv)
         if (has < 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = 1; goto out; }
         if (has) n_present++;
         else todo[n_todo++] = k;
+        if (has == 2) n_present_failed++;
     }
     t_keys = pool_mono_s() - t_keys;
     if (db_record_sweep(db, sweep_key, sc.name, grid.n_points, (size_t)o.seeds, err, sizeof err) != 0) {
@@ -312,9 +317,15 @@ int cmd_sweep(int argc, char **argv)
                         "resume once the cause is fixed\n", n_present + ctx.writer.runs_committed, n_shard, db_path);
         rc = 1;
     }
-    else if (ctx.failed) {
-        fprintf(stderr, "ratelab sweep: %zu run%s failed (not stored; a re-run retries them)\n", ctx.failed,
-                ctx.failed == 1 ? "" : "s");
+    else if (ctx.failed || n_present_failed) {
+        if (ctx.failed > ctx.failed_stored)
+            fprintf(stderr, "ratelab sweep: %zu run%s failed (not stored; a re-run retries them)\n",
+                    ctx.failed - ctx.failed_stored, ctx.failed - ctx.failed_stored == 1 ? "" : "s");
+        if (ctx.failed_stored + n_present_failed)
+            fprintf(stderr, "ratelab sweep: %zu run%s broke byte conservation and %s stored as failed in %s "
+                            "(runs.failure; left out of figures and comparisons): a simulator bug\n",
+                    ctx.failed_stored + n_present_failed, ctx.failed_stored + n_present_failed == 1 ? "" : "s",
+                    ctx.failed_stored + n_present_failed == 1 ? "is" : "are", db_path);
         rc = 1;
     } else rc = 0;
 out:

@@ -209,5 +209,6 @@ int scenario_run(const struct scenario *sc, struct run_result *res, char *err, s
     int rc = sc->exp->run(&sc->ps, res, err, errlen);
     gettimeofday(&t1, NULL);
     res->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
-    return rc;
+    if (rc != 0) return -1;
+    return result_invariant_failure(res, err, errlen);
 }

@@ -179,13 +179,13 @@ static void worker_main(int task_fd, int result_fd, const struct run_task *tasks
             snprintf(err, sizeof err, "out of memory");
         } else {
             run_task_params(t, &sc.ps);
-            h.rc = scenario_run(&sc, &res, err, sizeof err) == 0 ? 0 : -1;
+            h.rc = scenario_run(&sc, &res, err, sizeof err);
             params_free(&sc.ps);
         }
         h.finished_ms = db_now_ms();
         /* The series are encoded here, in parallel, rather than by the single writer. */
-        if (h.rc == 0 && db_series_encode(&enc, &res) != 0) { h.rc = -1; snprintf(err, sizeof err, "out of memory"); }
-        if (h.rc != 0) enc.n_row = enc.text_len = 0;
+        if (h.rc >= 0 && db_series_encode(&enc, &res) != 0) { h.rc = -1; snprintf(err, sizeof err, "out of memory"); }
+        if (h.rc < 0) enc.n_row = enc.text_len = 0;
         h.err_len = h.rc ? (uint32_t)strlen(err) : 0;
         h.wall_s = res.wall_s;
         h.events = res.events;

@@ -23,7 +23,8 @@ void run_task_params(const struct run_task *t, struct param_set *ps);
 
 struct pool_result {
     size_t            task;          /* index into the task array */
-    int               rc;            /* 0, or -1 with err set (the run failed or the worker died) */
+    int               rc;            /* 0; -1 with err set (the run failed or the worker died); 1: the run
+                                        finished but broke an invariant (err says how; res is whole) */
     char              err[512];
     struct run_result res;           /* metrics, rows, series names; the points come encoded: */
     struct db_series_rows series;    /* the series as database rows, encoded by the worker */

@@ -70,3 +70,14 @@ double result_get(const struct run_result *r, const char *name)
         if (!strcmp(r->metric[i].name, name)) return r->metric[i].value;
     return NAN;
 }
+
+int result_invariant_failure(const struct run_result *r, char *why, size_t len)
+{
+    double ok = result_get(r, "conservation_ok");
+    if (isnan(ok) || ok != 0) return 0;
+    double imbalance = result_get(r, "conservation_imbalance_bytes");
+    snprintf(why, len, "byte conservation violated: %.0f bytes unaccounted for (injected - delivered - dropped - in "
+             "flight)%s", isnan(imbalance) ? 0.0 : imbalance,
+             imbalance == 0 ? "; the experiment's own stream checks failed" : "");
+    return 1;
+}

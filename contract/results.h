@@ -31,5 +31,8 @@ uint32_t result_series_id(struct run_result *r, const char *name);
 void   result_point(struct run_result *r, uint32_t series, int32_t entity, double t, double value);
 /* NAN if absent. */
 double result_get(const struct run_result *r, const char *name);
+/* 1 if the run broke an invariant it reports (conservation_ok = 0), with the reason and the
+ * imbalance in why; 0 if it kept them.  Such a run is stored as failed, never averaged. */
+int    result_invariant_failure(const struct run_result *r, char *why, size_t len);
 
 #endif

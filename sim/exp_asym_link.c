@@ -223,7 +223,7 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     result_metric(res, "bytes_delivered", (double)lg->bytes_delivered);
     result_metric(res, "bytes_dropped", (double)lg->bytes_dropped);
     result_metric(res, "bytes_in_flight", (double)fl_bytes);
-    result_metric(res, "conservation_ok", conserved);
+    exp_emit_conservation(res, &r->topo, conserved);
 
     exp_emit_link_series(res, lu, "up", (double)client.up_bps / 8);
     res->events = r->net.sim.events_run;

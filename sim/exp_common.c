@@ -2,6 +2,17 @@
  * its per-second records as time series, named the same way in every experiment. */
 #include <stdio.h>
 #include "exp_common.h"
+#include "topology.h"
+
+void exp_emit_conservation(struct run_result *res, const struct topology *t, int model_ok)
+{
+    uint64_t in_flight = 0;
+    int ledger_ok = topo_ledger_balanced(t, &in_flight);
+    const struct net_ledger *lg = &t->net->ledger;
+    int64_t imbalance = (int64_t)(lg->bytes_injected - lg->bytes_delivered - lg->bytes_dropped - in_flight);
+    result_metric(res, "conservation_ok", ledger_ok && model_ok);
+    result_metric(res, "conservation_imbalance_bytes", (double)imbalance);
+}
 
 void exp_emit_class_bytes(struct run_result *res, const struct link *l, const char *name)
 {
@@ -34,6 +45,7 @@ void exp_emit_link_series(struct run_result *res, const struct link *l, const ch
 
 const struct metric_decl exp_common_metrics[] = {
     { "conservation_ok", METRIC_HIGHER },             /* 1: every byte accounted for */
+    { "conservation_imbalance_bytes", METRIC_NEUTRAL },   /* 0 unless conservation_ok is 0 */
     /* wire bytes per class (exp_emit_class_bytes): counters that move with goodput */
     { "up_bytes_by_class.*", METRIC_NEUTRAL }, { "down_bytes_by_class.*", METRIC_NEUTRAL },
     { NULL, METRIC_NEUTRAL }

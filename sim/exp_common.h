@@ -11,6 +11,12 @@ void exp_emit_link_series(struct run_result *res, const struct link *l, const ch
 /* Scalar metrics NAME.{data,control,header,ack,cross}: the link's wire bytes per class. */
 void exp_emit_class_bytes(struct run_result *res, const struct link *l, const char *name);
 
+struct topology;
+/* conservation_ok (the topology's byte ledger balances and model_ok, the experiment's own stream
+ * checks, holds) and conservation_imbalance_bytes: injected - delivered - dropped - in flight.
+ * A run with conservation_ok = 0 is a failed run (result_invariant_failure). */
+void exp_emit_conservation(struct run_result *res, const struct topology *t, int model_ok);
+
 /* Directions of the metrics these helpers (and every experiment alike) emit. */
 extern const struct metric_decl exp_common_metrics[];
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "experiment.h"
+#include "exp_common.h"
 #include "exp_etorrent.h"
 #include "rng.h"
 
@@ -386,7 +387,7 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
 
     et_metrics_finish(r);
     result_metric(res, "max_uploads", r->cfg.max_uploads);
-    result_metric(res, "conservation_ok", conserved(r));
+    exp_emit_conservation(res, &r->topo, conserved(r));
     res->events = s->events_run;
 
     for (size_t i = 0; i < r->n_peers; i++) et_peer_free(&r->peer[i]);

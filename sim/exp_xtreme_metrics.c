@@ -136,7 +136,7 @@ void xt_metrics_final(struct xt_run *r)
     exp_emit_class_bytes(res, lu, "up_bytes_by_class");
 
     result_metric(res, "bytes_injected", (double)r->net.ledger.bytes_injected);
-    result_metric(res, "conservation_ok", topo_ledger_balanced(&r->topo, NULL));
+    exp_emit_conservation(res, &r->topo, 1);
 
     for (size_t i = 0; i < r->n_dl; i++) {
         const struct xt_downloader *d = &r->dl[i];

@@ -2,6 +2,7 @@
  * Routes are fixed per flow (access line, core, access line), so no lookup is needed per hop. */
 #include "net.h"
 #include "link.h"
+#include <stdlib.h>
 #include <string.h>
 
 void net_init(struct net *n, uint64_t seed)
@@ -10,6 +11,11 @@ void net_init(struct net *n, uint64_t seed)
     sim_init(&n->sim);
     pkt_pool_init(&n->pool);
     n->seed = seed;
+    /* Test hook, in the manner of SQLite's test controls: RATELAB_TEST_LEDGER_SKEW=N books N IP
+     * bytes as injected that never were, so the tests can check what a run that breaks byte
+     * conservation does end to end.  Never set in normal use. */
+    const char *skew = getenv("RATELAB_TEST_LEDGER_SKEW");
+    if (skew) n->ledger.bytes_injected = strtoull(skew, NULL, 10);
 }
 
 void net_free(struct net *n)

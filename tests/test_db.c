@@ -165,7 +165,7 @@ static void test_dump_roundtrip(void)
     tmp_path(path, sizeof path, "dump.sql");
     FILE *f = fopen(path, "w");
     fprintf(f, "PRAGMA user_version=%d;\nBEGIN TRANSACTION;\n%s", DB_SCHEMA_VERSION, db_schema_sql);
-    fputs("INSERT INTO runs VALUES(7,'k',NULL,'s','e','a=1;seed=1','a=1',1,'v','t','t',0.5,10,'sim');\n"
+    fputs("INSERT INTO runs VALUES(7,'k',NULL,'s','e','a=1;seed=1','a=1',1,'v','t','t',0.5,10,'sim',NULL);\n"
           "INSERT INTO metrics VALUES(7,'m',4.5);\nCOMMIT;\n", f);
     fclose(f);
     sqlite3 *db = baseline_load_dump(path, err, sizeof err);
