@@ -44,6 +44,8 @@ static int add_key(struct fig_ctx *c, const char *key)
     return 0;
 }
 
+static int add_key_cb(void *c, const char *key) { return add_key(c, key); }
+
 /* FIG_OK, FIG_ERROR (memory) or FIG_BADINPUT (the database, c->err set). */
 static int load_params(struct fig_ctx *c, sqlite3_stmt *st, struct fig_point *p)
 {
@@ -65,7 +67,8 @@ static int load_params(struct fig_ctx *c, sqlite3_stmt *st, struct fig_point *p)
         if (!fp->key || !fp->text || add_key(c, fp->key) != 0) { sqlite3_reset(st); return FIG_ERROR; }
     }
     sqlite3_reset(st);
-    return r < 0 ? FIG_BADINPUT : FIG_OK;
+    if (r < 0) return FIG_BADINPUT;
+    return fig_derive_params(p, add_key_cb, c) == 0 ? FIG_OK : FIG_ERROR;
 }
 
 int fig_load(struct fig_ctx *c, const char *db_path)

@@ -51,6 +51,11 @@ void fig_point_summary(const struct fig_ctx *c, const struct fig_point *p, char 
 int  fig_empty(struct fig_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int  fig_bad(struct fig_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* fig_derived.c: keys computed from a point's parameters (limit_pct_line). */
+int  fig_derive_params(struct fig_point *p, int (*add_key)(void *, const char *), void *ctx);
+int  fig_is_derived(const char *key);
+const char *fig_derived_doc(void);
+
 /* fig_gnuplot.c */
 FILE *fig_open_data(struct fig_ctx *c, const char *name);     /* in the work dir */
 /* settings.gp: gnuplot assignments the script reads; strings are quoted for gnuplot. */
@@ -68,5 +73,10 @@ int fig_pareto(struct fig_ctx *c, const struct fig_opts *o, const char *x, const
                const char *chosen);
 int fig_upload_stack(struct fig_ctx *c, const struct fig_opts *o);
 int fig_slots(struct fig_ctx *c, const struct fig_opts *o);
+/* fig_xy.c */
+int fig_xy(struct fig_ctx *c, const struct fig_opts *o, const char *x, const char *y, const char *along, const char *by);
+int fig_paired(struct fig_ctx *c, const struct fig_opts *o, const char *y, const char *labels, const char *ref);
+/* "16k/4k": the values of the comma-listed keys of a point, thousands shortened. */
+void fig_label_point(const struct fig_point *p, const char *labels, char *buf, size_t len);
 
 #endif

@@ -137,7 +137,8 @@ int fig_line(struct fig_ctx *c, const struct fig_opts *o, const char *x, const c
     int logx = 0;
     if (ax.numeric && ax.n > 2 && ax.v[0]->num > 0 && ax.v[ax.n - 1]->num / ax.v[0]->num >= 50) logx = 1;
     double mark = NAN;
-    if (mark_80) {
+    if (mark_80 && !strcmp(x, "limit_pct_line")) mark = 80;     /* the axis is already % of the line */
+    else if (mark_80) {
         /* The official client's advice: limit at 80 % of the line rate (xtreme-rules.md); the
          * marker needs one line rate for every point. */
         double up = NAN;

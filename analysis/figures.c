@@ -4,12 +4,12 @@
 #include <string.h>
 #include "fig_internal.h"
 
-enum kind { K_LINE, K_HEATMAP, K_PARETO, K_UPLOAD, K_SLOTS };
+enum kind { K_LINE, K_HEATMAP, K_PARETO, K_UPLOAD, K_SLOTS, K_XY, K_PAIRED };
 
 struct fig_def {
     struct figure pub;
     enum kind     kind;
-    const char   *x, *y, *z, *by, *label, *chosen;   /* defaults; options override */
+    const char   *x, *y, *z, *by, *label, *chosen;   /* defaults; options override (K_PAIRED: chosen = --ref) */
     int           mark_80;
 };
 
@@ -41,7 +41,22 @@ static const struct fig_def defs[] = {
       K_SLOTS, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
     { { "limit_goodput", "[--x upload_limit_kBps --y down_goodput_kbps --by upload_policy]",
         "xtreme: download goodput against the upload limit per policy (official 80 % rule, xtreme, nafc)" },
-      K_LINE, "upload_limit_kBps", "down_goodput_kbps", NULL, "upload_policy", NULL, NULL, 1 },
+      K_LINE, "limit_pct_line", "down_goodput_kbps", NULL, "upload_policy", NULL, NULL, 1 },
+    { { "xy", "--x METRIC --y METRIC [--label KEY] [--by KEY]",
+        "one metric against another per point (95 % CI both ways), a line per --by value joined in --label order" },
+      K_XY, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+    { { "paired", "--y METRIC --label KEY,KEY --ref EXPR",
+        "each setting (--label keys) minus the --ref setting on the same seeds: mean and 95 % CI of the paired difference" },
+      K_PAIRED, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+    { { "tradeoff", "[--x up_goodput_kbps --y down_goodput_kbps --label limit_pct_line --by upload_policy]",
+        "xtreme: download against upload goodput per policy, along the limit in % of the line: the trade-off frontier" },
+      K_XY, "up_goodput_kbps", "down_goodput_kbps", NULL, "upload_policy", "limit_pct_line", NULL, 0 },
+    { { "voip_tradeoff", "[--x up_goodput_kbps --y voip_delay_ms_p95 --label limit_pct_line --by upload_policy]",
+        "xtreme: VoIP delay (95th percentile) against upload goodput per policy, along the limit in % of the line" },
+      K_XY, "up_goodput_kbps", "voip_delay_ms_p95", NULL, "upload_policy", "limit_pct_line", NULL, 0 },
+    { { "marks_paired", "[--y unchoke_overlap --label hi_mark,lo_mark --ref EXPR]",
+        "etorrent: each (hi_mark, lo_mark) minus etorrent's 16000/4000 on the same seeds, with 95 % CI" },
+      K_PAIRED, NULL, "unchoke_overlap", NULL, NULL, "hi_mark,lo_mark", ETORRENT_CHOSEN, 0 },
 };
 #define N_DEFS (sizeof defs / sizeof defs[0])
 
@@ -85,7 +100,9 @@ enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *er
     const char *missing = NULL;
     if (d->kind == K_LINE && (!x || !y)) missing = !x ? "--x KEY" : "--y METRIC";
     if (d->kind == K_HEATMAP && (!x || !y || !z)) missing = !x ? "--x KEY" : !y ? "--y KEY" : "--z METRIC";
-    if (d->kind == K_PARETO && (!x || !y)) missing = !x ? "--x METRIC" : "--y METRIC";
+    if ((d->kind == K_PARETO || d->kind == K_XY) && (!x || !y)) missing = !x ? "--x METRIC" : "--y METRIC";
+    const char *label = pick(o->label, d->label), *ref = pick(o->ref, d->chosen);
+    if (d->kind == K_PAIRED && (!y || !label || !ref)) missing = !y ? "--y METRIC" : !label ? "--label KEY,KEY" : "--ref EXPR";
     if (missing) { snprintf(err, errlen, "figure %s needs %s", name, missing); return FIG_BADINPUT; }
 
     struct fig_ctx c;
@@ -99,6 +116,8 @@ enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *er
         snprintf(stem, sizeof stem, "line-%s-vs-%s%s%s", y, x, by ? "-by-" : "", by ? by : "");
     else if (d->kind == K_HEATMAP && !d->z) snprintf(stem, sizeof stem, "heatmap-%s", z);
     else if (d->kind == K_PARETO && !d->x) snprintf(stem, sizeof stem, "pareto-%s-%s", x, y);
+    else if (d->kind == K_XY && !d->x) snprintf(stem, sizeof stem, "xy-%s-%s", y, x);
+    else if (d->kind == K_PAIRED && !d->y) snprintf(stem, sizeof stem, "paired-%s", y);
     else snprintf(stem, sizeof stem, "%s", name);
     out_base(&c, o, stem);
 
@@ -109,7 +128,9 @@ enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *er
         switch (d->kind) {
         case K_LINE:    rc = fig_line(&c, o, x, y, by, d->mark_80); break;
         case K_HEATMAP: rc = fig_heatmap(&c, o, x, y, z); break;
-        case K_PARETO:  rc = fig_pareto(&c, o, x, y, pick(o->label, d->label), pick(o->chosen, d->chosen)); break;
+        case K_PARETO:  rc = fig_pareto(&c, o, x, y, label, pick(o->chosen, d->chosen)); break;
+        case K_XY:      rc = fig_xy(&c, o, x, y, label, by); break;
+        case K_PAIRED:  rc = fig_paired(&c, o, y, label, ref); break;
         case K_UPLOAD:  rc = fig_upload_stack(&c, o); break;
         case K_SLOTS:   rc = fig_slots(&c, o); break;
         }

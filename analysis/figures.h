@@ -13,6 +13,7 @@ struct fig_opts {
     const char *by;         /* one line per value of this key */
     const char *label;      /* comma list of keys labelling Pareto points */
     const char *chosen;     /* expression marking the chosen point(s) of a Pareto figure */
+    const char *ref;        /* paired figures: expression selecting the reference setting */
     long long   run_id;     /* series figures: this run; <= 0 picks the first selected run */
     const char *scripts_dir;/* NULL: found next to the binary (see figure_scripts_dir) */
 };

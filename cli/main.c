@@ -10,7 +10,7 @@ static const struct subcommand commands[] = {
     { "run",         cmd_run,         "run SCENARIO.ini [--set KEY=VALUE]... [--json] [--db FILE]" },
     { "sweep",       cmd_sweep,       "sweep SCENARIO.ini --vary KEY=SPEC... [--seeds N] [--jobs J] [--db FILE] [--where EXPR] [--set KEY=VALUE]... [--shard I/N] [--allow-mixed-versions]" },
     { "merge",       cmd_merge,       "merge OUT.db IN.db... [--allow-mixed-versions]" },
-    { "plot",        cmd_plot,        "plot DB FIGURE [--out FILE] [--where EXPR] [--x/--y/--z/--by/--label/--chosen/--run ...] | plot --list" },
+    { "plot",        cmd_plot,        "plot DB FIGURE [--out FILE] [--where EXPR] [--x/--y/--z/--by/--label/--chosen/--ref/--run ...] | plot --list" },
     { "baseline",    cmd_baseline,    "baseline DB   (record DB's manifest: counts and checksum that regress checks)" },
     { "regress",     cmd_regress,     "regress --baseline FILE [--scenarios NAME,...] [--set KEY=VALUE]... [--jobs J] [--alpha A] [--min-effect F]" },
     { "rate-replay", cmd_rate_replay, "rate-replay --algo NAME [--param K=V]... TRACE" },
