@@ -1,5 +1,5 @@
 -- ratelab results database: the documented schema, which is also the executed one (the build
--- turns this file into the C string the writer runs).  Schema version 3, stored as PRAGMA user_version.
+-- turns this file into the C string the writer runs).  Schema version 4, stored as PRAGMA user_version.
 --
 -- One row per finished run in `runs`; every other table hangs off runs.id.  A run comes from one
 -- of two engines, `sim` (the simulator: deterministic in parameters + seed) or `kernel` (real
@@ -133,4 +133,49 @@ FROM (
     GROUP BY experiment, scenario, code_version, point, metric
 );
 
-PRAGMA user_version = 3;
+-- Answers the tool computed from this database's runs (`ratelab recommend`, `ratelab report`):
+-- one row per table, its cells below.  Recomputing a table for the same code version replaces it.
+CREATE TABLE rec_tables (
+    tbl          TEXT NOT NULL,     -- 'marks', 'limit', 'slot_speed'
+    code_version TEXT NOT NULL,     -- of the runs the table was computed from
+    title        TEXT NOT NULL,     -- the question it answers
+    rule         TEXT NOT NULL,     -- how each answer was computed, in words
+    n_rows       INTEGER NOT NULL,
+    computed     TEXT NOT NULL,     -- UTC, ISO 8601
+    PRIMARY KEY (tbl, code_version)
+) WITHOUT ROWID;
+
+-- A table's cells: `text` as shown (e.g. "62.1 ± 3.4"), with the number behind it where there is
+-- one: mean over seeds, half-width of its 95 % CI, and the seeds it rests on.
+CREATE TABLE rec_cells (
+    tbl          TEXT NOT NULL,
+    code_version TEXT NOT NULL,
+    row          INTEGER NOT NULL,  -- 0 is the header row
+    col          INTEGER NOT NULL,
+    text         TEXT NOT NULL,
+    mean         REAL,
+    ci95         REAL,
+    n            INTEGER,
+    PRIMARY KEY (tbl, code_version, row, col)
+) WITHOUT ROWID;
+
+-- Sensitivity studies (`ratelab sensitivity`): per study and key, the statistics of the
+-- method (Morris: mu_star, mu, sigma; Sobol: S1, ST), each with a bootstrap 95 % CI half-width.
+-- The study's runs are in `runs` with sweep_key = the study.
+CREATE TABLE sensitivity (
+    study        TEXT NOT NULL,     -- "SCENARIO METRIC METHOD keys..."
+    code_version TEXT NOT NULL,
+    scenario     TEXT NOT NULL,
+    metric       TEXT NOT NULL,
+    method       TEXT NOT NULL,     -- 'morris' or 'sobol'
+    key          TEXT NOT NULL,     -- a scenario key, or '(seed)': the noise floor
+    range_text   TEXT NOT NULL,     -- the range it was varied over, as given
+    stat         TEXT NOT NULL,
+    value        REAL,
+    ci95         REAL,
+    n            INTEGER NOT NULL,  -- elementary effects or base samples behind the value
+    computed     TEXT NOT NULL,
+    PRIMARY KEY (study, code_version, key, stat)
+) WITHOUT ROWID;
+
+PRAGMA user_version = 4;

@@ -21,6 +21,7 @@ int cmd_baseline(int argc, char **argv);
 int cmd_rate_replay(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
 
 struct scenario {
     char                     path[512];

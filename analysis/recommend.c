@@ -1,0 +1,564 @@
+/* The three recommendation tables computed from a database's parameter points and their per-seed
+ * runs.  Rows are the contexts a user has (swarm profile, line and FIFO), found as the scenario
+ * plus every key that varies among the points except the ones the table decides over. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "paired.h"
+#include "recommend.h"
+#include "regress.h"
+
+#define MAX_ROWS 256
+#define MAX_COLS_POL 8
+#define CHOKE_MAX_FRONT 64
+
+void rec_opts_default(struct rec_opts *o)
+{
+    o->quality = NULL;                /* unchoke_overlap, see quality_metric() */
+    o->cpu_budget_us = 10000;         /* 1 % of one core */
+    o->keep_share = 0.95;
+}
+
+static const struct fig_param *param_or_null(const struct fig_point *p, const char *key) { return fig_param(p, key); }
+
+static int is_excluded(const char *key, const char *const *except)
+{
+    if (fig_is_derived(key) || !strcmp(key, "seed")) return 1;
+    for (size_t k = 0; except[k]; k++) if (!strcmp(except[k], key)) return 1;
+    return 0;
+}
+
+/* "scenario key=value ..." over the keys that vary among the relevant points. */
+static void context_label(struct fig_ctx *c, const struct fig_point *p, const int *rel, const char *const *except,
+                          char *buf, size_t len)
+{
+    size_t o = (size_t)snprintf(buf, len, "%s", p->scenario);
+    for (size_t k = 0; k < p->n_params; k++) {
+        const struct fig_param *v = &p->params[k];
+        if (is_excluded(v->key, except)) continue;
+        int varies = 0;
+        for (size_t i = 0; i < c->n_pts && !varies; i++) {
+            if (!rel[i]) continue;
+            const struct fig_param *q = param_or_null(&c->pts[i], v->key);
+            varies = !q || strcmp(q->text, v->text);
+        }
+        if (varies) o += (size_t)snprintf(buf + o, o < len ? len - o : 0, " %s=%s", v->key, v->text);
+    }
+}
+
+struct groups { char label[MAX_ROWS][256]; size_t n; int *of; };
+
+static int group_points(struct fig_ctx *c, const int *rel, const char *const *except, struct groups *g)
+{
+    g->n = 0;
+    g->of = malloc((c->n_pts ? c->n_pts : 1) * sizeof *g->of);
+    if (!g->of) return -1;
+    for (size_t i = 0; i < c->n_pts; i++) {
+        g->of[i] = -1;
+        if (!rel[i]) continue;
+        char lab[256];
+        context_label(c, &c->pts[i], rel, except, lab, sizeof lab);
+        size_t k = 0;
+        while (k < g->n && strcmp(g->label[k], lab)) k++;
+        if (k == g->n) {
+            if (g->n == MAX_ROWS) continue;
+            snprintf(g->label[g->n++], sizeof g->label[0], "%s", lab);
+        }
+        g->of[i] = (int)k;
+    }
+    /* Rows in label order, so tables read the same whatever order the sweeps ran in. */
+    for (size_t a = 1; a < g->n; a++)
+        for (size_t b = a; b > 0 && strcmp(g->label[b - 1], g->label[b]) > 0; b--) {
+            char t[256];
+            memcpy(t, g->label[b], sizeof t);
+            memcpy(g->label[b], g->label[b - 1], sizeof t);
+            memcpy(g->label[b - 1], t, sizeof t);
+            for (size_t i = 0; i < c->n_pts; i++)
+                g->of[i] = g->of[i] == (int)b ? (int)b - 1 : g->of[i] == (int)b - 1 ? (int)b : g->of[i];
+        }
+    return 0;
+}
+
+static double num(const struct fig_point *p, const char *key)
+{
+    const struct fig_param *v = fig_param(p, key);
+    return v && v->is_num ? v->num : NAN;
+}
+
+static const char *text(const struct fig_point *p, const char *key)
+{
+    const struct fig_param *v = fig_param(p, key);
+    return v ? v->text : "";
+}
+
+static int single_version(struct fig_ctx *c, const int *rel, char *version, size_t len)
+{
+    const char *v = NULL;
+    for (size_t i = 0; i < c->n_pts; i++) {
+        if (!rel[i]) continue;
+        if (!v) v = c->pts[i].code_version;
+        else if (strcmp(v, c->pts[i].code_version)) {
+            snprintf(c->err, c->errlen, "the database mixes code versions %s and %s; recommendations need one", v,
+                     c->pts[i].code_version);
+            return -1;
+        }
+    }
+    snprintf(version, len, "%s", v ? v : "");
+    return 0;
+}
+
+/* ------------------------------------------------------------------ marks (experiment A) */
+
+/* The decision-quality metric: the caller's, else unchoke_overlap. */
+static const char *quality_metric(const struct rec_opts *o) { return o->quality ? o->quality : "unchoke_overlap"; }
+
+struct mark_pt { const struct fig_point *p; struct sample_stats cpu, q; int front; };
+
+int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_table *t)
+{
+    const char *qm = quality_metric(o);
+    int qdir = metric_direction(qm);
+    if (qdir == 0) qdir = 1;
+    int *rel = calloc(c->n_pts ? c->n_pts : 1, sizeof *rel);
+    struct sample_stats *cpu = calloc(c->n_pts ? c->n_pts : 1, sizeof *cpu), *q = calloc(c->n_pts ? c->n_pts : 1, sizeof *q);
+    struct mark_pt *mp = calloc(c->n_pts ? c->n_pts : 1, sizeof *mp);
+    struct groups *g = calloc(1, sizeof *g);
+    int rc = REC_ERROR;
+    if (!rel || !cpu || !q || !mp || !g) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
+    size_t n_rel = 0;
+    for (size_t i = 0; i < c->n_pts; i++) {
+        const struct fig_point *p = &c->pts[i];
+        rel[i] = p->selected && !strcmp(p->experiment, "etorrent") && !strcmp(text(p, "policy"), "hysteresis") &&
+                 isfinite(num(p, "hi_mark")) && isfinite(num(p, "lo_mark"));
+        n_rel += (size_t)rel[i];
+    }
+    if (n_rel < 2) { rc = REC_NODATA; snprintf(c->err, c->errlen, "no etorrent sweep over hi_mark/lo_mark (policy = hysteresis)"); goto out; }
+    if (fig_metric_stats(c, "cpu_us_per_s", cpu) < 0 || fig_metric_stats(c, qm, q) < 0) goto out;
+    static const char *const except[] = { "hi_mark", "lo_mark", NULL };
+    if (group_points(c, rel, except, g) != 0) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
+    if (rec_table_init(t, "marks", 9) != 0) goto oom;
+    if (single_version(c, rel, t->code_version, sizeof t->code_version) != 0) goto out;
+    snprintf(t->title, sizeof t->title, "Which hi/lo marks: the best decision quality (%s) within a CPU budget, per swarm profile", qm);
+    snprintf(t->rule, sizeof t->rule,
+             "Per profile, every (hi_mark, lo_mark) point's mean CPU (cpu_us_per_s) and mean %s over seeds; the Pareto front "
+             "of the two (less CPU and %s %s are better).  Within the budget of %.0f us of CPU per simulated second (%.2g %% "
+             "of one core) the front point with the best mean %s is found; recommended is the cheapest front point whose %s "
+             "is not significantly worse than that one's on the same seeds (paired t-test, p < 0.05), since with a few seeds "
+             "the best mean is partly noise.  Differences from etorrent's 16000/4000 are paired on the same seeds (mean and "
+             "95 %% CI; * marks p < 0.05).  The last column is the largest paired difference anywhere in the grid.",
+             qm, qdir > 0 ? "more" : "less", qm, o->cpu_budget_us, o->cpu_budget_us / 1e4, qm, qm);
+    static const char *const head[] = { "swarm profile", "16k/4k CPU us/s", "16k/4k quality", "recommended hi/lo",
+                                        "its CPU us/s", "its quality", "quality minus 16k/4k (paired)", "Pareto front hi/lo",
+                                        "largest paired difference in the grid" };
+    for (size_t k = 0; k < 9; k++) rec_set_text(t, 0, k, "%s", head[k]);
+    struct where_expr *ref = fig_where_compile(c, "hi_mark == 16000 && lo_mark == 4000", c->err, c->errlen);
+    if (!ref) goto out;
+    for (size_t gi = 0; gi < g->n; gi++) {
+        size_t n = 0;
+        const struct fig_point *refp = NULL;
+        for (size_t i = 0; i < c->n_pts; i++) {
+            if (g->of[i] != (int)gi || !cpu[i].n || !q[i].n || !isfinite(q[i].mean)) continue;
+            mp[n++] = (struct mark_pt){ .p = &c->pts[i], .cpu = cpu[i], .q = q[i] };
+            if (fig_where_eval(c, ref, &c->pts[i])) refp = &c->pts[i];
+        }
+        if (n == 0) continue;
+        int row = rec_table_add_row(t);
+        if (row < 0) { where_free(ref); goto oom; }
+        rec_set_text(t, (size_t)row, 0, "%s", g->label[gi]);
+        /* Pareto front on the means: nothing cheaper-or-equal and better-or-equal, one strictly. */
+        for (size_t a = 0; a < n; a++) {
+            mp[a].front = 1;
+            for (size_t b = 0; b < n && mp[a].front; b++) {
+                if (b == a) continue;
+                double da = mp[a].q.mean * qdir, db = mp[b].q.mean * qdir;
+                if (mp[b].cpu.mean <= mp[a].cpu.mean && db >= da && (mp[b].cpu.mean < mp[a].cpu.mean || db > da))
+                    mp[a].front = 0;
+            }
+        }
+        /* The front, cheapest first; the best quality within the budget on it. */
+        const struct mark_pt *fr[CHOKE_MAX_FRONT], *best = NULL;
+        size_t n_fr = 0;
+        char front[512] = "";
+        size_t fl = 0;
+        double last = -INFINITY;
+        while (n_fr < CHOKE_MAX_FRONT) {
+            const struct mark_pt *m = NULL;
+            for (size_t a = 0; a < n; a++)
+                if (mp[a].front && mp[a].cpu.mean > last && (!m || mp[a].cpu.mean < m->cpu.mean)) m = &mp[a];
+            if (!m) break;
+            last = m->cpu.mean;
+            fr[n_fr++] = m;
+            char lab[64];
+            fig_label_point(m->p, "hi_mark,lo_mark", lab, sizeof lab);
+            fl += (size_t)snprintf(front + fl, fl < sizeof front ? sizeof front - fl : 0, "%s%s", fl ? ", " : "", lab);
+            if (m->cpu.mean <= o->cpu_budget_us && (!best || m->q.mean * qdir > best->q.mean * qdir)) best = m;
+        }
+        /* Means of a few seeds pick the best by noise: recommend the cheapest front point whose
+         * quality is not significantly worse than the best's on the same seeds. */
+        if (best) {
+            struct seed_values bv;
+            if (seed_values_load(c, best->p, qm, &bv) != 0) { where_free(ref); goto out; }
+            for (size_t k = 0; k < n_fr && fr[k] != best; k++) {
+                if (fr[k]->cpu.mean > o->cpu_budget_us) break;
+                struct seed_values v;
+                if (seed_values_load(c, fr[k]->p, qm, &v) != 0) { seed_values_free(&bv); where_free(ref); goto out; }
+                struct sample_stats d;
+                paired_diff(&v, &bv, &d);
+                seed_values_free(&v);
+                if (d.n >= 2 && !(paired_p(&d) < 0.05 && d.mean * qdir < 0)) { best = fr[k]; break; }
+            }
+            seed_values_free(&bv);
+        }
+        rec_set_text(t, (size_t)row, 7, "%s", front);
+        const struct mark_pt *rm = NULL;
+        for (size_t a = 0; a < n; a++) if (mp[a].p == refp) rm = &mp[a];
+        if (rm) {
+            rec_set_stat(t, (size_t)row, 1, NULL, rm->cpu.mean, rm->cpu.ci95, (long)rm->cpu.n, NULL);
+            rec_set_stat(t, (size_t)row, 2, NULL, rm->q.mean, rm->q.ci95, (long)rm->q.n, NULL);
+        } else {
+            rec_set_text(t, (size_t)row, 1, "not swept");
+            rec_set_text(t, (size_t)row, 2, "not swept");
+        }
+        if (!best) {
+            rec_set_text(t, (size_t)row, 3, "none within %.0f us/s", o->cpu_budget_us);
+        } else {
+            char lab[64];
+            fig_label_point(best->p, "hi_mark,lo_mark", lab, sizeof lab);
+            rec_set_text(t, (size_t)row, 3, "%s", lab);
+            rec_set_stat(t, (size_t)row, 4, NULL, best->cpu.mean, best->cpu.ci95, (long)best->cpu.n, NULL);
+            rec_set_stat(t, (size_t)row, 5, NULL, best->q.mean, best->q.ci95, (long)best->q.n, NULL);
+        }
+        /* Paired differences from the reference: the recommended pair, and the largest anywhere. */
+        if (refp) {
+            struct seed_values rv;
+            if (seed_values_load(c, refp, qm, &rv) != 0) { where_free(ref); goto out; }
+            double big = 0;
+            const struct mark_pt *bigm = NULL;
+            struct sample_stats bigd = { 0, NAN, NAN, NAN };
+            for (size_t a = 0; a < n; a++) {
+                if (mp[a].p == refp) continue;
+                struct seed_values v;
+                if (seed_values_load(c, mp[a].p, qm, &v) != 0) { seed_values_free(&rv); where_free(ref); goto out; }
+                struct sample_stats d;
+                paired_diff(&v, &rv, &d);
+                seed_values_free(&v);
+                if (d.n == 0) continue;
+                double pv = paired_p(&d);
+                if (&mp[a] == best) {
+                    rec_set_stat(t, (size_t)row, 6, NULL, d.mean, d.ci95, (long)d.n, pv < 0.05 ? "*" : NULL);
+                }
+                if (fabs(d.mean) > big) { big = fabs(d.mean); bigm = &mp[a]; bigd = d; }
+            }
+            if (best == rm) rec_set_text(t, (size_t)row, 6, "0 (it is 16k/4k)");
+            if (bigm) {
+                char lab[64];
+                fig_label_point(bigm->p, "hi_mark,lo_mark", lab, sizeof lab);
+                rec_set_stat(t, (size_t)row, 8, NULL, bigd.mean, bigd.ci95, (long)bigd.n, paired_p(&bigd) < 0.05 ? "*" : NULL);
+                struct rec_cell *cell = rec_at(t, (size_t)row, 8);
+                size_t l = strlen(cell->text);
+                snprintf(cell->text + l, sizeof cell->text - l, " (%s)", lab);
+            } else {
+                rec_set_text(t, (size_t)row, 8, "no difference on any seed");
+            }
+            seed_values_free(&rv);
+        }
+    }
+    where_free(ref);
+    rc = t->n_rows > 1 ? REC_OK : REC_NODATA;
+    if (rc == REC_NODATA) snprintf(c->err, c->errlen, "no hi_mark/lo_mark point has both cpu_us_per_s and %s", qm);
+    goto out;
+oom:
+    snprintf(c->err, c->errlen, "out of memory");
+out:
+    free(rel); free(cpu); free(q); free(mp);
+    if (g) free(g->of);
+    free(g);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ limit (experiment B) */
+
+/* A run without eMule upload: no downloader ever connects (the solo download's reference). */
+static int is_solo(const struct fig_point *p) { return num(p, "dl_never_frac") >= 1.0; }
+
+/* Value of `s` at seed `seed`, NAN if absent. */
+static double at_seed(const struct seed_values *s, long long seed)
+{
+    for (size_t i = 0; i < s->n; i++) if (s->seed[i] == seed) return s->value[i];
+    return NAN;
+}
+
+struct lim_pt { const struct fig_point *p; double pct; struct seed_values down, up; };
+
+static int lim_cmp(const void *a, const void *b)
+{
+    double x = ((const struct lim_pt *)a)->pct, y = ((const struct lim_pt *)b)->pct;
+    return (x > y) - (x < y);
+}
+
+/* Per seed: the limit where download / solo first falls below keep, interpolated linearly
+ * between the last grid limit that keeps it and the first that does not; censored at the
+ * grid's ends (*cens -1: below the lowest limit, +1: at or above the highest). */
+static double crossing(const struct lim_pt *lp, size_t n, long long seed, double solo, double keep, int *cens,
+                       double *up_at)
+{
+    *cens = 0;
+    double prev_r = NAN;
+    for (size_t k = 0; k < n; k++) {
+        double d = at_seed(&lp[k].down, seed), u = at_seed(&lp[k].up, seed);
+        if (!isfinite(d)) return NAN;
+        double r = d / solo;
+        if (r < keep) {
+            if (k == 0) { *cens = -1; *up_at = u; return lp[0].pct; }
+            double f = (prev_r - keep) / (prev_r - r);
+            double u0 = at_seed(&lp[k - 1].up, seed);
+            *up_at = u0 + f * (u - u0);
+            return lp[k - 1].pct + f * (lp[k].pct - lp[k - 1].pct);
+        }
+        prev_r = r;
+    }
+    *cens = 1;
+    *up_at = at_seed(&lp[n - 1].up, seed);
+    return lp[n - 1].pct;
+}
+
+int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_table *t)
+{
+    int *rel = calloc(c->n_pts ? c->n_pts : 1, sizeof *rel);
+    struct groups *g = calloc(1, sizeof *g);
+    struct lim_pt *lp = calloc(c->n_pts ? c->n_pts : 1, sizeof *lp);
+    size_t n_lp = 0;
+    int rc = REC_ERROR;
+    char policies[MAX_COLS_POL][32];
+    size_t n_pol = 0;
+    if (!rel || !g || !lp) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
+    size_t n_solo = 0;
+    for (size_t i = 0; i < c->n_pts; i++) {
+        const struct fig_point *p = &c->pts[i];
+        rel[i] = p->selected && !strcmp(p->experiment, "xtreme") && isfinite(num(p, "limit_pct_line"));
+        if (!rel[i]) continue;
+        if (is_solo(p)) { n_solo++; continue; }
+        const char *pol = text(p, "upload_policy");
+        size_t k = 0;
+        while (k < n_pol && strcmp(policies[k], pol)) k++;
+        if (k == n_pol && n_pol < MAX_COLS_POL) snprintf(policies[n_pol++], sizeof policies[0], "%s", pol);
+    }
+    if (n_solo == 0 || n_pol == 0) {
+        rc = REC_NODATA;
+        snprintf(c->err, c->errlen, "no xtreme sweep with solo runs (dl_never_frac = 1) and limited policies");
+        goto out;
+    }
+    static const char *const except[] = { "upload_policy", "upload_limit_kBps", "dl_never_frac", "dl_late_frac", NULL };
+    if (group_points(c, rel, except, g) != 0) goto oom;
+    size_t n_cols = 2 + 2 * n_pol;
+    if (rec_table_init(t, "limit", n_cols) != 0) goto oom;
+    if (single_version(c, rel, t->code_version, sizeof t->code_version) != 0) goto out;
+    snprintf(t->title, sizeof t->title, "Which upload limit: the highest limit (%% of the line's upstream) per policy that keeps "
+             "the download at >= %.0f %% of its solo goodput, per line and FIFO length", 100 * o->keep_share);
+    snprintf(t->rule, sizeof t->rule,
+             "Solo = the same line, FIFO, download sources, VoIP and web traffic without eMule upload (dl_never_frac = 1), "
+             "same seed.  Per seed, the download goodput over the solo one against the limit in %% of up_kbps; the answer is "
+             "where it first falls below %.2f, interpolated linearly between the grid's limits, then the mean and 95 %% CI over "
+             "seeds.  '>=' : the download kept %.0f %% up to the highest limit swept on some seed; '<' : not even at the lowest.  "
+             "The upload goodput (eMule's payload reaching the downloaders) at that limit is what the setting buys: compare "
+             "policies by it, not by the limit, since each policy counts different bytes against the limit.",
+             o->keep_share, 100 * o->keep_share);
+    rec_set_text(t, 0, 0, "line, FIFO");
+    rec_set_text(t, 0, 1, "solo download kbit/s");
+    for (size_t k = 0; k < n_pol; k++) {
+        rec_set_text(t, 0, 2 + 2 * k, "%s: highest limit %% of line", policies[k]);
+        rec_set_text(t, 0, 3 + 2 * k, "%s: upload goodput kbit/s there", policies[k]);
+    }
+    for (size_t gi = 0; gi < g->n; gi++) {
+        const struct fig_point *solo = NULL;
+        for (size_t i = 0; i < c->n_pts && !solo; i++) if (g->of[i] == (int)gi && is_solo(&c->pts[i])) solo = &c->pts[i];
+        if (!solo) continue;
+        int row = rec_table_add_row(t);
+        if (row < 0) goto oom;
+        rec_set_text(t, (size_t)row, 0, "%s", g->label[gi]);
+        struct seed_values sv;
+        if (seed_values_load(c, solo, "down_goodput_kbps", &sv) != 0) goto out;
+        double sm, sc;
+        long sn;
+        rec_mean_ci(sv.value, sv.n, &sm, &sc, &sn);
+        rec_set_stat(t, (size_t)row, 1, NULL, sm, sc, sn, NULL);
+        for (size_t k = 0; k < n_pol; k++) {
+            n_lp = 0;
+            for (size_t i = 0; i < c->n_pts; i++) {
+                const struct fig_point *p = &c->pts[i];
+                if (g->of[i] != (int)gi || is_solo(p) || strcmp(text(p, "upload_policy"), policies[k])) continue;
+                lp[n_lp].p = p;
+                lp[n_lp].pct = num(p, "limit_pct_line");
+                if (seed_values_load(c, p, "down_goodput_kbps", &lp[n_lp].down) != 0 ||
+                    seed_values_load(c, p, "up_goodput_kbps", &lp[n_lp].up) != 0) { seed_values_free(&sv); goto out; }
+                n_lp++;
+            }
+            if (n_lp < 2) {
+                rec_set_text(t, (size_t)row, 2 + 2 * k, "fewer than 2 limits");
+            } else {
+                qsort(lp, n_lp, sizeof *lp, lim_cmp);
+                double *lim = malloc(sv.n * sizeof *lim), *upg = malloc(sv.n * sizeof *upg);
+                size_t m = 0;
+                int hi_cens = 0, lo_cens = 0;
+                for (size_t s = 0; lim && upg && s < sv.n; s++) {
+                    if (!isfinite(sv.value[s]) || sv.value[s] <= 0) continue;
+                    int cens;
+                    double up_at = NAN, x = crossing(lp, n_lp, sv.seed[s], sv.value[s], o->keep_share, &cens, &up_at);
+                    if (!isfinite(x)) continue;
+                    hi_cens += cens > 0;
+                    lo_cens += cens < 0;
+                    lim[m] = x;
+                    upg[m++] = up_at;
+                }
+                double lm, lc, um, uc;
+                long ln, un;
+                rec_mean_ci(lim, m, &lm, &lc, &ln);
+                rec_mean_ci(upg, m, &um, &uc, &un);
+                if (lo_cens == (int)ln && ln > 0)
+                    rec_set_text(t, (size_t)row, 2 + 2 * k, "< %.3g (every seed lost 5 %% at the lowest limit)", lp[0].pct);
+                else if (hi_cens == (int)ln && ln > 0)
+                    rec_set_text(t, (size_t)row, 2 + 2 * k, ">= %.3g (every seed kept it at the highest limit)", lp[n_lp - 1].pct);
+                else rec_set_stat(t, (size_t)row, 2 + 2 * k, hi_cens ? ">= " : lo_cens ? "< " : NULL, lm, lc, ln, NULL);
+                if ((hi_cens || lo_cens) && hi_cens < (int)ln && lo_cens < (int)ln) {
+                    struct rec_cell *cell = rec_at(t, (size_t)row, 2 + 2 * k);
+                    size_t l = strlen(cell->text);
+                    snprintf(cell->text + l, sizeof cell->text - l, " (%d of %ld seeds %s)", hi_cens ? hi_cens : lo_cens, ln,
+                             hi_cens ? "kept it at the highest limit" : "lost it at the lowest");
+                }
+                double up_kbps = num(solo, "up_kbps");
+                rec_set_stat(t, (size_t)row, 3 + 2 * k, NULL, um, uc, un, NULL);
+                if (lo_cens == (int)ln) rec_set_text(t, (size_t)row, 3 + 2 * k, "–");
+                else if (isfinite(um) && up_kbps > 0) {
+                    struct rec_cell *cell = rec_at(t, (size_t)row, 3 + 2 * k);
+                    size_t l = strlen(cell->text);
+                    snprintf(cell->text + l, sizeof cell->text - l, " (%.0f %% of line)", 100 * um / up_kbps);
+                }
+                free(lim);
+                free(upg);
+            }
+            for (size_t i = 0; i < n_lp; i++) { seed_values_free(&lp[i].down); seed_values_free(&lp[i].up); }
+        }
+        seed_values_free(&sv);
+    }
+    rc = t->n_rows > 1 ? REC_OK : REC_NODATA;
+    if (rc == REC_NODATA) snprintf(c->err, c->errlen, "no line/FIFO has both solo runs and limited runs");
+    goto out;
+oom:
+    snprintf(c->err, c->errlen, "out of memory");
+out:
+    free(rel); free(lp);
+    if (g) free(g->of);
+    free(g);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ slot speed (experiment B) */
+
+struct slot_pt { const struct fig_point *p; double speed, duration; struct seed_values stable_t, err; };
+
+static int slot_cmp(const void *a, const void *b)
+{
+    double x = ((const struct slot_pt *)a)->speed, y = ((const struct slot_pt *)b)->speed;
+    return (x > y) - (x < y);
+}
+
+/* Stable: the slot set did not change in the run's last 10 s (time_to_stable_s < duration_s)
+ * and the Full slots ran within the seed's 25 % tolerance of the target (slot_speed_err <= 0.25). */
+static int stable_at(const struct slot_pt *s, long long seed)
+{
+    double ts = at_seed(&s->stable_t, seed), e = at_seed(&s->err, seed);
+    return isfinite(ts) && isfinite(e) && ts < s->duration && e <= 0.25;
+}
+
+int recommend_slot_speed(struct fig_ctx *c, const struct rec_opts *o, struct rec_table *t)
+{
+    (void)o;
+    int *rel = calloc(c->n_pts ? c->n_pts : 1, sizeof *rel);
+    struct groups *g = calloc(1, sizeof *g);
+    struct slot_pt *sp = calloc(c->n_pts ? c->n_pts : 1, sizeof *sp);
+    int rc = REC_ERROR;
+    if (!rel || !g || !sp) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
+    for (size_t i = 0; i < c->n_pts; i++) {
+        const struct fig_point *p = &c->pts[i];
+        rel[i] = p->selected && !strcmp(p->experiment, "xtreme") && !is_solo(p) && isfinite(num(p, "slot_speed_kBps"));
+    }
+    static const char *const except[] = { "slot_speed_kBps", NULL };
+    if (group_points(c, rel, except, g) != 0) goto oom;
+    if (rec_table_init(t, "slot_speed", 4) != 0) goto oom;
+    snprintf(t->title, sizeof t->title, "Which slot speed: the highest target slot speed at which the slots stay stable");
+    snprintf(t->rule, sizeof t->rule,
+             "Stable = the set of slots (Full and Trickle) did not change in the run's last 10 s and the Full slots ran within "
+             "25 %% of the target on average (slot_speed_err <= 0.25), the seed's tolerance.  Per seed, the highest swept slot "
+             "speed below which every swept speed was stable; mean and 95 %% CI over seeds.  The third column gives, per "
+             "slot speed, the seeds that were stable.");
+    rec_set_text(t, 0, 0, "line, limit, policy");
+    rec_set_text(t, 0, 1, "highest stable slot speed KB/s");
+    rec_set_text(t, 0, 2, "stable seeds per slot speed (KB/s: stable/seeds)");
+    rec_set_text(t, 0, 3, "slot speed error there");
+    if (single_version(c, rel, t->code_version, sizeof t->code_version) != 0) goto out;
+    for (size_t gi = 0; gi < g->n; gi++) {
+        size_t n = 0;
+        int failed = 0;
+        for (size_t i = 0; i < c->n_pts; i++) {
+            if (g->of[i] != (int)gi) continue;
+            sp[n].p = &c->pts[i];
+            sp[n].speed = num(&c->pts[i], "slot_speed_kBps");
+            sp[n].duration = num(&c->pts[i], "duration_s");
+            if (seed_values_load(c, sp[n].p, "time_to_stable_s", &sp[n].stable_t) != 0 ||
+                seed_values_load(c, sp[n].p, "slot_speed_err", &sp[n].err) != 0) { n++; failed = 1; goto free_sp; }
+            n++;
+        }
+        if (n >= 3) {
+            qsort(sp, n, sizeof *sp, slot_cmp);
+            int row = rec_table_add_row(t);
+            if (row < 0) { snprintf(c->err, c->errlen, "out of memory"); failed = 1; goto free_sp; }
+            rec_set_text(t, (size_t)row, 0, "%s", g->label[gi]);
+            const struct seed_values *seeds = &sp[0].stable_t;
+            double *best = malloc((seeds->n ? seeds->n : 1) * sizeof *best), *errs = malloc((seeds->n ? seeds->n : 1) * sizeof *errs);
+            size_t m = 0;
+            for (size_t s = 0; best && errs && s < seeds->n; s++) {
+                double b = NAN, e = NAN;
+                for (size_t k = 0; k < n && stable_at(&sp[k], seeds->seed[s]); k++) { b = sp[k].speed; e = at_seed(&sp[k].err, seeds->seed[s]); }
+                best[m] = b;
+                errs[m++] = e;
+            }
+            double bm, bc, em, ec;
+            long bn, en;
+            rec_mean_ci(best, m, &bm, &bc, &bn);
+            rec_mean_ci(errs, m, &em, &ec, &en);
+            if (bn == 0) rec_set_text(t, (size_t)row, 1, "none: unstable at %.3g KB/s on every seed", sp[0].speed);
+            else rec_set_stat(t, (size_t)row, 1, NULL, bm, bc, bn, NULL);
+            if (bn > 0 && bn < (long)m) {
+                struct rec_cell *cell = rec_at(t, (size_t)row, 1);
+                size_t l = strlen(cell->text);
+                snprintf(cell->text + l, sizeof cell->text - l, " (%ld of %zu seeds; the others unstable even at %.3g)", bn, m,
+                         sp[0].speed);
+            }
+            rec_set_stat(t, (size_t)row, 3, NULL, em, ec, en, NULL);
+            char list[512] = "";
+            size_t l = 0;
+            for (size_t k = 0; k < n; k++) {
+                int st = 0;
+                for (size_t s = 0; s < seeds->n; s++) st += stable_at(&sp[k], seeds->seed[s]);
+                l += (size_t)snprintf(list + l, l < sizeof list ? sizeof list - l : 0, "%s%.3g: %d/%zu", k ? ", " : "",
+                                      sp[k].speed, st, sp[k].stable_t.n);
+            }
+            rec_set_text(t, (size_t)row, 2, "%s", list);
+            free(best);
+            free(errs);
+        }
+    free_sp:
+        for (size_t k = 0; k < n; k++) { seed_values_free(&sp[k].stable_t); seed_values_free(&sp[k].err); }
+        if (failed) goto out;
+    }
+    rc = t->n_rows > 1 ? REC_OK : REC_NODATA;
+    if (rc == REC_NODATA) snprintf(c->err, c->errlen, "no xtreme sweep over at least 3 values of slot_speed_kBps");
+    goto out;
+oom:
+    snprintf(c->err, c->errlen, "out of memory");
+out:
+    free(rel); free(sp);
+    if (g) free(g->of);
+    free(g);
+    return rc;
+}

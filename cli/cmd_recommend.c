@@ -1,0 +1,98 @@
+/* `ratelab recommend DB...`: computes the recommendation tables each database's sweeps allow
+ * (hi/lo marks, upload limit, slot speed), prints them and stores them in that database. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "recommend.h"
+
+int recommend_parse_flag(const char *cmd, int argc, char **argv, int *i, struct rec_opts *o)
+{
+    const char *a = argv[*i];
+    int k = !strcmp(a, "--quality") ? 0 : !strcmp(a, "--cpu-budget") ? 1 : !strcmp(a, "--keep") ? 2 : -1;
+    if (k < 0) return 0;
+    if (*i + 1 >= argc) { fprintf(stderr, "ratelab %s: %s needs a value\n", cmd, a); return -1; }
+    const char *v = argv[++*i];
+    if (k == 0) { o->quality = v; return 1; }
+    char *end;
+    double d = strtod(v, &end);
+    double lo = k == 1 ? 0 : 0.01, hi = k == 1 ? 1e9 : 1;
+    if (end == v || *end || !(d > lo && d <= hi)) {
+        fprintf(stderr, "ratelab %s: %s %s: expected a number in (%g, %g]\n", cmd, a, v, lo, hi);
+        return -1;
+    }
+    if (k == 1) o->cpu_budget_us = d; else o->keep_share = d;
+    return 1;
+}
+
+int recommend_db(const char *path, const struct rec_opts *o, struct rec_table *out, size_t max, size_t *n_out,
+                 char *err, size_t errlen, FILE *notes)
+{
+    struct fig_ctx c;
+    memset(&c, 0, sizeof c);
+    c.err = err;
+    c.errlen = errlen;
+    *n_out = 0;
+    int rc = fig_load(&c, path);
+    if (rc == FIG_OK) rc = fig_select(&c, NULL);
+    if (rc != FIG_OK) { fig_free(&c); return rc == FIG_EMPTY ? 1 : -1; }
+    int (*const fn[3])(struct fig_ctx *, const struct rec_opts *, struct rec_table *) = {
+        recommend_marks, recommend_limit, recommend_slot_speed };
+    int status = 0;
+    for (int k = 0; k < 3 && *n_out < max; k++) {
+        char why[512];
+        c.err = why;
+        c.errlen = sizeof why;
+        why[0] = 0;
+        struct rec_table *t = &out[*n_out];
+        memset(t, 0, sizeof *t);
+        int r = fn[k](&c, o, t);
+        if (r == REC_OK) {
+            if (rec_table_store(c.db, t, err, errlen) != 0) { rec_table_free(t); status = -1; break; }
+            (*n_out)++;
+        } else {
+            rec_table_free(t);
+            if (r == REC_ERROR) { snprintf(err, errlen, "%s: %s", path, why); status = -1; break; }
+            if (notes) fprintf(notes, "  %s: no %s table: %s\n", path, k == 0 ? "marks" : k == 1 ? "limit" : "slot speed", why);
+        }
+    }
+    fig_free(&c);
+    return status;
+}
+
+int cmd_recommend(int argc, char **argv)
+{
+    struct rec_opts o;
+    rec_opts_default(&o);
+    const char *dbs[64];
+    int n_db = 0;
+    for (int i = 1; i < argc; i++) {
+        int r = recommend_parse_flag("recommend", argc, argv, &i, &o);
+        if (r < 0) return EXIT_BADINPUT;
+        if (r > 0) continue;
+        if (argv[i][0] == '-') {
+            fprintf(stderr, "ratelab recommend: unknown flag '%s' (allowed: --quality METRIC, --cpu-budget US, --keep SHARE)\n", argv[i]);
+            return EXIT_BADINPUT;
+        }
+        if (n_db == 64) { fprintf(stderr, "ratelab recommend: more than 64 databases\n"); return EXIT_BADINPUT; }
+        dbs[n_db++] = argv[i];
+    }
+    if (n_db == 0) { fprintf(stderr, "ratelab recommend: usage: ratelab recommend DB... [--quality METRIC] [--cpu-budget US] [--keep SHARE]\n"); return EXIT_BADINPUT; }
+    size_t total = 0;
+    for (int d = 0; d < n_db; d++) {
+        struct rec_table t[3];
+        size_t n = 0;
+        char err[1024];
+        int r = recommend_db(dbs[d], &o, t, 3, &n, err, sizeof err, stderr);
+        if (r < 0) { fprintf(stderr, "ratelab recommend: %s\n", err); return r == -2 ? EXIT_BADINPUT : 1; }
+        if (r > 0) { fprintf(stderr, "ratelab recommend: %s: nothing to recommend from: %s\n", dbs[d], err); continue; }
+        for (size_t k = 0; k < n; k++) {
+            printf("%s%s (%s, code %s)\n", total + k ? "\n" : "", dbs[d], t[k].tbl, t[k].code_version);
+            rec_table_print(stdout, &t[k]);
+            rec_table_free(&t[k]);
+        }
+        total += n;
+    }
+    if (total == 0) { fprintf(stderr, "ratelab recommend: no database holds a sweep a recommendation table needs\n"); return 1; }
+    return 0;
+}
