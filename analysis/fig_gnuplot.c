@@ -153,6 +153,6 @@ int fig_render(struct fig_ctx *c, const char *script)
         snprintf(c->err, c->errlen, "gnuplot wrote no %s", png);
         return FIG_ERROR;
     }
-    printf("wrote %s.png and %s.svg\n", c->out_base, c->out_base);
+    if (!c->quiet) printf("wrote %s.png and %s.svg\n", c->out_base, c->out_base);
     return FIG_OK;
 }

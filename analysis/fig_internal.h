@@ -31,6 +31,7 @@ struct fig_ctx {
     char              out_base[1024];
     char             *err;
     size_t            errlen;
+    int               quiet;
 };
 
 /* fig_data.c */
@@ -56,6 +57,9 @@ int  fig_derive_params(struct fig_point *p, int (*add_key)(void *, const char *)
 int  fig_is_derived(const char *key);
 const char *fig_derived_doc(void);
 
+/* The --hline reference of line and xy figures as settings (hline = NaN when there is none). */
+void fig_set_hline(FILE *f, const struct fig_opts *o);
+
 /* fig_gnuplot.c */
 FILE *fig_open_data(struct fig_ctx *c, const char *name);     /* in the work dir */
 /* settings.gp: gnuplot assignments the script reads; strings are quoted for gnuplot. */
@@ -73,6 +77,8 @@ int fig_pareto(struct fig_ctx *c, const struct fig_opts *o, const char *x, const
                const char *chosen);
 int fig_upload_stack(struct fig_ctx *c, const struct fig_opts *o);
 int fig_slots(struct fig_ctx *c, const struct fig_opts *o);
+/* fig_sens.c */
+int fig_sensitivity(struct fig_ctx *c, const struct fig_opts *o);
 /* fig_xy.c */
 int fig_xy(struct fig_ctx *c, const struct fig_opts *o, const char *x, const char *y, const char *along, const char *by);
 int fig_paired(struct fig_ctx *c, const struct fig_opts *o, const char *y, const char *labels, const char *ref);

@@ -83,7 +83,6 @@ static int check_unique(struct fig_ctx *c, const struct item *it, size_t n, cons
 
 int fig_line(struct fig_ctx *c, const struct fig_opts *o, const char *x, const char *y, const char *by, int mark_80)
 {
-    (void)o;
     struct sample_stats *st = calloc(c->n_pts, sizeof *st);
     struct item *it = calloc(c->n_pts, sizeof *it);
     const struct fig_param **xs = calloc(c->n_pts + 1, sizeof *xs), **bs = calloc(c->n_pts + 1, sizeof *bs);
@@ -169,6 +168,7 @@ int fig_line(struct fig_ctx *c, const struct fig_opts *o, const char *x, const c
     fig_set_num(f, "logx", logx);
     fig_set_num(f, "textx", !ax.numeric);
     fig_set_num(f, "mark80", mark);
+    fig_set_hline(f, o);
     fclose(f);
     f = NULL;
     rc = fig_render(c, "line");

@@ -27,9 +27,15 @@ static void label_of(const struct fig_param *v, char *buf, size_t len)
     else snprintf(buf, len, "%s", v->text);
 }
 
+void fig_set_hline(FILE *f, const struct fig_opts *o)
+{
+    int has = o->hline_label && *o->hline_label;
+    fig_set_num(f, "hline", has ? o->hline : NAN);
+    fig_set_str(f, "hline_label", has ? o->hline_label : "");
+}
+
 int fig_xy(struct fig_ctx *c, const struct fig_opts *o, const char *x, const char *y, const char *along, const char *by)
 {
-    (void)o;
     struct sample_stats *sx = calloc(c->n_pts, sizeof *sx), *sy = calloc(c->n_pts, sizeof *sy);
     struct xy_item *it = calloc(c->n_pts, sizeof *it);
     int rc = FIG_ERROR;
@@ -95,6 +101,7 @@ int fig_xy(struct fig_ctx *c, const struct fig_opts *o, const char *x, const cha
     fig_set_str(f, "titles", titles);
     fig_set_num(f, "nblocks", (double)n_groups);
     fig_set_num(f, "labels", along != NULL);
+    fig_set_hline(f, o);
     fclose(f);
     f = NULL;
     rc = fig_render(c, "xy");

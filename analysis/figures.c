@@ -2,9 +2,10 @@
  * decision figures as presets of them with the experiments' keys and metrics filled in. */
 #include <stdlib.h>
 #include <string.h>
+#include "db.h"
 #include "fig_internal.h"
 
-enum kind { K_LINE, K_HEATMAP, K_PARETO, K_UPLOAD, K_SLOTS, K_XY, K_PAIRED };
+enum kind { K_LINE, K_HEATMAP, K_PARETO, K_UPLOAD, K_SLOTS, K_XY, K_PAIRED, K_SENS };
 
 struct fig_def {
     struct figure pub;
@@ -48,6 +49,9 @@ static const struct fig_def defs[] = {
     { { "paired", "--y METRIC --label KEY,KEY --ref EXPR",
         "each setting (--label keys) minus the --ref setting on the same seeds: mean and 95 % CI of the paired difference" },
       K_PAIRED, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+    { { "sensitivity", "[--study STUDY]",
+        "a sensitivity study (ratelab sensitivity): Morris mu* and sigma or Sobol S1 and ST per key, with 95 % intervals" },
+      K_SENS, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
     { { "tradeoff", "[--x up_goodput_kbps --y down_goodput_kbps --label limit_pct_line --by upload_policy]",
         "xtreme: download against upload goodput per policy, along the limit in % of the line: the trade-off frontier" },
       K_XY, "up_goodput_kbps", "down_goodput_kbps", NULL, "upload_policy", "limit_pct_line", NULL, 0 },
@@ -109,6 +113,7 @@ enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *er
     memset(&c, 0, sizeof c);
     c.err = err;
     c.errlen = errlen;
+    c.quiet = o->quiet;
     if (o->scripts_dir) snprintf(c.scripts, sizeof c.scripts, "%s", o->scripts_dir);
     else if (figure_scripts_dir(c.scripts, sizeof c.scripts, err, errlen) != 0) return FIG_ERROR;
     char stem[512];
@@ -121,8 +126,10 @@ enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *er
     else snprintf(stem, sizeof stem, "%s", name);
     out_base(&c, o, stem);
 
-    int rc = fig_load(&c, o->db_path);
-    if (rc == FIG_OK) rc = fig_select(&c, o->where);
+    /* A sensitivity figure reads its table, not the runs' points. */
+    int rc = d->kind == K_SENS ? (c.db = db_open(o->db_path, DB_READ, err, errlen)) ? FIG_OK : FIG_BADINPUT
+                               : fig_load(&c, o->db_path);
+    if (rc == FIG_OK && d->kind != K_SENS) rc = fig_select(&c, o->where);
     if (rc == FIG_OK && fig_workdir(&c) != 0) rc = FIG_ERROR;
     if (rc == FIG_OK) {
         switch (d->kind) {
@@ -131,6 +138,7 @@ enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *er
         case K_PARETO:  rc = fig_pareto(&c, o, x, y, label, pick(o->chosen, d->chosen)); break;
         case K_XY:      rc = fig_xy(&c, o, x, y, label, by); break;
         case K_PAIRED:  rc = fig_paired(&c, o, y, label, ref); break;
+        case K_SENS:    rc = fig_sensitivity(&c, o); break;
         case K_UPLOAD:  rc = fig_upload_stack(&c, o); break;
         case K_SLOTS:   rc = fig_slots(&c, o); break;
         }

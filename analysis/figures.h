@@ -14,6 +14,10 @@ struct fig_opts {
     const char *label;      /* comma list of keys labelling Pareto points */
     const char *chosen;     /* expression marking the chosen point(s) of a Pareto figure */
     const char *ref;        /* paired figures: expression selecting the reference setting */
+    double      hline;      /* line and xy figures: a dashed reference at this y (0 with no label: none) */
+    const char *hline_label;
+    int         quiet;      /* do not print where the files went */
+    const char *study;      /* sensitivity figure: the study (NULL: the only one) */
     long long   run_id;     /* series figures: this run; <= 0 picks the first selected run */
     const char *scripts_dir;/* NULL: found next to the binary (see figure_scripts_dir) */
 };

@@ -41,6 +41,12 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
 int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_table *t);
 int recommend_slot_speed(struct fig_ctx *c, const struct rec_opts *o, struct rec_table *t);
 
+/* Every table the database's sweeps allow, computed and stored in it: up to max tables in out
+ * (the caller frees them), their count in *n_out.  Tables the data does not allow are named on
+ * `notes` (may be NULL) with the reason.  0; 1 if the database holds no runs; -1 on error. */
+int recommend_all(const char *path, const struct rec_opts *o, struct rec_table *out, size_t max, size_t *n_out,
+                  char *err, size_t errlen, FILE *notes);
+
 /* rec_table.c */
 int  rec_table_init(struct rec_table *t, const char *tbl, size_t n_cols);
 int  rec_table_add_row(struct rec_table *t);                 /* index of a new empty row, -1: memory */

@@ -5,6 +5,10 @@ load scripts.'/common.gp'
 set key outside below center horizontal
 set xlabel xlabel_text
 set ylabel ylabel_text
+if (hline == hline) {
+    set arrow from graph 0, first hline to graph 1, first hline nohead dashtype 3 lw 1.5 lc rgb '#d7191c'
+    set label 2 hline_label at graph 0.01, first hline offset 0, 0.6 left textcolor rgb '#d7191c' font ',10'
+}
 set offsets graph 0.03, graph 0.08, graph 0.05, graph 0.05
 if (labels) {
     plot for [i=0:nblocks-1] dir.'/data.dat' index i using 1:2:3:4 with xyerrorlines lw 2 pt 7 ps 0.9 lc i+1 title word(titles, i+1), \

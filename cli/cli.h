@@ -22,6 +22,11 @@ int cmd_rate_replay(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+struct rec_opts;
+/* The recommendation flags shared by `recommend` and `report` (cmd_recommend.c): 1 if argv[*i]
+ * was one (its value consumed), 0 if not, -1 on a bad value (message printed). */
+int recommend_parse_flag(const char *cmd, int argc, char **argv, int *i, struct rec_opts *o);
 
 struct scenario {
     char                     path[512];

@@ -22,7 +22,7 @@ int cmd_plot(int argc, char **argv)
     struct fig_opts o;
     memset(&o, 0, sizeof o);
     const char *figure = NULL;
-    static const char *const flags[] = { "--out", "--where", "--x", "--y", "--z", "--by", "--label", "--chosen", "--run", "--ref", NULL };
+    static const char *const flags[] = { "--out", "--where", "--x", "--y", "--z", "--by", "--label", "--chosen", "--run", "--ref", "--study", NULL };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--list")) return list();
@@ -36,7 +36,7 @@ int cmd_plot(int argc, char **argv)
         while (flags[k] && strcmp(flags[k], a)) k++;
         if (!flags[k]) {
             fprintf(stderr, "ratelab plot: unknown flag '%s' (allowed: --list, --out FILE, --where EXPR, --x, --y, --z,"
-                            " --by, --label, --chosen, --ref EXPR, --run ID)\n", a);
+                            " --by, --label, --chosen, --ref EXPR, --study STUDY, --run ID)\n", a);
             return EXIT_BADINPUT;
         }
         if (i + 1 >= argc) { fprintf(stderr, "ratelab plot: %s needs a value\n", a); return EXIT_BADINPUT; }
@@ -51,6 +51,7 @@ int cmd_plot(int argc, char **argv)
         case 6: o.label = v; break;
         case 7: o.chosen = v; break;
         case 9: o.ref = v; break;
+        case 10: o.study = v; break;
         default: {
             long id;
             char err[256];

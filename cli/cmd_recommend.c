@@ -25,41 +25,6 @@ int recommend_parse_flag(const char *cmd, int argc, char **argv, int *i, struct 
     return 1;
 }
 
-int recommend_db(const char *path, const struct rec_opts *o, struct rec_table *out, size_t max, size_t *n_out,
-                 char *err, size_t errlen, FILE *notes)
-{
-    struct fig_ctx c;
-    memset(&c, 0, sizeof c);
-    c.err = err;
-    c.errlen = errlen;
-    *n_out = 0;
-    int rc = fig_load(&c, path);
-    if (rc == FIG_OK) rc = fig_select(&c, NULL);
-    if (rc != FIG_OK) { fig_free(&c); return rc == FIG_EMPTY ? 1 : -1; }
-    int (*const fn[3])(struct fig_ctx *, const struct rec_opts *, struct rec_table *) = {
-        recommend_marks, recommend_limit, recommend_slot_speed };
-    int status = 0;
-    for (int k = 0; k < 3 && *n_out < max; k++) {
-        char why[512];
-        c.err = why;
-        c.errlen = sizeof why;
-        why[0] = 0;
-        struct rec_table *t = &out[*n_out];
-        memset(t, 0, sizeof *t);
-        int r = fn[k](&c, o, t);
-        if (r == REC_OK) {
-            if (rec_table_store(c.db, t, err, errlen) != 0) { rec_table_free(t); status = -1; break; }
-            (*n_out)++;
-        } else {
-            rec_table_free(t);
-            if (r == REC_ERROR) { snprintf(err, errlen, "%s: %s", path, why); status = -1; break; }
-            if (notes) fprintf(notes, "  %s: no %s table: %s\n", path, k == 0 ? "marks" : k == 1 ? "limit" : "slot speed", why);
-        }
-    }
-    fig_free(&c);
-    return status;
-}
-
 int cmd_recommend(int argc, char **argv)
 {
     struct rec_opts o;
@@ -83,7 +48,7 @@ int cmd_recommend(int argc, char **argv)
         struct rec_table t[3];
         size_t n = 0;
         char err[1024];
-        int r = recommend_db(dbs[d], &o, t, 3, &n, err, sizeof err, stderr);
+        int r = recommend_all(dbs[d], &o, t, 3, &n, err, sizeof err, stderr);
         if (r < 0) { fprintf(stderr, "ratelab recommend: %s\n", err); return r == -2 ? EXIT_BADINPUT : 1; }
         if (r > 0) { fprintf(stderr, "ratelab recommend: %s: nothing to recommend from: %s\n", dbs[d], err); continue; }
         for (size_t k = 0; k < n; k++) {

@@ -14,6 +14,7 @@ static const struct subcommand commands[] = {
     { "baseline",    cmd_baseline,    "baseline DB   (record DB's manifest: counts and checksum that regress checks)" },
     { "regress",     cmd_regress,     "regress --baseline FILE [--scenarios NAME,...] [--set KEY=VALUE]... [--jobs J] [--alpha A] [--min-effect F]" },
     { "recommend",   cmd_recommend,   "recommend DB... [--quality METRIC] [--cpu-budget US] [--keep SHARE]   (answer tables, stored in each DB)" },
+    { "report",      cmd_report,      "report DB... --out DIR [--title TEXT] [--quality METRIC] [--cpu-budget US] [--keep SHARE]   (one HTML page)" },
     { "rate-replay", cmd_rate_replay, "rate-replay --algo NAME [--param K=V]... TRACE" },
     { "kernel",      cmd_kernel,      "kernel SCENARIO.ini [--set KEY=VALUE]... [--repeat N] [--json] [--db FILE] | kernel --cleanup   (real Linux TCP in network namespaces; root)" },
     { "keys",        cmd_keys,        "keys [EXPERIMENT]   (every scenario key: type, default, range, meaning)" },
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--version")) { printf("%s\n", ratelab_version()); return 0; }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "ratelab: unknown subcommand '%s' (allowed: run|sweep|merge|plot|baseline|regress|recommend|rate-replay|kernel|keys)\n", argv[1]);
+    fprintf(stderr, "ratelab: unknown subcommand '%s' (allowed: ", argv[1]);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) fprintf(stderr, "%s%s", i ? "|" : "", commands[i].name);
+    fprintf(stderr, ")\n");
     return EXIT_BADINPUT;
 }
