@@ -23,6 +23,7 @@ int cmd_keys(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_sensitivity(int argc, char **argv);
 struct rec_opts;
 /* The recommendation flags shared by `recommend` and `report` (cmd_recommend.c): 1 if argv[*i]
  * was one (its value consumed), 0 if not, -1 on a bad value (message printed). */

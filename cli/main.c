@@ -15,6 +15,7 @@ static const struct subcommand commands[] = {
     { "regress",     cmd_regress,     "regress --baseline FILE [--scenarios NAME,...] [--set KEY=VALUE]... [--jobs J] [--alpha A] [--min-effect F]" },
     { "recommend",   cmd_recommend,   "recommend DB... [--quality METRIC] [--cpu-budget US] [--keep SHARE]   (answer tables, stored in each DB)" },
     { "report",      cmd_report,      "report DB... --out DIR [--title TEXT] [--quality METRIC] [--cpu-budget US] [--keep SHARE]   (one HTML page)" },
+    { "sensitivity", cmd_sensitivity, "sensitivity SCENARIO.ini --keys K,K,... --metric METRIC [--method morris|sobol] [--range KEY=SPEC]... [--set KEY=VALUE]... [--trajectories R] [--levels P] [--samples N] [--jobs J] [--db FILE] [--out FILE] | sensitivity --list-ranges" },
     { "rate-replay", cmd_rate_replay, "rate-replay --algo NAME [--param K=V]... TRACE" },
     { "kernel",      cmd_kernel,      "kernel SCENARIO.ini [--set KEY=VALUE]... [--repeat N] [--json] [--db FILE] | kernel --cleanup   (real Linux TCP in network namespaces; root)" },
     { "keys",        cmd_keys,        "keys [EXPERIMENT]   (every scenario key: type, default, range, meaning)" },
