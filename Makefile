@@ -16,6 +16,8 @@ OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The report test reads Chromium's screenshot back: libpng for the test runner only.
+TEST_LIBS  = $(shell pkg-config --libs libpng 2>/dev/null)
 
 # core/ sees only itself: no -I for sim/, no pkg-config flags.
 CORE_CFLAGS := $(WARN) $(DEFS) $(OPT) -Icore
@@ -126,7 +128,7 @@ $(BUILD)/tests/registry.c: $(TEST_SRC)
 $(BUILD)/tests/registry.o: $(BUILD)/tests/registry.c
 	$(CC) $(APP_CFLAGS) -c $< -o $@
 $(TESTBIN): $(TEST_OBJ) $(LIBS_ALL) $(AGENT)
-	$(CC) $(OPT) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(LDLIBS)
+	$(CC) $(OPT) -o $@ $(TEST_OBJ) $(LIBS_ALL) $(LDLIBS) $(TEST_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)

@@ -11,6 +11,10 @@ if (term eq 'svg') {
 }
 set output out
 load dir.'/settings.gp'
+# A metric that is the same at every point would leave gnuplot an empty range (a warning, so an
+# error here): the figure code then names a range around the value.
+if (exists('xrange_cmd')) { eval xrange_cmd }
+if (exists('yrange_cmd')) { eval yrange_cmd }
 set title title_text
 set grid lc rgb '#dddddd'
 set key outside right top

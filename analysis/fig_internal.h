@@ -59,6 +59,8 @@ const char *fig_derived_doc(void);
 
 /* The --hline reference of line and xy figures as settings (hline = NaN when there is none). */
 void fig_set_hline(FILE *f, const struct fig_opts *o);
+/* lo == hi (every point the same): a range around the value as xrange_cmd / yrange_cmd. */
+void fig_set_flat_range(FILE *f, char axis, double lo, double hi);
 
 /* fig_gnuplot.c */
 FILE *fig_open_data(struct fig_ctx *c, const char *name);     /* in the work dir */

@@ -169,6 +169,13 @@ int fig_line(struct fig_ctx *c, const struct fig_opts *o, const char *x, const c
     fig_set_num(f, "textx", !ax.numeric);
     fig_set_num(f, "mark80", mark);
     fig_set_hline(f, o);
+    double ylo = INFINITY, yhi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double ci = isfinite(it[i].s.ci95) ? it[i].s.ci95 : 0;
+        ylo = fmin(ylo, it[i].s.mean - ci);
+        yhi = fmax(yhi, it[i].s.mean + ci);
+    }
+    fig_set_flat_range(f, 'y', ylo, yhi);
     fclose(f);
     f = NULL;
     rc = fig_render(c, "line");
@@ -343,6 +350,13 @@ int fig_pareto(struct fig_ctx *c, const struct fig_opts *o, const char *x, const
     snprintf(chosen_title, sizeof chosen_title, "chosen: %s", chosen ? chosen : "");
     fig_set_str(f, "chosen_title", chosen_title);
     fig_set_num(f, "has_chosen", n_chosen > 0);
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        xlo = fmin(xlo, it[i].s.mean); xhi = fmax(xhi, it[i].s.mean);
+        ylo = fmin(ylo, it[i].s2.mean); yhi = fmax(yhi, it[i].s2.mean);
+    }
+    fig_set_flat_range(f, 'x', xlo, xhi);
+    fig_set_flat_range(f, 'y', ylo, yhi);
     fclose(f);
     f = NULL;
     rc = fig_render(c, "pareto");

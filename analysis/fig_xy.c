@@ -27,6 +27,16 @@ static void label_of(const struct fig_param *v, char *buf, size_t len)
     else snprintf(buf, len, "%s", v->text);
 }
 
+void fig_set_flat_range(FILE *f, char axis, double lo, double hi)
+{
+    if (!(lo == hi) || !isfinite(lo)) return;
+    double d = fmax(fabs(lo) * 0.05, 1e-3);
+    char cmd[128], var[16];
+    snprintf(cmd, sizeof cmd, "set %crange [%.17g:%.17g]", axis, lo - d, hi + d);
+    snprintf(var, sizeof var, "%crange_cmd", axis);
+    fig_set_str(f, var, cmd);
+}
+
 void fig_set_hline(FILE *f, const struct fig_opts *o)
 {
     int has = o->hline_label && *o->hline_label;
@@ -102,6 +112,14 @@ int fig_xy(struct fig_ctx *c, const struct fig_opts *o, const char *x, const cha
     fig_set_num(f, "nblocks", (double)n_groups);
     fig_set_num(f, "labels", along != NULL);
     fig_set_hline(f, o);
+    double xl0 = INFINITY, xh0 = -INFINITY, yl0 = INFINITY, yh0 = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double cx = isfinite(it[i].x.ci95) ? it[i].x.ci95 : 0, cy = isfinite(it[i].y.ci95) ? it[i].y.ci95 : 0;
+        xl0 = fmin(xl0, it[i].x.mean - cx); xh0 = fmax(xh0, it[i].x.mean + cx);
+        yl0 = fmin(yl0, it[i].y.mean - cy); yh0 = fmax(yh0, it[i].y.mean + cy);
+    }
+    fig_set_flat_range(f, 'x', xl0, xh0);
+    fig_set_flat_range(f, 'y', yl0, yh0);
     fclose(f);
     f = NULL;
     rc = fig_render(c, "xy");

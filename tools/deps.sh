@@ -3,6 +3,9 @@
 # apt-get line and fails, so a fresh machine is told precisely what to do.
 set -u
 pkgs="gcc make pkg-config libgsl-dev libsqlite3-dev libcunit1-dev gnuplot-nox sqlite3 iproute2"
+# For the report test only: it renders the report in headless Chromium and reads the screenshot
+# back with libpng (without Chromium that test skips with a message).
+pkgs="$pkgs chromium libpng-dev"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -1,0 +1,316 @@
+/* The decision machinery on hand-computed cases: Morris designs and effects on analytic
+ * functions, Sobol indices of an additive model, paired differences, and the marks and limit
+ * recommendation tables on a database whose every value the test chose. */
+#include <gsl/gsl_rng.h>
+#include <string.h>
+#include "testutil.h"
+#include "db.h"
+#include "paired.h"
+#include "recommend.h"
+#include "sensitivity.h"
+#include "test_sweep_helpers.h"
+
+static gsl_rng *rng(unsigned long seed)
+{
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, seed);
+    return g;
+}
+
+/* Every step of a trajectory moves exactly one key, by +-Delta = p / (2 (p - 1)), inside [0, 1],
+ * and each key moves once per trajectory. */
+static void test_morris_design(void)
+{
+    gsl_rng *g = rng(7);
+    struct morris_design d;
+    CU_ASSERT_EQUAL_FATAL(morris_design(5, 20, 4, g, &d), 0);
+    double delta = 4.0 / 6.0;
+    for (size_t t = 0; t < d.r; t++) {
+        int moved[5] = { 0 };
+        for (size_t j = 0; j < d.k; j++) {
+            const double *a = morris_point(&d, t, j), *b = morris_point(&d, t, j + 1);
+            int n_changed = 0;
+            for (size_t i = 0; i < d.k; i++) {
+                CU_ASSERT(b[i] >= -1e-12 && b[i] <= 1 + 1e-12);
+                if (fabs(a[i] - b[i]) > 1e-12) {
+                    n_changed++;
+                    moved[i]++;
+                    ASSERT_ABS(fabs(b[i] - a[i]), delta, 1e-12);
+                    CU_ASSERT_EQUAL(d.factor[t * d.k + j], i);
+                }
+            }
+            CU_ASSERT_EQUAL(n_changed, 1);
+        }
+        for (size_t i = 0; i < d.k; i++) CU_ASSERT_EQUAL(moved[i], 1);
+    }
+    morris_design_free(&d);
+    CU_ASSERT_EQUAL(morris_design(0, 3, 4, g, &d), -1);
+    CU_ASSERT_EQUAL(morris_design(3, 3, 3, g, &d), -1);       /* odd level count */
+    gsl_rng_free(g);
+}
+
+/* y = 3 x0 + 0 x1 - 2 x2 is linear: every elementary effect equals the coefficient, so mu* = |c|,
+ * mu = c and sigma = 0 exactly, whatever the design. */
+static void test_morris_linear(void)
+{
+    gsl_rng *g = rng(11), *boot = rng(12);
+    struct morris_design d;
+    CU_ASSERT_EQUAL_FATAL(morris_design(3, 12, 4, g, &d), 0);
+    double *y = malloc(d.r * (d.k + 1) * sizeof *y), *ee = malloc(d.r * d.k * sizeof *ee);
+    for (size_t t = 0; t < d.r; t++)
+        for (size_t j = 0; j <= d.k; j++) {
+            const double *x = morris_point(&d, t, j);
+            y[t * (d.k + 1) + j] = 3 * x[0] - 2 * x[2];
+        }
+    morris_effects(&d, y, ee);
+    const double coef[3] = { 3, 0, -2 };
+    for (size_t i = 0; i < 3; i++) {
+        struct sens_stat ms, m, s;
+        morris_stats(ee + i, d.r, d.k, boot, &ms, &m, &s);
+        ASSERT_ABS(ms.value, fabs(coef[i]), 1e-9);
+        ASSERT_ABS(m.value, coef[i], 1e-9);
+        ASSERT_ABS(s.value, 0, 1e-9);
+        CU_ASSERT_EQUAL(ms.n, 12);
+    }
+    /* y = x0^2: with p = 4 the steps are 0 <-> 2/3 and 1/3 <-> 1, so |EE| = (x + Delta)^2 - x^2 over
+     * Delta = 2x + Delta: 2/3 or 4/3; mu* lies in between and sigma is not 0. */
+    for (size_t t = 0; t < d.r; t++)
+        for (size_t j = 0; j <= d.k; j++) {
+            const double *x = morris_point(&d, t, j);
+            y[t * (d.k + 1) + j] = x[0] * x[0];
+        }
+    morris_effects(&d, y, ee);
+    for (size_t t = 0; t < d.r; t++) {
+        double e = fabs(ee[t * d.k]);
+        CU_ASSERT(fabs(e - 2.0 / 3.0) < 1e-9 || fabs(e - 4.0 / 3.0) < 1e-9);
+    }
+    free(y);
+    free(ee);
+    morris_design_free(&d);
+    gsl_rng_free(g);
+    gsl_rng_free(boot);
+}
+
+/* Additive model y = x0 + 2 x1 + 0 x2 with uniform inputs: Var = 1/12 + 4/12, so S1 = ST = 0.2,
+ * 0.8 and 0 (Saltelli et al. 2010).  1024 quasi-random base points estimate them within 0.05. */
+static void test_sobol_additive(void)
+{
+    struct sobol_design d;
+    size_t n = 1024, k = 3;
+    CU_ASSERT_EQUAL_FATAL(sobol_design(k, n, &d), 0);
+    double *ya = malloc(n * sizeof *ya), *yb = malloc(n * sizeof *yb), *yab = malloc(k * n * sizeof *yab), x[3];
+    for (size_t r = 0; r < n; r++) {
+        sobol_point(&d, r, k, x);
+        ya[r] = x[0] + 2 * x[1];
+        sobol_point(&d, r, k + 1, x);
+        yb[r] = x[0] + 2 * x[1];
+        for (size_t i = 0; i < k; i++) {
+            sobol_point(&d, r, i, x);
+            yab[i * n + r] = x[0] + 2 * x[1];
+        }
+    }
+    gsl_rng *boot = rng(3);
+    struct sens_stat s1[3], st[3];
+    sobol_indices(&d, ya, yb, yab, boot, s1, st);
+    const double want[3] = { 0.2, 0.8, 0.0 };
+    for (size_t i = 0; i < k; i++) {
+        ASSERT_ABS(s1[i].value, want[i], 0.05);
+        ASSERT_ABS(st[i].value, want[i], 0.05);
+        CU_ASSERT(isfinite(s1[i].ci95));
+    }
+    ASSERT_ABS(st[2].value, 0, 1e-12);        /* x2 never changes y: A and AB_2 agree exactly */
+    free(ya); free(yb); free(yab);
+    sobol_design_free(&d);
+    gsl_rng_free(boot);
+}
+
+/* Differences over the seeds both sides have: seeds 1, 2, 4 in common (3 and 5 unpaired). */
+static void test_paired_diff(void)
+{
+    long long sa[] = { 1, 2, 3, 4 }, sb[] = { 1, 2, 4, 5 };
+    double va[] = { 10, 12, 99, 11 }, vb[] = { 9, 10, 10, 77 };
+    struct seed_values a = { sa, va, 4 }, b = { sb, vb, 4 };
+    struct sample_stats d;
+    paired_diff(&a, &b, &d);
+    CU_ASSERT_EQUAL(d.n, 3);
+    ASSERT_ABS(d.mean, 4.0 / 3.0, 1e-12);                     /* (1 + 2 + 1) / 3 */
+    ASSERT_ABS(d.sd, sqrt(1.0 / 3.0), 1e-12);
+    /* t = (4/3) / (sqrt(1/3)/sqrt(3)) = 4 with 2 df: two-sided p = 0.05719 (t table). */
+    ASSERT_ABS(paired_p(&d), 0.057191, 1e-5);
+    struct sample_stats z = { 3, 0, 0, 0 }, c = { 3, 0.5, 0, 0 };
+    CU_ASSERT_EQUAL(paired_p(&z), 1.0);
+    CU_ASSERT_EQUAL(paired_p(&c), 0.0);
+}
+
+/* ---- a database whose every value the test chose */
+
+static sqlite3 *syn_open(char *path, size_t len, const char *name)
+{
+    tmp_path(path, len, name);
+    remove_db(path);
+    char err[256];
+    sqlite3 *db = db_open(path, DB_WRITE, err, sizeof err);
+    if (!db) fprintf(stderr, "\n    %s", err);
+    return db;
+}
+
+/* One run: params "k=v;..." (numbers where they parse), metrics "name=value;...". */
+static void syn_run(sqlite3 *db, const char *scenario, const char *exp, const char *params, long long seed, const char *metrics)
+{
+    static long long id = 0;
+    id++;
+    char point[1024], run_key[1200], sql[4096];
+    snprintf(point, sizeof point, "%s", params);
+    snprintf(run_key, sizeof run_key, "%s|%s;seed=%lld|test", scenario, params, seed);
+    snprintf(sql, sizeof sql, "INSERT INTO runs VALUES (%lld, '%s', NULL, '%s', '%s', '%s;seed=%lld', '%s', %lld, 'test',"
+                              " '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 1, 1)",
+             id, run_key, scenario, exp, params, seed, point, seed);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s;seed=%lld", params, seed);
+    for (char *save = NULL, *kv = strtok_r(buf, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(kv, '=');
+        *eq = 0;
+        char *end;
+        double v = strtod(eq + 1, &end);
+        if (*end) snprintf(sql, sizeof sql, "INSERT INTO params VALUES (%lld, '%s', '%s', NULL)", id, kv, eq + 1);
+        else snprintf(sql, sizeof sql, "INSERT INTO params VALUES (%lld, '%s', '%s', %.17g)", id, kv, eq + 1, v);
+        CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    snprintf(buf, sizeof buf, "%s", metrics);
+    for (char *save = NULL, *kv = strtok_r(buf, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(kv, '=');
+        *eq = 0;
+        snprintf(sql, sizeof sql, "INSERT INTO metrics VALUES (%lld, '%s', %s)", id, kv, eq + 1);
+        CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+}
+
+static int load(struct fig_ctx *c, const char *path, char *err, size_t len)
+{
+    memset(c, 0, sizeof *c);
+    c->err = err;
+    c->errlen = len;
+    return fig_load(c, path) == FIG_OK && fig_select(c, NULL) == FIG_OK ? 0 : -1;
+}
+
+/* Limit: solo download 1000 on every seed; xtreme keeps 100 % at 40 % of the line, then per seed
+ * (0.97, 0.90), (0.99, 0.91), (0.95, 0.85) at 60 and 80 %: the 95 % crossings are
+ * 60 + 20 * 0.02 / 0.07, 60 + 20 * 0.04 / 0.08 and 60 (0.95 itself keeps it).  NAFC keeps it
+ * everywhere (censored), official loses it at the lowest limit. */
+static void test_limit_table(void)
+{
+    char path[256], err[512];
+    sqlite3 *db = syn_open(path, sizeof path, "rec-limit.db");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    const double down[3][3] = { { 1000, 970, 900 }, { 1000, 990, 910 }, { 1000, 950, 850 } };
+    const int lim[3] = { 40, 60, 80 };
+    char params[512], metrics[256];
+    for (int s = 0; s < 3; s++) {
+        snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=xtreme;upload_limit_kBps=45;dl_never_frac=1;dl_late_frac=0");
+        syn_run(db, "line_a", "xtreme", params, s + 1, "down_goodput_kbps=1000;up_goodput_kbps=0");
+        for (int l = 0; l < 3; l++) {
+            const char *pol[3] = { "xtreme", "nafc", "official" };
+            for (int p = 0; p < 3; p++) {
+                snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=%s;upload_limit_kBps=%d;"
+                                                "dl_never_frac=0.1;dl_late_frac=0.1", pol[p], lim[l]);
+                double d = p == 0 ? down[s][l] : p == 1 ? 990 : 900;
+                snprintf(metrics, sizeof metrics, "down_goodput_kbps=%g;up_goodput_kbps=%d", d, 2 * lim[l]);
+                syn_run(db, "line_a", "xtreme", params, s + 1, metrics);
+            }
+        }
+    }
+    db_close(db);
+    struct fig_ctx c;
+    CU_ASSERT_EQUAL_FATAL(load(&c, path, err, sizeof err), 0);
+    struct rec_opts o;
+    rec_opts_default(&o);
+    struct rec_table t;
+    memset(&t, 0, sizeof t);
+    CU_ASSERT_EQUAL_FATAL(recommend_limit(&c, &o, &t), REC_OK);
+    CU_ASSERT_EQUAL(t.n_rows, 2);
+    /* columns: line, solo, then per policy in order of appearance: xtreme, nafc, official */
+    CU_ASSERT_STRING_EQUAL(rec_at(&t, 0, 2)->text, "xtreme: highest limit % of line");
+    double x[3] = { 60 + 20 * 0.02 / 0.07, 60 + 20 * 0.04 / 0.08, 60 };
+    double mean = (x[0] + x[1] + x[2]) / 3;
+    ASSERT_ABS(rec_at(&t, 1, 2)->mean, mean, 1e-9);
+    CU_ASSERT_EQUAL(rec_at(&t, 1, 2)->n, 3);
+    /* upload goodput interpolated the same way: 2 x the limit */
+    ASSERT_ABS(rec_at(&t, 1, 3)->mean, 2 * mean, 1e-9);
+    ASSERT_ABS(rec_at(&t, 1, 1)->mean, 1000, 1e-9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 4)->text, ">= 80"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 6)->text, "< 40"));
+    CU_ASSERT_STRING_EQUAL(t.code_version, "test");
+    /* stored, and stored again (replaced, not doubled) */
+    CU_ASSERT_EQUAL(rec_table_store(c.db, &t, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(rec_table_store(c.db, &t, err, sizeof err), 0);
+    rec_table_free(&t);
+    fig_free(&c);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM rec_tables"), 1);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM rec_cells"), 2 * 8);
+    remove_db(path);
+}
+
+/* Marks: 8k/2k is cheap and clearly worse, 16k/4k in the middle, 32k/4k best by a hair that the
+ * seeds cannot confirm: recommended is 16k/4k (the cheapest not significantly worse than the
+ * best); with a budget below its CPU, 8k/2k. */
+static void test_marks_table(void)
+{
+    char path[256], err[512];
+    sqlite3 *db = syn_open(path, sizeof path, "rec-marks.db");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    const struct { int hi, lo; double cpu; double q[3]; } pts[] = {
+        { 8000, 2000, 50, { 0.80, 0.82, 0.84 } },
+        { 16000, 4000, 100, { 0.90, 0.95, 0.91 } },
+        { 32000, 4000, 200, { 0.91, 0.93, 0.95 } },
+        { 32000, 2000, 300, { 0.85, 0.86, 0.87 } },     /* dominated */
+    };
+    for (size_t i = 0; i < 4; i++)
+        for (int s = 0; s < 3; s++) {
+            char params[256], metrics[256];
+            snprintf(params, sizeof params, "policy=hysteresis;hi_mark=%d;lo_mark=%d", pts[i].hi, pts[i].lo);
+            snprintf(metrics, sizeof metrics, "cpu_us_per_s=%g;unchoke_overlap=%g", pts[i].cpu, pts[i].q[s]);
+            syn_run(db, "slow", "etorrent", params, s + 1, metrics);
+        }
+    db_close(db);
+    struct fig_ctx c;
+    CU_ASSERT_EQUAL_FATAL(load(&c, path, err, sizeof err), 0);
+    struct rec_opts o;
+    rec_opts_default(&o);
+    struct rec_table t;
+    memset(&t, 0, sizeof t);
+    CU_ASSERT_EQUAL_FATAL(recommend_marks(&c, &o, &t), REC_OK);
+    CU_ASSERT_EQUAL_FATAL(t.n_rows, 2);
+    CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 0)->text, "slow");
+    CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 3)->text, "16k/4k");
+    CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 7)->text, "8k/2k, 16k/4k, 32k/4k");
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 6)->text, "it is 16k/4k"));
+    /* largest paired difference: 8k/2k - 16k/4k = (-0.10, -0.13, -0.07): mean -0.10 */
+    ASSERT_ABS(rec_at(&t, 1, 8)->mean, -0.10, 1e-9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 8)->text, "8k/2k"));
+    rec_table_free(&t);
+    o.cpu_budget_us = 60;
+    memset(&t, 0, sizeof t);
+    CU_ASSERT_EQUAL_FATAL(recommend_marks(&c, &o, &t), REC_OK);
+    CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 3)->text, "8k/2k");
+    ASSERT_ABS(rec_at(&t, 1, 6)->mean, -0.10, 1e-9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 6)->text, "*"));       /* p < 0.05 */
+    rec_table_free(&t);
+    /* No limit sweep in this database: said, not an error. */
+    memset(&t, 0, sizeof t);
+    CU_ASSERT_EQUAL(recommend_limit(&c, &o, &t), REC_NODATA);
+    rec_table_free(&t);
+    fig_free(&c);
+    remove_db(path);
+}
+
+void register_test_decisions(void)
+{
+    TEST_SUITE("decisions",
+               TEST(test_morris_design),
+               TEST(test_morris_linear),
+               TEST(test_sobol_additive),
+               TEST(test_paired_diff),
+               TEST(test_limit_table),
+               TEST(test_marks_table));
+}
