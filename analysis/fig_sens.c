@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "db.h"
 #include "fig_internal.h"
 
 struct bar { char raw[64], key[128]; double v1, c1, v2, c2; };
@@ -20,14 +21,12 @@ int fig_sensitivity(struct fig_ctx *c, const struct fig_opts *o)
     sqlite3_stmt *st = NULL;
     char study[1024] = "", method[16] = "", metric[128] = "", scenario[128] = "";
     int rc = FIG_ERROR;
-    if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT study, method, metric, scenario FROM sensitivity"
-                                  " WHERE ?1 IS NULL OR study = ?1", -1, &st, NULL) != SQLITE_OK) {
-        snprintf(c->err, c->errlen, "database: %s", sqlite3_errmsg(c->db));
-        return FIG_ERROR;
-    }
+    if (db_prepare(c->db, "SELECT DISTINCT study, method, metric, scenario FROM sensitivity WHERE ?1 IS NULL OR study = ?1",
+                   &st, NULL, c->err, c->errlen) != 0)
+        return FIG_BADINPUT;
     if (o->study) sqlite3_bind_text(st, 1, o->study, -1, SQLITE_STATIC);
-    int n_study = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int n_study = 0, r;
+    while ((r = db_step(st, NULL, c->err, c->errlen)) == 1) {
         if (n_study++) continue;
         snprintf(study, sizeof study, "%s", (const char *)sqlite3_column_text(st, 0));
         snprintf(method, sizeof method, "%s", (const char *)sqlite3_column_text(st, 1));
@@ -35,19 +34,19 @@ int fig_sensitivity(struct fig_ctx *c, const struct fig_opts *o)
         snprintf(scenario, sizeof scenario, "%s", (const char *)sqlite3_column_text(st, 3));
     }
     sqlite3_finalize(st);
+    if (r < 0) return FIG_BADINPUT;
     if (n_study == 0) return o->study ? fig_empty(c, "no sensitivity study '%s' in the database", o->study)
                                       : fig_empty(c, "the database holds no sensitivity study (ratelab sensitivity)");
     if (n_study > 1) return fig_bad(c, "the database holds %d sensitivity studies; pick one with --study", n_study);
     int morris = !strcmp(method, "morris");
     const char *s1 = morris ? "mu_star" : "S1", *s2 = morris ? "sigma" : "ST";
-    if (sqlite3_prepare_v2(c->db, "SELECT key, stat, value, ci95, range_text FROM sensitivity WHERE study = ?1", -1, &st, NULL) != SQLITE_OK) {
-        snprintf(c->err, c->errlen, "database: %s", sqlite3_errmsg(c->db));
-        return FIG_ERROR;
-    }
+    if (db_prepare(c->db, "SELECT key, stat, value, ci95, range_text FROM sensitivity WHERE study = ?1", &st, NULL,
+                   c->err, c->errlen) != 0)
+        return FIG_BADINPUT;
     sqlite3_bind_text(st, 1, study, -1, SQLITE_STATIC);
     struct bar bars[64];
     size_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((r = db_step(st, NULL, c->err, c->errlen)) == 1) {
         const char *key = (const char *)sqlite3_column_text(st, 0), *stat = (const char *)sqlite3_column_text(st, 1);
         const char *range = (const char *)sqlite3_column_text(st, 4);
         size_t k = 0;
@@ -66,6 +65,7 @@ int fig_sensitivity(struct fig_ctx *c, const struct fig_opts *o)
         if (!strcmp(stat, s2)) { bars[k].v2 = v; bars[k].c2 = ci; }
     }
     sqlite3_finalize(st);
+    if (r < 0) return FIG_BADINPUT;
     if (n == 0) return fig_empty(c, "study '%s' has no rows", study);
     qsort(bars, n, sizeof *bars, bar_cmp);
     FILE *f = fig_open_data(c, "data.dat");

@@ -4,26 +4,25 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "db.h"
 #include "paired.h"
 
 int seed_values_load(struct fig_ctx *c, const struct fig_point *p, const char *metric, struct seed_values *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT r.seed, m.value FROM runs r JOIN metrics m ON m.run_id = r.id"
-                                  " WHERE r.experiment = ?1 AND r.scenario = ?2 AND r.code_version = ?3 AND r.point = ?4"
-                                  " AND m.name = ?5 ORDER BY r.seed", -1, &st, NULL) != SQLITE_OK) {
-        snprintf(c->err, c->errlen, "database: %s", sqlite3_errmsg(c->db));
+    if (db_prepare(c->db, "SELECT r.seed, m.value FROM runs r JOIN metrics m ON m.run_id = r.id"
+                          " WHERE r.experiment = ?1 AND r.scenario = ?2 AND r.code_version = ?3 AND r.point = ?4"
+                          " AND m.name = ?5 ORDER BY r.seed", &st, NULL, c->err, c->errlen) != 0)
         return -1;
-    }
     sqlite3_bind_text(st, 1, p->experiment, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p->scenario, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, p->code_version, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, p->point, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, metric, -1, SQLITE_STATIC);
     size_t cap = 0;
-    int rc = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = 0, r;
+    while ((r = db_step(st, NULL, c->err, c->errlen)) == 1) {
         if (out->n == cap) {
             cap = cap ? 2 * cap : 16;
             long long *s = realloc(out->seed, cap * sizeof *s);
@@ -36,6 +35,7 @@ int seed_values_load(struct fig_ctx *c, const struct fig_point *p, const char *m
         out->value[out->n] = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1);
         out->n++;
     }
+    if (r < 0) rc = -1;
     sqlite3_finalize(st);
     if (rc != 0) seed_values_free(out);
     return rc;

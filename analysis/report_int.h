@@ -23,6 +23,7 @@ struct report {
     size_t           n_missing;
     char            *err;
     size_t           errlen;
+    int              failed;         /* a database error: err says which */
 };
 
 /* An item the data does not allow: listed at the top of the page and on stderr. */

@@ -12,30 +12,40 @@
 
 typedef char item_t[256];
 
-/* The first column of every row of a query with up to two text arguments. */
-static size_t sql_list(sqlite3 *db, const char *sql, const char *a1, const char *a2, item_t *out, size_t max)
+/* A database error ends the report with it (r->failed), never an empty section. */
+static sqlite3_stmt *sql_start(struct report *r, sqlite3 *db, const char *sql, const char *a1, const char *a2)
 {
     sqlite3_stmt *st;
-    size_t n = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return 0;
+    if (r->failed || db_prepare(db, sql, &st, NULL, r->err, r->errlen) != 0) { r->failed = 1; return NULL; }
     if (a1) sqlite3_bind_text(st, 1, a1, -1, SQLITE_STATIC);
     if (a2) sqlite3_bind_text(st, 2, a2, -1, SQLITE_STATIC);
-    while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+    return st;
+}
+
+/* The first column of every row of a query with up to two text arguments. */
+static size_t sql_list(struct report *r, sqlite3 *db, const char *sql, const char *a1, const char *a2, item_t *out, size_t max)
+{
+    sqlite3_stmt *st = sql_start(r, db, sql, a1, a2);
+    size_t n = 0;
+    int k;
+    if (!st) return 0;
+    while (n < max && (k = db_step(st, NULL, r->err, r->errlen)) == 1) {
         const char *t = (const char *)sqlite3_column_text(st, 0);
         snprintf(out[n++], sizeof out[0], "%s", t ? t : "NULL");
     }
+    if (n < max && k < 0) r->failed = 1;
     sqlite3_finalize(st);
-    return n;
+    return r->failed ? 0 : n;
 }
 
-static double sql_num(sqlite3 *db, const char *sql, const char *a1, const char *a2)
+static double sql_num(struct report *r, sqlite3 *db, const char *sql, const char *a1, const char *a2)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = sql_start(r, db, sql, a1, a2);
     double v = NAN;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return v;
-    if (a1) sqlite3_bind_text(st, 1, a1, -1, SQLITE_STATIC);
-    if (a2) sqlite3_bind_text(st, 2, a2, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_double(st, 0);
+    if (!st) return v;
+    int k = db_step(st, NULL, r->err, r->errlen);
+    if (k < 0) r->failed = 1;
+    if (k == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_double(st, 0);
     sqlite3_finalize(st);
     return v;
 }
@@ -55,7 +65,7 @@ static void section_marks(struct report *r, const char *db_path, sqlite3 *db, co
 {
     const char *qm = o->rec.quality ? o->rec.quality : "unchoke_overlap";
     item_t scn[MAX_LIST];
-    size_t n = sql_list(db, "SELECT DISTINCT r.scenario FROM runs r JOIN params p ON p.run_id = r.id"
+    size_t n = sql_list(r, db, "SELECT DISTINCT r.scenario FROM runs r JOIN params p ON p.run_id = r.id"
                             " WHERE r.experiment = 'etorrent' AND p.key = 'policy' AND p.text = 'hysteresis' ORDER BY 1",
                         NULL, NULL, scn, MAX_LIST);
     for (size_t i = 0; i < n; i++) {
@@ -91,19 +101,19 @@ static void section_marks(struct report *r, const char *db_path, sqlite3 *db, co
 static void section_limit(struct report *r, const char *db_path, sqlite3 *db, const struct report_opts *o)
 {
     item_t scn[MAX_LIST];
-    size_t n = sql_list(db, "SELECT DISTINCT scenario FROM runs WHERE experiment = 'xtreme' ORDER BY 1", NULL, NULL, scn, MAX_LIST);
+    size_t n = sql_list(r, db, "SELECT DISTINCT scenario FROM runs WHERE experiment = 'xtreme' ORDER BY 1", NULL, NULL, scn, MAX_LIST);
     for (size_t i = 0; i < n; i++) {
         item_t fifo[MAX_LIST];
-        size_t nf = sql_list(db, "SELECT DISTINCT p.text FROM runs r JOIN params p ON p.run_id = r.id WHERE r.scenario = ?1"
+        size_t nf = sql_list(r, db, "SELECT DISTINCT p.text FROM runs r JOIN params p ON p.run_id = r.id WHERE r.scenario = ?1"
                                  " AND p.key = 'modem_queue_pkts' ORDER BY p.num", scn[i], NULL, fifo, MAX_LIST);
         if (nf == 0) continue;
         const char *f = fifo[nf / 2];          /* the middle FIFO length; the table covers every one */
         char line[256] = "";
         item_t v[4];
-        if (sql_list(db, "SELECT group_concat(p.key || '=' || p.text, ' ') FROM (SELECT min(id) AS id FROM runs WHERE scenario = ?1) r"
+        if (sql_list(r, db, "SELECT group_concat(p.key || '=' || p.text, ' ') FROM (SELECT min(id) AS id FROM runs WHERE scenario = ?1) r"
                          " JOIN params p ON p.run_id = r.id WHERE p.key IN ('down_kbps', 'up_kbps', 'framing')", scn[i], NULL, v, 1))
             snprintf(line, sizeof line, "%s", v[0]);
-        double solo = sql_num(db, "SELECT avg(m.value) FROM runs r JOIN metrics m ON m.run_id = r.id"
+        double solo = sql_num(r, db, "SELECT avg(m.value) FROM runs r JOIN metrics m ON m.run_id = r.id"
                                   " JOIN params q ON q.run_id = r.id AND q.key = 'modem_queue_pkts' AND q.text = ?2"
                                   " JOIN params s ON s.run_id = r.id AND s.key = 'dl_never_frac' AND s.num >= 1"
                                   " WHERE r.scenario = ?1 AND m.name = 'down_goodput_kbps'", scn[i], f);
@@ -141,7 +151,7 @@ static void section_limit(struct report *r, const char *db_path, sqlite3 *db, co
 static void section_slots(struct report *r, const char *db_path, sqlite3 *db)
 {
     item_t scn[MAX_LIST];
-    size_t n = sql_list(db, "SELECT DISTINCT scenario FROM runs WHERE experiment = 'xtreme' ORDER BY 1", NULL, NULL, scn, MAX_LIST);
+    size_t n = sql_list(r, db, "SELECT DISTINCT scenario FROM runs WHERE experiment = 'xtreme' ORDER BY 1", NULL, NULL, scn, MAX_LIST);
     for (size_t i = 0; i < n; i++) {
         char where[1024], cap[2048];
         snprintf(where, sizeof where, "scenario == '%.200s' && dl_never_frac < 1", scn[i]);
@@ -161,7 +171,7 @@ static void section_slots(struct report *r, const char *db_path, sqlite3 *db)
 
 static void section_asym(struct report *r, const char *db_path, sqlite3 *db)
 {
-    double up = sql_num(db, "SELECT count(DISTINCT r.point) FROM runs r JOIN params p ON p.run_id = r.id"
+    double up = sql_num(r, db, "SELECT count(DISTINCT r.point) FROM runs r JOIN params p ON p.run_id = r.id"
                             " WHERE r.experiment = 'asym_link' AND p.key = 'up_limit_kbps' AND p.num > 0", NULL, NULL);
     if (!(up >= 2)) return;
     report_heading(r, 2, "asym", "A plain TCP upload against a download (asym_link)");
@@ -181,7 +191,7 @@ static void section_asym(struct report *r, const char *db_path, sqlite3 *db)
 static void report_sensitivity(struct report *r, const char *db_path, sqlite3 *db)
 {
     item_t studies[MAX_LIST];
-    size_t n = sql_list(db, "SELECT DISTINCT study FROM sensitivity ORDER BY study", NULL, NULL, studies, MAX_LIST);
+    size_t n = sql_list(r, db, "SELECT DISTINCT study FROM sensitivity ORDER BY study", NULL, NULL, studies, MAX_LIST);
     for (size_t i = 0; i < n; i++) {
         if (r->n_sens++ == 0) {
             report_heading(r, 2, "sensitivity", "What moves the answers (sensitivity)");
@@ -191,7 +201,7 @@ static void report_sensitivity(struct report *r, const char *db_path, sqlite3 *d
         }
         item_t v[4];
         char cap[1536];
-        size_t got = sql_list(db, "SELECT method || ' ' || metric || ' in ' || scenario || ' (' || max(n) || ' effects per key)'"
+        size_t got = sql_list(r, db, "SELECT method || ' ' || metric || ' in ' || scenario || ' (' || max(n) || ' effects per key)'"
                                   " FROM sensitivity WHERE study = ?1", studies[i], NULL, v, 1);
         snprintf(cap, sizeof cap,
                  "Decides which line or swarm properties the answer depends on: %.250s.  Morris: mu* is the mean absolute change "
@@ -215,7 +225,7 @@ static void provenance(struct report *r, const char *db_path, sqlite3 *db)
     fputs("</h3>\n<table class=\"prov\"><tr><th>scenario</th><th>experiment</th><th>code version</th><th>points</th>"
           "<th>runs</th><th>seeds</th><th>engine</th><th>first run (UTC)</th><th>last run</th></tr>\n", f);
     /* The engine is recorded where the results carry it (a runs column or an `engine` parameter). */
-    int has_col = sql_num(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'engine'", NULL, NULL) > 0;
+    int has_col = sql_num(r, db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'engine'", NULL, NULL) > 0;
     char sql[1400];
     snprintf(sql, sizeof sql,
              "SELECT r.scenario, r.experiment, r.code_version, count(DISTINCT r.point), count(*), min(r.seed), max(r.seed),"
@@ -224,9 +234,10 @@ static void provenance(struct report *r, const char *db_path, sqlite3 *db)
              has_col ? "group_concat(DISTINCT r.engine)"
                      : "coalesce((SELECT group_concat(DISTINCT p.text) FROM params p JOIN runs q ON q.id = p.run_id"
                        " WHERE p.key = 'engine' AND q.scenario = r.scenario), 'sim (not recorded)')");
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
+    sqlite3_stmt *st = sql_start(r, db, sql, NULL, NULL);
+    int k0 = 0;
+    if (st) {
+        while ((k0 = db_step(st, NULL, r->err, r->errlen)) == 1) {
             fputs("<tr>", f);
             for (int k = 0; k < 11; k++) {
                 if (k == 6 || k == 7) continue;
@@ -240,11 +251,12 @@ static void provenance(struct report *r, const char *db_path, sqlite3 *db)
             }
             fputs("</tr>\n", f);
         }
+        if (k0 < 0) r->failed = 1;
     }
     sqlite3_finalize(st);
     fputs("</table>\n", f);
     item_t sweeps[MAX_LIST];
-    size_t n = sql_list(db, "SELECT sweep_key FROM sweeps ORDER BY created", NULL, NULL, sweeps, MAX_LIST);
+    size_t n = sql_list(r, db, "SELECT sweep_key FROM sweeps ORDER BY created", NULL, NULL, sweeps, MAX_LIST);
     if (n) {
         fputs("<p>Sweeps (re-run any of them with <code>ratelab sweep scenarios/SCENARIO.ini</code> and these flags):</p><ul>\n", f);
         for (size_t i = 0; i < n; i++) { fputs("<li><code>", f); html_text(f, sweeps[i]); fputs("</code></li>\n", f); }
@@ -310,11 +322,13 @@ int report_sections(struct report *r, const char *const *dbs, size_t n_dbs, cons
     for (size_t d = 0; d < n_dbs; d++) section_asym(r, dbs[d], h[d]);
     for (size_t d = 0; d < n_dbs; d++) report_sensitivity(r, dbs[d], h[d]);
 
+    if (r->failed) { rc = -1; goto out; }
     report_heading(r, 2, "provenance", "How these numbers were made");
     report_para(r, "Every run is determined by its scenario, parameters and seed (and engine); the databases below hold "
                    "each run's complete parameters, so any number here can be re-run.  Report written by ratelab %s.%s%s",
                 o->version ? o->version : "?", o->command ? "  Command: " : "", o->command ? o->command : "");
     for (size_t d = 0; d < n_dbs; d++) provenance(r, dbs[d], h[d]);
+    if (r->failed) rc = -1;
 out:
     for (size_t k = 0; k < n_tabs; k++) rec_table_free(&tabs[k].t);
     for (size_t d = 0; d < n_dbs; d++) if (h[d]) db_close(h[d]);

@@ -216,7 +216,7 @@ static void on_idle(void *vctx)
 
 /* The metric of task i from the database (NAN when the run stored NULL or lacks it). */
 static double stored_value(sqlite3 *db, const struct scenario *sc, struct param_set *scratch, const struct run_task *t,
-                           const char *metric)
+                           const char *metric, int *failed)
 {
     char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
     run_task_params(t, scratch);
@@ -224,11 +224,21 @@ static double stored_value(sqlite3 *db, const struct scenario *sc, struct param_
     db_run_key(key, sizeof key, sc->name, params, ratelab_version());
     sqlite3_stmt *st;
     double v = NAN;
-    if (sqlite3_prepare_v2(db, "SELECT m.value FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name = ?2"
-                               " WHERE r.run_key = ?1", -1, &st, NULL) != SQLITE_OK) return NAN;
+    char err[512];
+    if (db_prepare(db, "SELECT m.value FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name = ?2 WHERE r.run_key = ?1",
+                   &st, NULL, err, sizeof err) != 0) {
+        if (!*failed) fprintf(stderr, "ratelab sensitivity: %s\n", err);
+        *failed = 1;
+        return NAN;
+    }
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_double(st, 0);
+    int r = db_step(st, NULL, err, sizeof err);
+    if (r < 0) {
+        if (!*failed) fprintf(stderr, "ratelab sensitivity: %s\n", err);
+        *failed = 1;
+    }
+    if (r == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_double(st, 0);
     sqlite3_finalize(st);
     return v;
 }
@@ -349,7 +359,9 @@ int cmd_sensitivity(int argc, char **argv)
     else snprintf(db_path, sizeof db_path, "results/%s-sensitivity.db", sc.name);
     if (!(db = db_open(db_path, DB_WRITE, err, sizeof err))) { fprintf(stderr, "ratelab sensitivity: %s\n", err); goto out; }
     char others[512];
-    if (db_other_versions(db, study, ratelab_version(), others, sizeof others) > 0) {
+    int ov = db_other_versions(db, study, ratelab_version(), others, sizeof others, err, sizeof err);
+    if (ov < 0) { fprintf(stderr, "ratelab sensitivity: %s\n", err); rc = 1; goto out; }
+    if (ov > 0) {
         fprintf(stderr, "ratelab sensitivity: %s holds this study's runs from code version %s, this build is %s (use another --db)\n",
                 db_path, others, ratelab_version());
         goto out;
@@ -363,8 +375,8 @@ int cmd_sensitivity(int argc, char **argv)
         run_task_params(&tasks[t], &ctx.scratch);
         params_canonical(&ctx.scratch, params, sizeof params);
         db_run_key(key, sizeof key, sc.name, params, ratelab_version());
-        int has = db_has_run(&ctx.writer, key);
-        if (has < 0) { fprintf(stderr, "ratelab sensitivity: %s: %s\n", db_path, sqlite3_errmsg(db)); rc = 1; goto out; }
+        int has = db_has_run(&ctx.writer, key, err, sizeof err);
+        if (has < 0) { fprintf(stderr, "ratelab sensitivity: %s\n", err); rc = 1; goto out; }
         /* Morris trajectories revisit a point only by chance; a task already queued is not run twice. */
         int dup = 0;
         for (size_t q = 0; !has && q < n_todo && !dup; q++)
@@ -392,7 +404,10 @@ int cmd_sensitivity(int argc, char **argv)
            pool_mono_s() - t0, db_path);
 
     size_t n_missing = 0;
-    for (size_t t = 0; t < n_tasks; t++) n_missing += !isfinite(y[t] = stored_value(db, &sc, &ctx.scratch, &tasks[t], o.metric));
+    int read_failed = 0;
+    for (size_t t = 0; t < n_tasks; t++)
+        n_missing += !isfinite(y[t] = stored_value(db, &sc, &ctx.scratch, &tasks[t], o.metric, &read_failed));
+    if (read_failed) { rc = 1; goto out; }
     if (n_missing == n_tasks) { fprintf(stderr, "ratelab sensitivity: no run produced metric %s\n", o.metric); rc = 1; goto out; }
     if (n_missing) fprintf(stderr, "ratelab sensitivity: %zu of %zu runs have no finite %s; their effects are left out\n", n_missing, n_tasks, o.metric);
 
