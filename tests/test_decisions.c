@@ -162,8 +162,9 @@ static void syn_run(sqlite3 *db, const char *scenario, const char *exp, const ch
     char point[1024], run_key[1200], sql[4096];
     snprintf(point, sizeof point, "%s", params);
     snprintf(run_key, sizeof run_key, "%s|%s;seed=%lld|test", scenario, params, seed);
-    snprintf(sql, sizeof sql, "INSERT INTO runs VALUES (%lld, '%s', NULL, '%s', '%s', '%s;seed=%lld', '%s', %lld, 'test',"
-                              " '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 1, 1)",
+    snprintf(sql, sizeof sql, "INSERT INTO runs (id, run_key, sweep_key, scenario, experiment, params, point, seed, code_version,"
+                              " started, finished, wall_s, events, engine) VALUES (%lld, '%s', NULL, '%s', '%s', '%s;seed=%lld', '%s',"
+                              " %lld, 'test', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 1, 1, 'sim')",
              id, run_key, scenario, exp, params, seed, point, seed);
     CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     char buf[1024];
