@@ -13,7 +13,7 @@ int seed_values_load(struct fig_ctx *c, const struct fig_point *p, const char *m
     sqlite3_stmt *st;
     if (db_prepare(c->db, "SELECT r.seed, m.value FROM runs r JOIN metrics m ON m.run_id = r.id"
                           " WHERE r.experiment = ?1 AND r.scenario = ?2 AND r.code_version = ?3 AND r.point = ?4"
-                          " AND m.name = ?5 ORDER BY r.seed", &st, NULL, c->err, c->errlen) != 0)
+                          " AND m.name = ?5 AND r.failure IS NULL ORDER BY r.seed", &st, NULL, c->err, c->errlen) != 0)
         return -1;
     sqlite3_bind_text(st, 1, p->experiment, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p->scenario, -1, SQLITE_STATIC);

@@ -223,13 +223,13 @@ static void provenance(struct report *r, const char *db_path, sqlite3 *db)
     fputs("<h3>", f);
     html_text(f, db_path);
     fputs("</h3>\n<table class=\"prov\"><tr><th>scenario</th><th>experiment</th><th>code version</th><th>points</th>"
-          "<th>runs</th><th>seeds</th><th>engine</th><th>first run (UTC)</th><th>last run</th></tr>\n", f);
+          "<th>runs</th><th>seeds</th><th>engine</th><th>first run (UTC)</th><th>last run</th><th>failed runs (left out)</th></tr>\n", f);
     /* The engine is recorded where the results carry it (a runs column or an `engine` parameter). */
     int has_col = sql_num(r, db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'engine'", NULL, NULL) > 0;
     char sql[1400];
     snprintf(sql, sizeof sql,
              "SELECT r.scenario, r.experiment, r.code_version, count(DISTINCT r.point), count(*), min(r.seed), max(r.seed),"
-             " count(DISTINCT r.seed), %s, min(r.started), max(r.finished)"
+             " count(DISTINCT r.seed), %s, min(r.started), max(r.finished), sum(r.failure IS NOT NULL)"
              " FROM runs r GROUP BY r.scenario, r.experiment, r.code_version ORDER BY 1, 3",
              has_col ? "group_concat(DISTINCT r.engine)"
                      : "coalesce((SELECT group_concat(DISTINCT p.text) FROM params p JOIN runs q ON q.id = p.run_id"
@@ -239,7 +239,7 @@ static void provenance(struct report *r, const char *db_path, sqlite3 *db)
     if (st) {
         while ((k0 = db_step(st, NULL, r->err, r->errlen)) == 1) {
             fputs("<tr>", f);
-            for (int k = 0; k < 11; k++) {
+            for (int k = 0; k < 12; k++) {
                 if (k == 6 || k == 7) continue;
                 const char *t = (const char *)sqlite3_column_text(st, k);
                 fputs("<td>", f);
