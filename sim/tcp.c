@@ -65,7 +65,6 @@ void tcp_conn_free(struct tcp_conn *c)
         free(ep->marks);
         ep->marks = NULL;
         ivl_free(&ep->ooo);
-        ivl_free(&ep->sacked);
     }
 }
 

@@ -41,17 +41,30 @@ struct tcp_stats {
     uint64_t bytes_read;             /* payload bytes the application has read                  */
     uint64_t fast_retransmits, rto_expiries, dupacks_in, persist_probes;
     uint64_t rtt_samples;            /* RTT samples taken (handshake included)                  */
+    /* as Linux's nstat counters: TCPLossProbes, TCPSpuriousRTOs (F-RTO), TCPLossUndo + TCPFullUndo,
+     * TCPLostRetransmit, TCPDSACKRecv */
+    uint64_t loss_probes, spurious_rtos, undos, lost_retransmits, dsacks_in;
     uint64_t write_calls, write_blocked;   /* tcp_write attempts and those that accepted 0 bytes */
 };
 
-/* A segment in the retransmission queue (Linux's skb in tcp_rtx_queue); it starts at end - len. */
-#define TCPCB_EVER_RETRANS 0x80u
+/* A segment in the retransmission queue (Linux's skb in tcp_rtx_queue); it starts at end - len.
+ * Its scoreboard flags are Linux's TCPCB_* "sacked" bits. */
+#define TCPCB_SACKED_ACKED   0x01u   /* the receiver SACKed it                                  */
+#define TCPCB_SACKED_RETRANS 0x02u   /* retransmitted and that copy not (yet) known lost         */
+#define TCPCB_LOST           0x04u   /* considered lost (RACK, or a timeout)                     */
+#define TCPCB_EVER_RETRANS   0x80u
+#define TCPCB_RETRANS (TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS)
 struct tcp_skb {
     uint64_t   end;
     sim_time_t xmit;                 /* last (re)transmission                                    */
     uint32_t   len;
     uint32_t   flags;                /* TCPCB_*                                                  */
 };
+
+/* Linux's congestion-avoidance states (icsk_ca_state) of a SACK connection. */
+enum tcp_ca_state { TCP_CA_OPEN = 0, TCP_CA_DISORDER, TCP_CA_CWR, TCP_CA_RECOVERY, TCP_CA_LOSS };
+/* What the retransmission timer is armed for (Linux's icsk_pending). */
+enum tcp_xmit_timer { XMIT_RTO = 0, XMIT_REO, XMIT_TLP };
 
 struct tcp_ep {
     struct tcp_conn *conn;
@@ -71,7 +84,7 @@ struct tcp_ep {
     double     cubic_wmax, cubic_k, cubic_west;
     sim_time_t cubic_epoch;
     uint32_t   dupacks;
-    int        in_recovery;
+    int        in_recovery;          /* NewReno (SACK off) fast recovery                        */
     uint64_t   recover;              /* RFC 6582 */
     /* RTT and RTO as Linux's tcp_rtt_estimator / __tcp_set_rto: srtt8 = 8 srtt, mdev4 = 4 mdev,
      * mdev_max its largest value in the current round trip, rttvar the variance term the RTO uses
@@ -84,13 +97,27 @@ struct tcp_ep {
     int        backoff;
     struct sim_event rto_timer, persist_timer;
     struct tcp_mark *marks; size_t n_marks, cap_marks, mark_head;
-    struct ivl_set sacked;           /* SACK scoreboard above snd_una                           */
-    uint64_t   high_rxt;             /* RFC 6675 HighRxt: end of the last hole retransmitted    */
+    /* Loss recovery with SACK, as Linux: the scoreboard is the flags of the retransmission
+     * queue, with these byte totals; RACK (RFC 8985) finds losses, PRR (RFC 6937) paces the
+     * recovery, F-RTO (RFC 5682) and the undo state catch spurious timeouts, TLP probes tails. */
+    uint8_t    ca_state, timer_kind, frto, tlp_retrans, rack_advanced;
+    uint64_t   high_seq;             /* snd_nxt when recovery or loss began                     */
+    uint64_t   sacked_out, lost_out, retrans_out;
+    uint64_t   undo_marker;          /* snd_una when the reduction began (0: nothing to undo)   */
+    int64_t    undo_retrans;         /* retransmissions not yet shown spurious (-1: none)       */
+    sim_time_t retrans_stamp;        /* first retransmission of this episode (Eifel, RFC 3522)  */
+    uint32_t   prior_cwnd, prior_ssthresh;
+    uint64_t   prr_delivered, prr_out;
+    sim_time_t rack_mstamp, rack_rtt, min_rtt;   /* RACK: newest delivered transmission, its RTT */
+    uint64_t   rack_end_seq;
+    uint64_t   tlp_high_seq;         /* snd_nxt when the outstanding loss probe was sent (0: none) */
+    uint32_t   rto_retransmits;      /* timeouts since snd_una last advanced (icsk_retransmits) */
 
     /* receive side */
     uint64_t   rcv_nxt, rcv_read;    /* rcv_read: bytes consumed by the application            */
     struct ivl_set ooo;              /* out-of-order data held above rcv_nxt                    */
     uint64_t   last_ooo_seq;         /* start of the latest out-of-order arrival (first SACK block) */
+    uint64_t   dsack_start, dsack_end;   /* a duplicate to report in the next ACK (RFC 2883)    */
     uint32_t   segs_unacked;         /* full segments received since the last ACK we sent       */
     uint32_t   rcv_wnd_adv;          /* window in our last ACK                                  */
     uint64_t   rcv_adv_edge;         /* right edge we advertised: last ack + its window         */

@@ -14,6 +14,7 @@ void rtt_sample(struct tcp_ep *ep, sim_time_t m)
     sim_time_t rto_min = ep_cfg(ep)->rto_min;
     if (m <= 0) m = 1;
     ep->st.rtt_samples++;
+    if (!ep->min_rtt || m < ep->min_rtt) ep->min_rtt = m;    /* Linux: min over 300 s, i.e. the run */
     /* Karn (RFC 6298 (5.7)): the backed-off RTO stays until a valid sample, i.e. an ACK for data
      * that was not retransmitted.  Clearing it on any new ACK lets the ACKs of segments queued
      * before a (spurious) timeout re-arm the old, too-short RTO, and on a slow line every RTO then
@@ -52,45 +53,66 @@ void rtt_sample(struct tcp_ep *ep, sim_time_t m)
     if (ep->rto > ep_cfg(ep)->rto_max) ep->rto = ep_cfg(ep)->rto_max;
 }
 
-static void ack_input(struct tcp_ep *ep, const struct packet *p)
+/* The RTT sample of one ACK, as Linux's tcp_ack_update_rtt: from the oldest newly acknowledged
+ * segment unless the ACK also covers a retransmitted one (Karn, RFC 6298 (3)); else from the
+ * oldest newly SACKed never-retransmitted one; else from the timestamp echo of an ACK that
+ * acknowledged new data. */
+static void ack_rtt(struct tcp_ep *ep, const struct packet *p, const struct ack_state *a)
+{
+    sim_time_t now = ep_now(ep);
+    if (a->have_rtt && !(a->flag & FLAG_RETRANS_DATA_ACKED)) rtt_sample(ep, now - a->first_ackt);
+    else if (a->have_sack_rtt) rtt_sample(ep, now - a->first_sackt);
+    else if (ep_cfg(ep)->timestamps && p->ts_ecr > 0 && (a->flag & FLAG_SND_UNA_ADVANCED)) rtt_sample(ep, now - p->ts_ecr);
+}
+
+/* SACK connections: Linux's tcp_ack — tag the scoreboard, take the cumulative ACK, then the
+ * recovery state machine (tcp_recovery.c). */
+static void ack_input_sack(struct tcp_ep *ep, const struct packet *p)
+{
+    uint64_t ack = p->ack, prior_una = ep->snd_una;
+    struct ack_state a = { 0 };
+    if (p->n_sack) rtx_sacktag(ep, p, &a);
+    if (p->payload > 0) a.flag |= FLAG_NOT_DUP;
+    if (p->rwnd != ep->snd_wnd && ack >= ep->snd_una) a.flag |= FLAG_NOT_DUP;          /* window update */
+    if (ack > ep->snd_una) {
+        a.flag |= FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP;
+        rtx_clean(ep, ack, &a);
+        ep->st.bytes_acked += ack - ep->snd_una;
+        ep->snd_una = ack;
+        ep->rto_retransmits = 0;
+        if (ep->snd_nxt < ep->snd_una) ep->snd_nxt = ep->snd_una;
+        drop_acked_marks(ep);
+    } else if (ack == ep->snd_una && p->payload == 0 && ep->snd_max > ep->snd_una && p->rwnd == ep->snd_wnd) {
+        ep->st.dupacks_in++;
+    }
+    if (ack >= ep->snd_una) ep->snd_wnd = p->rwnd;
+    ack_rtt(ep, p, &a);
+    sack_ack(ep, p, prior_una, &a);
+}
+
+/* NewReno (SACK off): RFC 5681 / RFC 6582 fast retransmit and recovery. */
+static void ack_input_reno(struct tcp_ep *ep, const struct packet *p)
 {
     uint32_t mss = ep_cfg(ep)->mss;
     uint64_t ack = p->ack;
-    if (ack > ep->snd_max) return;                         /* acks what we never sent: ignore */
-    uint64_t una_before = ep->snd_una;
-    int sack = ep_cfg(ep)->sack;
-    uint64_t sacked_before = 0;
-    if (sack && p->n_sack) {
-        sacked_before = ivl_bytes(&ep->sacked);
-        for (int i = 0; i < p->n_sack; i++) {
-            uint64_t s0 = max_u64(p->sack[i][0], max_u64(ack, ep->snd_una)), e0 = min_u64(p->sack[i][1], ep->snd_max);
-            if (e0 > s0) ivl_add(&ep->sacked, s0, e0);
-        }
-    }
-
     if (ack > ep->snd_una) {
         uint64_t acked = ack - ep->snd_una;
-        /* An RTT sample from every ACK that advances snd_una, as Linux's tcp_clean_rtx_queue /
-         * tcp_ack_update_rtt: the oldest newly acknowledged segment, unless the ACK also covers
-         * a retransmitted one (Karn, RFC 6298 (3)); then the timestamp echo, if there is one. */
-        struct rtx_acked a = rtx_clean(ep, ack);
+        struct ack_state a = { 0 };
+        a.flag = FLAG_SND_UNA_ADVANCED;
+        rtx_clean(ep, ack, &a);
         ep->snd_una = ack;
-        if (a.have && !a.retrans) rtt_sample(ep, ep_now(ep) - a.first_xmit);
-        else if (ep_cfg(ep)->timestamps && p->ts_ecr > 0) rtt_sample(ep, ep_now(ep) - p->ts_ecr);
+        ack_rtt(ep, p, &a);
         if (ep->snd_nxt < ep->snd_una) ep->snd_nxt = ep->snd_una;
         ep->st.bytes_acked += acked;
         drop_acked_marks(ep);
-        if (sack) ivl_drop_below(&ep->sacked, ack);
 
         if (ep->in_recovery) {
             if (ack >= ep->recover) {
-                /* Full ACK (RFC 6582 3.2 step 3, option 1; RFC 6675 5): deflate to ssthresh. */
+                /* Full ACK (RFC 6582 3.2 step 3, option 1): deflate to ssthresh. */
                 uint64_t flight = ep->snd_max - ep->snd_una;
-                ep->cwnd = sack ? ep->ssthresh : (uint32_t)min_u64(ep->ssthresh, max_u64(flight, mss) + mss);
+                ep->cwnd = (uint32_t)min_u64(ep->ssthresh, max_u64(flight, mss) + mss);
                 ep->in_recovery = 0;
                 ep->dupacks = 0;
-            } else if (sack) {
-                /* RFC 6675: a partial ACK only moves the scoreboard; the pipe rule sends. */
             } else {
                 /* Partial ACK: retransmit the next hole, deflate by what was acked, add one SMSS
                  * back if at least one SMSS was acked (RFC 6582 step 4). */
@@ -113,28 +135,29 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
         /* Duplicate ACK (RFC 5681 definition: no data, no window change, data outstanding). */
         ep->st.dupacks_in++;
         ep->dupacks++;
-        if (ep->in_recovery && !sack) ep->cwnd += mss;      /* NewReno inflation: a segment left */
+        if (ep->in_recovery) ep->cwnd += mss;               /* NewReno inflation: a segment left */
     } else if (ack >= ep->snd_una) {
         ep->snd_wnd = p->rwnd;                               /* window update */
     }
-    /* Enter recovery (RFC 6582 3.2 step 2 / RFC 6675 5): three duplicate ACKs, or with SACK more
-     * than (DupThresh - 1) * SMSS bytes SACKed above snd_una (robust to thinned ACK streams);
-     * never for the window a timeout already recovered (ack must pass recover; 0: no loss yet). */
+    /* Enter recovery (RFC 6582 3.2 step 2): three duplicate ACKs, never for the window a timeout
+     * already recovered (ack must pass recover; 0: no loss yet). */
     if (!ep->in_recovery && ep->snd_max > ep->snd_una && (ack > ep->recover || ep->recover == 0) &&
-        (ep->dupacks >= DUPACK_THRESH ||
-         (sack && ivl_bytes(&ep->sacked) > sacked_before && ivl_bytes(&ep->sacked) > (DUPACK_THRESH - 1) * (uint64_t)mss))) {
+        ep->dupacks >= DUPACK_THRESH) {
         ep->ssthresh = loss_ssthresh(ep);
         ep->recover = ep->snd_max;
         ep->in_recovery = 1;
         ep->st.fast_retransmits++;
         send_data_segment(ep, ep->snd_una, (uint32_t)min_u64(mss, ep->snd_max - ep->snd_una), 0);
-        if (sack) {
-            ep->cwnd = ep->ssthresh;
-            ep->high_rxt = ep->snd_una + min_u64(mss, ep->snd_max - ep->snd_una);
-        } else {
-            ep->cwnd = ep->ssthresh + DUPACK_THRESH * mss;
-        }
+        ep->cwnd = ep->ssthresh + DUPACK_THRESH * mss;
     }
+}
+
+static void ack_input(struct tcp_ep *ep, const struct packet *p)
+{
+    if (p->ack > ep->snd_max) return;                      /* acks what we never sent: ignore */
+    uint64_t una_before = ep->snd_una;
+    if (ep_cfg(ep)->sack) ack_input_sack(ep, p);
+    else ack_input_reno(ep, p);
     if (ep->snd_wnd > ep->max_snd_wnd) ep->max_snd_wnd = ep->snd_wnd;
     if (ep->snd_wnd > 0) sim_cancel(&ep_net(ep)->sim, &ep->persist_timer);
     tcp_output(ep);
@@ -151,6 +174,16 @@ static void ooo_advance(struct tcp_ep *ep)
     ivl_drop_below(&ep->ooo, ep->rcv_nxt);
 }
 
+/* RFC 2883 D-SACK, as Linux (tcp_dsack_set, net.ipv4.tcp_dsack = 1): the next ACK reports a
+ * duplicate segment as its first SACK block, so the sender can tell its retransmission was
+ * unnecessary. */
+static void dsack_set(struct tcp_ep *ep, uint64_t start, uint64_t end)
+{
+    if (!ep_cfg(ep)->sack) return;
+    ep->dsack_start = start;
+    ep->dsack_end = end;
+}
+
 static void data_input(struct tcp_ep *ep, const struct packet *p)
 {
     uint64_t seq = p->seq, end = p->seq + p->payload;
@@ -160,12 +193,16 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
     uint64_t before = ep->rcv_nxt;
     if (end <= ep->rcv_nxt || seq >= end) {
         immediate = 1;                                          /* old duplicate or no room: re-ACK */
+        if (seq < end) dsack_set(ep, seq, end);
     } else if (seq <= ep->rcv_nxt) {
         int had_ooo = ep->ooo.n > 0;
+        if (seq < ep->rcv_nxt) dsack_set(ep, seq, ep->rcv_nxt);  /* partly old */
         ep->rcv_nxt = end;
         ooo_advance(ep);
         if (had_ooo) immediate = 1;                             /* filled (part of) a hole: RFC 5681 4.2 */
     } else {
+        long k = ivl_find(&ep->ooo, seq);
+        if (k >= 0 && ep->ooo.v[2 * k + 1] >= end) dsack_set(ep, seq, end);   /* held already */
         ivl_add(&ep->ooo, seq, end);
         ep->last_ooo_seq = seq;
         immediate = 1;                                          /* out of order: duplicate ACK at once */

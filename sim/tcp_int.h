@@ -13,20 +13,45 @@ static inline const struct tcp_cfg *ep_cfg(const struct tcp_ep *ep) { return &ep
 static inline sim_time_t ep_now(const struct tcp_ep *ep) { return ep->conn->net->sim.now; }
 static inline uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+/* The RTO with its exponential backoff (Linux icsk_rto), at most rto_max. */
+static inline sim_time_t cur_rto(const struct tcp_ep *ep)
+{
+    sim_time_t rto = ep->rto << ep->backoff;
+    return rto > ep->conn->cfg.rto_max || rto <= 0 ? ep->conn->cfg.rto_max : rto;
+}
 
 /* tcp.c: the application's side of the send buffer */
 uint32_t ctrl_bytes(const struct tcp_ep *ep, uint64_t start, uint64_t end);
 void     drop_acked_marks(struct tcp_ep *ep);
 
-/* tcp_rtx.c: the retransmission queue */
-struct rtx_acked {                  /* what one cumulative ACK took off the queue                */
-    sim_time_t first_xmit;          /* transmit time of the oldest never-retransmitted segment   */
-    int        have;                /* first_xmit is set                                         */
-    int        retrans;             /* some acknowledged segment had been retransmitted (Karn)   */
+/* tcp_rtx.c: the retransmission queue and its scoreboard */
+static inline struct tcp_skb *rtx_at(const struct tcp_ep *ep, size_t i)
+{
+    return &ep->rtx[(ep->rtx_head + i) & (ep->rtx_cap - 1)];
+}
+
+/* What one ACK did, as the FLAG_* bits of Linux's tcp_ack. */
+#define FLAG_DATA_SACKED        0x001u   /* new SACK information                              */
+#define FLAG_SND_UNA_ADVANCED   0x002u
+#define FLAG_RETRANS_DATA_ACKED 0x004u   /* a retransmitted segment was cumulatively acked     */
+#define FLAG_ORIG_SACK_ACKED    0x008u   /* never-retransmitted data below high_seq delivered  */
+#define FLAG_DSACKING_ACK       0x010u
+#define FLAG_NOT_DUP            0x020u   /* data, window update or new data acked              */
+#define FLAG_LOST_RETRANS       0x040u
+#define FLAG_REO_ARMED          0x080u   /* RACK armed its reordering timer (keep it)           */
+struct ack_state {
+    uint32_t   flag;
+    uint64_t   delivered;           /* bytes newly acked or SACKed                            */
+    sim_time_t first_ackt;          /* transmit time of the oldest never-retransmitted acked  */
+    sim_time_t first_sackt;         /* and of the oldest such newly SACKed segment            */
+    int        have_rtt, have_sack_rtt;
 };
-void             rtx_sent(struct tcp_ep *ep, uint64_t seq, uint64_t end);   /* before snd_max moves */
-struct rtx_acked rtx_clean(struct tcp_ep *ep, uint64_t ack);
-void             rtx_free(struct tcp_ep *ep);
+size_t rtx_find(const struct tcp_ep *ep, uint64_t seq);       /* first record ending after seq */
+void   rtx_sent(struct tcp_ep *ep, uint64_t seq, uint64_t end);   /* before snd_max moves      */
+void   rtx_sacktag(struct tcp_ep *ep, const struct packet *p, struct ack_state *a);
+void   rtx_clean(struct tcp_ep *ep, uint64_t ack, struct ack_state *a);
+void   skb_mark_lost(struct tcp_ep *ep, struct tcp_skb *s);
+void   rtx_free(struct tcp_ep *ep);
 
 /* tcp_input.c */
 void tcp_input(struct net *n, void *ctx, struct packet *p);
@@ -47,8 +72,15 @@ void on_delack(struct sim *s, struct sim_event *ev);
 void on_persist(struct sim *s, struct sim_event *ev);
 void arm_rto(struct tcp_ep *ep);
 
-/* tcp_recovery.c: the RFC 6675 SACK scoreboard */
-void sack_output(struct tcp_ep *ep);
+/* tcp_recovery.c: loss recovery of SACK connections as Linux does it */
+uint64_t tcp_in_flight(const struct tcp_ep *ep);
+void     sack_ack(struct tcp_ep *ep, const struct packet *p, uint64_t prior_una, struct ack_state *a);
+void     sack_output(struct tcp_ep *ep);
+void     tcp_enter_loss(struct tcp_ep *ep);
+void     sack_rto(struct tcp_ep *ep);
+void     tcp_send_loss_probe(struct tcp_ep *ep);
+void     tcp_rack_reo_timeout(struct tcp_ep *ep);
+void     tcp_set_xmit_timer(struct tcp_ep *ep);
 
 /* tcp_cong.c */
 uint32_t loss_ssthresh(struct tcp_ep *ep);

@@ -25,13 +25,19 @@ struct packet *new_segment(struct tcp_ep *ep)
     p->rwnd = rcv_window(ep);
     p->ts_val = n->sim.now;
     p->ts_ecr = ep->ts_recent;
+    if (ep->dsack_end > ep->dsack_start) {
+        p->sack[0][0] = ep->dsack_start;
+        p->sack[0][1] = ep->dsack_end;
+        p->n_sack = 1;
+        ep->dsack_start = ep->dsack_end = 0;              /* reported once */
+    }
     if (ep->conn->cfg.sack && ep->ooo.n) {
         /* RFC 2018: the block holding the latest arrival first, then the others, highest first. */
         long first = ivl_find(&ep->ooo, ep->last_ooo_seq);
         if (first >= 0) {
-            p->sack[0][0] = ep->ooo.v[2 * first];
-            p->sack[0][1] = ep->ooo.v[2 * first + 1];
-            p->n_sack = 1;
+            p->sack[p->n_sack][0] = ep->ooo.v[2 * first];
+            p->sack[p->n_sack][1] = ep->ooo.v[2 * first + 1];
+            p->n_sack++;
         }
         for (long i = (long)ep->ooo.n - 1; i >= 0 && p->n_sack < TCP_MAX_SACK; i--) {
             if (i == first) continue;
@@ -39,8 +45,8 @@ struct packet *new_segment(struct tcp_ep *ep)
             p->sack[p->n_sack][1] = ep->ooo.v[2 * i + 1];
             p->n_sack++;
         }
-        p->hdr_bytes = (uint16_t)(p->hdr_bytes + 4u + 8u * p->n_sack);   /* 2 NOP + kind/len + blocks */
     }
+    if (p->n_sack) p->hdr_bytes = (uint16_t)(p->hdr_bytes + 4u + 8u * p->n_sack);   /* 2 NOP + kind/len + blocks */
     return p;
 }
 
@@ -114,27 +120,26 @@ void send_new_data(struct tcp_ep *ep, uint32_t len)
     if (len < ep_cfg(ep)->mss) ep->snd_sml = ep->snd_nxt;
 }
 
-/* Send what the windows allow.  In NewReno recovery the inflated cwnd (RFC 6582 step 4) governs;
- * in SACK recovery the pipe estimate does. */
+/* Send what the windows allow: with SACK under Linux's in_flight < cwnd rule (tcp_recovery.c),
+ * otherwise within min(cwnd, rwnd) of snd_una, the inflated cwnd governing NewReno recovery
+ * (RFC 6582 step 4). */
 void tcp_output(struct tcp_ep *ep)
 {
-    if (ep->state != TCP_ESTABLISHED) return;
-    if (ep->in_recovery && ep_cfg(ep)->sack) { sack_output(ep); return; }
+    if (ep->state != TCP_ESTABLISHED || ep->write_seq == ep->snd_nxt) return;
+    if (ep->snd_wnd == 0 && ep->snd_nxt == ep->snd_una) {
+        /* Zero window and nothing in flight: only the persist timer can learn of an opening. */
+        if (!sim_event_pending(&ep->persist_timer)) {
+            sim_time_t t = ep->rto << ep->backoff;
+            if (t > ep_cfg(ep)->rto_max) t = ep_cfg(ep)->rto_max;
+            sim_schedule_in(&ep_net(ep)->sim, &ep->persist_timer, t);
+        }
+        return;
+    }
+    if (ep_cfg(ep)->sack) { sack_output(ep); return; }
     for (;;) {
         uint64_t flight = ep->snd_nxt - ep->snd_una;
         uint64_t wnd = min_u64(ep->cwnd, ep->snd_wnd);
-        uint64_t unsent = ep->write_seq - ep->snd_nxt;
-        if (unsent == 0) break;
-        if (ep->snd_wnd == 0 && flight == 0) {
-            /* Zero window and nothing in flight: only the persist timer can learn of an opening. */
-            if (!sim_event_pending(&ep->persist_timer)) {
-                sim_time_t t = ep->rto << ep->backoff;
-                if (t > ep_cfg(ep)->rto_max) t = ep_cfg(ep)->rto_max;
-                sim_schedule_in(&ep_net(ep)->sim, &ep->persist_timer, t);
-            }
-            break;
-        }
-        if (flight >= wnd) break;
+        if (ep->write_seq == ep->snd_nxt || flight >= wnd) break;
         uint32_t len = new_data_len(ep, wnd - flight);
         if (len == 0) break;
         send_new_data(ep, len);

@@ -1,80 +1,503 @@
-/* TCP loss recovery with SACK: the RFC 6675 scoreboard (which holes count as lost, the pipe
- * estimate, the next segment to send) and the send loop that uses it during recovery. */
+/* Loss recovery of SACK connections as Linux does it: RACK loss detection (RFC 8985,
+ * tcp_rack_detect_loss) with its reordering timer, the Open / Disorder / CWR / Recovery / Loss
+ * states of tcp_fastretrans_alert with proportional rate reduction (RFC 6937) and undo, F-RTO
+ * after a timeout (RFC 5682, tcp_process_loss) and tail loss probes (RFC 8985, TLP). */
 #include "tcp_int.h"
 
-/* A hole is lost once more than (DupThresh - 1) * SMSS bytes
- * above it are SACKed; lost_edge is the start of the SACKed run where that sum is first exceeded
- * (counting from the top), so every unSACKed byte below it is lost. */
-static uint64_t sack_lost_edge(const struct tcp_ep *ep)
+#define TCP_TIMEOUT_MIN SIM_MS(2)       /* Linux TCP_TIMEOUT_MIN(_US): timer slack, 2 ms */
+enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW };
+
+static inline uint32_t mss_of(const struct tcp_ep *ep) { return ep_cfg(ep)->mss; }
+
+/* Linux tcp_packets_in_flight, in bytes: sent - SACKed - lost + retransmitted. */
+uint64_t tcp_in_flight(const struct tcp_ep *ep)
 {
-    uint64_t acc = 0, limit = (uint64_t)(DUPACK_THRESH - 1) * ep_cfg(ep)->mss;
-    for (size_t i = ep->sacked.n; i-- > 0;) {
-        acc += ep->sacked.v[2 * i + 1] - ep->sacked.v[2 * i];
-        if (acc > limit) return ep->sacked.v[2 * i];
-    }
-    return ep->snd_una;
+    uint64_t out = ep->snd_nxt - ep->snd_una, left = ep->sacked_out + ep->lost_out;
+    return (out > left ? out - left : 0) + ep->retrans_out;
 }
 
-/* SACKed bytes inside [a, b). */
-static uint64_t sacked_within(const struct tcp_ep *ep, uint64_t a, uint64_t b)
+static int in_cwnd_reduction(const struct tcp_ep *ep)
 {
-    uint64_t n = 0;
-    for (size_t i = 0; i < ep->sacked.n; i++) {
-        uint64_t s = max_u64(ep->sacked.v[2 * i], a), e = min_u64(ep->sacked.v[2 * i + 1], b);
-        if (e > s) n += e - s;
-    }
-    return n;
+    return ep->ca_state == TCP_CA_CWR || ep->ca_state == TCP_CA_RECOVERY;
 }
 
-/* RFC 6675 "pipe": bytes presumed in the network = outstanding - SACKed - lost and not yet resent. */
-static uint64_t sack_pipe(const struct tcp_ep *ep, uint64_t lost_edge)
+static void send_new_sack_data(struct tcp_ep *ep, uint32_t len);
+
+/* ------------------------------------------------------------------ timers */
+
+/* Linux tcp_rearm_rto: the RTO from now, or, while a reordering timer or loss probe is the
+ * armed kind, from the head's transmission (so those never postpone the RTO). */
+static void rearm_rto(struct tcp_ep *ep)
 {
-    uint64_t out = ep->snd_max - ep->snd_una - ivl_bytes(&ep->sacked);
-    uint64_t from = max_u64(ep->high_rxt, ep->snd_una);
-    if (lost_edge > from) {
-        uint64_t lost = (lost_edge - from) - sacked_within(ep, from, lost_edge);
-        out = out > lost ? out - lost : 0;
+    if (ep->snd_una == ep->snd_max) { sim_cancel(&ep_net(ep)->sim, &ep->rto_timer); return; }
+    if ((ep->timer_kind == XMIT_REO || ep->timer_kind == XMIT_TLP) && ep->rtx_n) {
+        sim_time_t delta = rtx_at(ep, 0)->xmit + cur_rto(ep) - ep_now(ep);
+        ep->timer_kind = XMIT_RTO;
+        sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, delta > 0 ? delta : 1);
+        return;
     }
-    return out;
+    arm_rto(ep);
 }
 
-/* RFC 6675 NextSeg rule 1: the first lost, not yet retransmitted hole at or after HighRxt. */
-static int sack_next_hole(const struct tcp_ep *ep, uint64_t lost_edge, uint64_t *seq, uint32_t *len)
+/* Linux tcp_schedule_loss_probe: on a SACK connection in Open or CWR with data outstanding, a
+ * probe timeout PTO = 2 srtt (+ rto_min when only one segment is out, for the peer's delayed
+ * ACK; + 2 ms otherwise), unless the RTO would fire earlier. */
+static int schedule_loss_probe(struct tcp_ep *ep, int advancing_rto)
 {
-    uint64_t cur = max_u64(ep->high_rxt, ep->snd_una);
-    for (size_t i = 0; i < ep->sacked.n && cur < lost_edge; i++) {
-        uint64_t s = ep->sacked.v[2 * i], e = ep->sacked.v[2 * i + 1];
-        if (e <= cur) continue;
-        if (s > cur) break;                 /* cur sits in a hole that ends at s */
-        cur = e;                            /* cur was inside a SACKed run: skip it */
+    if (ep->ca_state != TCP_CA_OPEN && ep->ca_state != TCP_CA_CWR) return 0;
+    if (ep->snd_una == ep->snd_max) return 0;
+    sim_time_t pto;
+    if (ep->rtt_valid) {
+        pto = 2 * ep->srtt;
+        pto += (ep->snd_max - ep->snd_una <= mss_of(ep)) ? ep_cfg(ep)->rto_min : TCP_TIMEOUT_MIN;
+    } else {
+        pto = ep_cfg(ep)->rto_initial;
     }
-    if (cur >= lost_edge) return 0;
-    uint64_t end = lost_edge;
-    for (size_t i = 0; i < ep->sacked.n; i++)
-        if (ep->sacked.v[2 * i] > cur) { end = min_u64(end, ep->sacked.v[2 * i]); break; }
-    *seq = cur;
-    *len = (uint32_t)min_u64(ep_cfg(ep)->mss, end - cur);
+    sim_time_t rto_delta = cur_rto(ep);
+    if (!advancing_rto && ep->rtx_n)
+        rto_delta = rtx_at(ep, 0)->xmit + cur_rto(ep) - ep_now(ep);     /* Linux tcp_rto_delta_us */
+    if (rto_delta > 0 && rto_delta < pto) pto = rto_delta;
+    ep->timer_kind = XMIT_TLP;
+    sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, pto > 0 ? pto : 1);
     return 1;
 }
 
-void sack_output(struct tcp_ep *ep)
+/* Linux tcp_set_xmit_timer: after an ACK, a loss probe if one applies, else the RTO. */
+void tcp_set_xmit_timer(struct tcp_ep *ep)
 {
-    uint32_t mss = ep_cfg(ep)->mss;
-    for (;;) {
-        uint64_t edge = sack_lost_edge(ep);
-        if (sack_pipe(ep, edge) + mss > ep->cwnd) break;      /* cwnd - pipe >= 1 SMSS */
-        uint64_t seq;
-        uint32_t len;
-        if (sack_next_hole(ep, edge, &seq, &len)) {
-            send_data_segment(ep, seq, len, 0);
-            ep->high_rxt = seq + len;
+    if (!schedule_loss_probe(ep, 1)) rearm_rto(ep);
+}
+
+/* ------------------------------------------------------------------ RACK */
+
+/* Linux tcp_rack_reo_wnd without reordering ever seen (these paths are FIFOs): none in recovery
+ * or once a DupThresh of segments is SACKed, else min_rtt / 4 (at most srtt). */
+static sim_time_t rack_reo_wnd(const struct tcp_ep *ep)
+{
+    if (ep->ca_state >= TCP_CA_RECOVERY) return 0;
+    if (ep->sacked_out >= (uint64_t)DUPACK_THRESH * mss_of(ep)) return 0;
+    sim_time_t w = ep->min_rtt / 4;
+    return w < ep->srtt ? w : ep->srtt;
+}
+
+/* RFC 8985 6.2 / Linux tcp_rack_detect_loss: a segment (or its retransmission) is lost when a
+ * segment sent after it has been delivered and it is still unacknowledged rack_rtt + reo_wnd
+ * after its own transmission.  Returns how long until the next one would qualify (0: none). */
+static sim_time_t rack_detect_loss(struct tcp_ep *ep, uint32_t *flag)
+{
+    sim_time_t reo_wnd = rack_reo_wnd(ep), now = ep_now(ep), wait = 0;
+    for (size_t i = 0; i < ep->rtx_n; i++) {
+        struct tcp_skb *s = rtx_at(ep, i);
+        if (s->flags & TCPCB_SACKED_ACKED) continue;
+        if ((s->flags & TCPCB_LOST) && !(s->flags & TCPCB_SACKED_RETRANS)) continue;  /* awaiting resend */
+        if (!(s->xmit < ep->rack_mstamp || (s->xmit == ep->rack_mstamp && s->end < ep->rack_end_seq))) {
+            /* Sent after the newest delivered one.  Never-retransmitted segments are in
+             * transmit order, so none after this one qualifies either. */
+            if (!(s->flags & TCPCB_EVER_RETRANS)) break;
             continue;
         }
-        uint64_t flight = ep->snd_nxt - ep->snd_una;
-        if (flight >= ep->snd_wnd) break;
-        len = new_data_len(ep, ep->snd_wnd - flight);
-        if (len == 0) break;
-        send_new_data(ep, len);
+        sim_time_t remaining = ep->rack_rtt + reo_wnd - (now - s->xmit);
+        if (remaining <= 0) {
+            if (s->flags & TCPCB_SACKED_RETRANS) *flag |= FLAG_LOST_RETRANS;
+            skb_mark_lost(ep, s);
+        } else if (remaining > wait) {
+            wait = remaining;
+        }
+    }
+    return wait;
+}
+
+/* Linux tcp_rack_mark_lost: detect when something new was delivered; arm the reordering timer
+ * (in place of the RTO) for segments that may still turn out lost. */
+static void rack_mark_lost(struct tcp_ep *ep, uint32_t *flag)
+{
+    if (!ep->rack_advanced) return;
+    ep->rack_advanced = 0;
+    sim_time_t wait = rack_detect_loss(ep, flag);
+    if (wait) {
+        ep->timer_kind = XMIT_REO;
+        sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, wait + TCP_TIMEOUT_MIN);
+        *flag |= FLAG_REO_ARMED;
     }
 }
 
+/* ------------------------------------------------------------------ window reduction and undo */
+
+static void init_undo(struct tcp_ep *ep)
+{
+    ep->undo_marker = ep->snd_una;
+    ep->undo_retrans = ep->retrans_out ? (int64_t)((ep->retrans_out + mss_of(ep) - 1) / mss_of(ep)) : -1;
+}
+
+/* Linux tcp_current_ssthresh: what to restore on undo. */
+static uint32_t current_ssthresh(const struct tcp_ep *ep)
+{
+    if (in_cwnd_reduction(ep)) return ep->ssthresh;
+    uint32_t q = ep->cwnd / 4 * 3;
+    return ep->ssthresh > q ? ep->ssthresh : q;
+}
+
+/* Linux tcp_init_cwnd_reduction. */
+static void init_cwnd_reduction(struct tcp_ep *ep)
+{
+    ep->high_seq = ep->snd_nxt;
+    ep->tlp_high_seq = 0;
+    ep->bytes_acked_ca = 0;
+    ep->prior_cwnd = ep->cwnd;
+    ep->prr_delivered = ep->prr_out = 0;
+    ep->ssthresh = loss_ssthresh(ep);
+}
+
+/* Linux tcp_end_cwnd_reduction. */
+static void end_cwnd_reduction(struct tcp_ep *ep)
+{
+    if (ep->ca_state == TCP_CA_CWR || (ep->undo_marker && ep->ssthresh < UINT32_MAX)) ep->cwnd = ep->ssthresh;
+}
+
+/* Linux tcp_may_undo: nothing retransmitted was needed — every retransmission was reported as a
+ * duplicate (D-SACK), or (with timestamps) an ACK echoes a time before the first retransmission
+ * (Eifel, RFC 3522), or nothing was retransmitted at all. */
+static int may_undo(const struct tcp_ep *ep, const struct packet *p)
+{
+    if (!ep->undo_marker) return 0;
+    if (ep->undo_retrans == 0) return 1;
+    if (ep->retrans_stamp && ep_cfg(ep)->timestamps && p->ts_ecr > 0 && p->ts_ecr < ep->retrans_stamp) return 1;
+    return ep->retrans_stamp == 0;
+}
+
+/* Linux tcp_undo_cwnd_reduction: back to the window before the reduction (Reno and CUBIC undo
+ * alike: max(cwnd, prior_cwnd)), losses unmarked when asked. */
+static void undo_cwnd_reduction(struct tcp_ep *ep, int unmark_loss)
+{
+    if (unmark_loss) {
+        for (size_t i = 0; i < ep->rtx_n; i++) rtx_at(ep, i)->flags &= ~TCPCB_LOST;
+        ep->lost_out = 0;
+    }
+    if (ep->prior_ssthresh) {
+        if (ep->prior_cwnd > ep->cwnd) ep->cwnd = ep->prior_cwnd;
+        if (ep->prior_ssthresh > ep->ssthresh) ep->ssthresh = ep->prior_ssthresh;
+    }
+    ep->undo_marker = 0;
+    ep->rack_advanced = 1;
+    ep->st.undos++;
+}
+
+/* Linux tcp_try_keep_open. */
+static void try_keep_open(struct tcp_ep *ep)
+{
+    uint8_t state = (ep->sacked_out || ep->lost_out || ep->retrans_out) ? TCP_CA_DISORDER : TCP_CA_OPEN;
+    if (ep->ca_state != state) { ep->ca_state = state; ep->high_seq = ep->snd_nxt; }
+}
+
+/* Linux tcp_try_undo_recovery: at the end of recovery or loss. */
+static void try_undo_recovery(struct tcp_ep *ep, const struct packet *p)
+{
+    if (may_undo(ep, p)) undo_cwnd_reduction(ep, 0);
+    ep->ca_state = TCP_CA_OPEN;
+}
+
+/* Linux tcp_try_undo_loss. */
+static int try_undo_loss(struct tcp_ep *ep, const struct packet *p, int frto_undo)
+{
+    if (!frto_undo && !may_undo(ep, p)) return 0;
+    undo_cwnd_reduction(ep, 1);
+    if (frto_undo) ep->st.spurious_rtos++;
+    ep->rto_retransmits = 0;
+    ep->ca_state = TCP_CA_OPEN;
+    return 1;
+}
+
+/* Linux tcp_enter_recovery. */
+static void enter_recovery(struct tcp_ep *ep)
+{
+    ep->st.fast_retransmits++;
+    ep->prior_ssthresh = 0;
+    init_undo(ep);
+    if (!in_cwnd_reduction(ep)) {
+        ep->prior_ssthresh = current_ssthresh(ep);
+        init_cwnd_reduction(ep);
+    }
+    ep->ca_state = TCP_CA_RECOVERY;
+}
+
+/* RFC 6937 / Linux tcp_cwnd_reduction: while in_flight exceeds ssthresh, send in proportion
+ * ssthresh / prior_cwnd of what is delivered; below it, slow-start back up to ssthresh. */
+static void prr_cwnd(struct tcp_ep *ep, uint64_t delivered, uint32_t flag, int newly_lost)
+{
+    if (!delivered || !ep->prior_cwnd) return;
+    uint64_t in_flight = tcp_in_flight(ep), mss = mss_of(ep);
+    int64_t delta = (int64_t)ep->ssthresh - (int64_t)in_flight, sndcnt;
+    ep->prr_delivered += delivered;
+    if (delta < 0) {
+        uint64_t due = ((uint64_t)ep->ssthresh * ep->prr_delivered + ep->prior_cwnd - 1) / ep->prior_cwnd;
+        sndcnt = (int64_t)due - (int64_t)ep->prr_out;
+    } else {
+        sndcnt = (int64_t)ep->prr_delivered - (int64_t)ep->prr_out;
+        if (sndcnt < (int64_t)delivered) sndcnt = (int64_t)delivered;
+        if ((flag & FLAG_SND_UNA_ADVANCED) && !newly_lost) sndcnt += (int64_t)mss;
+        if (sndcnt > delta) sndcnt = delta;
+    }
+    if (sndcnt < (ep->prr_out ? 0 : (int64_t)mss)) sndcnt = ep->prr_out ? 0 : (int64_t)mss;   /* the fast retransmit */
+    if (sndcnt < 0) sndcnt = 0;
+    ep->cwnd = (uint32_t)(in_flight + (uint64_t)sndcnt);
+}
+
+/* ------------------------------------------------------------------ retransmission */
+
+/* Resend one segment of the queue (Linux tcp_retransmit_skb). */
+static void retransmit_skb(struct tcp_ep *ep, struct tcp_skb *s)
+{
+    uint64_t seq = s->end - s->len;
+    send_data_segment(ep, seq, s->len, 0);
+    if (!(s->flags & TCPCB_SACKED_RETRANS)) ep->retrans_out += s->len;
+    s->flags |= TCPCB_RETRANS;
+    if (!ep->retrans_stamp) ep->retrans_stamp = ep_now(ep);
+    if (ep->undo_retrans < 0) ep->undo_retrans = 0;
+    ep->undo_retrans++;
+    if (in_cwnd_reduction(ep)) ep->prr_out += s->len;
+}
+
+/* Linux tcp_xmit_retransmit_queue: resend lost segments, oldest first, while in_flight < cwnd. */
+static void xmit_retransmit_queue(struct tcp_ep *ep)
+{
+    int rearm = 0;
+    for (size_t i = 0; i < ep->rtx_n && ep->retrans_out < ep->lost_out; i++) {
+        if (tcp_in_flight(ep) >= ep->cwnd) break;
+        struct tcp_skb *s = rtx_at(ep, i);
+        if (!(s->flags & TCPCB_LOST) || (s->flags & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) continue;
+        retransmit_skb(ep, s);
+        if (i == 0 && ep->timer_kind != XMIT_REO) rearm = 1;
+    }
+    if (rearm) arm_rto(ep);
+}
+
+/* New data as the windows allow: in_flight below cwnd (whole segments, as Linux counts packets),
+ * the segment inside the peer's window, Nagle and SWS avoidance as for every sender. */
+void sack_output(struct tcp_ep *ep)
+{
+    int sent = 0;
+    for (;;) {
+        uint64_t outstanding = ep->snd_nxt - ep->snd_una;
+        if (ep->write_seq == ep->snd_nxt || outstanding >= ep->snd_wnd) break;
+        if (tcp_in_flight(ep) >= ep->cwnd) break;
+        uint32_t len = new_data_len(ep, ep->snd_wnd - outstanding);
+        if (len == 0) break;
+        send_new_sack_data(ep, len);
+        sent = 1;
+    }
+    if (sent) schedule_loss_probe(ep, 0);     /* one probe per tail: re-armed with each send */
+}
+
+/* New data on a SACK connection (Linux tcp_event_new_data_sent): the RTO is (re)armed when
+ * nothing was outstanding or a loss probe was the armed kind. */
+static void send_new_sack_data(struct tcp_ep *ep, uint32_t len)
+{
+    int idle = ep->snd_una == ep->snd_max;
+    send_new_data(ep, len);
+    if (in_cwnd_reduction(ep)) ep->prr_out += len;
+    if (idle || ep->timer_kind == XMIT_TLP) rearm_rto(ep);
+}
+
+/* ------------------------------------------------------------------ timeouts and probes */
+
+/* Linux tcp_enter_loss with tcp_timeout_mark_lost: SACKed segments stay SACKed (their data is
+ * not resent); the others are marked lost except those sent within the last RACK RTT; the
+ * window is reduced once per episode; F-RTO arms unless this is a repeated timeout inside an
+ * earlier recovery. */
+void tcp_enter_loss(struct tcp_ep *ep)
+{
+    int new_recovery = ep->ca_state < TCP_CA_RECOVERY;
+    sim_time_t now = ep_now(ep);
+    for (size_t i = 0; i < ep->rtx_n; i++) {
+        struct tcp_skb *s = rtx_at(ep, i);
+        if (i > 0 && ep->rack_rtt - (now - s->xmit) > 0) continue;   /* recently sent */
+        skb_mark_lost(ep, s);
+    }
+    if (ep->ca_state <= TCP_CA_DISORDER || ep->high_seq <= ep->snd_una ||
+        (ep->ca_state == TCP_CA_LOSS && !ep->rto_retransmits)) {
+        ep->prior_ssthresh = current_ssthresh(ep);
+        ep->prior_cwnd = ep->cwnd;
+        ep->ssthresh = loss_ssthresh(ep);
+        init_undo(ep);
+    }
+    ep->cwnd = (uint32_t)tcp_in_flight(ep) + mss_of(ep);
+    ep->bytes_acked_ca = 0;
+    ep->ca_state = TCP_CA_LOSS;
+    ep->high_seq = ep->snd_nxt;
+    ep->tlp_high_seq = 0;
+    ep->frto = new_recovery || ep->rto_retransmits;
+}
+
+/* The retransmission timer fired after a timeout on a SACK connection (tcp_retransmit_timer):
+ * enter Loss and resend the first segment. */
+void sack_rto(struct tcp_ep *ep)
+{
+    tcp_enter_loss(ep);
+    ep->rto_retransmits++;
+    if (ep->rtx_n) {
+        struct tcp_skb *s = rtx_at(ep, 0);
+        if (s->flags & TCPCB_SACKED_RETRANS) { ep->retrans_out -= s->len; s->flags &= ~TCPCB_SACKED_RETRANS; }
+        if (!(s->flags & TCPCB_SACKED_ACKED)) retransmit_skb(ep, s);
+    }
+}
+
+/* Linux tcp_send_loss_probe: new data if the window allows, else the last segment again; at
+ * most one probe outstanding.  The RTO is then re-armed from now. */
+void tcp_send_loss_probe(struct tcp_ep *ep)
+{
+    if (!ep->tlp_high_seq && ep->snd_una < ep->snd_max) {
+        uint64_t outstanding = ep->snd_nxt - ep->snd_una;
+        uint32_t len = 0;
+        if (ep->write_seq > ep->snd_nxt && outstanding < ep->snd_wnd)
+            len = (uint32_t)min_u64(min_u64(mss_of(ep), ep->write_seq - ep->snd_nxt), ep->snd_wnd - outstanding);
+        if (len) {
+            send_new_data(ep, len);
+            ep->tlp_retrans = 0;
+        } else if (ep->rtx_n) {
+            struct tcp_skb *s = rtx_at(ep, ep->rtx_n - 1);
+            send_data_segment(ep, s->end - s->len, s->len, 0);
+            s->flags |= TCPCB_EVER_RETRANS;
+            ep->tlp_retrans = 1;
+        }
+        ep->tlp_high_seq = ep->snd_nxt;
+        ep->st.loss_probes++;
+        ep->timer_kind = XMIT_RTO;             /* the RTO restarts from now */
+    }
+    rearm_rto(ep);                             /* else from the head: a probe is still out */
+}
+
+/* Linux tcp_rack_reo_timeout: the reordering window has passed for some segment. */
+void tcp_rack_reo_timeout(struct tcp_ep *ep)
+{
+    uint32_t flag = 0;
+    uint64_t lost = ep->lost_out;
+    sim_time_t wait = rack_detect_loss(ep, &flag);
+    ep->timer_kind = XMIT_RTO;
+    if (ep->lost_out > lost) {
+        if (ep->ca_state != TCP_CA_RECOVERY) {
+            enter_recovery(ep);
+            if (!ep->prr_out) ep->cwnd = (uint32_t)tcp_in_flight(ep) + mss_of(ep);   /* the fast retransmit */
+        }
+        xmit_retransmit_queue(ep);
+    }
+    if (wait) {
+        ep->timer_kind = XMIT_REO;
+        sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, wait + TCP_TIMEOUT_MIN);
+    } else if (!sim_event_pending(&ep->rto_timer)) {
+        rearm_rto(ep);
+    }
+}
+
+/* ------------------------------------------------------------------ per ACK */
+
+/* Linux tcp_process_tlp_ack: was the probe repairing a loss? */
+static void process_tlp_ack(struct tcp_ep *ep, uint64_t ack, uint32_t flag)
+{
+    if (ack < ep->tlp_high_seq) return;
+    if (!ep->tlp_retrans || (flag & FLAG_DSACKING_ACK)) {
+        ep->tlp_high_seq = 0;                 /* new data probed, or original and probe arrived */
+    } else if (ack > ep->tlp_high_seq) {
+        /* The probe repaired a loss: reduce the window once (CWR) and carry on. */
+        init_cwnd_reduction(ep);
+        ep->ca_state = TCP_CA_CWR;
+        end_cwnd_reduction(ep);
+        try_keep_open(ep);
+    } else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED))) {
+        ep->tlp_high_seq = 0;                 /* pure duplicate: both arrived */
+    }
+}
+
+/* Linux tcp_process_loss: after a timeout, F-RTO decides whether it was spurious. */
+static void process_loss(struct tcp_ep *ep, const struct packet *p, uint32_t flag, int dupack, int *rexmit)
+{
+    int recovered = ep->snd_una >= ep->high_seq;
+    if ((flag & FLAG_SND_UNA_ADVANCED) && try_undo_loss(ep, p, 0)) return;
+    if (ep->frto) {
+        /* RFC 5682 3.1 (SACK-enhanced) step 3.b: never-retransmitted data delivered, so not
+         * everything was lost: the timeout was spurious. */
+        if ((flag & FLAG_ORIG_SACK_ACKED) && try_undo_loss(ep, p, 1)) return;
+        if (ep->snd_nxt > ep->high_seq) {
+            if ((flag & FLAG_DATA_SACKED) || dupack) ep->frto = 0;      /* step 3.a: real loss */
+        } else if ((flag & FLAG_SND_UNA_ADVANCED) && !recovered) {
+            ep->high_seq = ep->snd_nxt;
+            /* Step 2.b: send new data rather than retransmit, if there is any. */
+            if (ep->write_seq > ep->snd_nxt && ep->snd_una + ep->snd_wnd > ep->snd_nxt) {
+                *rexmit = REXMIT_NEW;
+                return;
+            }
+            ep->frto = 0;
+        }
+    }
+    if (recovered) {
+        try_undo_recovery(ep, p);            /* step 2.a / 3.a: recovered conventionally */
+        return;
+    }
+    *rexmit = REXMIT_LOST;
+}
+
+/* Linux tcp_fastretrans_alert for SACK connections: state exits, loss detection, entering
+ * recovery. */
+static void fastretrans_alert(struct tcp_ep *ep, const struct packet *p, uint32_t *flag, int dupack, int *rexmit)
+{
+    if (ep->ca_state == TCP_CA_OPEN) {
+        ep->retrans_stamp = 0;
+    } else if (ep->snd_una >= ep->high_seq) {
+        if (ep->ca_state == TCP_CA_CWR) {
+            if (ep->snd_una != ep->high_seq) { end_cwnd_reduction(ep); ep->ca_state = TCP_CA_OPEN; }
+        } else if (ep->ca_state == TCP_CA_RECOVERY) {
+            try_undo_recovery(ep, p);
+            end_cwnd_reduction(ep);
+        }
+    }
+    switch (ep->ca_state) {
+    case TCP_CA_RECOVERY:
+        rack_mark_lost(ep, flag);
+        *rexmit = REXMIT_LOST;
+        return;
+    case TCP_CA_LOSS:
+        process_loss(ep, p, *flag, dupack, rexmit);
+        rack_mark_lost(ep, flag);
+        if (!(ep->ca_state == TCP_CA_OPEN || (*flag & FLAG_LOST_RETRANS))) return;
+        /* undone, or retransmissions lost: fall through */
+        /* fallthrough */
+    default:
+        rack_mark_lost(ep, flag);
+        if (!ep->lost_out) {
+            if (!ep->retrans_out) ep->retrans_stamp = 0;
+            if (ep->ca_state != TCP_CA_CWR) try_keep_open(ep);
+            return;
+        }
+        enter_recovery(ep);
+        *rexmit = REXMIT_LOST;
+    }
+}
+
+/* One ACK on a SACK connection, after the scoreboard and snd_una were updated (tcp_ack from
+ * the fast-retransmit alert on): undo and state changes, the window (PRR in a reduction, growth
+ * when snd_una advanced otherwise), retransmissions, then the timer. */
+void sack_ack(struct tcp_ep *ep, const struct packet *p, uint64_t prior_una, struct ack_state *a)
+{
+    (void)prior_una;
+    int rexmit = REXMIT_NONE;
+    uint64_t lost_before = ep->lost_out;
+    if (ep->tlp_high_seq) process_tlp_ack(ep, p->ack, a->flag);
+    int dupack = !(a->flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DSACKING_ACK));
+    if (ep->ca_state != TCP_CA_OPEN || dupack || (a->flag & FLAG_DATA_SACKED))
+        fastretrans_alert(ep, p, &a->flag, dupack, &rexmit);
+    /* New data acknowledged: a loss probe or the RTO, unless RACK armed its timer. */
+    if ((a->flag & FLAG_SND_UNA_ADVANCED) && !(a->flag & FLAG_REO_ARMED)) tcp_set_xmit_timer(ep);
+    if (in_cwnd_reduction(ep)) prr_cwnd(ep, a->delivered, a->flag, ep->lost_out > lost_before);
+    else if (a->flag & FLAG_SND_UNA_ADVANCED) cong_on_ack(ep, a->delivered);
+    if (rexmit == REXMIT_NEW) {
+        /* F-RTO step 2.b: new data as the window allows, Nagle off. */
+        while (ep->write_seq > ep->snd_nxt && tcp_in_flight(ep) < ep->cwnd &&
+               ep->snd_una + ep->snd_wnd > ep->snd_nxt) {
+            uint32_t len = (uint32_t)min_u64(min_u64(mss_of(ep), ep->write_seq - ep->snd_nxt),
+                                             ep->snd_una + ep->snd_wnd - ep->snd_nxt);
+            send_new_data(ep, len);
+        }
+        if (ep->snd_nxt <= ep->high_seq) { ep->frto = 0; xmit_retransmit_queue(ep); }
+    } else if (rexmit == REXMIT_LOST) {
+        xmit_retransmit_queue(ep);
+    }
+}

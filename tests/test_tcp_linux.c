@@ -103,15 +103,20 @@ static void test_nagle_minshall_variant(void)
 
 /* ------------------------------------------------------------------ RTT and RTO */
 
-/* ACKs (dir 1) that moved the cumulative ACK forward, after the handshake. */
-static size_t advancing_acks(const struct tcp_tap *t)
+/* ACKs (dir 1) after the handshake that delivered something new: moved the cumulative ACK
+ * forward or SACKed bytes above everything SACKed before (Linux takes an RTT sample from both). */
+static size_t delivering_acks(const struct tcp_tap *t)
 {
     size_t n = 0;
-    uint64_t high = 0;
+    uint64_t high = 0, sack_high = 0;
     for (size_t i = 0; i < t->n_log; i++) {
         const struct tap_seg *s = &t->log[i];
         if (s->dir != 1 || (s->flags & TCPF_SYN)) continue;
-        if (s->ack > high) { n++; high = s->ack; }
+        int fresh = s->ack > high;
+        for (int b = 0; b < s->n_sack; b++)
+            if (s->sack[b][0] >= s->ack && s->sack[b][1] > sack_high) { fresh = 1; sack_high = s->sack[b][1]; }
+        if (s->ack > high) high = s->ack;
+        if (fresh) n++;
     }
     return n;
 }
@@ -132,7 +137,7 @@ static void test_rto_adds_rto_min_to_srtt(void)
     ASSERT_ABS((double)ep->srtt / 1e6, 112.352, 0.01);
     ASSERT_ABS((double)(ep->rto - ep->srtt - cfg.rto_min), 0, 10);   /* ns: integer decay */
     /* Every ACK that advanced snd_una gave a sample (plus the handshake's). */
-    CU_ASSERT_EQUAL(ep->st.rtt_samples, advancing_acks(&t) + 1);
+    CU_ASSERT_EQUAL(ep->st.rtt_samples, delivering_acks(&t) + 1);
     CU_ASSERT_EQUAL(ep->st.rto_expiries, 0);
     tap_free(&t);
 }
@@ -159,7 +164,7 @@ static void test_rtt_sampled_on_every_ack(void)
     struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(20), SIM_SEC(6));
     sim_run_until(&t.net.sim, SIM_SEC(6));
     const struct tcp_ep *ep = &t.conn.ep[0];
-    CU_ASSERT_EQUAL(ep->st.rtt_samples, advancing_acks(&t) + 1);
+    CU_ASSERT_EQUAL(ep->st.rtt_samples, delivering_acks(&t) + 1);
     CU_ASSERT(ep->st.rtt_samples > 80);        /* ~25 delayed ACKs per second, some still held */
     CU_ASSERT_EQUAL(ep->st.rto_expiries, 0);
     CU_ASSERT_EQUAL(ep->st.retrans_segs, 0);
@@ -180,20 +185,196 @@ static void test_karn_no_sample_from_retransmitted_data(void)
 {
     /* Karn's rule (RFC 6298 (3); Linux FLAG_RETRANS_DATA_ACKED voids seq_rtt): an ACK that
      * covers a retransmitted segment gives no RTT sample.  One segment of a steady stream is
-     * lost and retransmitted: exactly one advancing ACK (the one covering it) goes unsampled. */
+     * lost and retransmitted: exactly one delivering ACK (the one covering it) goes unsampled,
+     * with SACK (the duplicate ACKs' new SACK blocks give samples, tcp_sacktag_one) or without. */
+    for (int sack = 0; sack <= 1; sack++) {
+        struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+        cfg.delack_count = 1;
+        cfg.sack = sack;
+        struct tcp_tap t; open_tap(&t, &cfg);
+        int seen = 0;
+        t.user = &seen;
+        t.rule = drop_20th;
+        struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(10), SIM_SEC(3));
+        sim_run_until(&t.net.sim, SIM_SEC(5));
+        const struct tcp_ep *ep = &t.conn.ep[0];
+        CU_ASSERT_EQUAL(t.dropped[0], 1);
+        CU_ASSERT_EQUAL(ep->st.retrans_segs, 1);
+        CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, w.written);
+        CU_ASSERT_EQUAL(ep->st.rtt_samples, delivering_acks(&t) + 1 - 1);
+        tap_free(&t);
+    }
+}
+
+/* ------------------------------------------------------------------ F-RTO, TLP, RACK */
+
+/* ACKs that reach the tap between 2 s and 3 s wait until 3 s: a one-second stall with nothing
+ * lost, as when a download's ACKs queue behind an upload that fills the modem. */
+static enum tap_verdict stall_acks(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)p;
+    sim_time_t now = t->net.sim.now;
+    if (dir != 1 || now < SIM_SEC(2) || now >= SIM_SEC(3)) return TAP_PASS;
+    *until = SIM_SEC(3);
+    return TAP_HOLD;
+}
+
+static void test_frto_undoes_spurious_timeout(void)
+{
+    /* RFC 5682 (SACK-enhanced F-RTO), Linux tcp_process_loss + tcp_try_undo_loss: the stalled
+     * ACKs let the RTO fire with nothing lost; the first ACKs after the stall acknowledge data
+     * that was never retransmitted, so the timeout is declared spurious and the window reduction
+     * undone (cwnd and ssthresh back to before it).  Without SACK Linux has no such undo here
+     * (its RTO is believed: cwnd restarts from one segment).  The sender always has data and a
+     * 20-kB receive window, so the stall stops it: the probe finds no room for new data. */
+    for (int sack = 0; sack <= 1; sack++) {
+        struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+        cfg.sack = sack;
+        cfg.rcvbuf = 20000;
+        struct tcp_tap t; open_tap(&t, &cfg);
+        t.rule = stall_acks;
+        struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(5), SIM_SEC(5));
+        sim_run_until(&t.net.sim, SIM_MS(1990));
+        uint32_t cwnd_before = t.conn.ep[0].cwnd;
+        sim_run_until(&t.net.sim, SIM_MS(3100));
+        const struct tcp_ep *ep = &t.conn.ep[0];
+        CU_ASSERT(ep->st.rto_expiries >= 1);                  /* the stall did fire the RTO */
+        if (sack) {
+            CU_ASSERT_EQUAL(ep->st.spurious_rtos, 1);
+            CU_ASSERT(ep->cwnd >= cwnd_before);
+            CU_ASSERT_EQUAL(ep->ssthresh, UINT32_MAX);        /* restored: no loss was ever seen */
+            CU_ASSERT(ep->st.retrans_segs <= 3);              /* probe and head, no go-back-N */
+        } else {
+            CU_ASSERT(ep->cwnd < cwnd_before);
+            CU_ASSERT(ep->ssthresh < UINT32_MAX);
+        }
+        sim_run_until(&t.net.sim, SIM_SEC(10));
+        CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, w.written);
+        tap_free(&t);
+    }
+}
+
+/* Drop the last of the first ten data segments (a tail loss). */
+static enum tap_verdict drop_10th(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    int *seen = t->user;
+    if (dir == 0 && p->payload > 0 && ++*seen == 10) return TAP_DROP;
+    return TAP_PASS;
+}
+
+static void test_tail_loss_probe_repairs_tail(void)
+{
+    /* RFC 8985 7, Linux tcp_schedule_loss_probe / tcp_send_loss_probe: ten segments written at
+     * once, the last one lost.  No later segment can produce duplicate ACKs, so only a timer
+     * can repair it.  With SACK a probe (the last segment again) leaves at 2 srtt + 2 ms and
+     * repairs it before the RTO; without SACK Linux sends no probes and waits for the RTO. */
+    for (int sack = 0; sack <= 1; sack++) {
+        struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+        cfg.sack = sack;
+        struct tcp_tap t; open_tap(&t, &cfg);
+        int seen = 0;
+        t.user = &seen;
+        t.rule = drop_10th;
+        struct writer w; writer_start(&w, &t, 14600, SIM_MS(500), 0, 0);
+        sim_run_until(&t.net.sim, SIM_SEC(5));
+        const struct tcp_ep *ep = &t.conn.ep[0];
+        CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 14600);
+        CU_ASSERT_EQUAL(ep->st.retrans_segs, 1);
+        const struct tap_seg *rx = data_seg(&t, 9);          /* the repair of the lost tenth */
+        CU_ASSERT_FATAL(rx != NULL);
+        if (sack) {
+            CU_ASSERT_EQUAL(ep->st.loss_probes, 1);
+            CU_ASSERT_EQUAL(ep->st.rto_expiries, 0);
+            /* The probe leaves one PTO after the last ACK before it: with one segment out,
+             * PTO = 2 srtt + rto_min (room for the peer's delayed ACK), but never later than
+             * the RTO would fire.  The repair's ACK covers a retransmission, so srtt and rto
+             * are still those the PTO was computed from. */
+            sim_time_t last_ack = 0;
+            for (size_t i = 0; i < t.n_log; i++)
+                if (t.log[i].dir == 1 && t.log[i].t < rx->t_sent) last_ack = t.log[i].t;
+            sim_time_t pto = 2 * ep->srtt + cfg.rto_min;
+            if (pto > ep->rto) pto = ep->rto;
+            ASSERT_ABS((double)(rx->t_sent - last_ack), (double)pto, 1000);
+        } else {
+            CU_ASSERT_EQUAL(ep->st.loss_probes, 0);
+            CU_ASSERT_EQUAL(ep->st.rto_expiries, 1);
+        }
+        tap_free(&t);
+    }
+}
+
+/* Drop the 5th data segment and its first retransmission. */
+static enum tap_verdict drop_5th_twice(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    uint64_t *st = t->user;             /* [0] data segments seen, [1] seq of the 5th, [2] copies dropped */
+    if (dir != 0 || p->payload == 0) return TAP_PASS;
+    if (++st[0] == 5) { st[1] = p->seq; st[2] = 1; return TAP_DROP; }
+    if (st[2] == 1 && p->seq == st[1]) { st[2] = 2; return TAP_DROP; }
+    return TAP_PASS;
+}
+
+static void test_rack_finds_lost_retransmission(void)
+{
+    /* RFC 8985 6.2, Linux tcp_rack_detect_loss (TCPLostRetransmit): a retransmission is lost
+     * once a segment sent after it is SACKed and an RTT has passed, so a stream that keeps
+     * sending repairs the lost retransmission without waiting for the RTO. */
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
-    cfg.delack_count = 1;
     struct tcp_tap t; open_tap(&t, &cfg);
-    int seen = 0;
-    t.user = &seen;
-    t.rule = drop_20th;
+    uint64_t st[3] = { 0 };
+    t.user = st;
+    t.rule = drop_5th_twice;
     struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(10), SIM_SEC(3));
     sim_run_until(&t.net.sim, SIM_SEC(5));
     const struct tcp_ep *ep = &t.conn.ep[0];
-    CU_ASSERT_EQUAL(t.dropped[0], 1);
-    CU_ASSERT_EQUAL(ep->st.retrans_segs, 1);
+    CU_ASSERT_EQUAL(st[2], 2);
+    CU_ASSERT_EQUAL(ep->st.lost_retransmits, 1);
+    CU_ASSERT_EQUAL(ep->st.retrans_segs, 2);
+    CU_ASSERT_EQUAL(ep->st.rto_expiries, 0);
     CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, w.written);
-    CU_ASSERT_EQUAL(ep->st.rtt_samples, advancing_acks(&t) + 1 - 1);
+    tap_free(&t);
+}
+
+/* Drop every third data segment of the first twenty (3, 6, ..., 18) and the first
+ * retransmission of each. */
+struct holes { uint64_t seen, seq[6], dropped[6]; };
+static enum tap_verdict drop_holes_twice(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    struct holes *h = t->user;
+    if (dir != 0 || p->payload == 0) return TAP_PASS;
+    h->seen++;
+    for (int k = 0; k < 6; k++) {
+        if (h->seen == 3u * (k + 1)) { h->seq[k] = p->seq; h->dropped[k] = 1; return TAP_DROP; }
+        if (h->dropped[k] == 1 && p->seq == h->seq[k]) { h->dropped[k] = 2; return TAP_DROP; }
+    }
+    return TAP_PASS;
+}
+
+static void test_sack_scoreboard_survives_timeout(void)
+{
+    /* Linux tcp_timeout_mark_lost: after an RTO the SACKed segments stay SACKed and are not
+     * resent.  Twenty segments written at once; six holes (every third segment) whose first
+     * retransmissions are lost too.  Nothing is sent afterwards, so RACK cannot see the second
+     * losses and the RTO fires.  An ACK carries at most three SACK blocks, so after the timeout
+     * the ACKs no longer report every held range: only a kept scoreboard avoids resending data
+     * the receiver holds (RFC 2018's "discard SACK information on a timeout" would resend it,
+     * and the receiver would report the duplicates). */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.init_cwnd = 20;
+    struct tcp_tap t; open_tap(&t, &cfg);
+    struct holes h = { 0 };
+    t.user = &h;
+    t.rule = drop_holes_twice;
+    struct writer w; writer_start(&w, &t, 20 * 1460, SIM_MS(500), 0, 0);
+    sim_run_until(&t.net.sim, SIM_SEC(8));
+    const struct tcp_ep *ep = &t.conn.ep[0];
+    for (int k = 0; k < 6; k++) CU_ASSERT_EQUAL(h.dropped[k], 2);
+    CU_ASSERT(ep->st.rto_expiries >= 1);
+    CU_ASSERT_EQUAL(ep->st.retrans_segs, 12);
+    CU_ASSERT_EQUAL(ep->st.dsacks_in, 0);                     /* nothing arrived twice */
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 20 * 1460);
     tap_free(&t);
 }
 
@@ -204,5 +385,9 @@ void register_test_tcp_linux(void)
                TEST(test_nagle_minshall_variant),
                TEST(test_rto_adds_rto_min_to_srtt),
                TEST(test_rtt_sampled_on_every_ack),
-               TEST(test_karn_no_sample_from_retransmitted_data));
+               TEST(test_karn_no_sample_from_retransmitted_data),
+               TEST(test_frto_undoes_spurious_timeout),
+               TEST(test_tail_loss_probe_repairs_tail),
+               TEST(test_rack_finds_lost_retransmission),
+               TEST(test_sack_scoreboard_survives_timeout));
 }
