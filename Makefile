@@ -1,7 +1,7 @@
 # ratelab build: core/ -> libratelab_core.a (libc + libm only), contract/ (parameters and run
 # results both engines share) -> libratelab_contract.a, sim/ -> libratelab_sim.a, kernel/ (the
 # real-TCP engine, which never sees sim/) -> libratelab_kernel.a + the ratelab-agent program,
-# analysis/ -> libratelab_analysis.a, cli/ -> the ratelab binary; tests/ -> one CUnit runner.
+# analysis/ -> libratelab_analysis.a, calib/ -> libratelab_calib.a, cli/ -> the ratelab binary; tests/ -> one CUnit runner.
 
 CC      ?= gcc
 BUILD   ?= build
@@ -21,10 +21,10 @@ TEST_LIBS  = $(shell pkg-config --libs libpng 2>/dev/null)
 
 # core/ sees only itself: no -I for sim/, no pkg-config flags.
 CORE_CFLAGS := $(WARN) $(DEFS) $(OPT) -Icore
-APP_CFLAGS   = $(WARN) $(DEFS) $(OPT) -I. -Icontract -Isim -Icore -Ikernel -Ianalysis -Icli -I$(BUILD) $(PKG_CFLAGS)
+APP_CFLAGS   = $(WARN) $(DEFS) $(OPT) -I. -Icontract -Isim -Icore -Ikernel -Ianalysis -Icalib -Icli -I$(BUILD) $(PKG_CFLAGS)
 # kernel/ sees the contract and itself only: it must not grow a dependency on the simulator.
 KERNEL_CFLAGS = $(WARN) $(DEFS) $(OPT) -Icontract -Ikernel -I$(BUILD)
-LDLIBS       = $(PKG_LIBS) -lm
+LDLIBS       = $(PKG_LIBS) -lm -lpthread
 
 CORE_SRC     := $(wildcard core/*.c)
 CONTRACT_SRC := $(wildcard contract/*.c)
@@ -32,6 +32,7 @@ SIM_SRC      := $(wildcard sim/*.c)
 AGENT_SRC    := $(wildcard kernel/agent*.c)
 KERNEL_SRC   := $(filter-out $(AGENT_SRC),$(wildcard kernel/*.c))
 ANALYSIS_SRC := $(wildcard analysis/*.c)
+CALIB_SRC    := $(wildcard calib/*.c)
 CLI_SRC      := $(wildcard cli/*.c)
 TEST_SRC     := $(wildcard tests/test_*.c)
 TESTLIB_SRC  := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
@@ -43,6 +44,7 @@ SIM_OBJ      := $(SIM_SRC:%.c=$(BUILD)/%.o)
 KERNEL_OBJ   := $(KERNEL_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ    := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 ANALYSIS_OBJ := $(ANALYSIS_SRC:%.c=$(BUILD)/%.o)
+CALIB_OBJ    := $(CALIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ      := $(CLI_SRC:%.c=$(BUILD)/%.o)
 CLI_LIB_OBJ  := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
 TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TESTLIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/registry.o
@@ -53,12 +55,13 @@ LIBCONTRACT  := $(BUILD)/libratelab_contract.a
 LIBSIM       := $(BUILD)/libratelab_sim.a
 LIBKERNEL    := $(BUILD)/libratelab_kernel.a
 LIBANALYSIS  := $(BUILD)/libratelab_analysis.a
+LIBCALIB     := $(BUILD)/libratelab_calib.a
 LIBCLI       := $(BUILD)/libratelab_cli.a
 BIN          := $(BUILD)/ratelab
 AGENT        := $(BUILD)/ratelab-agent
 TESTBIN      := $(BUILD)/tests/run_tests
 
-.PHONY: all deps test test-san check-core check-kernel bench demo validate clean valgrind FORCE
+.PHONY: all deps deps-calibrate test test-san check-core check-kernel bench demo validate clean valgrind FORCE
 all: $(BIN) $(AGENT)
 ifeq ($(BUILD),build)
 all: ratelab
@@ -68,6 +71,10 @@ endif
 
 deps:
 	@tools/deps.sh
+
+# `ratelab calibrate` also runs an Erlang VM (Debian erlang-base); nothing else needs it.
+deps-calibrate:
+	@tools/deps.sh calibrate
 
 # The code version every result row records: commit, plus "-dirty-" and a hash of the sources for
 # uncommitted changes (tools/version.sh), so resume and merge never take two builds for one.
@@ -86,6 +93,17 @@ $(BUILD)/schema_sql.h: analysis/schema.sql
 	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
 	   echo '    ;'; } > $@.tmp && mv $@.tmp $@
 $(BUILD)/analysis/db_schema.o: $(BUILD)/schema_sql.h
+
+# The shipped CPU calibration (calib/shipped/, exported by `ratelab calibrate --export`) compiled
+# into the simulator as its default costs: one source for the numbers, the committed CSV.
+$(BUILD)/cpu_shipped.h: calib/shipped/coefficients.csv calib/shipped/calibration.csv
+	@mkdir -p $(BUILD)
+	@{ echo '/* generated from the CSV files in calib/shipped/ by the Makefile */'; \
+	   awk -F, 'NR == 2 { printf "static const char cpu_shipped_label[] = \"shipped calibration %s, %s\";\n", $$2, $$3 }' calib/shipped/calibration.csv; \
+	   echo 'static const struct { const char *path, *feat; double ns; } cpu_shipped[] = {'; \
+	   awk -F, 'NR > 1 { printf "    { \"%s\", \"%s\", %s },\n", $$1, $$2, $$3 }' calib/shipped/coefficients.csv; \
+	   echo '    { 0, 0, 0 }'; echo '};'; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/sim/cpu_model.o: $(BUILD)/cpu_shipped.h
 
 $(BUILD)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
@@ -107,10 +125,12 @@ $(LIBKERNEL): $(KERNEL_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(LIBANALYSIS): $(ANALYSIS_OBJ)
 	@rm -f $@; ar rcs $@ $^
+$(LIBCALIB): $(CALIB_OBJ)
+	@rm -f $@; ar rcs $@ $^
 $(LIBCLI): $(CLI_LIB_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-LIBS_ALL = $(LIBCLI) $(LIBANALYSIS) $(LIBSIM) $(LIBKERNEL) $(LIBCONTRACT) $(LIBCORE)
+LIBS_ALL = $(LIBCLI) $(LIBCALIB) $(LIBANALYSIS) $(LIBSIM) $(LIBKERNEL) $(LIBCONTRACT) $(LIBCORE)
 $(BIN): $(BUILD)/cli/main.o $(LIBS_ALL)
 	$(CC) $(OPT) -o $@ $(BUILD)/cli/main.o $(LIBS_ALL) $(LDLIBS)
 # The traffic agent runs inside the network namespaces: libc only, found next to the ratelab binary.

@@ -1,5 +1,5 @@
 -- ratelab results database: the documented schema, which is also the executed one (the build
--- turns this file into the C string the writer runs).  Schema version 4, stored as PRAGMA user_version.
+-- turns this file into the C string the writer runs).  Schema version 5, stored as PRAGMA user_version.
 --
 -- One row per finished run in `runs`; every other table hangs off runs.id.  A run comes from one
 -- of two engines, `sim` (the simulator: deterministic in parameters + seed) or `kernel` (real
@@ -178,4 +178,77 @@ CREATE TABLE sensitivity (
     PRIMARY KEY (study, code_version, key, stat)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 4;
+-- Receive-path CPU calibrations (`ratelab calibrate`): receivers on real sockets, a paced sender,
+-- least-squares costs per receive path.  One row per calibration; the rest hang off its id.
+-- Simulated runs select one by `cpu_calibration = ID` (0 is the shipped one, calib/shipped/).
+CREATE TABLE calibrations (
+    id           INTEGER PRIMARY KEY,
+    created      TEXT NOT NULL,     -- UTC, ISO 8601
+    machine      TEXT NOT NULL,     -- CPU model, online CPUs, kernel release
+    runtime      TEXT NOT NULL,     -- Erlang erts/OTP of the receivers ('none' without Erlang), libc
+    code_version TEXT NOT NULL,     -- git describe of the ratelab that measured
+    settings     TEXT NOT NULL      -- pinning, VM flags, window and warm-up, plan
+);
+
+-- Fit quality per receive path: least squares weighted by 1/y^2 (relative residuals); r2 on
+-- the measured CPU per second; heldout_max_rel_err: the simulator's worst prediction of a
+-- held-out point (NULL until validated).
+CREATE TABLE calib_fits (
+    calibration_id      INTEGER NOT NULL REFERENCES calibrations(id),
+    path                TEXT NOT NULL,   -- erl_passive | erl_active | erl_packet4 | c_blocking | c_epoll | c_hdrbody
+    n_points            INTEGER NOT NULL,
+    r2                  REAL NOT NULL,
+    rms_rel_resid       REAL NOT NULL,
+    max_rel_resid       REAL NOT NULL,
+    heldout_max_rel_err REAL,
+    PRIMARY KEY (calibration_id, path)
+) WITHOUT ROWID;
+
+-- The costs: ns per unit (wakeup, event, recv, segment, message, byte, rate_mono, rate_localtime,
+-- tick, switch, base per second) and wake_latency (ns from data arriving to the sleeping reader
+-- running: not a cost, the window in which further data joins the same wake-up); source says
+-- where each number comes from: fit (with its standard error), idle (receiver alive, no
+-- traffic) or bench (micro-benchmark).
+CREATE TABLE calib_coefs (
+    calibration_id INTEGER NOT NULL REFERENCES calibrations(id),
+    path           TEXT NOT NULL,
+    feature        TEXT NOT NULL,
+    ns             REAL NOT NULL,
+    stderr         REAL,
+    source         TEXT NOT NULL,
+    PRIMARY KEY (calibration_id, path, feature)
+) WITHOUT ROWID;
+
+-- Every measured point: the traffic, what the receiver counted over the window, its CPU
+-- (kernel per-thread accounting, ns) and its own accounting (getrusage / statistics(runtime));
+-- fit_ns the fitted model's CPU for the same counts, sim_ns the simulator's for the same traffic.
+CREATE TABLE calib_points (
+    calibration_id INTEGER NOT NULL REFERENCES calibrations(id),
+    seq        INTEGER NOT NULL,
+    path       TEXT NOT NULL,
+    role       TEXT NOT NULL,       -- fit | holdout | idle
+    clock      TEXT NOT NULL,       -- none | mono | localtime
+    conns      INTEGER NOT NULL,
+    rate_Bps   REAL NOT NULL,       -- per connection
+    mss        INTEGER NOT NULL,
+    have_hz    REAL NOT NULL,
+    window_s   REAL NOT NULL,
+    cpu_ns     REAL NOT NULL,
+    own_cpu_ns REAL,
+    runs       INTEGER, segs INTEGER, reads INTEGER, events INTEGER, msgs INTEGER,
+    bytes      INTEGER, updates INTEGER, ticks INTEGER,
+    fit_ns     REAL,
+    sim_ns     REAL,
+    PRIMARY KEY (calibration_id, seq)
+) WITHOUT ROWID;
+
+-- Micro-benchmarks: ns per rate update with each clock, per clock read, per mode switch.
+CREATE TABLE calib_bench (
+    calibration_id INTEGER NOT NULL REFERENCES calibrations(id),
+    runtime        TEXT NOT NULL,   -- erlang | c
+    what           TEXT NOT NULL,
+    ns             REAL NOT NULL,
+    PRIMARY KEY (calibration_id, runtime, what)
+) WITHOUT ROWID;
+
+PRAGMA user_version = 5;

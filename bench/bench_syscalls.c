@@ -1,5 +1,5 @@
-/* What the etorrent experiment's CPU model charges, measured on this machine with real sockets:
- * a recv() call, a byte copied out of the kernel, and a process wake-up (loopback TCP). */
+/* Three syscall-level costs on this machine with real sockets: a recv() call, a byte copied out
+ * of the kernel, and a process wake-up (loopback TCP); `ratelab calibrate` fits the model's. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -122,6 +122,6 @@ int main(void)
     double wake = wakeup_ns();
     printf("real sockets (loopback TCP): recv() call %.0f ns, copy %.3f ns/byte, wake-up %.0f ns "
            "(half a blocked ping-pong round trip)\n", call, copy, wake);
-    printf("  -> etorrent keys: cost_recv_ns=%.0f cost_copy_ns_per_B=%.3f cost_wakeup_ns=%.0f\n", call, copy, wake);
+    printf("  (ratelab calibrate measures the whole receive paths and fits the simulator's costs)\n");
     return 0;
 }

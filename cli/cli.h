@@ -28,6 +28,7 @@ struct rec_opts;
 /* The recommendation flags shared by `recommend` and `report` (cmd_recommend.c): 1 if argv[*i]
  * was one (its value consumed), 0 if not, -1 on a bad value (message printed). */
 int recommend_parse_flag(const char *cmd, int argc, char **argv, int *i, struct rec_opts *o);
+int cmd_calibrate(int argc, char **argv);
 
 struct scenario {
     char                     path[512];

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "cpu_model.h"
+#include "db_calib.h"
 
 struct subcommand { const char *name; int (*fn)(int, char **); const char *usage; };
 
@@ -19,6 +21,7 @@ static const struct subcommand commands[] = {
     { "rate-replay", cmd_rate_replay, "rate-replay --algo NAME [--param K=V]... TRACE" },
     { "kernel",      cmd_kernel,      "kernel SCENARIO.ini [--set KEY=VALUE]... [--repeat N] [--json] [--db FILE] | kernel --cleanup   (real Linux TCP in network namespaces; root)" },
     { "keys",        cmd_keys,        "keys [EXPERIMENT]   (every scenario key: type, default, range, meaning)" },
+    { "calibrate",   cmd_calibrate,   "calibrate [--db FILE] [--quick] [--paths LIST] [--no-validate] [--escript FILE] | calibrate --export ID DIR [--db FILE]" },
 };
 
 static void usage(FILE *out)
@@ -31,6 +34,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     if (argc < 2) { usage(stderr); return EXIT_BADINPUT; }
+    cpu_calibration_set_loader(db_calib_loader);      /* cpu_calibration = ID reads results/calib.db */
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
     if (!strcmp(argv[1], "--version")) { printf("%s\n", ratelab_version()); return 0; }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -15,6 +15,7 @@ static const char *const algos[] = { "etorrent", "etorrent_ns", "reset10", "ewma
 static const char *const grans[] = { "per_message", "per_chunk", NULL };
 static const char *const dists[] = { "loguniform", "uniform", "fixed", NULL };
 static const char *const picks[] = { "fastest", "random", NULL };
+static const char *const clocks[] = { "mono", "localtime", NULL };
 static const char *const framings[] = { "ppp", "ethernet", "pppoa_atm", "pppoe_atm", "none", NULL };
 
 static const struct param_def et_params[] = {
@@ -56,12 +57,9 @@ static const struct param_def et_params[] = {
     { "rate_tau_s",       PT_DOUBLE, "5",      0.001, 3600, NULL, "ewma: time constant, s" },
     { "rate_seconds",     PT_INT,    "2",      1, 128, NULL, "window: window length, s" },
     /* the CPU model: nanoseconds per event or per byte */
-    { "cost_wakeup_ns",   PT_DOUBLE, "1500",   0, 1e9, NULL, "per process wake-up / delivered message (assumed), ns" },
-    { "cost_recv_ns",     PT_DOUBLE, "3000",   0, 1e9, NULL, "per recv call that returns data (assumed), ns" },
-    { "cost_copy_ns_per_B",  PT_DOUBLE, "0.1", 0, 1e6, NULL, "per byte copied from the socket to the process (assumed), ns" },
-    { "cost_frame_ns_per_B", PT_DOUBLE, "0.5", 0, 1e6, NULL, "per byte framed by the application (assumed), ns" },
-    { "cost_rate_update_ns", PT_DOUBLE, "12",  0, 1e9, NULL, "per rate update, ns (bench_rate: etorrent ~12 ns)" },
-    { "cost_switch_ns",   PT_DOUBLE, "20000",  0, 1e9, NULL, "per socket-mode switch (setopts + sync, assumed), ns" },
+    { "cpu_profile",      PT_ENUM,   "erlang", 0, 0, cpu_profile_name, "receive paths costed: erlang (etorrent's three modes) or c (blocking recv / epoll / header-then-body)" },
+    { "cpu_calibration",  PT_INT,    "0",      0, 1e12, NULL, "calibration the costs come from: 0 the shipped one (calib/shipped), N one stored by ratelab calibrate" },
+    { "rate_clock",       PT_ENUM,   "localtime", 0, 0, clocks, "clock each rate update reads: localtime (etorrent before 2013) or mono" },
     /* choking */
     { "upload_limit_kib", PT_DOUBLE, "0",      -1, 1e7, NULL, "our upload limit for the slot formula, KiB/s (<= 0: none -> 7 slots)" },
     { "slots_old_variant", PT_BOOL,  "0",      0, 1, NULL, "slot formula sqrt(0.6 N) (before Nov 2010) instead of sqrt(0.8 N)" },
@@ -141,12 +139,11 @@ static int build_cfg(const struct param_set *ps, struct et_cfg *c, char *err, si
     c->recv_cap = (uint64_t)param_i(ps, "recv_cap");
     c->sched_delay = (sim_time_t)(param_d(ps, "sched_delay_us") * 1e3);
     c->blocking_recv_defect = param_b(ps, "blocking_recv_defect");
-    c->cost_ns[CPU_WAKEUP] = param_d(ps, "cost_wakeup_ns");
-    c->cost_ns[CPU_RECV] = param_d(ps, "cost_recv_ns");
-    c->cost_ns[CPU_COPY] = param_d(ps, "cost_copy_ns_per_B");
-    c->cost_ns[CPU_FRAME] = param_d(ps, "cost_frame_ns_per_B");
-    c->cost_ns[CPU_RATE] = param_d(ps, "cost_rate_update_ns");
-    c->cost_ns[CPU_SWITCH] = param_d(ps, "cost_switch_ns");
+    struct cpu_calibration cal;
+    char cerr[200];
+    if (cpu_calibration_get((long)param_i(ps, "cpu_calibration"), &cal, cerr, sizeof cerr) != 0)
+        return param_error(ps, "cpu_calibration", err, errlen, "%s", cerr);
+    cpu_costs_from(&c->costs, &cal, (enum cpu_profile_kind)param_e(ps, "cpu_profile"), param_e(ps, "rate_clock") == 1);
     c->remote_up_factor = param_d(ps, "remote_up_factor");
     c->max_uploads = choke_upload_slots(param_d(ps, "upload_limit_kib"), param_b(ps, "slots_old_variant"));
     return 0;
@@ -284,6 +281,7 @@ static void second_due(struct sim *s, struct sim_event *ev)
         result_point(r->res, r->s_mode, (int32_t)i, t, (double)sockmode_mode(&p->sm));
         p->arrived_sec = p->arrived;
     }
+    et_cpu_charge(r, NULL, CPUF_BASE, 1);
     result_point(r->res, r->s_cpu, 0, t, r->cpu_sec_ns / 1e3);
     r->cpu_sec_ns = 0;
     sim_schedule_in(s, ev, SIM_SEC(1));

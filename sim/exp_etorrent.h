@@ -5,6 +5,7 @@
 
 #include <gsl/gsl_rng.h>
 #include "choke.h"
+#include "cpu_model.h"
 #include "experiment.h"
 #include "params.h"
 #include "rate.h"
@@ -29,9 +30,6 @@
 #define ET_PACE_BURST_S   0.05           /* limiter bucket: 50 ms of its rate ...           */
 #define ET_PACE_MIN_BURST 1460.0         /* ... but at least one full segment             */
 
-/* Where modelled CPU time goes. */
-enum et_cpu { CPU_WAKEUP = 0, CPU_RECV, CPU_COPY, CPU_FRAME, CPU_RATE, CPU_SWITCH, CPU__N };
-extern const char *const et_cpu_name[CPU__N];
 
 /* The experiment's policy key: three fixed modes and the two dynamic controllers. */
 enum et_policy { POL_PASSIVE = 0, POL_ACTIVE, POL_PACKET4, POL_ETORRENT2010, POL_HYSTERESIS };
@@ -82,6 +80,8 @@ struct et_peer {
     int              ticks_waiting;  /* ticks held back by the blocking-recv defect              */
     sim_time_t       tick_due_first; /* when the oldest held-back tick was due                   */
     struct sim_event wake_ev, tick_ev;
+    struct cpu_proc  thread;         /* its own reader thread, if the CPU profile has one each   */
+    unsigned long    read_round;     /* the reader thread's run in which it last read this socket */
 
     /* ground truth and accounting */
     uint64_t         arrived;        /* in-order payload bytes at the client (rcv_nxt)          */
@@ -110,7 +110,7 @@ struct et_cfg {
     uint64_t               recv_cap;
     sim_time_t             sched_delay;
     int                    blocking_recv_defect;
-    double                 cost_ns[CPU__N];      /* per event or per byte, see et_cpu_charge   */
+    struct cpu_costs       costs;                /* per mode and event/byte (sim/cpu_model.h)  */
     int                    max_uploads;
     double                 remote_up_factor;
 };
@@ -126,8 +126,9 @@ struct et_run {
     struct run_result *res;
     sim_time_t       warmup, duration;
     int              measuring;
-    double           cpu_ns[CPU__N];             /* after warm-up                              */
+    double           cpu_ns[CPUF__N];            /* after warm-up                              */
     double           cpu_sec_ns;                 /* this second, whole run (for the series)    */
+    struct cpu_proc  thread;                     /* the one receiving thread (VM, epoll reader) */
     struct sim_event rechoke_ev, second_ev, warmup_ev;
     sim_time_t       last_rechoke;
     uint32_t         s_est, s_true, s_mode, s_cpu;
@@ -144,8 +145,14 @@ struct et_run {
 /* ---- exp_etorrent_peer.c: the message stream, sender and receive paths */
 void et_peer_setup(struct et_run *r, struct et_peer *p, unsigned id, const struct tcp_cfg *tc);
 void et_peer_free(struct et_peer *p);
-/* Charge `units` (events or bytes) of CPU kind k at the configured cost. */
-void et_cpu_charge(struct et_run *r, enum et_cpu k, double units);
+/* Charge `units` (events or bytes) of CPU kind k at the cost of p's current socket mode;
+ * p == NULL charges the process (the per-second base). */
+void et_cpu_charge(struct et_run *r, struct et_peer *p, enum cpu_feat k, double units);
+/* Data (or a tick) reaches p's receiving thread now: a WAKEUP if the thread was asleep. */
+void et_cpu_arrival(struct et_run *r, struct et_peer *p);
+/* 1 if reading p now is a new read (delivery, runtime read) rather than data joining one made in
+ * the thread's current run. */
+int  et_cpu_new_read(struct et_run *r, struct et_peer *p);
 int  et_peer_partial(const struct et_peer *p);
 /* End of run: add the time since the last mode change to the per-mode totals. */
 void et_peer_close_mode_time(struct et_peer *p);

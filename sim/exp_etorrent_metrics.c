@@ -144,14 +144,14 @@ void et_metrics_finish(struct et_run *r)
     struct run_result *res = r->res;
     double secs = (double)(r->duration - r->warmup) / 1e9;
     double total = 0;
-    for (int k = 0; k < CPU__N; k++) total += r->cpu_ns[k];
+    for (int k = 0; k < CPUF__N; k++) total += r->cpu_ns[k];
     result_metric(res, "cpu_us_per_s", total / 1e3 / secs);
-    for (int k = 0; k < CPU__N; k++) {
+    for (int k = 0; k < CPUF__N; k++) {
         char name[RESULT_NAME_LEN];
-        snprintf(name, sizeof name, "cpu_us_per_s_%s", et_cpu_name[k]);
+        snprintf(name, sizeof name, "cpu_us_per_s_%s", cpu_feat_name[k]);
         result_metric(res, name, r->cpu_ns[k] / 1e3 / secs);
     }
-    double share = total > 0 ? r->cpu_ns[CPU_RATE] / total : 0;
+    double share = total > 0 ? (r->cpu_ns[CPUF_RATE_MONO] + r->cpu_ns[CPUF_RATE_LOCALTIME]) / total : 0;
     result_metric(res, "rate_cpu_share", share);
     result_metric(res, "amdahl_max_speedup", share < 1 ? 1.0 / (1.0 - share) : INFINITY);
 

@@ -7,16 +7,29 @@
 #include "exp_etorrent.h"
 #include "rng.h"
 
-const char *const et_cpu_name[CPU__N] = { "wakeup", "recv", "copy", "frame", "rate", "switch" };
-
-void et_cpu_charge(struct et_run *r, enum et_cpu k, double units)
+void et_cpu_charge(struct et_run *r, struct et_peer *p, enum cpu_feat k, double units)
 {
-    double ns = r->cfg.cost_ns[k] * units;
+    double per = p ? r->cfg.costs.ns[sockmode_mode(&p->sm)][k] : r->cfg.costs.base_ns_per_s;
+    double ns = per * units;
+    if (p) cpu_proc_busy(r->cfg.costs.thread_per_conn[sockmode_mode(&p->sm)] ? &p->thread : &r->thread,
+                         (double)r->net.sim.now, ns);
     r->cpu_sec_ns += ns;
     if (r->measuring) r->cpu_ns[k] += ns;
 }
 
 static sim_time_t now_of(const struct et_peer *p) { return p->run->net.sim.now; }
+
+void et_cpu_arrival(struct et_run *r, struct et_peer *p)
+{
+    struct cpu_proc *t = r->cfg.costs.thread_per_conn[sockmode_mode(&p->sm)] ? &p->thread : &r->thread;
+    if (cpu_proc_arrival(t, (double)r->net.sim.now, r->cfg.costs.wake_latency_ns)) et_cpu_charge(r, p, CPUF_WAKEUP, 1);
+}
+
+int et_cpu_new_read(struct et_run *r, struct et_peer *p)
+{
+    struct cpu_proc *t = r->cfg.costs.thread_per_conn[sockmode_mode(&p->sm)] ? &p->thread : &r->thread;
+    return cpu_proc_new_read(t, (double)r->net.sim.now, &p->read_round);
+}
 
 /* ---------------------------------------------------------------- the message stream */
 
@@ -164,7 +177,8 @@ static void speed_step(struct sim *s, struct sim_event *ev)
 static void rate_sample(struct et_peer *p, uint64_t bytes)
 {
     rate_update(&p->est, now_of(p), bytes);
-    et_cpu_charge(p->run, CPU_RATE, 1);
+    et_cpu_charge(p->run, p, CPUF_RATE_MONO, 1);          /* the costs hold the configured clock's */
+    et_cpu_charge(p->run, p, CPUF_RATE_LOCALTIME, 1);
     if (bytes > 0) p->samples_now++;
 }
 
@@ -179,7 +193,8 @@ static void on_message(struct et_peer *p, uint32_t size)
 {
     struct et_run *r = p->run;
     p->messages++;
-    if (sockmode_mode(&p->sm) == SOCK_ACTIVE_PACKET4) et_cpu_charge(r, CPU_WAKEUP, 1);   /* one delivery each */
+    et_cpu_charge(r, p, CPUF_MESSAGE, 1);
+    if (sockmode_mode(&p->sm) == SOCK_ACTIVE_PACKET4) et_cpu_charge(r, p, CPUF_EVENT, 1);   /* one delivery each */
     if (per_message_updates(p)) rate_sample(p, size - ET_PREFIX);
     if (size == ET_PIECE_WIRE) {
         p->pieces++;
@@ -212,8 +227,7 @@ static void app_consume(struct et_peer *p, uint64_t n)
 {
     struct et_run *r = p->run;
     p->read_bytes += n;
-    et_cpu_charge(r, CPU_COPY, (double)n);
-    et_cpu_charge(r, CPU_FRAME, (double)n);
+    et_cpu_charge(r, p, CPUF_BYTE, (double)n);
     if (!per_message_updates(p)) rate_sample(p, n);
     frame(p, n);
 }
@@ -223,7 +237,9 @@ static void packet4_read(struct et_peer *p)
     uint64_t n = tcp_read(&p->conn.ep[1], UINT64_MAX);
     if (n == 0) return;
     p->read_bytes += n;
-    et_cpu_charge(p->run, CPU_COPY, (double)n);     /* the runtime frames; one wake-up per message */
+    /* the runtime reads what arrived and frames; one delivery per message (on_message) */
+    if (et_cpu_new_read(p->run, p)) et_cpu_charge(p->run, p, CPUF_SEGMENT, 1);
+    et_cpu_charge(p->run, p, CPUF_BYTE, (double)n);
     frame(p, n);
 }
 
@@ -231,7 +247,10 @@ static void active_read(struct et_peer *p)
 {
     uint64_t n = tcp_read(&p->conn.ep[1], UINT64_MAX);
     if (n == 0) return;
-    et_cpu_charge(p->run, CPU_WAKEUP, 1);
+    if (et_cpu_new_read(p->run, p)) {                /* one delivery / ready socket per read round */
+        et_cpu_charge(p->run, p, CPUF_EVENT, 1);
+        et_cpu_charge(p->run, p, CPUF_RECV, 1);
+    }
     app_consume(p, n);
 }
 
@@ -248,7 +267,7 @@ static void mode_time_close(struct et_peer *p)
 static void mode_changed(struct et_peer *p)
 {
     struct et_run *r = p->run;
-    et_cpu_charge(r, CPU_SWITCH, 1);
+    et_cpu_charge(r, p, CPUF_SWITCH, 1);
     if (r->measuring) p->switches_warm++;
     enum sock_mode m = sockmode_mode(&p->sm);
     sim_cancel(&r->net.sim, &p->wake_ev);
@@ -270,8 +289,8 @@ static void try_drain(struct et_peer *p, int running)
     struct et_run *r = p->run;
     uint32_t need = msgq_at(&p->q, p->q.base) - p->q.rd_off;
     if (tcp_readable(&p->conn.ep[1]) < need) return;
-    if (!running) et_cpu_charge(r, CPU_WAKEUP, 1);
-    et_cpu_charge(r, CPU_RECV, 1);
+    if (!running) et_cpu_charge(r, p, CPUF_EVENT, 1);
+    et_cpu_charge(r, p, CPUF_RECV, 1);
     uint64_t n = tcp_read(&p->conn.ep[1], need);
     app_consume(p, n);
     p->drain = 0;
@@ -284,7 +303,8 @@ static void try_drain(struct et_peer *p, int running)
 static void process_tick(struct et_peer *p)
 {
     struct et_run *r = p->run;
-    et_cpu_charge(r, CPU_WAKEUP, 1);
+    et_cpu_arrival(r, p);
+    et_cpu_charge(r, p, CPUF_TICK, 1);
     rate_sample(p, 0);
     choke_tick_peer(&r->choker, p->id);
     sim_time_t now = now_of(p);
@@ -337,11 +357,11 @@ static void passive_wake(struct sim *s, struct sim_event *ev)
     struct et_run *r = p->run;
     if (sockmode_mode(&p->sm) != SOCK_PASSIVE || p->drain) return;
     p->blocked = 0;
-    et_cpu_charge(r, CPU_WAKEUP, 1);
+    et_cpu_charge(r, p, CPUF_EVENT, 1);
     for (;;) {
         uint64_t n = tcp_read(&p->conn.ep[1], r->cfg.recv_cap);
         if (n == 0) break;
-        et_cpu_charge(r, CPU_RECV, 1);
+        et_cpu_charge(r, p, CPUF_RECV, 1);
         app_consume(p, n);
     }
     p->blocked = 1;
@@ -354,6 +374,7 @@ static void client_readable(struct tcp_ep *ep, void *app)
     struct et_run *r = p->run;
     if (p->first_byte_at < 0) p->first_byte_at = now_of(p);
     p->arrived = ep->rcv_nxt;
+    et_cpu_arrival(r, p);
     if (p->drain) { try_drain(p, 0); return; }
     switch (sockmode_mode(&p->sm)) {
     case SOCK_PASSIVE:

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ratelab builds and runs with; as non-root prints the exact
 # apt-get line and fails, so a fresh machine is told precisely what to do.
+# `deps.sh calibrate` adds what `ratelab calibrate` alone needs: an Erlang VM (erlang-base).
 set -u
 pkgs="gcc make pkg-config libgsl-dev libsqlite3-dev libcunit1-dev gnuplot-nox sqlite3 iproute2"
 # For the report test only: it renders the report in headless Chromium and reads the screenshot
 # back with libpng (without Chromium that test skips with a message).
 pkgs="$pkgs chromium libpng-dev"
+case "${1:-}" in
+    "") ;;
+    calibrate) pkgs="$pkgs erlang-base" ;;
+    *) echo "deps: unknown target '$1' (allowed: calibrate)" >&2; exit 2 ;;
+esac
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

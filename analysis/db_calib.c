@@ -1,0 +1,249 @@
+/* Receive-path CPU calibrations in SQLite (tables calibrations, calib_fits, calib_coefs,
+ * calib_points, calib_bench of analysis/schema.sql), and their CSV export. */
+#include "db_calib.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "db.h"
+
+static int fail(sqlite3 *db, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "calibration database: %s: %s", what, sqlite3_errmsg(db));
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+static void bind_real_or_null(sqlite3_stmt *st, int i, double v)
+{
+    if (isfinite(v)) sqlite3_bind_double(st, i, v); else sqlite3_bind_null(st, i);
+}
+
+int db_calib_store(sqlite3 *db, const struct calib_record *rec, long *id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(db, "begin", err, errlen);
+    if (sqlite3_prepare_v2(db, "INSERT INTO calibrations (created, machine, runtime, code_version, settings) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) return fail(db, "calibrations", err, errlen);
+    sqlite3_bind_text(st, 1, rec->created, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, rec->machine, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, rec->runtime, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, rec->code_version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, rec->settings, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calibrations", err, errlen); }
+    sqlite3_finalize(st);
+    *id = (long)sqlite3_last_insert_rowid(db);
+
+    if (sqlite3_prepare_v2(db, "INSERT INTO calib_fits VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, "calib_fits", err, errlen);
+    for (int p = 0; p < PATH__N; p++) {
+        const struct calib_fit_row *f = &rec->fit[p];
+        if (!f->measured) continue;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_text(st, 2, cpu_path_name[p], -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, f->n_points);
+        sqlite3_bind_double(st, 4, f->r2);
+        sqlite3_bind_double(st, 5, f->rms_rel);
+        sqlite3_bind_double(st, 6, f->max_rel);
+        if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_fits", err, errlen); }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+
+    if (sqlite3_prepare_v2(db, "INSERT INTO calib_coefs VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, "calib_coefs", err, errlen);
+    for (int p = 0; p < PATH__N; p++) {
+        if (!rec->fit[p].measured) continue;
+        for (int f = 0; f < CPUF__N; f++) {
+            sqlite3_bind_int64(st, 1, *id);
+            sqlite3_bind_text(st, 2, cpu_path_name[p], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, cpu_feat_name[f], -1, SQLITE_STATIC);
+            sqlite3_bind_double(st, 4, rec->ns[p][f]);
+            bind_real_or_null(st, 5, rec->se[p][f]);
+            sqlite3_bind_text(st, 6, rec->source[p][f][0] ? rec->source[p][f] : "none", -1, SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_coefs", err, errlen); }
+            sqlite3_reset(st);
+        }
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_text(st, 2, cpu_path_name[p], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, "wake_latency", -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 4, rec->wake_latency_ns);
+        sqlite3_bind_null(st, 5);
+        sqlite3_bind_text(st, 6, "bench", -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_coefs", err, errlen); }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+
+    if (sqlite3_prepare_v2(db, "INSERT INTO calib_points VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                           "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, "calib_points", err, errlen);
+    for (size_t i = 0; i < rec->n_pts; i++) {
+        const struct calib_point_row *r = &rec->pts[i];
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(st, 3, cpu_path_name[r->path], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, r->role, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, r->clock, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 6, r->conns);
+        sqlite3_bind_double(st, 7, r->rate_Bps);
+        sqlite3_bind_int(st, 8, r->mss);
+        sqlite3_bind_double(st, 9, r->have_hz);
+        sqlite3_bind_double(st, 10, r->window_s);
+        sqlite3_bind_double(st, 11, r->cpu_ns);
+        bind_real_or_null(st, 12, r->own_cpu_ns);
+        const uint64_t c[8] = { r->runs, r->segs, r->reads, r->events, r->msgs, r->bytes, r->updates, r->ticks };
+        for (int k = 0; k < 8; k++) sqlite3_bind_int64(st, 13 + k, (sqlite3_int64)c[k]);
+        bind_real_or_null(st, 21, r->fit_ns);
+        bind_real_or_null(st, 22, r->sim_ns);
+        if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_points", err, errlen); }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+
+    if (sqlite3_prepare_v2(db, "INSERT INTO calib_bench VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, "calib_bench", err, errlen);
+    for (size_t i = 0; i < rec->n_bench; i++) {
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_text(st, 2, rec->bench[i].runtime, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, rec->bench[i].what, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 4, rec->bench[i].ns);
+        if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_bench", err, errlen); }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) return fail(db, "commit", err, errlen);
+    return 0;
+}
+
+int db_calib_store_validation(sqlite3 *db, long id, const struct calib_record *rec, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(db, "begin", err, errlen);
+    if (sqlite3_prepare_v2(db, "UPDATE calib_points SET sim_ns = ?3 WHERE calibration_id = ?1 AND seq = ?2", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, "calib_points", err, errlen);
+    for (size_t i = 0; i < rec->n_pts; i++) {
+        if (!isfinite(rec->pts[i].sim_ns)) continue;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+        sqlite3_bind_double(st, 3, rec->pts[i].sim_ns);
+        if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_points", err, errlen); }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "UPDATE calib_fits SET heldout_max_rel_err = ?3 WHERE calibration_id = ?1 AND path = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db, "calib_fits", err, errlen);
+    for (int p = 0; p < PATH__N; p++) {
+        if (!rec->fit[p].measured || !isfinite(rec->fit[p].heldout_max_rel)) continue;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, cpu_path_name[p], -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 3, rec->fit[p].heldout_max_rel);
+        if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_fits", err, errlen); }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) return fail(db, "commit", err, errlen);
+    return 0;
+}
+
+int db_calib_load(sqlite3 *db, long id, struct cpu_calibration *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->id = id;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT created, machine FROM calibrations WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "calibration %ld: %s", id, sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        snprintf(err, errlen, "calibration %ld: not in the calibration database", id);
+        return -1;
+    }
+    snprintf(out->label, sizeof out->label, "calibration %ld, %s, %s", id, sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT path, feature, ns FROM calib_coefs WHERE calibration_id = ?1", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "calibration %ld: %s", id, sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int p = cpu_path_find((const char *)sqlite3_column_text(st, 0));
+        int f = cpu_feat_find((const char *)sqlite3_column_text(st, 1));
+        if (p >= 0 && f >= 0) out->ns[p][f] = sqlite3_column_double(st, 2);
+        if (!strcmp((const char *)sqlite3_column_text(st, 1), "wake_latency")) out->wake_latency_ns = sqlite3_column_double(st, 2);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static char calib_db_path[1024] = "results/calib.db";
+
+void db_calib_use(const char *path) { snprintf(calib_db_path, sizeof calib_db_path, "%s", path); }
+
+int db_calib_loader(long id, struct cpu_calibration *out, char *err, size_t errlen)
+{
+    char e[512];
+    sqlite3 *db = db_open(calib_db_path, DB_READ, e, sizeof e);
+    if (!db) { snprintf(err, errlen, "calibration %ld: %s", id, e); return -1; }
+    int rc = db_calib_load(db, id, out, err, errlen);
+    db_close(db);
+    return rc;
+}
+
+/* One query's rows as CSV (header from the column names; text with a comma or quote quoted). */
+static int csv(sqlite3 *db, const char *sql, long id, const char *dir, const char *file, char *err, size_t errlen)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "w");
+    if (!f) { snprintf(err, errlen, "%s: cannot write", path); return -1; }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        fclose(f);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int nc = sqlite3_column_count(st);
+    for (int c = 0; c < nc; c++) fprintf(f, "%s%s", c ? "," : "", sqlite3_column_name(st, c));
+    fputc('\n', f);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < nc; c++) {
+            if (c) fputc(',', f);
+            int t = sqlite3_column_type(st, c);
+            if (t == SQLITE_NULL) continue;
+            if (t == SQLITE_INTEGER) fprintf(f, "%lld", (long long)sqlite3_column_int64(st, c));
+            else if (t == SQLITE_FLOAT) fprintf(f, "%.10g", sqlite3_column_double(st, c));
+            else {
+                const char *s = (const char *)sqlite3_column_text(st, c);
+                if (strpbrk(s, ",\"\n")) {
+                    fputc('"', f);
+                    for (; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
+                    fputc('"', f);
+                } else {
+                    fputs(s, f);
+                }
+            }
+        }
+        fputc('\n', f);
+    }
+    sqlite3_finalize(st);
+    if (fclose(f) != 0) { snprintf(err, errlen, "%s: write failed", path); return -1; }
+    return 0;
+}
+
+int db_calib_export(sqlite3 *db, long id, const char *dir, char *err, size_t errlen)
+{
+    struct cpu_calibration c;
+    if (db_calib_load(db, id, &c, err, errlen) != 0) return -1;
+    if (csv(db, "SELECT * FROM calibrations WHERE id = ?1", id, dir, "calibration.csv", err, errlen) ||
+        csv(db, "SELECT path, feature, ns, stderr, source FROM calib_coefs WHERE calibration_id = ?1 ORDER BY path, feature",
+            id, dir, "coefficients.csv", err, errlen) ||
+        csv(db, "SELECT * FROM calib_fits WHERE calibration_id = ?1 ORDER BY path", id, dir, "fits.csv", err, errlen) ||
+        csv(db, "SELECT * FROM calib_points WHERE calibration_id = ?1 ORDER BY seq", id, dir, "points.csv", err, errlen) ||
+        csv(db, "SELECT * FROM calib_bench WHERE calibration_id = ?1 ORDER BY runtime, what", id, dir, "bench.csv", err, errlen))
+        return -1;
+    return 0;
+}

@@ -1,0 +1,55 @@
+/* Receive-path CPU calibrations in SQLite: storing one (machine, runtime, costs, fit quality,
+ * raw points, micro-benchmarks), reading its costs back for the simulator, and the CSV export
+ * the shipped calibration is committed as. */
+#ifndef ANALYSIS_DB_CALIB_H
+#define ANALYSIS_DB_CALIB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cpu_model.h"
+
+struct calib_point_row {
+    int      path;                   /* enum cpu_path */
+    char     role[8];                /* fit | holdout | idle */
+    char     clock[12];
+    int      conns, mss;
+    double   rate_Bps, have_hz, window_s;
+    double   cpu_ns, own_cpu_ns;
+    uint64_t runs, segs, reads, events, msgs, bytes, updates, ticks;
+    double   fit_ns, sim_ns;         /* NAN: none */
+};
+
+struct calib_fit_row {
+    int    measured;                 /* 0: path not calibrated (no row stored) */
+    int    n_points;
+    double r2, rms_rel, max_rel, heldout_max_rel;   /* heldout: NAN until validated */
+};
+
+struct calib_bench_row { char runtime[8]; char what[32]; double ns; };
+
+struct calib_record {
+    char   created[32], machine[256], runtime[128], code_version[64], settings[512];
+    double ns[PATH__N][CPUF__N], se[PATH__N][CPUF__N];
+    double wake_latency_ns;          /* stored as feature "wake_latency" of every path (source bench) */
+    char   source[PATH__N][CPUF__N][8];  /* "" = not part of this path's model (stored as 0) */
+    struct calib_fit_row    fit[PATH__N];
+    struct calib_point_row *pts;
+    size_t                  n_pts;
+    struct calib_bench_row  bench[16];
+    size_t                  n_bench;
+};
+
+/* Stores rec in one transaction; *id gets the new calibration's id. */
+int db_calib_store(sqlite3 *db, const struct calib_record *rec, long *id, char *err, size_t errlen);
+/* After validation: the simulator's prediction per held-out point and the worst error per path. */
+int db_calib_store_validation(sqlite3 *db, long id, const struct calib_record *rec, char *err, size_t errlen);
+int db_calib_load(sqlite3 *db, long id, struct cpu_calibration *out, char *err, size_t errlen);
+/* The loader the simulator calls for cpu_calibration = ID: reads the database set here
+ * (default results/calib.db). */
+void db_calib_use(const char *path);
+int  db_calib_loader(long id, struct cpu_calibration *out, char *err, size_t errlen);
+/* calibration.csv, coefficients.csv, points.csv and bench.csv of calibration id into dir. */
+int  db_calib_export(sqlite3 *db, long id, const char *dir, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,26 @@
+/* Least-squares fit of a receive path's costs (ns per event, recv, segment, message, byte, rate
+ * update, tick) to measured CPU per second, weighted for relative residuals (GSL). */
+#ifndef CALIB_FIT_H
+#define CALIB_FIT_H
+
+#include <stddef.h>
+#include "cpu_model.h"
+
+/* One measured point: units of each feature per second, and CPU ns per second. */
+struct fit_point { double x[CPUF__N]; double y; };
+
+struct fit_result {
+    double coef[CPUF__N], se[CPUF__N];   /* se: NAN for fixed features */
+    double r2;                           /* 1 - SS_res / SS_tot on y                  */
+    double rms_rel, max_rel;             /* relative residuals (y - yhat) / y        */
+    size_t n;
+};
+
+/* Fits the features with use[f] set; fixed[f] (finite) are not fitted but subtracted.  Costs the
+ * fit would make negative are set to 0 (se NAN) and the others refitted.  Needs more points than
+ * fitted features.  Returns 0, or -1 with err. */
+int  calib_fit(const struct fit_point *pts, size_t n, const int use[CPUF__N], const double fixed[CPUF__N],
+               struct fit_result *out, char *err, size_t errlen);
+double calib_fit_predict(const struct fit_result *r, const double x[CPUF__N]);
+
+#endif
