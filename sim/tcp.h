@@ -79,7 +79,9 @@ struct tcp_ep {
     uint32_t   snd_wnd;              /* peer's last advertised window                          */
     uint32_t   max_snd_wnd;
     uint32_t   cwnd, ssthresh;       /* bytes                                                  */
-    uint32_t   bytes_acked_ca;       /* RFC 3465 byte counter for congestion avoidance          */
+    uint32_t   bytes_acked_ca;       /* bytes acknowledged towards the next segment of growth   */
+    uint8_t    is_cwnd_limited;      /* Linux tcp_cwnd_validate: the window limited the sender  */
+    uint64_t   max_flight, cwnd_usage_seq;   /* most in flight this round trip, and its end     */
     /* RFC 9438 CUBIC state, windows in segments: W_max, K (s), epoch start (0: none), W_est */
     double     cubic_wmax, cubic_k, cubic_west;
     sim_time_t cubic_epoch;

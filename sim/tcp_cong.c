@@ -1,10 +1,11 @@
-/* TCP congestion control: the window after a congestion event and its growth on new ACKs —
- * slow start and Reno congestion avoidance with byte counting (RFC 5681, RFC 3465), or CUBIC
- * (RFC 9438). */
+/* TCP congestion control as Linux's tcp_cong.c: the window after a congestion event and its
+ * growth on new ACKs (slow start and Reno congestion avoidance, or CUBIC, RFC 9438), only while
+ * the window is what limits the sender (tcp_is_cwnd_limited, RFC 7661's idea). */
 #include "tcp_int.h"
 #include <math.h>
 
-/* ssthresh after a congestion event.  RFC 5681: max(FlightSize / 2, 2 SMSS).  RFC 9438: cwnd * 0.7,
+/* ssthresh after a congestion event.  Linux tcp_reno_ssthresh: max(cwnd / 2, 2 segments) (RFC 5681
+ * says FlightSize / 2; the same while the window is used, see cwnd_validate).  RFC 9438: cwnd * 0.7,
  * remembering W_max (lowered further when the window had not regained the last one: "fast
  * convergence", which yields bandwidth to newer flows) and ending the growth epoch. */
 #define CUBIC_C    0.4
@@ -12,7 +13,7 @@
 uint32_t loss_ssthresh(struct tcp_ep *ep)
 {
     uint32_t mss = ep_cfg(ep)->mss;
-    if (!ep_cfg(ep)->cubic) return (uint32_t)max_u64((ep->snd_max - ep->snd_una) / 2, 2u * mss);
+    if (!ep_cfg(ep)->cubic) return (uint32_t)max_u64(ep->cwnd / 2, 2u * mss);
     double w = (double)ep->cwnd / mss;
     ep->cubic_wmax = w < ep->cubic_wmax ? w * (1 + CUBIC_BETA) / 2 : w;
     ep->cubic_epoch = 0;
@@ -42,23 +43,48 @@ static void cubic_grow(struct tcp_ep *ep, uint64_t acked)
 }
 
 
-/* New data acknowledged outside recovery: grow the window. */
+/* Linux tcp_is_cwnd_limited: the window was full in the current round trip, or (slow start)
+ * it is below twice the most that was in flight. */
+static int cwnd_limited(const struct tcp_ep *ep)
+{
+    if (ep->is_cwnd_limited) return 1;
+    if (ep->cwnd < ep->ssthresh) return ep->cwnd < 2 * ep->max_flight;
+    return 0;
+}
+
+/* Linux tcp_cwnd_validate, after each transmission attempt: remember whether the window limited
+ * the sender in this round trip (ending at cwnd_usage_seq), else the most that was in flight. */
+void cwnd_validate(struct tcp_ep *ep, int is_cwnd_limited)
+{
+    uint64_t out = ep->snd_nxt - ep->snd_una;
+    if (ep->snd_una >= ep->cwnd_usage_seq || is_cwnd_limited || (!ep->is_cwnd_limited && out > ep->max_flight)) {
+        ep->is_cwnd_limited = (uint8_t)is_cwnd_limited;
+        ep->max_flight = out;
+        ep->cwnd_usage_seq = ep->snd_nxt;
+    }
+}
+
+/* New data delivered outside a window reduction (Linux tcp_cong_avoid): slow start adds what was
+ * acknowledged up to ssthresh (tcp_slow_start: a stretch ACK counts in full), the rest goes to
+ * congestion avoidance, one segment per window acknowledged (tcp_cong_avoid_ai), or CUBIC. */
 void cong_on_ack(struct tcp_ep *ep, uint64_t acked)
 {
     uint32_t mss = ep_cfg(ep)->mss;
+    if (!cwnd_limited(ep)) return;
     if (ep->cwnd < ep->ssthresh) {
-        /* Slow start with RFC 3465 ABC, L = 2 SMSS. */
-        ep->cwnd += (uint32_t)min_u64(acked, 2u * mss);
-    } else if (ep_cfg(ep)->cubic) {
-        cubic_grow(ep, acked);
-    } else {
-        /* Congestion avoidance: one SMSS per cwnd of acknowledged bytes (RFC 3465). */
-        ep->bytes_acked_ca += (uint32_t)acked;
-        if (ep->bytes_acked_ca >= ep->cwnd) {
-            ep->bytes_acked_ca -= ep->cwnd;
-            ep->cwnd += mss;
-        }
+        uint64_t cwnd = min_u64((uint64_t)ep->cwnd + acked, ep->ssthresh);
+        acked -= cwnd - ep->cwnd;
+        ep->cwnd = (uint32_t)cwnd;
+        if (!acked) return;
     }
-    uint32_t cap = ep_cfg(ep)->sndbuf + mss;         /* no point growing past what can be in flight */
-    if (ep->cwnd > cap) ep->cwnd = cap;
+    if (ep_cfg(ep)->cubic) {
+        cubic_grow(ep, acked);
+        return;
+    }
+    ep->bytes_acked_ca += (uint32_t)acked;
+    if (ep->bytes_acked_ca >= ep->cwnd) {
+        uint32_t segs = ep->bytes_acked_ca / ep->cwnd;
+        ep->bytes_acked_ca -= segs * ep->cwnd;
+        ep->cwnd += segs * mss;
+    }
 }

@@ -85,5 +85,6 @@ void     tcp_set_xmit_timer(struct tcp_ep *ep);
 /* tcp_cong.c */
 uint32_t loss_ssthresh(struct tcp_ep *ep);
 void     cong_on_ack(struct tcp_ep *ep, uint64_t acked);
+void     cwnd_validate(struct tcp_ep *ep, int is_cwnd_limited);
 
 #endif

@@ -136,6 +136,7 @@ void tcp_output(struct tcp_ep *ep)
         return;
     }
     if (ep_cfg(ep)->sack) { sack_output(ep); return; }
+    int sent = 0;
     for (;;) {
         uint64_t flight = ep->snd_nxt - ep->snd_una;
         uint64_t wnd = min_u64(ep->cwnd, ep->snd_wnd);
@@ -143,5 +144,8 @@ void tcp_output(struct tcp_ep *ep)
         uint32_t len = new_data_len(ep, wnd - flight);
         if (len == 0) break;
         send_new_data(ep, len);
+        sent = 1;
     }
+    int limited = ep->snd_nxt - ep->snd_una >= ep->cwnd;
+    if (sent || limited) cwnd_validate(ep, limited);
 }

@@ -285,6 +285,8 @@ void sack_output(struct tcp_ep *ep)
         send_new_sack_data(ep, len);
         sent = 1;
     }
+    int limited = tcp_in_flight(ep) >= ep->cwnd;
+    if (sent || limited) cwnd_validate(ep, limited);
     if (sent) schedule_loss_probe(ep, 0);     /* one probe per tail: re-armed with each send */
 }
 
