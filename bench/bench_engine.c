@@ -1,5 +1,5 @@
-/* Engine and packet-model speed: the hold model (1000 pending events) for the bare event loop,
- * and the asym_link reference scenario for events/s and simulated seconds per wall second. */
+/* Engine and packet-model speed: the hold model from 16 to 1 M pending events on the calendar
+ * queue and on the heap it replaced, and the asym_link reference scenario (events/s, sim s/s). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "experiment.h"
 #include "rng.h"
+#include "heap_ref.h"
 
 static double now_s(void)
 {
@@ -15,42 +16,72 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-#define HOLD_N 1000
+/* Hold model: each event, when it fires, reschedules itself an exponential time (mean 1 ms)
+ * later, so the number pending stays fixed.  Timed in CPU time of this process, so other
+ * processes on a shared machine slow it only through the caches they share. */
 #define INC_N 4096
 static sim_time_t increments[INC_N];
 static unsigned inc_i;
 static uint64_t fired, target;
 
-/* Hold model: each event, when it fires, reschedules itself an exponential time later. */
-static void hold(struct sim *s, struct sim_event *ev)
+static double cpu_s(void)
 {
-    if (++fired >= target) { sim_stop(s); return; }
-    sim_schedule_in(s, ev, increments[inc_i++ & (INC_N - 1)]);
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* The same hold model on the engine (sim_) and on the heap it replaced (ref_sim_). */
+#define HOLD_MODEL(PREFIX, SIM, EVENT)                                                           \
+static void PREFIX##hold(SIM *s, EVENT *ev)                                                       \
+{                                                                                                 \
+    if (++fired >= target) { s->stop = 1; return; }                                               \
+    PREFIX##schedule_at(s, ev, s->now + increments[inc_i++ & (INC_N - 1)]);                       \
+}                                                                                                 \
+static double PREFIX##hold_rate(size_t pending, uint64_t events)                                  \
+{                                                                                                 \
+    EVENT *ev = calloc(pending, sizeof *ev);                                                      \
+    if (!ev) { perror("bench_engine"); exit(1); }                                                 \
+    double best = 0;                                                                              \
+    for (int rep = 0; rep < (pending < 100000 ? 3 : 1); rep++) {                                  \
+        SIM s;                                                                                    \
+        PREFIX##init(&s);                                                                         \
+        for (size_t i = 0; i < pending; i++) {                                                    \
+            ev[i] = (EVENT){ .fn = PREFIX##hold };                                                \
+            PREFIX##event_reset(&ev[i]);                                                          \
+            PREFIX##schedule_at(&s, &ev[i], increments[i & (INC_N - 1)]);                         \
+        }                                                                                         \
+        fired = 0;                                                                                \
+        target = events;                                                                          \
+        double t0 = cpu_s();                                                                      \
+        PREFIX##run_until(&s, SIM_NEVER - 1);                                                     \
+        double dt = cpu_s() - t0;                                                                 \
+        if ((double)fired / dt > best) best = (double)fired / dt;                                 \
+        PREFIX##free(&s);                                                                         \
+    }                                                                                             \
+    free(ev);                                                                                     \
+    return best;                                                                                  \
+}
+
+static inline void sim_event_reset(struct sim_event *ev) { sim_event_init(ev, ev->fn, NULL); }
+static inline void ref_sim_event_reset(struct ref_event *ev) { ev->heap_idx = -1; }
+HOLD_MODEL(sim_, struct sim, struct sim_event)
+HOLD_MODEL(ref_sim_, struct ref_sim, struct ref_event)
 
 static void bench_hold(void)
 {
     gsl_rng *r = rng_stream(1, "bench.hold", 0);
     for (int i = 0; i < INC_N; i++) increments[i] = 1 + (sim_time_t)gsl_ran_exponential(r, 1e6);
-    static struct sim_event ev[HOLD_N];
-    double best = 0;
-    for (int rep = 0; rep < 3; rep++) {
-        struct sim s;
-        sim_init(&s);
-        for (int i = 0; i < HOLD_N; i++) {
-            sim_event_init(&ev[i], hold, NULL);
-            sim_schedule_at(&s, &ev[i], increments[i & (INC_N - 1)]);
-        }
-        fired = 0;
-        target = 30000000;
-        double t0 = now_s();
-        sim_run_until(&s, SIM_NEVER - 1);
-        double dt = now_s() - t0;
-        if (fired / dt > best) best = (double)fired / dt;
-        sim_free(&s);
-    }
-    printf("engine hold model (%d pending): %.1f M events/s (best of 3 x 30 M events)\n", HOLD_N, best / 1e6);
     rng_free(r);
+    static const size_t pending[] = { 16, 64, 256, 1000, 4096, 16384, 100000, 1000000 };
+    printf("engine hold model, M events/s of CPU time (10 M events, best of 3 below 100 000 pending): calendar queue vs the binary heap it replaced\n");
+    for (size_t k = 0; k < sizeof pending / sizeof pending[0]; k++) {
+        uint64_t events = 10000000;
+        double cq = sim_hold_rate(pending[k], events), heap = ref_sim_hold_rate(pending[k], events);
+        printf("  %8zu pending: calendar %6.1f   heap %6.1f   ratio %5.2f x%s\n", pending[k], cq / 1e6, heap / 1e6,
+               cq / heap, pending[k] == 1000 ? "   (target >= 25)" : pending[k] == 100000 ? "   (target >= 15)" : "");
+        fflush(stdout);
+    }
 }
 
 static void bench_asym(void)

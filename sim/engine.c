@@ -1,110 +1,118 @@
-/* Discrete-event engine: indexed binary heap ordered by a 128-bit (time, sequence) key.
- * Measured (make bench, hold model): 4-ary 20.2, binary 20.5, 8-ary 14.0 M events/s. */
+/* Discrete-event engine: a calendar queue whose bucket count follows the number of pending
+ * events and whose bucket width is re-tuned from the spacing of the earliest events. */
 #include "engine.h"
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 
-#define ARITY 2
+#define MIN_BUCKETS 16
+#define SAMPLE      25          /* events whose spacing sets the bucket width (Brown: 25)     */
+#define RETUNE_OPS  4096        /* judge the width over windows of at least this many ops ... */
+#define RETUNE_COST 3           /* ... and re-tune when they took more steps than this each    */
 
-static inline int slot_less(const struct sim_heap_slot *a, const struct sim_heap_slot *b)
+static inline int ev_less(const struct sim_event *a, const struct sim_event *b)
 {
-    return a->key < b->key;
+    return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
 
-/* Time is never negative (events are never scheduled before now >= 0), so it sorts as unsigned. */
-static inline unsigned __int128 make_key(sim_time_t at, uint64_t seq)
+static inline size_t bucket_of(const struct sim *s, sim_time_t at)
 {
-    return ((unsigned __int128)(uint64_t)at << 64) | seq;
+    return (size_t)(((uint64_t)at >> s->shift) & (s->nb - 1));
+}
+
+static void *alloc_or_die(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) { perror("sim"); exit(1); }
+    return p;
+}
+
+static int cmp_events(const void *a, const void *b)
+{
+    const struct sim_event *x = *(struct sim_event *const *)a, *y = *(struct sim_event *const *)b;
+    return ev_less(x, y) ? -1 : ev_less(y, x);
+}
+
+/* Width: 3 x the mean spacing of the SAMPLE earliest events, spacings above twice the mean left
+ * out (Brown's rule), rounded down to a power of two so the bucket is a shift away. */
+static unsigned width_shift(struct sim_event *const *sorted, size_t n, unsigned old)
+{
+    if (n < 2) return old;
+    size_t m = n < SAMPLE + 1 ? n : SAMPLE + 1;
+    double mean = (double)(sorted[m - 1]->at - sorted[0]->at) / (double)(m - 1), sum = 0;
+    size_t k = 0;
+    for (size_t i = 1; i < m; i++) {
+        double d = (double)(sorted[i]->at - sorted[i - 1]->at);
+        if (d <= 2 * mean) { sum += d; k++; }
+    }
+    double w = 3.0 * (k && sum > 0 ? sum / (double)k : mean);
+    unsigned shift = 0;
+    while (shift < 62 && (double)(1ULL << (shift + 1)) <= w) shift++;
+    return shift;
+}
+
+/* Re-bucket every pending event into nb buckets with a freshly tuned width. */
+static void rebuild(struct sim *s, size_t nb)
+{
+    struct sim_event **all = alloc_or_die(s->n, sizeof *all);
+    size_t k = 0;
+    for (size_t b = 0; b < s->nb; b++)
+        for (struct sim_event *e = s->bucket[b]; e; e = e->next) all[k++] = e;
+    qsort(all, k, sizeof *all, cmp_events);
+    s->shift = width_shift(all, k, s->shift);
+    free(s->bucket);
+    s->bucket = alloc_or_die(nb, sizeof *s->bucket);
+    s->nb = nb;
+    for (size_t i = k; i-- > 0;) {           /* latest first, so each lands at its list's head */
+        struct sim_event **p = &s->bucket[bucket_of(s, all[i]->at)];
+        all[i]->next = *p;
+        *p = all[i];
+    }
+    free(all);
+    s->cur = bucket_of(s, s->now);
+    s->cur_end = (((uint64_t)s->now >> s->shift) + 1) << s->shift;
+    s->retunes++;
+}
+
+/* Called when the population crossed a resize bound or a window of operations ended. */
+static void maybe_rebuild(struct sim *s)
+{
+    if (s->n > 2 * s->nb) rebuild(s, 2 * s->nb);
+    else if (s->n < s->nb / 4 && s->nb > MIN_BUCKETS) rebuild(s, s->nb / 2);
+    else if (s->ops > s->ops_min && s->steps > RETUNE_COST * s->ops) rebuild(s, s->nb);
+    else if (s->ops <= s->ops_min) return;
+    /* a new window; a rebuild costs O(n log n), so at least 2n operations pay for it first */
+    s->ops = s->steps = 0;
+    s->ops_min = RETUNE_OPS > 2 * s->n ? RETUNE_OPS : 2 * s->n;
 }
 
 void sim_init(struct sim *s)
 {
-    s->now = 0; s->next_seq = 0; s->events_run = 0; s->stop = 0;
-    s->heap_cap = 1024;
-    s->heap_len = 0;
-    s->heap = malloc(s->heap_cap * sizeof *s->heap);
-    if (!s->heap) { perror("sim_init"); exit(1); }
+    memset(s, 0, sizeof *s);
+    s->nb = MIN_BUCKETS;
+    s->shift = 20;                           /* ~1 ms until there are events to measure */
+    s->bucket = alloc_or_die(s->nb, sizeof *s->bucket);
+    s->cur_end = 1ULL << s->shift;
+    s->ops_min = RETUNE_OPS;
 }
 
 void sim_free(struct sim *s)
 {
-    for (size_t i = 0; i < s->heap_len; i++) s->heap[i].ev->heap_idx = -1;
-    free(s->heap);
-    s->heap = NULL; s->heap_len = s->heap_cap = 0;
+    for (size_t b = 0; b < s->nb; b++)
+        for (struct sim_event *e = s->bucket[b], *nx; e; e = nx) { nx = e->next; e->next = NULL; e->pending = 0; }
+    free(s->bucket);
+    s->bucket = NULL;
+    s->nb = s->n = 0;
 }
 
-static inline size_t min_child(const struct sim_heap_slot *h, size_t c, size_t n);
-
-static void sift_up(struct sim *s, size_t i)
+static void unlink_event(struct sim *s, struct sim_event *ev)
 {
-    struct sim_heap_slot x = s->heap[i];
-    while (i > 0) {
-        size_t p = (i - 1) / ARITY;
-        if (!slot_less(&x, &s->heap[p])) break;
-        s->heap[i] = s->heap[p];
-        s->heap[i].ev->heap_idx = (int32_t)i;
-        i = p;
-    }
-    s->heap[i] = x;
-    x.ev->heap_idx = (int32_t)i;
-}
-
-static void sift_down(struct sim *s, size_t i)
-{
-    struct sim_heap_slot x = s->heap[i];
-    size_t n = s->heap_len, c;
-    while ((c = i * ARITY + 1) < n) {
-        size_t best = min_child(s->heap, c, n);
-        if (!slot_less(&s->heap[best], &x)) break;
-        s->heap[i] = s->heap[best];
-        s->heap[i].ev->heap_idx = (int32_t)i;
-        i = best;
-    }
-    s->heap[i] = x;
-    x.ev->heap_idx = (int32_t)i;
-}
-
-/* Index of the smallest of the (up to ARITY) children starting at c. */
-static inline size_t min_child(const struct sim_heap_slot *h, size_t c, size_t n)
-{
-    size_t best = c;
-    size_t end = c + ARITY < n ? c + ARITY : n;
-    for (size_t k = c + 1; k < end; k++)
-        best = slot_less(&h[k], &h[best]) ? k : best;
-    return best;
-}
-
-/* Remove the root bottom-up (Floyd): walk the hole down along the smaller children to a leaf,
- * then sift the last element up from there.  The last element nearly always belongs near the
- * bottom, so this saves the comparison against it at every level that a plain sift-down makes. */
-static void heap_pop_root(struct sim *s)
-{
-    struct sim_heap_slot *h = s->heap;
-    h[0].ev->heap_idx = -1;
-    size_t n = --s->heap_len;
-    if (n == 0) return;
-    size_t hole = 0, c;
-    while ((c = hole * ARITY + 1) < n) {
-        size_t m = min_child(h, c, n);
-        h[hole] = h[m];
-        h[hole].ev->heap_idx = (int32_t)hole;
-        hole = m;
-    }
-    h[hole] = h[n];
-    h[hole].ev->heap_idx = (int32_t)hole;
-    sift_up(s, hole);
-}
-
-static void heap_remove_at(struct sim *s, size_t i)
-{
-    if (i == 0) { heap_pop_root(s); return; }
-    s->heap[i].ev->heap_idx = -1;
-    s->heap_len--;
-    if (i == s->heap_len) return;
-    s->heap[i] = s->heap[s->heap_len];
-    s->heap[i].ev->heap_idx = (int32_t)i;
-    if (slot_less(&s->heap[i], &s->heap[(i - 1) / ARITY])) sift_up(s, i);
-    else sift_down(s, i);
+    struct sim_event **p = &s->bucket[bucket_of(s, ev->at)];
+    while (*p != ev) { p = &(*p)->next; s->steps++; }
+    *p = ev->next;
+    ev->next = NULL;
+    ev->pending = 0;
+    s->n--;
 }
 
 void sim_schedule_at(struct sim *s, struct sim_event *ev, sim_time_t at)
@@ -113,40 +121,61 @@ void sim_schedule_at(struct sim *s, struct sim_event *ev, sim_time_t at)
         fprintf(stderr, "sim: event scheduled in the past (%lld < %lld)\n", (long long)at, (long long)s->now);
         abort();
     }
-    if (ev->heap_idx >= 0) {
-        /* Re-arm in place: TCP moves its RTO on nearly every ACK, so avoid remove + insert. */
-        size_t i = (size_t)ev->heap_idx;
-        ev->at = at; ev->seq = s->next_seq++;
-        s->heap[i].key = make_key(at, ev->seq);
-        if (i > 0 && slot_less(&s->heap[i], &s->heap[(i - 1) / ARITY])) sift_up(s, i);
-        else sift_down(s, i);
-        return;
-    }
-    if (s->heap_len == s->heap_cap) {
-        s->heap_cap *= 2;
-        struct sim_heap_slot *h = realloc(s->heap, s->heap_cap * sizeof *h);
-        if (!h) { perror("sim_schedule_at"); exit(1); }
-        s->heap = h;
-    }
-    ev->at = at; ev->seq = s->next_seq++;
-    size_t i = s->heap_len++;
-    s->heap[i].key = make_key(at, ev->seq); s->heap[i].ev = ev;
-    sift_up(s, i);
+    if (ev->pending) unlink_event(s, ev);    /* re-arm: TCP moves its RTO on nearly every ACK */
+    ev->at = at;
+    ev->seq = s->next_seq++;
+    struct sim_event **p = &s->bucket[bucket_of(s, at)];
+    while (*p && !ev_less(ev, *p)) { p = &(*p)->next; s->steps++; }
+    ev->next = *p;
+    *p = ev;
+    ev->pending = 1;
+    s->n++;
+    s->ops++;
+    if (s->n > 2 * s->nb || s->ops > s->ops_min) maybe_rebuild(s);
 }
 
 void sim_cancel(struct sim *s, struct sim_event *ev)
 {
-    if (ev->heap_idx >= 0) heap_remove_at(s, (size_t)ev->heap_idx);
+    if (ev->pending) unlink_event(s, ev);
+}
+
+/* The earliest pending event (NULL if none): the current day's list head if it falls within the
+ * day, else the next day's; after a whole year of empty days, straight to the earliest list
+ * head (events far apart compared with the bucket width). */
+static struct sim_event *peek_min(struct sim *s)
+{
+    if (!s->n) return NULL;
+    for (size_t day = 0; day < s->nb; day++) {
+        struct sim_event *e = s->bucket[s->cur];
+        if (e && (uint64_t)e->at < s->cur_end) return e;
+        s->cur = (s->cur + 1) & (s->nb - 1);
+        s->cur_end += 1ULL << s->shift;
+        s->steps++;
+    }
+    struct sim_event *best = NULL;
+    for (size_t b = 0; b < s->nb; b++) {
+        struct sim_event *e = s->bucket[b];
+        if (e && (!best || ev_less(e, best))) best = e;
+    }
+    s->steps += s->nb;
+    s->cur = bucket_of(s, best->at);
+    s->cur_end = (((uint64_t)best->at >> s->shift) + 1) << s->shift;
+    return best;
 }
 
 void sim_run_until(struct sim *s, sim_time_t until)
 {
     s->stop = 0;
-    while (s->heap_len > 0 && !s->stop) {
-        struct sim_event *ev = s->heap[0].ev;
-        if (ev->at > until) break;
+    while (!s->stop) {
+        struct sim_event *ev = peek_min(s);
+        if (!ev || ev->at > until) break;
         s->now = ev->at;
-        heap_pop_root(s);
+        s->bucket[s->cur] = ev->next;        /* the minimum is the head of the current day */
+        ev->next = NULL;
+        ev->pending = 0;
+        s->n--;
+        s->ops++;
+        if ((s->n < s->nb / 4 && s->nb > MIN_BUCKETS) || s->ops > s->ops_min) maybe_rebuild(s);
         s->events_run++;
         ev->fn(s, ev);
     }

@@ -1,4 +1,4 @@
-/* Discrete-event engine: a clock, an indexed min-heap of intrusive events, cancellable timers.
+/* Discrete-event engine: a clock, a calendar queue of intrusive events, cancellable timers.
  * Events live inside their owners (packets, TCP timers), so steady state allocates nothing. */
 #ifndef SIM_ENGINE_H
 #define SIM_ENGINE_H
@@ -18,28 +18,34 @@ struct sim;
 struct sim_event;
 typedef void (*sim_event_fn)(struct sim *s, struct sim_event *ev);
 
-/* An event is pending iff heap_idx >= 0.  Ties in time fire in the order they were scheduled
- * (seq), which is what makes a run a pure function of scenario + seed. */
+/* Events fire in (at, seq) order: ties in time fire in the order they were scheduled, which is
+ * what makes a run a pure function of scenario + seed. */
 struct sim_event {
-    sim_time_t   at;
-    uint64_t     seq;
-    int32_t      heap_idx;
-    sim_event_fn fn;
-    void        *ctx;
+    sim_time_t        at;
+    uint64_t          seq;
+    struct sim_event *next;         /* next in its bucket, (at, seq) ascending               */
+    int32_t           pending;
+    sim_event_fn      fn;
+    void             *ctx;
 };
 
-struct sim_heap_slot {          /* key copied into the heap so comparisons never chase pointers */
-    unsigned __int128 key;      /* (time << 64) | seq: one comparison orders by time, then by seq */
-    struct sim_event *ev;
-};
-
+/* Calendar queue (R. Brown, CACM 31(10), 1988): nb buckets (a power of two) of width 2^shift
+ * ns; an event at time t sits in bucket (t >> shift) mod nb, in a list sorted by (at, seq).
+ * The buckets are walked like the days of a year; cur is the day that holds `now`. */
 struct sim {
-    sim_time_t            now;
-    uint64_t              next_seq;
-    uint64_t              events_run;
-    struct sim_heap_slot *heap;
-    size_t                heap_len, heap_cap;
-    int                   stop;
+    sim_time_t         now;
+    uint64_t           next_seq;
+    uint64_t           events_run;
+    struct sim_event **bucket;
+    size_t             nb, n;       /* buckets, pending events                               */
+    unsigned           shift;
+    size_t             cur;         /* bucket of the day being served                        */
+    uint64_t           cur_end;     /* end of that day (exclusive), ns                       */
+    uint64_t           ops, steps;  /* since the last re-tune: queue operations, list and day
+                                       steps they took (re-tune when steps outgrow ops)      */
+    uint64_t           ops_min;     /* operations before the next re-tune may happen         */
+    uint64_t           retunes;     /* bucket-width re-tunes and resizes (make bench reports) */
+    int                stop;
 };
 
 void sim_init(struct sim *s);
@@ -47,9 +53,9 @@ void sim_free(struct sim *s);
 
 static inline void sim_event_init(struct sim_event *ev, sim_event_fn fn, void *ctx)
 {
-    ev->at = 0; ev->seq = 0; ev->heap_idx = -1; ev->fn = fn; ev->ctx = ctx;
+    ev->at = 0; ev->seq = 0; ev->next = NULL; ev->pending = 0; ev->fn = fn; ev->ctx = ctx;
 }
-static inline int sim_event_pending(const struct sim_event *ev) { return ev->heap_idx >= 0; }
+static inline int sim_event_pending(const struct sim_event *ev) { return ev->pending; }
 
 /* Schedule (or re-arm, if already pending) at absolute time `at` >= now. */
 void sim_schedule_at(struct sim *s, struct sim_event *ev, sim_time_t at);
@@ -59,7 +65,7 @@ static inline void sim_schedule_in(struct sim *s, struct sim_event *ev, sim_time
 }
 void sim_cancel(struct sim *s, struct sim_event *ev);
 
-/* Run events until the heap is empty, sim_stop() is called, or the next event is after `until`.
+/* Run events until none is pending, sim_stop() is called, or the next event is after `until`.
  * On return now == until unless stopped early. */
 void sim_run_until(struct sim *s, sim_time_t until);
 static inline void sim_stop(struct sim *s) { s->stop = 1; }

@@ -1,5 +1,5 @@
-/* Engine tests: ordering by (time, insertion), cancel and re-arm, run_until bounds.
- * Each asserts an exact event order that a wrong heap would break. */
+/* Engine tests: ordering by (time, insertion), cancel and re-arm, run_until bounds, and the
+ * calendar queue against a scanning reference.  Each asserts an exact event order. */
 #include "testutil.h"
 #include "engine.h"
 #include "rng.h"
@@ -76,6 +76,88 @@ static void test_random_heap_order(void)
     sim_free(&s);
 }
 
+
+/* The calendar queue against a reference that scans every pending event for the least
+ * (time, sequence): events re-schedule themselves with delays from 0 (ties) to 10^12 ns (far
+ * beyond a "year" of buckets), re-arm and cancel others, and the population grows to 3000 and
+ * shrinks to a handful, so every resize and width re-tune runs.  Each firing must be the
+ * reference's minimum. */
+#define MC_N 3000
+static struct sim_event mc_ev[MC_N];
+static struct { sim_time_t at; uint64_t seq; int pending; } mc_ref[MC_N];
+static uint64_t mc_seq, mc_fired, mc_wrong;
+static size_t mc_peak;
+static gsl_rng *mc_rng;
+static int mc_phase;                       /* 0: growing, 1: steady, 2: shrinking */
+
+static int mc_ref_min(void)
+{
+    int best = -1;
+    for (int i = 0; i < MC_N; i++)
+        if (mc_ref[i].pending && (best < 0 || mc_ref[i].at < mc_ref[best].at ||
+                                  (mc_ref[i].at == mc_ref[best].at && mc_ref[i].seq < mc_ref[best].seq))) best = i;
+    return best;
+}
+
+static void mc_schedule(struct sim *s, int i, sim_time_t at)
+{
+    sim_schedule_at(s, &mc_ev[i], at);
+    mc_ref[i].at = at; mc_ref[i].seq = mc_seq++; mc_ref[i].pending = 1;
+}
+
+static sim_time_t mc_delay(void)
+{
+    switch (gsl_rng_uniform_int(mc_rng, 6)) {
+    case 0: return 0;                                              /* tie with now        */
+    case 1: return (sim_time_t)gsl_rng_uniform_int(mc_rng, 4) * 1000; /* ties among themselves */
+    case 2: return (sim_time_t)gsl_rng_uniform_int(mc_rng, 1000000);
+    case 3: return 1000000000000LL + (sim_time_t)gsl_rng_uniform_int(mc_rng, 1000);  /* far */
+    default: return (sim_time_t)gsl_rng_uniform_int(mc_rng, 50000);
+    }
+}
+
+static void mc_fire(struct sim *s, struct sim_event *ev)
+{
+    int i = (int)(ev - mc_ev), want = mc_ref_min();
+    if (i != want || s->now != mc_ref[i].at) mc_wrong++;
+    mc_ref[i].pending = 0;
+    if (s->n > mc_peak) mc_peak = s->n;
+    if (++mc_fired == 60000) { sim_stop(s); return; }
+    if (mc_fired == 20000) mc_phase = 1;
+    if (mc_fired == 40000) mc_phase = 2;
+    if (mc_phase < 2 || gsl_rng_uniform(mc_rng) < 0.3) mc_schedule(s, i, s->now + mc_delay());
+    int j = (int)gsl_rng_uniform_int(mc_rng, MC_N);
+    double u = gsl_rng_uniform(mc_rng);
+    if (u < 0.2 && j != i) {                               /* cancel another */
+        sim_cancel(s, &mc_ev[j]);
+        mc_ref[j].pending = 0;
+    } else if (u < 0.5 && (mc_ref[j].pending || mc_phase == 0)) {   /* re-arm or start another */
+        mc_schedule(s, j, s->now + mc_delay());
+    }
+}
+
+static void test_calendar_matches_reference(void)
+{
+    struct sim s; sim_init(&s);
+    mc_rng = rng_stream(11, "engine-mc", 0);
+    mc_seq = mc_fired = mc_wrong = 0;
+    mc_peak = 0;
+    mc_phase = 0;
+    for (int i = 0; i < MC_N; i++) { sim_event_init(&mc_ev[i], mc_fire, NULL); mc_ref[i].pending = 0; }
+    for (int i = 0; i < 8; i++) mc_schedule(&s, i, (sim_time_t)i * 7);
+    sim_run_until(&s, SIM_NEVER - 1);
+    CU_ASSERT(mc_fired > 40000);                   /* reached the shrinking phase */
+    CU_ASSERT(mc_peak > 1000);                      /* and had grown large first */
+    CU_ASSERT_EQUAL(mc_wrong, 0);
+    CU_ASSERT(s.retunes >= 4);                      /* it grew and shrank through rebuilds */
+    size_t pending = 0;
+    for (int i = 0; i < MC_N; i++) pending += (size_t)mc_ref[i].pending;
+    CU_ASSERT_EQUAL(s.n, pending);
+    rng_free(mc_rng);
+    sim_free(&s);
+    for (int i = 0; i < MC_N; i++) CU_ASSERT_EQUAL(sim_event_pending(&mc_ev[i]), 0);
+}
+
 static void test_rng_streams_independent(void)
 {
     gsl_rng *a = rng_stream(1, "peer", 3), *b = rng_stream(1, "peer", 3), *c = rng_stream(1, "peer", 4),
@@ -94,5 +176,6 @@ void register_test_engine(void)
                TEST(test_ties_fire_in_insertion_order),
                TEST(test_cancel_and_rearm),
                TEST(test_random_heap_order),
+               TEST(test_calendar_matches_reference),
                TEST(test_rng_streams_independent));
 }
