@@ -48,5 +48,14 @@ const struct metric_decl exp_common_metrics[] = {
     { "conservation_imbalance_bytes", METRIC_NEUTRAL },   /* 0 unless conservation_ok is 0 */
     /* wire bytes per class (exp_emit_class_bytes): counters that move with goodput */
     { "up_bytes_by_class.*", METRIC_NEUTRAL }, { "down_bytes_by_class.*", METRIC_NEUTRAL },
+    /* engine load (exp_emit_event_rate): fewer events for the same run is better */
+    { "events_per_sim_s", METRIC_LOWER }, { "events_per_sim_s_per_100_peers", METRIC_LOWER },
     { NULL, METRIC_NEUTRAL }
 };
+
+void exp_emit_event_rate(struct run_result *res, uint64_t events, sim_time_t duration, size_t peers)
+{
+    double per_s = duration > 0 ? (double)events / ((double)duration / 1e9) : 0.0;
+    result_metric(res, "events_per_sim_s", per_s);
+    result_metric(res, "events_per_sim_s_per_100_peers", peers ? per_s * 100.0 / (double)peers : per_s);
+}

@@ -20,4 +20,8 @@ void exp_emit_conservation(struct run_result *res, const struct topology *t, int
 /* Directions of the metrics these helpers (and every experiment alike) emit. */
 extern const struct metric_decl exp_common_metrics[];
 
+/* events_per_sim_s and events_per_sim_s_per_100_peers: how hard the run drove the engine, so a
+ * mechanism that re-arms itself far too often shows up in the results (bound: 5 M per 100). */
+void exp_emit_event_rate(struct run_result *res, uint64_t events, sim_time_t duration, size_t peers);
+
 #endif

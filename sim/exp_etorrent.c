@@ -387,6 +387,7 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     result_metric(res, "max_uploads", r->cfg.max_uploads);
     exp_emit_conservation(res, &r->topo, conserved(r));
     res->events = s->events_run;
+    exp_emit_event_rate(res, s->events_run, r->duration, r->n_peers);
 
     for (size_t i = 0; i < r->n_peers; i++) et_peer_free(&r->peer[i]);
     sim_cancel(s, &r->rechoke_ev);

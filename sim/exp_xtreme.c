@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "experiment.h"
+#include "exp_common.h"
 #include "exp_xtreme.h"
 #include "rng.h"
 #include "throttle_nafc.h"
@@ -373,6 +374,7 @@ static int xt_run_fn(const struct param_set *ps, struct run_result *res, char *e
     sim_run_until(s, r->duration);
     xt_metrics_final(r);
     res->events = s->events_run;
+    exp_emit_event_rate(res, s->events_run, r->duration, r->n_dl + r->n_src + r->n_cp);
 
     /* teardown: every packet returns to the pool */
     sim_cancel(s, &r->thr_ev); sim_cancel(s, &r->tick_ev); sim_cancel(s, &r->sec_ev);

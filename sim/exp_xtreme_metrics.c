@@ -99,6 +99,10 @@ void xt_metrics_final(struct xt_run *r)
     result_metric(res, "voip_loss", r->has_voip ? udp_flow_loss(&r->voip) : 0.0);
     result_metric(res, "drops", (double)(lu->st.drops + ld->st.drops));
     result_metric(res, "drops_up", (double)lu->st.drops);
+    /* Payload-carrying uplink packets under 100 IP bytes per second: the byte crumbs a client
+     * that hands TCP a literal "budget - spent" makes.  Real eMule rounds sends to whole
+     * fragments, so what is left are block requests (46 B), zero-window probes and the like. */
+    result_metric(res, "up_small_segs_per_s", (double)lu->st.offered_small / secs);
     result_metric(res, "slots_full_mean", r->sum_full / ns);
     result_metric(res, "slots_trickle_mean", r->sum_trickle / ns);
     result_metric(res, "slots_opened", (double)(r->opens_free + r->opens_needslot));

@@ -97,6 +97,8 @@ void link_enqueue(struct net *n, struct link *l, struct packet *p)
     p->t_enq = n->sim.now;
     p->next = NULL;
     l->st.offered_ip_bytes += pkt_ip_bytes(p);
+    l->st.offered_pkts++;
+    if (p->payload > 0 && !p->cross && pkt_ip_bytes(p) < LINK_SMALL_IP_BYTES) l->st.offered_small++;
     int busy = l->tx != NULL;
     if (busy && ((l->qlim_pkts && l->q_pkts >= l->qlim_pkts) ||
                  (l->qlim_bytes && l->q_bytes + p->wire > l->qlim_bytes))) {
@@ -164,7 +166,7 @@ void link_reset_stats(struct link *l)
 {
     memset(l->st.wire_bytes, 0, sizeof l->st.wire_bytes);
     l->st.wire_total = l->st.ip_bytes = l->st.pkts = l->st.drops = l->st.drop_wire_bytes = 0;
-    l->st.offered_ip_bytes = 0;
+    l->st.offered_ip_bytes = l->st.offered_pkts = l->st.offered_small = 0;
     l->st.max_queue_pkts = 0;
     if (l->st.qdelay) hist_reset(l->st.qdelay);
     l->stats_from = l->net->sim.now;

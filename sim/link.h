@@ -11,6 +11,9 @@
 
 struct net;
 
+/* A payload-carrying packet below this many IP bytes is "small" (offered_small). */
+#define LINK_SMALL_IP_BYTES 100u
+
 /* One second of a link's life, for the time series (index = whole simulated second).  A frame's
  * bytes are spread over the seconds its serialization overlaps, so no second can show more than
  * the line rate (a 1502-byte frame takes 94 ms at 128 kbit/s). */
@@ -28,6 +31,9 @@ struct link_stats {
     uint64_t pkts, drops, drop_wire_bytes;
     uint64_t offered_ip_bytes;       /* everything handed to the link, dropped or not: what a
                                         host's network adapter counts (NAFC)                  */
+    uint64_t offered_pkts;           /* packets handed to the link, dropped or not             */
+    uint64_t offered_small;          /* of them, payload-carrying non-cross packets of fewer than
+                                        LINK_SMALL_IP_BYTES IP bytes (application crumbs)     */
     uint32_t max_queue_pkts;
     struct hist *qdelay;             /* time from enqueue to start of serialization; NULL unless
                                         link_track_qdelay asked for it (a metric reads it)     */
