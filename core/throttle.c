@@ -147,14 +147,24 @@ void thr_set_slot_speed(struct throttle *t, uint32_t slot_speed_Bps)
 
 void thr_next_trickle_to_full(struct throttle *t) { t->next_trickle_to_full = 1; }
 
-/* One send request: zero the report, call the socket, book the bytes.  Returns the bytes the
- * request debits under the active policy (official: eD2K bytes only). */
-uint32_t thr_send(struct throttle *t, struct thr_slot *sl, int32_t sock, uint32_t max, int control,
-                  int64_t now, struct thr_sent *s)
+uint32_t thr_next_frag_size(uint32_t bytes, uint32_t min_frag)
+{
+    if (min_frag == 0) min_frag = 1;
+    uint32_t rest = bytes % min_frag;
+    if (rest == 0) return bytes;
+    uint64_t up = (uint64_t)bytes + (min_frag - rest);
+    return up > UINT32_MAX ? UINT32_MAX - (UINT32_MAX % min_frag) : (uint32_t)up;
+}
+
+/* One send request (EMSocket::Send): zero the report, round the request up to whole fragments,
+ * call the socket, book the bytes.  Returns the bytes the request debits under the active
+ * policy (official: eD2K bytes only). */
+uint32_t thr_send(struct throttle *t, struct thr_slot *sl, int32_t sock, uint32_t max, uint32_t min_frag,
+                  int control, int64_t now, struct thr_sent *s)
 {
     memset(s, 0, sizeof *s);
     if (max == 0) return 0;
-    t->ops->send(t->ctx, sock, max, control, now, s);
+    t->ops->send(t->ctx, sock, thr_next_frag_size(max, min_frag), min_frag, control, now, s);
     bwacct_add_out(t->acct, s->data, s->proto, s->hdr_est);
     if (s->data) t->last_data_at = now;
     uint32_t spent = s->data + s->proto + (t->cfg.policy == THR_OFFICIAL ? 0u : s->hdr_est);

@@ -38,9 +38,14 @@ struct thr_sent {
 };
 
 struct thr_ops {
-    /* Send up to max_bytes; control = 1: only queued control messages.  Fill *out (zeroed by
-     * the throttler); data + proto + hdr_est == 0 means nothing was accepted. */
-    void     (*send)(void *ctx, int32_t sock, uint32_t max_bytes, int control, int64_t now, struct thr_sent *out);
+    /* One EMSocket::Send call: put up to max_bytes on the socket, control messages ahead of file
+     * data; control = 1: only queued control messages, except that a call which has started
+     * keeps sending (file data, if queued) up to the next multiple of min_frag, so what leaves
+     * is whole fragments.  max_bytes is already rounded up to a multiple of min_frag by the
+     * throttler (thr_next_frag_size).  Fill *out (zeroed by the throttler); data + proto +
+     * hdr_est == 0 means nothing was accepted. */
+    void     (*send)(void *ctx, int32_t sock, uint32_t max_bytes, uint32_t min_frag, int control, int64_t now,
+                     struct thr_sent *out);
     /* The slot has file data queued (Xtreme: its first block packets exist).  Latched by the
      * throttler once true. */
     int      (*ready)(void *ctx, int32_t sock);
@@ -145,13 +150,18 @@ double thr_upload_health(const struct throttle *t);                           /*
 uint32_t thr_xtreme_full_slots(uint32_t rate, double avg_overhead, uint32_t n_trickles,
                                uint32_t slot_speed, uint32_t n_slots, int *all_full);
 
+/* EMSocket::GetNextFragSize: the smallest multiple of min_frag that is >= bytes (emule-upload.md
+ * §2 "Send sizes").  Every send request is rounded up by it, so no client request asks a socket
+ * for a crumb of a budget; the loops' credit floors absorb the overshoot.  min_frag 0 counts as 1. */
+uint32_t thr_next_frag_size(uint32_t bytes, uint32_t min_frag);
+
 /* Internal to the throttler's files. */
 int64_t thr_run_xtreme(struct throttle *t, int64_t now);
 int64_t thr_run_official(struct throttle *t, int64_t now);
 void    thr_make_full(struct throttle *t, uint32_t idx, int64_t now);
 void    thr_make_trickle(struct throttle *t, uint32_t idx, int64_t now);
-uint32_t thr_send(struct throttle *t, struct thr_slot *sl, int32_t sock, uint32_t max, int control,
-                  int64_t now, struct thr_sent *s);
+uint32_t thr_send(struct throttle *t, struct thr_slot *sl, int32_t sock, uint32_t max, uint32_t min_frag,
+                  int control, int64_t now, struct thr_sent *s);
 void    thr_step_blockratio(struct throttle *t, int64_t now);
 
 #endif

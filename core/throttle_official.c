@@ -20,21 +20,24 @@ int64_t thr_run_official(struct throttle *t, int64_t now)
     t->last_ms = now_ms;
 
     uint32_t rate = t->cfg.limit_Bps ? t->cfg.limit_Bps : 1u;
-    uint32_t frag = rate < 6 * 1024 ? OFFICIAL_FRAG_LOW : OFFICIAL_FRAG, dbl = 2 * frag;
+    /* Below 6 KiB/s: 536-B fragments, one at a time "to give them a smoother load". */
+    uint32_t frag = rate < 6 * 1024 ? OFFICIAL_FRAG_LOW : OFFICIAL_FRAG;
+    uint32_t dbl = rate < 6 * 1024 ? frag : 2 * frag;
     t->saved_mB += (int64_t)rate * dt_ms;              /* B/s * ms = milli-bytes */
     int64_t budget = t->saved_mB / 1000;
     t->last_budget = budget;
     int64_t spent = 0;
     struct thr_sent s;
 
-    /* Control messages first. */
+    /* Control messages first: SendControlData(budget - spent, minFragSize), so a call rounds up
+     * to whole fragments instead of splitting a message at the budget's last byte. */
     for (uint32_t tries = t->ctrl_n; tries > 0 && t->ctrl_n > 0 && spent < budget; tries--) {
         int32_t sock = t->ctrl[t->ctrl_head];
         t->ctrl_head = (t->ctrl_head + 1) % THR_MAX_CTRL;
         t->ctrl_n--;
         struct thr_slot *sl = NULL;
         for (uint32_t i = 0; i < t->n_slots; i++) if (t->slot[i].sock == sock) sl = &t->slot[i];
-        spent += thr_send(t, sl, sock, clamp_u32(budget - spent), 1, now, &s);
+        spent += thr_send(t, sl, sock, clamp_u32(budget - spent), frag, 1, now, &s);
         if (t->ops->has_control(t->ctx, sock)) thr_queue_control(t, sock);
     }
 
@@ -44,30 +47,33 @@ int64_t thr_run_official(struct throttle *t, int64_t now)
             struct thr_slot *sl = &t->slot[i];
             if (!sl->ready || now - sl->last_called <= TRICKLE_AFTER_NS) continue;
             uint32_t need = t->ops->needed_bytes(t->ctx, sl->sock, now);
-            if (need) { spent += thr_send(t, sl, sl->sock, need, 0, now, &s); sl->last_called = now; }
+            if (need) { spent += thr_send(t, sl, sl->sock, need, frag, 0, now, &s); sl->last_called = now; }
         }
     }
 
-    /* Equal share over the first maxSlot slots, each at least doubleSendSize. */
+    /* Equal share over the first maxSlot slots: min(max(doubleSendSize, budget / maxSlot),
+     * budget - spent), sent in whole doubleSendSize fragments. */
     uint32_t n = t->n_slots;
     if (n > 0 && spent < budget) {
         uint32_t max_slot = rate / os_target_rate(n, 1);
         if (max_slot < 1) max_slot = 1;
         if (max_slot > n) max_slot = n;
-        int64_t share = (budget - spent) / max_slot;
+        int64_t share = budget / max_slot;
         if (share < dbl) share = dbl;
         for (uint32_t c = 0; c < max_slot && spent < budget; c++) {
             if (t->official_rr >= max_slot) t->official_rr = 0;
             struct thr_slot *sl = &t->slot[t->official_rr++];
             if (!sl->ready) continue;
-            spent += thr_send(t, sl, sl->sock, clamp_u32(share), 0, now, &s);
+            int64_t ask = share < budget - spent ? share : budget - spent;
+            spent += thr_send(t, sl, sl->sock, clamp_u32(ask), dbl, 0, now, &s);
             sl->last_called = now;
         }
-        /* Leftover, first to last. */
+        /* Leftover, first to last: max(budget - spent, doubleSendSize) each. */
         for (uint32_t i = 0; i < n && spent < budget; i++) {
             struct thr_slot *sl = &t->slot[i];
             if (!sl->ready) continue;
-            spent += thr_send(t, sl, sl->sock, clamp_u32(budget - spent), 0, now, &s);
+            int64_t ask = budget - spent > dbl ? budget - spent : dbl;
+            spent += thr_send(t, sl, sl->sock, clamp_u32(ask), dbl, 0, now, &s);
             sl->last_called = now;
         }
     }

@@ -12,7 +12,6 @@
 #define SAFETY_SENDS      4096u     /* policy none: a loop ends even if a socket never blocks */
 
 static uint32_t ceil_div_u64(uint64_t a, uint64_t b) { return (uint32_t)((a + b - 1) / b); }
-static uint32_t clamp_u32(int64_t v) { return v <= 0 ? 0u : v >= UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
 /* §1.4: split S into Full and Trickle from the 20-s overhead average. */
 static void regulate(struct throttle *t, uint32_t rate, uint32_t slot_speed, int64_t now)
@@ -42,8 +41,9 @@ static struct thr_slot *slot_by_sock(struct throttle *t, int32_t sock)
     return NULL;
 }
 
-/* Control messages first: each queued socket may use what is left of the budget. */
-static int64_t send_control(struct throttle *t, int64_t slope, int64_t now)
+/* Control messages first: each queued socket gets one SendControlData(minFrag) call, so
+ * control data leaves in whole fragments (topped up with file data on an upload socket). */
+static int64_t send_control(struct throttle *t, int64_t slope, uint32_t min_frag, int64_t now)
 {
     int64_t spent = 0;
     struct thr_sent s;
@@ -51,7 +51,7 @@ static int64_t send_control(struct throttle *t, int64_t slope, int64_t now)
         int32_t sock = t->ctrl[t->ctrl_head];
         t->ctrl_head = (t->ctrl_head + 1) % THR_MAX_CTRL;
         t->ctrl_n--;
-        spent += thr_send(t, slot_by_sock(t, sock), sock, clamp_u32(slope - spent), 1, now, &s);
+        spent += thr_send(t, slot_by_sock(t, sock), sock, min_frag, min_frag, 1, now, &s);
         if (t->ops->has_control(t->ctx, sock)) thr_queue_control(t, sock);
     }
     return spent;
@@ -112,7 +112,7 @@ int64_t thr_run_xtreme(struct throttle *t, int64_t now)
     if (t->recalculate) regulate(t, rate, slot_speed, now);
     else if (t->next_trickle_to_full) promote_next_trickle(t, now);
 
-    if (slope > 0 && t->ctrl_n > 0) slope -= send_control(t, slope, now);
+    if (slope > 0 && t->ctrl_n > 0) slope -= send_control(t, slope, min_frag, now);
 
     /* Trickles first: each ready Trickle earns 500 B/s of payload, at most 1 s banked. */
     struct thr_sent s;
@@ -126,7 +126,7 @@ int64_t thr_run_xtreme(struct throttle *t, int64_t now)
         sl->cslope_rem = acc % 1000;
         if (sl->cslope > THR_TRICKLE_SPEED) sl->cslope = THR_TRICKLE_SPEED;
         if (slope > 0 && sl->cslope > 0) {
-            slope -= thr_send(t, sl, sl->sock, min_frag, 0, now, &s);
+            slope -= thr_send(t, sl, sl->sock, min_frag, min_frag, 0, now, &s);
             sl->cslope -= s.data;
         }
     }
@@ -141,7 +141,7 @@ int64_t thr_run_xtreme(struct throttle *t, int64_t now)
         struct thr_slot *sl = slot_by_sock(t, sock);
         if (sl && sl->ready) {
             sends++;
-            slope -= thr_send(t, sl, sock, dbl, 0, now, &s);
+            slope -= thr_send(t, sl, sock, dbl, dbl, 0, now, &s);
             if (s.data > TURN_BYTES) {
                 memmove(&t->rr[j], &t->rr[j + 1], (t->n_rr - j - 1) * sizeof t->rr[0]);
                 t->rr[t->n_rr - 1] = sock;
@@ -166,7 +166,7 @@ int64_t thr_run_xtreme(struct throttle *t, int64_t now)
             uint32_t spent = 0;
             if (sl->ready) {
                 sends++;
-                spent = thr_send(t, sl, sl->sock, min_frag, 0, now, &s);
+                spent = thr_send(t, sl, sl->sock, min_frag, min_frag, 0, now, &s);
                 slope -= spent;
                 sl->cslope -= s.data;
                 if (sl->cslope < -(int64_t)min_frag) sl->cslope = -(int64_t)min_frag;

@@ -203,8 +203,7 @@ static void setup_core(struct xt_run *r)
     r->ovh_cfg.segs_per_ack = (uint32_t)param_i(ps, "delack_count");
     r->limit_kBps = param_d(ps, "upload_limit_kBps");
     r->slot_speed_kBps = param_d(ps, "slot_speed_kBps");
-    r->send_frag = (uint32_t)param_i(ps, "mtu") - 40u;
-    r->send_lowat = r->send_frag;
+    r->send_lowat = (uint32_t)param_i(ps, "mtu") - 40u;
 
     bwacct_init(&r->acct, 0, 5);
     struct thr_cfg tc;

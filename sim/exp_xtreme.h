@@ -32,6 +32,7 @@ struct xt_sock {
     enum xt_sock_kind kind;
     struct tcp_ep    *ep;              /* the client's end                                       */
     uint32_t          ctrl_pending;    /* control bytes queued for the throttler                 */
+    uint32_t          ctrl_msg;        /* size of each queued control message (0: mixed sizes)   */
     uint64_t          stream_pos;      /* upload: bytes of the OP_SENDINGPART stream written     */
     struct ovh_flow   flow;            /* estimator state of this connection                     */
 };
@@ -89,7 +90,6 @@ struct xt_run {
     struct xslots    xs;
     struct oslots    os;
     double           limit_kBps, slot_speed_kBps;
-    uint32_t         send_frag;        /* bytes per send() call                                  */
     uint32_t         send_lowat;       /* a send() needs this much buffer room                   */
     uint64_t         adapter_out_base, adapter_in_base;
 

@@ -1,5 +1,5 @@
-/* Experiment xtreme: the client's sockets as core/'s throttler drives them (send() calls of
- * send_frag bytes into TCP, each booked through the overhead estimator), the download receive
+/* Experiment xtreme: the client's sockets as core/'s throttler drives them (EMSocket::Send calls
+ * in whole fragments, one send() per packet piece, each booked through the overhead estimator), the download receive
  * path with its ACK estimate, block requests and download limit, and slot opening. */
 #include <string.h>
 #include "exp_xtreme.h"
@@ -31,9 +31,25 @@ static uint32_t write_part_stream(struct xt_sock *k, uint32_t n, struct thr_sent
     return done;
 }
 
-/* One throttler request = a run of send() calls of at most send_frag bytes.  A call needs
- * send_lowat bytes of buffer room (or room for all it sends); otherwise it would block. */
-static void op_send(void *ctx, int32_t id, uint32_t max, int control, int64_t now, struct thr_sent *out)
+/* Bytes left of the control message at the head of the socket's queue: every message queued on
+ * one socket has the same size (ctrl_msg; 0 if they differ, then the queue goes as one). */
+static uint32_t ctrl_head_left(const struct xt_sock *k)
+{
+    if (k->ctrl_msg == 0) return k->ctrl_pending;
+    uint32_t rest = k->ctrl_pending % k->ctrl_msg;
+    return rest ? rest : k->ctrl_msg;
+}
+
+/* One EMSocket::Send call (emule-upload.md §2 "Send sizes"), as SendStd makes it: packets are
+ * taken one at a time, control messages ahead of file data but never inside an OP_SENDINGPART
+ * packet already started; each packet piece is one send() call of at most what is left of
+ * `max` (already a multiple of min_frag), and one estimated TCP/IP header.  A control-only call
+ * sends the queued control messages and then, on a socket with file data, goes on up to the
+ * next multiple of min_frag ("continue to send until an even minFragsize to minimize packet
+ * overhead"), so control data leaves in whole fragments.  A call needs send_lowat bytes of
+ * buffer room (or room for all of the piece); otherwise it would block. */
+static void op_send(void *ctx, int32_t id, uint32_t max, uint32_t min_frag, int control, int64_t now,
+                    struct thr_sent *out)
 {
     (void)now;
     struct xt_run *r = ctx;
@@ -42,16 +58,30 @@ static void op_send(void *ctx, int32_t id, uint32_t max, int control, int64_t no
         if (!control) { out->attempts = 1; out->blocked = 1; }
         return;
     }
-    uint32_t left = control ? min_u32(max, k->ctrl_pending) : max;
-    while (left > 0) {
-        uint32_t piece = min_u32(left, r->send_frag), space = tcp_send_space(k->ep);
+    const int has_data = k->kind == XS_UPLOAD;
+    if (min_frag == 0) min_frag = 1;
+    uint32_t total = 0;
+    while (total < max) {
+        int mid_packet = has_data && k->stream_pos % XT_PART != 0;
+        int ctrl_next = !mid_packet && k->ctrl_pending > 0;
+        uint32_t cap = max - total;
+        if (!ctrl_next) {
+            if (!has_data) break;
+            if (control) {                   /* only to round a started call up to a fragment */
+                if (total == 0 || total % min_frag == 0) break;
+                cap = thr_next_frag_size(total, min_frag) - total;
+            }
+        }
+        uint32_t left = ctrl_next ? ctrl_head_left(k) : XT_PART - (uint32_t)(k->stream_pos % XT_PART);
+        uint32_t piece = min_u32(left, cap), space = tcp_send_space(k->ep);
         out->attempts++;
         if (space < piece && space < r->send_lowat) { out->blocked++; break; }
         uint32_t w;
-        if (control) {
+        if (ctrl_next) {
             w = tcp_write(k->ep, piece, 1);
             k->ctrl_pending -= w;
             out->proto += w;
+            if (k->ctrl_pending == 0) k->ctrl_msg = 0;
         } else {
             w = write_part_stream(k, piece, out);
         }
@@ -59,7 +89,7 @@ static void op_send(void *ctx, int32_t id, uint32_t max, int control, int64_t no
         struct ovh_cost c = r->est->cost(&r->ovh_cfg, &k->flow, OVH_TCP_SEND, w);
         out->hdr_est += c.up;
         if (c.down) bwacct_add_in(&r->acct, 0, 0, c.down);
-        left -= w;
+        total += w;
         if (w < piece) { out->attempts++; out->blocked++; break; }   /* the next call would block */
     }
 }
@@ -80,7 +110,10 @@ const struct thr_ops xt_thr_ops = { op_send, op_ready, op_has_control, NULL };
 
 void xt_queue_control(struct xt_run *r, int32_t sock, uint32_t bytes)
 {
-    r->sock[sock].ctrl_pending += bytes;
+    struct xt_sock *k = &r->sock[sock];
+    if (k->ctrl_pending == 0) k->ctrl_msg = bytes;
+    else if (k->ctrl_msg != bytes) k->ctrl_msg = 0;
+    k->ctrl_pending += bytes;
     thr_queue_control(&r->thr, sock);
 }
 
@@ -226,7 +259,7 @@ void xt_socks_init(struct xt_run *r)
         tcp_set_app(&d->conn.ep[0], &dl_client_ops, d);
         tcp_set_app(&d->conn.ep[1], &remote_reader_ops, d);
         sim_event_init(&d->connect_ev, dl_connect, d);
-        r->sock[id] = (struct xt_sock){ XS_UPLOAD, &d->conn.ep[0], 0, 0, { 0, 0 } };
+        r->sock[id] = (struct xt_sock){ .kind = XS_UPLOAD, .ep = &d->conn.ep[0] };
     }
     for (size_t i = 0; i < r->n_cp; i++, id++) {
         struct xt_ctrl_peer *c = &r->cp[i];
@@ -234,14 +267,14 @@ void xt_socks_init(struct xt_run *r)
         c->sock = (int32_t)id;
         tcp_set_app(&c->conn.ep[0], &cp_client_ops, c);
         tcp_set_app(&c->conn.ep[1], &remote_reader_ops, c);
-        r->sock[id] = (struct xt_sock){ XS_CONTROL, &c->conn.ep[0], 0, 0, { 0, 0 } };
+        r->sock[id] = (struct xt_sock){ .kind = XS_CONTROL, .ep = &c->conn.ep[0] };
     }
     for (size_t i = 0; i < r->n_src; i++, id++) {
         struct xt_source *s = &r->src[i];
         s->run = r;
         s->sock = (int32_t)id;
         tcp_set_app(&s->flow.conn.ep[1], &src_client_ops, s);
-        r->sock[id] = (struct xt_sock){ XS_DOWNLOAD, &s->flow.conn.ep[1], 0, 0, { 0, 0 } };
+        r->sock[id] = (struct xt_sock){ .kind = XS_DOWNLOAD, .ep = &s->flow.conn.ep[1] };
     }
 }
 

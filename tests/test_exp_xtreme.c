@@ -5,6 +5,7 @@
 #include "testutil.h"
 #include "simutil.h"
 #include "experiment.h"
+#include "exp_xtreme.h"
 
 /* The 1-s series value of `name` (entity 0) at time t; NAN if absent. */
 static double series_at(const struct run_result *r, const char *name, double t)
@@ -71,6 +72,24 @@ static void test_nafc_gives_way_to_voip(void)
     result_free(&a);
     result_free(&b);
     result_free(&c);
+}
+
+/* eMule rounds every send up to whole fragments (EMSocket::Send / GetNextFragSize), so the only
+ * payload-carrying uplink packets under 100 IP bytes are the 46-B block requests (86 B with
+ * headers), one per 3 x 10240 B downloaded from each source.  The official client at 20 KB/s
+ * downloads ~600 kB/s: ~20 requests/s.  A throttler that hands its sockets "budget - spent" as
+ * it is (the old model) sent ~140 such crumbs per second here. */
+static void test_official_sends_no_crumbs(void)
+{
+    const char *o[] = { "upload_policy=official", "upload_limit_kBps=20", "duration_s=60", "warmup_s=20", NULL };
+    struct run_result r;
+    CU_ASSERT_EQUAL_FATAL(sim_test_run("xtreme", o, &r), 0);
+    double stream_Bps = result_get(&r, "down_goodput_kbps") * 1000 / 8 * (double)XT_PART / XT_PART_DATA;
+    double requests_per_s = stream_Bps / XT_BLOCK_REQ_EVERY;
+    double small = result_get(&r, "up_small_segs_per_s");
+    fprintf(stderr, "\n    small uplink segments %.1f/s, block requests %.1f/s ", small, requests_per_s);
+    CU_ASSERT(small <= 1.1 * requests_per_s + 1.0);
+    result_free(&r);
 }
 
 /* The seed's example in the simulator: limit 17, slot speed 4, nothing else on the line and
@@ -191,6 +210,7 @@ void register_test_exp_xtreme(void)
     TEST_SUITE("exp_xtreme",
                TEST(test_xtreme_limit_protects_download),
                TEST(test_nafc_gives_way_to_voip),
+               TEST(test_official_sends_no_crumbs),
                TEST(test_slot_walk_limit17),
                TEST(test_new_slot_only_without_trickle),
                TEST(test_same_seed_same_metrics_and_conservation),

@@ -135,7 +135,9 @@ static void test_leftover_goes_to_trickles(void)
 static void test_control_before_data(void)
 {
     /* Budget 4096 at 100 ms (limit 40960).  3000 control bytes queued on socket 5 (not a slot)
-     * go first: 3000 + 3 headers = 3120; the remaining 976 buys one 1300-B data send. */
+     * go first, one SendControlData(minFrag) call per loop: 1300 + 40 header = 1340; the
+     * remaining 2756 buy three 1300-B data sends (1340 each, the last overshoots to -1264).
+     * The socket stays queued; its other 1700 bytes leave in the next loops (1300, then 400). */
     setup(THR_XTREME, 40960, 4096);
     thr_add_slot(&thr, 0, 0);
     run_at(0);
@@ -144,9 +146,51 @@ static void test_control_before_data(void)
     thr_queue_control(&thr, 5);                 /* queueing twice does not duplicate */
     CU_ASSERT_EQUAL(thr.ctrl_n, 1);
     run_at(FAKE_MS(100));
+    CU_ASSERT_EQUAL(fn.s[5].ctrl, 1300);
+    CU_ASSERT_EQUAL(fn.s[0].data, 3 * 1300);
+    CU_ASSERT_EQUAL(thr.slope, -1264);
+    CU_ASSERT_EQUAL(thr.ctrl_n, 1);
+    run_at(FAKE_MS(200));                       /* -1264 + 4096 = 2832 */
+    CU_ASSERT_EQUAL(fn.s[5].ctrl, 2600);
+    run_at(FAKE_MS(300));
     CU_ASSERT_EQUAL(fn.s[5].ctrl, 3000);
-    CU_ASSERT_EQUAL(fn.s[0].data, 1300);
     CU_ASSERT_EQUAL(thr.ctrl_n, 0);
+}
+
+/* EMSocket::GetNextFragSize: the next multiple of the fragment at or above the request. */
+static void test_next_frag_size_vectors(void)
+{
+    CU_ASSERT_EQUAL(thr_next_frag_size(0, 1300), 0);
+    CU_ASSERT_EQUAL(thr_next_frag_size(1, 1300), 1300);
+    CU_ASSERT_EQUAL(thr_next_frag_size(20, 2600), 2600);
+    CU_ASSERT_EQUAL(thr_next_frag_size(1300, 1300), 1300);
+    CU_ASSERT_EQUAL(thr_next_frag_size(1301, 1300), 2600);
+    CU_ASSERT_EQUAL(thr_next_frag_size(7, 0), 7);               /* a fragment of 0 counts as 1 */
+    CU_ASSERT_EQUAL(thr_next_frag_size(UINT32_MAX, 1300), UINT32_MAX - UINT32_MAX % 1300);
+}
+
+/* The official loop never asks a socket for a crumb of its budget: every request is a whole
+ * number of doubleSendSize fragments (2600 B above 6 KiB/s, 536 B below), so a budget of a
+ * few bytes left at the end of a loop still sends a full fragment and the credit goes
+ * negative (the floor -(slots + 1) * minFrag absorbs it).  The old loop asked for
+ * "budget - spent" as it was: requests of a few bytes. */
+static void test_official_sends_whole_fragments(void)
+{
+    setup(THR_OFFICIAL, 20480, 4096);
+    for (int i = 0; i < 3; i++) { thr_add_slot(&thr, i, 0); fn.s[i].drain_Bps = 6000; }
+    fake_run(&thr, &fn, &acct, FAKE_S(30), 0);
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT(fn.s[i].min_data_req >= 2600);
+        CU_ASSERT_EQUAL(fn.s[i].max_data_req % 2600, 0);
+        CU_ASSERT_EQUAL(fn.s[i].min_data_req % 2600, 0);
+    }
+    setup(THR_OFFICIAL, 4096, 4096);
+    thr_add_slot(&thr, 0, 0);                   /* a peer that takes everything */
+    fake_run(&thr, &fn, &acct, FAKE_S(30), 0);
+    CU_ASSERT_EQUAL(fn.s[0].min_data_req, 536);
+    CU_ASSERT_EQUAL(fn.s[0].max_data_req % 536, 0);
+    /* the limit still holds over the run: 4096 B/s within the credit floor and one fragment */
+    ASSERT_ABS((double)fn.s[0].data, 4096.0 * 30, 2 * 536.0);
 }
 
 static void test_full_slots_round_robin(void)
@@ -353,6 +397,8 @@ void register_test_throttle(void)
                TEST(test_trickle_gets_500_Bps_first),
                TEST(test_leftover_goes_to_trickles),
                TEST(test_control_before_data),
+               TEST(test_next_frag_size_vectors),
+               TEST(test_official_sends_whole_fragments),
                TEST(test_full_slots_round_robin),
                TEST(test_full_slot_count_vectors),
                TEST(test_limit_below_one_slot_uses_small_fragments),

@@ -24,6 +24,7 @@ struct fake_sock {
     uint32_t lowat;         /* would block unless this much buffer space is free (0: any)   */
     uint64_t data, ctrl, hdr, calls, blocked;
     uint32_t max_data_req;  /* largest data request the throttler made                      */
+    uint32_t min_data_req;  /* smallest data request the throttler made (0: none yet)        */
 };
 
 struct fake_net {
@@ -46,8 +47,10 @@ static inline void fake_drain(struct fake_sock *k, int64_t now)
     k->last = now;
 }
 
-static inline void fake_send(void *ctx, int32_t sock, uint32_t max, int control, int64_t now, struct thr_sent *out)
+static inline void fake_send(void *ctx, int32_t sock, uint32_t max, uint32_t min_frag, int control, int64_t now,
+                             struct thr_sent *out)
 {
+    (void)min_frag;
     struct fake_net *fn = ctx;
     struct fake_sock *k = &fn->s[sock];
     fake_drain(k, now);
@@ -62,6 +65,7 @@ static inline void fake_send(void *ctx, int32_t sock, uint32_t max, int control,
         return;
     }
     if (max > k->max_data_req) k->max_data_req = max;
+    if (k->min_data_req == 0 || max < k->min_data_req) k->min_data_req = max;
     if (now < k->ready_at) { out->attempts = 1; out->blocked = 1; k->calls++; k->blocked++; return; }
     double space = k->drain_Bps > 0 ? (double)k->bufmax - k->buf : (double)max;
     if (space < (double)k->lowat) space = 0;
