@@ -15,6 +15,8 @@ static const char *const framings[] = { "ppp", "ethernet", "pppoa_atm", "pppoe_a
 static const char *const policies[] = { "none", "official", "xtreme", "nafc", NULL };   /* = thr_policy */
 static const char *const slot_mgrs[] = { "auto", "official", "xtreme", "xtreme_nomore", NULL };
 static const char *const estimators[] = { "xtreme", "libtorrent", "exact", NULL };
+static const char *const ack_bookings[] = { "per_event", "per_segment", NULL };   /* = xt_ack_booking */
+static const char *const adapters[] = { "nic", "ip", NULL };
 
 static const struct param_def xt_params[] = {
     /* the client's line */
@@ -30,6 +32,8 @@ static const struct param_def xt_params[] = {
     { "delack_count",      PT_INT,    "2",     1, 64, NULL, "receivers ACK every Nth full segment" },
     { "delack_timeout_ms", PT_DOUBLE, "40",    0, 500, NULL, "delayed-ACK timer, ms" },
     { "rto_min_ms",        PT_DOUBLE, "200",   1, 10000, NULL, "minimum retransmission timeout, ms" },
+    { "read_delay_ms",     PT_DOUBLE, "5",     0.001, 1000, NULL, "from data arriving to the client's receive event (FD_READ -> OnReceive), which reads all that is buffered, ms (assumed: eMule's busy GUI thread; idle host ~0.05, a Windows quantum ~30)" },
+    { "ack_booking",       PT_ENUM,   "per_event", 0, 0, ack_bookings, "Xtreme's ACK estimate: once per receive event (code) or once per full segment read" },
     { "down_rcvbuf",       PT_INT,    "65535", 2048, 1e9, NULL, "client receive buffer of each download, bytes" },
     { "up_sndbuf",         PT_INT,    "8192",  2048, 1e9, NULL, "send buffer of each upload socket, bytes (Xtreme sendbuffersize)" },
     /* upload control (core/) */
@@ -41,7 +45,8 @@ static const struct param_def xt_params[] = {
     { "mtu",               PT_INT,    "1340",  540, 1500, NULL, "Xtreme's MTU setting: send() calls of MTU - 40 bytes" },
     { "double_send",       PT_BOOL,   "0",     0, 1, NULL, "Xtreme usedoublesendsize: Full slots send 2 x (MTU - 40) per call" },
     { "nafc_reserve",      PT_DOUBLE, "0.33",  0, 1, NULL, "NAFC: share of the limit kept for eMule whatever other applications send" },
-    { "nafc_download_rule",PT_BOOL,   "1",     0, 1, NULL, "NAFC: own upload < 4 / 11 KiB/s limits the download to 3x / 4x (code: only with NAFCFullControl)" },
+    { "nafc_download_rule",PT_BOOL,   "0",     0, 1, NULL, "NAFC: own upload < 4 / 11 KiB/s limits the download to 3x / 4x; the code applies it only with NAFCFullControl (default off), the seed always (1)" },
+    { "nafc_adapter",      PT_ENUM,   "nic",   0, 0, adapters, "what NAFC's adapter counter counts: nic (the host's network card: IP + its framing, see docs/experiments.md) or ip (bare IP bytes)" },
     { "connect_grace_s",   PT_DOUBLE, "6",     0, 600, NULL, "a new slot's time to connect before the next opens, s (seed 6, code 7)" },
     { "min_slots_floor3",  PT_BOOL,   "0",     0, 1, NULL, "MinSlots floored at 3, as the code (seed: ceil(limit / slot speed))" },
     { "tolerance_133",     PT_BOOL,   "0",     0, 1, NULL, "33 % tolerance above ceil(limit/speed)+1 slots, as the code (seed: 25 % always)" },
@@ -108,12 +113,36 @@ static int xt_validate(const struct param_set *ps, char *err, size_t errlen)
 
 /* ---- events */
 
-/* NAFC's adapter counters: IP bytes handed to the line and received from it.  A PC's adapter
- * sees IP packets (plus Ethernet/PPPoE framing towards the modem), never ATM cells, so the cell
- * tax stays invisible to NAFC; IP bytes are the choice here.  Offsets keep the counters monotone
- * across the warm-up reset of the link statistics. */
-static uint64_t adapter_out(const struct xt_run *r) { return r->adapter_out_base + r->topo.client_up.st.offered_ip_bytes; }
-static uint64_t adapter_in(const struct xt_run *r) { return r->adapter_in_base + r->topo.client_down.st.ip_bytes; }
+/* NAFC's adapter counters (ifOutOctets / ifInOctets of the network card NAFC picked): the bytes
+ * the host's card handles for each packet it sends to or receives from the modem.  The card
+ * never sees ATM cells, but it does carry the host's own framing (docs/experiments.md, "What
+ * NAFC's adapter counts"): per packet, on top of the IP bytes,
+ *   ppp        +2   (the PPP header of a dial-up adapter)
+ *   ethernet   +14  (Ethernet header; FCS, padding and preamble are the card's hardware)
+ *   pppoe_atm  +22  (PPPoE runs on the host: Ethernet 14 + PPPoE 6 + PPP 2)
+ *   pppoa_atm  +14  (PPP ends in the modem; the host reaches it over Ethernet)
+ *   none       +0
+ * nafc_adapter = ip counts bare IP bytes.  Offsets keep the counters monotone across the
+ * warm-up reset of the link statistics. */
+static uint32_t adapter_framing_bytes(const struct xt_run *r)
+{
+    static const uint32_t per_pkt[FRAMING__N] = {
+        [FRAMING_NONE] = 0, [FRAMING_PPP] = 2, [FRAMING_ETHERNET] = 14, [FRAMING_PPPOA_ATM] = 14, [FRAMING_PPPOE_ATM] = 22,
+    };
+    return r->adapter_ip_only ? 0u : per_pkt[r->topo.client_up.framing.kind];
+}
+
+static uint64_t adapter_out(const struct xt_run *r)
+{
+    const struct link_stats *st = &r->topo.client_up.st;
+    return r->adapter_out_base + st->offered_ip_bytes + st->offered_pkts * adapter_framing_bytes(r);
+}
+
+static uint64_t adapter_in(const struct xt_run *r)
+{
+    const struct link_stats *st = &r->topo.client_down.st;
+    return r->adapter_in_base + st->ip_bytes + st->pkts * adapter_framing_bytes(r);
+}
 
 static void on_throttle(struct sim *s, struct sim_event *ev)
 {
@@ -180,8 +209,8 @@ static void on_warmup(struct sim *s, struct sim_event *ev)
 {
     (void)s;
     struct xt_run *r = ev->ctx;
-    r->adapter_out_base += r->topo.client_up.st.offered_ip_bytes;
-    r->adapter_in_base += r->topo.client_down.st.ip_bytes;
+    r->adapter_out_base = adapter_out(r);
+    r->adapter_in_base = adapter_in(r);
     topo_reset_stats(&r->topo);
     xt_metrics_warmup(r);
 }
@@ -204,6 +233,9 @@ static void setup_core(struct xt_run *r)
     r->limit_kBps = param_d(ps, "upload_limit_kBps");
     r->slot_speed_kBps = param_d(ps, "slot_speed_kBps");
     r->send_lowat = (uint32_t)param_i(ps, "mtu") - 40u;
+    r->read_delay = (sim_time_t)(param_d(ps, "read_delay_ms") * 1e6);
+    r->ack_booking = (enum xt_ack_booking)param_e(ps, "ack_booking");
+    r->adapter_ip_only = param_e(ps, "nafc_adapter") == 1;
 
     bwacct_init(&r->acct, 0, 5);
     struct thr_cfg tc;
@@ -372,6 +404,11 @@ static int xt_run_fn(const struct param_set *ps, struct run_result *res, char *e
 
     sim_run_until(s, r->duration);
     xt_metrics_final(r);
+    /* What NAFC's adapter counter saw after warm-up, against the IP bytes offered to the line. */
+    double secs = (double)(r->duration - r->warmup) / 1e9;
+    result_metric(res, "adapter_out_kBps", (double)(adapter_out(r) - r->adapter_out_base) / 1024.0 / secs);
+    result_metric(res, "up_ip_offered_kBps", (double)r->topo.client_up.st.offered_ip_bytes / 1024.0 / secs);
+    result_metric(res, "up_pkts_offered_per_s", (double)r->topo.client_up.st.offered_pkts / secs);
     res->events = s->events_run;
     exp_emit_event_rate(res, s->events_run, r->duration, r->n_dl + r->n_src + r->n_cp);
 
@@ -380,7 +417,7 @@ static int xt_run_fn(const struct param_set *ps, struct run_result *res, char *e
     sim_cancel(s, &r->ctrl_ev); sim_cancel(s, &r->warmup_ev);
     for (size_t i = 0; i < r->n_dl; i++) { sim_cancel(s, &r->dl[i].connect_ev); tcp_conn_free(&r->dl[i].conn); }
     for (size_t i = 0; i < r->n_cp; i++) tcp_conn_free(&r->cp[i].conn);
-    for (size_t i = 0; i < r->n_src; i++) bulk_flow_free(&r->src[i].flow);
+    for (size_t i = 0; i < r->n_src; i++) { sim_cancel(s, &r->src[i].read_ev); bulk_flow_free(&r->src[i].flow); }
     if (r->has_voip) udp_flow_free(&r->voip);
     if (r->has_web) web_flow_free(&r->web);
     topo_free(&r->topo);

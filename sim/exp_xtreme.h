@@ -61,7 +61,12 @@ struct xt_source {                     /* a remote source the client downloads f
     int32_t          sock;
     uint64_t         since_request;    /* bytes read since the last block request                */
     int              established;
+    struct sim_event read_ev;          /* the pending FD_READ: data arrived, not yet read        */
 };
+
+/* How the ACK estimate is booked: once per receive event (Xtreme's OnReceive, the default) or
+ * once per full segment read (what a per-packet hook would count). */
+enum xt_ack_booking { XT_ACK_PER_EVENT = 0, XT_ACK_PER_SEGMENT };
 
 struct xt_ctrl_peer {
     struct tcp_conn  conn;             /* ep[0]: the client, ep[1]: the peer                     */
@@ -92,6 +97,10 @@ struct xt_run {
     double           limit_kBps, slot_speed_kBps;
     uint32_t         send_lowat;       /* a send() needs this much buffer room                   */
     uint64_t         adapter_out_base, adapter_in_base;
+    int              adapter_ip_only;  /* NAFC's counter sees bare IP bytes (nafc_adapter = ip)  */
+    sim_time_t       read_delay;       /* data arrival -> the client's receive event runs        */
+    enum xt_ack_booking ack_booking;
+    uint64_t         recv_events, recv_segs;   /* after warm-up: receive events, segments read */
 
     /* sockets and remotes */
     struct xt_sock  *sock;

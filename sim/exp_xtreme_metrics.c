@@ -136,6 +136,8 @@ void xt_metrics_final(struct xt_run *r)
                           (r->acct.c.emule_out - r->acct_out_at_warmup));
     double real = (double)(lu->st.wire_total - lu->st.wire_bytes[BC_DATA] - lu->st.wire_bytes[BC_CROSS]);
     result_metric(res, "overhead_est_kbps", est * 8 / 1000 / secs);
+    /* Receive events per full segment read: what one ACK estimate per event covers. */
+    result_metric(res, "recv_events_per_seg", r->recv_segs ? (double)r->recv_events / (double)r->recv_segs : 0.0);
     result_metric(res, "overhead_wire_kbps", real * 8 / 1000 / secs);
     exp_emit_class_bytes(res, lu, "up_bytes_by_class");
 

@@ -124,7 +124,11 @@ static void book_event(struct xt_run *r, struct xt_sock *k, enum ovh_event ev)
     bwacct_add_in(&r->acct, 0, 0, c.down);
 }
 
-/* ---- downloads: one receive event reads what the download limit allows */
+/* ---- downloads: readiness events.  Winsock posts FD_READ when data arrives and no FD_READ is
+ * outstanding; the client's message loop runs OnReceive read_delay later, and that one recv()
+ * drains whatever arrived meanwhile (up to what the download limit allows).  Xtreme books its
+ * ACK estimate once per such event ("Xman include ACK", emule-upload.md §1.1), so on a busy
+ * host one estimate covers several segments. */
 
 static void receive(struct xt_run *r, struct xt_source *s, uint64_t n)
 {
@@ -134,9 +138,18 @@ static void receive(struct xt_run *r, struct xt_source *s, uint64_t n)
     n = tcp_read(ep, n);
     if (n == 0) return;
     uint64_t file = xt_file_bytes(ep->st.bytes_read) - xt_file_bytes(before);
-    struct ovh_cost c = r->est->cost(&r->ovh_cfg, &k->flow, OVH_TCP_RECV, n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
-    bwacct_add_in(&r->acct, file, n - file, c.down);
-    bwacct_add_out(&r->acct, 0, 0, c.up);              /* the ACK estimate: upload overhead */
+    uint32_t mss = r->cfg_down.mss, segs = (uint32_t)((n + mss - 1) / mss);
+    if (r->measuring) { r->recv_events++; r->recv_segs += segs; }
+    /* per event: one estimate for the whole read; per segment: one per full segment read */
+    uint32_t books = r->ack_booking == XT_ACK_PER_SEGMENT ? segs : 1u;
+    uint64_t left = n;
+    for (uint32_t b = 0; b < books; b++) {
+        uint64_t part = b + 1 == books ? left : (n / books);
+        left -= part;
+        struct ovh_cost c = r->est->cost(&r->ovh_cfg, &k->flow, OVH_TCP_RECV, part > UINT32_MAX ? UINT32_MAX : (uint32_t)part);
+        bwacct_add_in(&r->acct, b == 0 ? file : 0, b == 0 ? n - file : 0, c.down);
+        bwacct_add_out(&r->acct, 0, 0, c.up);          /* the ACK estimate: upload overhead */
+    }
     r->last_rx_at = r->net.sim.now;
     s->since_request += n;
     while (s->since_request >= XT_BLOCK_REQ_EVERY) {
@@ -145,17 +158,28 @@ static void receive(struct xt_run *r, struct xt_source *s, uint64_t n)
     }
 }
 
-static void src_readable(struct tcp_ep *ep, void *app)
+/* OnReceive: read what is buffered, within the download limit's tokens (the limiter's tick
+ * reads the rest). */
+static void src_read_event(struct sim *sim, struct sim_event *ev)
 {
-    struct xt_source *s = app;
+    (void)sim;
+    struct xt_source *s = ev->ctx;
     struct xt_run *r = s->run;
-    uint64_t n = tcp_readable(ep);
+    uint64_t n = tcp_readable(&s->flow.conn.ep[1]);
     if (r->down_limit_kBps > 0) {
         if (r->down_tokens < 1) return;                  /* the next tick reads it */
         if ((double)n > r->down_tokens) n = (uint64_t)r->down_tokens;
         r->down_tokens -= (double)n;
     }
     receive(r, s, n);
+}
+
+/* FD_READ: posted once until the client reads. */
+static void src_readable(struct tcp_ep *ep, void *app)
+{
+    (void)ep;
+    struct xt_source *s = app;
+    if (!sim_event_pending(&s->read_ev)) sim_schedule_in(&s->run->net.sim, &s->read_ev, s->run->read_delay);
 }
 
 static void src_established(struct tcp_ep *ep, void *app)
@@ -274,6 +298,7 @@ void xt_socks_init(struct xt_run *r)
         s->run = r;
         s->sock = (int32_t)id;
         tcp_set_app(&s->flow.conn.ep[1], &src_client_ops, s);
+        sim_event_init(&s->read_ev, src_read_event, s);
         r->sock[id] = (struct xt_sock){ .kind = XS_DOWNLOAD, .ep = &s->flow.conn.ep[1] };
     }
 }
