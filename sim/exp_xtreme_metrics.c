@@ -168,6 +168,10 @@ const struct metric_decl xt_metrics[] = {
     { "up_queue_delay_ms_mean", METRIC_LOWER }, { "up_queue_delay_ms_p95", METRIC_LOWER },
     { "voip_delay_ms_mean", METRIC_LOWER }, { "voip_delay_ms_p95", METRIC_LOWER }, { "voip_loss", METRIC_LOWER },
     { "drops", METRIC_LOWER }, { "drops_up", METRIC_LOWER },
+    { "up_small_segs_per_s", METRIC_LOWER },          /* crumbs: fewer is better */
+    { "recv_events_per_seg", METRIC_NEUTRAL },
+    { "adapter_out_kBps", METRIC_NEUTRAL }, { "up_ip_offered_kBps", METRIC_NEUTRAL },
+    { "up_pkts_offered_per_s", METRIC_NEUTRAL },
     /* slot counts and rule activity describe what the slot manager did, not how well */
     { "slots_full_mean", METRIC_NEUTRAL }, { "slots_trickle_mean", METRIC_NEUTRAL }, { "slots_opened", METRIC_NEUTRAL },
     { "slots_opened_on_need", METRIC_NEUTRAL }, { "opens_with_ready_trickle", METRIC_NEUTRAL },
