@@ -23,6 +23,9 @@ static const char *const content_sql[] = {
     "SELECT * FROM entity_metrics ORDER BY run_id, kind, entity, name",
     "SELECT * FROM series ORDER BY run_id, name, entity",
     "SELECT * FROM sweeps ORDER BY sweep_key",
+    "SELECT * FROM sweep_points ORDER BY sweep_id, point_index",
+    "SELECT * FROM sweep_runs ORDER BY sweep_id, task, run_id",
+    "SELECT * FROM shards ORDER BY sweep_id, shard_count, shard_index",
     "SELECT * FROM t_quantile ORDER BY df",
 };
 

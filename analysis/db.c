@@ -79,7 +79,8 @@ int db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen)
         { &w->ins_entity, "INSERT OR REPLACE INTO entity_metrics VALUES (?, ?, ?, ?, ?)" },
         { &w->ins_param_n, mp }, { &w->ins_metric_n, mm }, { &w->ins_entity_n, me },
         { &w->ins_series, "INSERT OR REPLACE INTO series VALUES (?1, ?2, ?3, ?4, ?5)" },
-        { &w->find_key,   "SELECT failure IS NOT NULL FROM runs WHERE run_key = ?1" },
+        { &w->find_key,   "SELECT id, failure IS NOT NULL FROM runs WHERE run_key = ?1" },
+        { &w->ins_member, "INSERT OR IGNORE INTO sweep_runs VALUES (?1, ?2, ?3)" },
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof s / sizeof s[0] && rc == 0; i++)
@@ -107,7 +108,8 @@ void db_writer_close(struct db_writer *w)
     sqlite3_finalize(w->ins_entity_n);
     sqlite3_finalize(w->ins_series);
     sqlite3_finalize(w->find_key);
-    w->ins_run = w->ins_param = w->ins_metric = w->ins_entity = w->ins_series = w->find_key = NULL;
+    sqlite3_finalize(w->ins_member);
+    w->ins_run = w->ins_param = w->ins_metric = w->ins_entity = w->ins_series = w->find_key = w->ins_member = NULL;
     w->ins_param_n = w->ins_metric_n = w->ins_entity_n = NULL;
     db_series_free(&w->enc);
     free(w->pval);
@@ -115,14 +117,15 @@ void db_writer_close(struct db_writer *w)
     w->pval_cap = 0;
 }
 
-int db_has_run(struct db_writer *w, const char *run_key, char *err, size_t errlen)
+int64_t db_find_run(struct db_writer *w, const char *run_key, int *failed, char *err, size_t errlen)
 {
     sqlite3_bind_text(w->find_key, 1, run_key, -1, SQLITE_STATIC);
     int rc = db_step(w->find_key, NULL, err, errlen);
-    if (rc == 1 && sqlite3_column_int(w->find_key, 0)) rc = 2;
+    int64_t id = rc == 1 ? sqlite3_column_int64(w->find_key, 0) : rc;
+    if (failed) *failed = rc == 1 && sqlite3_column_int(w->find_key, 1);
     sqlite3_reset(w->find_key);
     sqlite3_clear_bindings(w->find_key);
-    return rc;
+    return id;
 }
 
 static void bind_value(sqlite3_stmt *st, int col, double v)
@@ -157,6 +160,14 @@ int db_writer_commit(struct db_writer *w, char *err, size_t errlen)
     txn_ended(w, rc == 0);
     w->busy_s += mono_s() - t0;
     return rc;
+}
+
+static int bind_member(struct db_writer *w, int64_t sweep_id, int64_t task, int64_t run_id)
+{
+    sqlite3_bind_int64(w->ins_member, 1, sweep_id);
+    sqlite3_bind_int64(w->ins_member, 2, task);
+    sqlite3_bind_int64(w->ins_member, 3, run_id);
+    return step_done(w->ins_member);
 }
 
 /* One row per (series, entity), from the encoding the worker made (or made here). */
@@ -287,22 +298,41 @@ static int write_rows(struct db_writer *w, const struct db_run_meta *m, const st
         insert_rows(w->ins_entity, w->ins_entity_n, 5, res->n_row, bind_entity, &src) != 0)
         goto fail;
     if (write_series(w, res, enc, *run_id) != 0) goto fail;
+    if (m->sweep_id > 0 && bind_member(w, m->sweep_id, m->task, *run_id) != 0) goto fail;
     return 0;
 fail:
     snprintf(err, errlen, "%s: %s", db_label(w->db), sqlite3_errmsg(w->db));
     return -1;
 }
 
+/* Opens the group transaction if none is open. */
+static int writer_begin(struct db_writer *w, double t0, char *err, size_t errlen)
+{
+    if (w->in_txn) return 0;
+    if (db_exec(w->db, "BEGIN IMMEDIATE", NULL, err, errlen) != 0) return -1;
+    w->runs_pending = 0;
+    w->in_txn = 1;
+    w->txn_started = t0;
+    return 0;
+}
+
+int db_writer_add_member(struct db_writer *w, int64_t sweep_id, int64_t task, int64_t run_id, char *err, size_t errlen)
+{
+    double t0 = mono_s();
+    int rc = writer_begin(w, t0, err, errlen);
+    if (rc == 0 && bind_member(w, sweep_id, task, run_id) != 0) {
+        snprintf(err, errlen, "%s: %s", db_label(w->db), sqlite3_errmsg(w->db));
+        rc = -1;
+    } else if (rc == 0) rc = sqlite3_changes(w->db) > 0;
+    w->busy_s += mono_s() - t0;
+    return rc;
+}
+
 int db_write_run(struct db_writer *w, const struct db_run_meta *m, const struct param_set *ps,
                  const struct run_result *res, const struct db_series_rows *enc, int64_t *id, char *err, size_t errlen)
 {
     double t0 = mono_s();
-    if (!w->in_txn) {
-        if (db_exec(w->db, "BEGIN IMMEDIATE", NULL, err, errlen) != 0) { w->busy_s += mono_s() - t0; return -1; }
-        w->runs_pending = 0;
-        w->in_txn = 1;
-        w->txn_started = t0;
-    }
+    if (writer_begin(w, t0, err, errlen) != 0) { w->busy_s += mono_s() - t0; return -1; }
     sqlite3_int64 run_id = 0;
     int rc = db_exec(w->db, "SAVEPOINT run", NULL, err, errlen);
     if (rc == 0) {
@@ -318,41 +348,4 @@ int db_write_run(struct db_writer *w, const struct db_run_meta *m, const struct 
     if (id) *id = run_id;
     if (mono_s() - w->txn_started >= w->commit_every_s) return db_writer_commit(w, err, errlen);
     return 0;
-}
-
-int db_record_sweep(sqlite3 *db, const char *sweep_key, const char *scenario, size_t n_points,
-                    size_t n_seeds, char *err, size_t errlen)
-{
-    sqlite3_stmt *st;
-    if (db_prepare(db, "INSERT OR IGNORE INTO sweeps VALUES (?1, ?2, ?3, ?4, ?5)", &st, NULL, err, errlen) != 0) return -1;
-    char now[40];
-    db_iso_time(db_now_ms(), now, sizeof now);
-    sqlite3_bind_text(st, 1, sweep_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, scenario, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)n_points);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)n_seeds);
-    sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-    int rc = db_step(st, NULL, err, errlen);
-    sqlite3_finalize(st);
-    return rc == 0 ? 0 : -1;
-}
-
-int db_other_versions(sqlite3 *db, const char *sweep_key, const char *version, char *buf, size_t len,
-                      char *err, size_t errlen)
-{
-    sqlite3_stmt *st;
-    int n = 0, r;
-    size_t o = 0;
-    if (len) buf[0] = 0;
-    if (db_prepare(db, "SELECT DISTINCT code_version FROM runs WHERE sweep_key = ?1 AND code_version <> ?2 ORDER BY 1",
-                   &st, NULL, err, errlen) != 0) return -1;
-    sqlite3_bind_text(st, 1, sweep_key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
-    while ((r = db_step(st, NULL, err, errlen)) == 1) {
-        o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", n ? ", " : "",
-                              (const char *)sqlite3_column_text(st, 0));
-        n++;
-    }
-    sqlite3_finalize(st);
-    return r < 0 ? -1 : n;
 }

@@ -9,7 +9,7 @@
 #include "params.h"
 #include "results.h"
 
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 #define DB_TEXT_LEN 8192          /* canonical parameter text, run keys */
 #define DB_ROWS_PER_INSERT 16     /* rows bound to one INSERT statement */
 
@@ -26,6 +26,9 @@ enum db_mode { DB_READ, DB_WRITE };
 sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen);
 /* 0 if path can name a database file, else -1 with the reason ('' or ":memory:"). */
 int      db_path_check(const char *path, char *err, size_t errlen);
+/* Creates the schema (and the t-quantile table) in an empty database; leaves a non-empty one
+ * alone.  0 or -1 with err set. */
+int      db_create_schema(sqlite3 *db, const char *path, char *err, size_t errlen);
 /* The schema version of an open database (or of an ATTACHed one: schema = "src"). */
 int      db_check_version(sqlite3 *db, const char *schema, const char *label, char *err, size_t errlen);
 /* Closes the connection and releases the writer's lock. */
@@ -58,6 +61,7 @@ struct db_run_meta {
     const char *engine;              /* "sim" (NULL means sim) or "kernel" */
     const char *sweep_key;           /* NULL for a single run */
     const char *failure;             /* NULL, or why the run failed an invariant (stored as failed) */
+    int64_t     sweep_id, task;      /* sweep_runs row (sweeps.id, task index); sweep_id 0: none */
     int64_t     started_ms, finished_ms;
 };
 
@@ -79,7 +83,7 @@ void db_series_free(struct db_series_rows *s);
  * therefore loses at most the runs of the last commit_every_s; 0 commits every run at once. */
 struct db_writer {
     sqlite3      *db;
-    sqlite3_stmt *ins_run, *ins_param, *ins_metric, *ins_entity, *ins_series, *find_key;
+    sqlite3_stmt *ins_run, *ins_param, *ins_metric, *ins_entity, *ins_series, *find_key, *ins_member;
     sqlite3_stmt *ins_param_n, *ins_metric_n, *ins_entity_n;   /* DB_ROWS_PER_INSERT rows each */
     double        commit_every_s;
     int           in_txn;
@@ -96,28 +100,19 @@ struct db_writer {
 
 int  db_writer_init(struct db_writer *w, sqlite3 *db, char *err, size_t errlen);
 void db_writer_close(struct db_writer *w);
-/* 1 if the run key is present, 2 if present and stored as failed, 0 if not, -1 on error (err set). */
-int  db_has_run(struct db_writer *w, const char *run_key, char *err, size_t errlen);
+/* The id of the run with this key, 0 if there is none, -1 on error (err set); *failed (if not
+ * NULL) says whether it is stored as failed. */
+int64_t db_find_run(struct db_writer *w, const char *run_key, int *failed, char *err, size_t errlen);
+/* Adds a stored run to a sweep as its task (a run another sweep stored); in the writer's group
+ * transaction.  1 if added, 0 if it was there, -1 with err set. */
+int  db_writer_add_member(struct db_writer *w, int64_t sweep_id, int64_t task, int64_t run_id, char *err, size_t errlen);
 /* Commits the open transaction, if any.  0 or -1 with err set. */
 int  db_writer_commit(struct db_writer *w, char *err, size_t errlen);
-/* Stores run, params, metrics, entity rows and series (from enc if given, else from res's
+/* Stores run, params, metrics, entity rows, series and its sweep_runs row (from enc if given, else from res's
  * points); on error rolls back the run's savepoint (nothing of the run is left) and returns -1
  * with err set.  Returns the new run id via *id. */
 int  db_write_run(struct db_writer *w, const struct db_run_meta *m, const struct param_set *ps,
                   const struct run_result *res, const struct db_series_rows *enc, int64_t *id,
                   char *err, size_t errlen);
-/* Records a sweep definition (kept if already present). */
-int  db_record_sweep(sqlite3 *db, const char *sweep_key, const char *scenario, size_t n_points,
-                     size_t n_seeds, char *err, size_t errlen);
-/* Code versions other than `version` already stored under this sweep: comma list in buf, count
- * returned (0 = none), -1 on error (err set). */
-int  db_other_versions(sqlite3 *db, const char *sweep_key, const char *version, char *buf, size_t len,
-                       char *err, size_t errlen);
-
-/* Merging shard databases into one; refuses a sweep whose runs come from several code versions
- * unless allow_mixed.  Returns 0, 1 on refusal (err says why, nothing written), -1 on error. */
-struct db_merge_stats { int64_t added, duplicates; };
-int  db_merge(sqlite3 *out, const char *const *inputs, size_t n_inputs, int allow_mixed,
-              struct db_merge_stats *st, char *err, size_t errlen);
 
 #endif

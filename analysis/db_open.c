@@ -93,7 +93,7 @@ int db_check_version(sqlite3 *db, const char *schema, const char *label, char *e
 
 /* Creates the schema in a fresh file; BEGIN IMMEDIATE so two processes creating the same file
  * cannot both do it. */
-static int create_if_empty(sqlite3 *db, const char *path, char *err, size_t errlen)
+int db_create_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
     if (db_exec(db, "BEGIN IMMEDIATE", path, err, errlen) != 0) {
         if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_NOTADB) snprintf(err, errlen, "%s: not an SQLite database", path);
@@ -230,7 +230,7 @@ static sqlite3 *open_write(const char *path, char *err, size_t errlen)
     int fd = lock_writer(path, &created, err, errlen);
     if (fd < 0) return NULL;
     sqlite3 *db = open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, path, err, errlen);
-    if (db && create_if_empty(db, path, err, errlen) == 0 && db_check_version(db, "main", path, err, errlen) == 0 &&
+    if (db && db_create_schema(db, path, err, errlen) == 0 && db_check_version(db, "main", path, err, errlen) == 0 &&
         /* WAL: figures can read while a sweep writes; synchronous=NORMAL keeps every committed run
          * across a crash of the process (only an OS crash can lose the last commits). */
         db_exec(db, "PRAGMA journal_mode=WAL", path, err, errlen) == 0 &&

@@ -1,5 +1,5 @@
 -- ratelab results database: the documented schema, which is also the executed one (the build
--- turns this file into the C string the writer runs).  Schema version 5, stored as PRAGMA user_version.
+-- turns this file into the C string the writer runs).  Schema version 6, stored as PRAGMA user_version.
 --
 -- One row per finished run in `runs`; every other table hangs off runs.id.  A run comes from one
 -- of two engines, `sim` (the simulator: deterministic in parameters + seed) or `kernel` (real
@@ -9,13 +9,47 @@
 -- NaN metrics are stored as NULL (SQLite has no NaN).
 
 -- A sweep's identity: the scenario plus every flag that defines the grid (--vary, --set,
--- --where, --seeds), but not --shard/--jobs/--db, so the shards of one sweep share it.
+-- --where, --seeds), but not --shard/--jobs/--db, so the shards of one sweep share it.  It has
+-- n_points x n_seeds runs; the tables below say which of them a database holds.  `id` is local
+-- to one database (merge maps it by sweep_key).
 CREATE TABLE sweeps (
-    sweep_key   TEXT PRIMARY KEY,
+    id          INTEGER PRIMARY KEY,
+    sweep_key   TEXT NOT NULL UNIQUE,
     scenario    TEXT NOT NULL,
     n_points    INTEGER NOT NULL,   -- parameter points after --where and validation
     n_seeds     INTEGER NOT NULL,
     created     TEXT NOT NULL       -- UTC, ISO 8601
+);
+
+-- The grid points of a sweep in its order (0 .. n_points - 1), labelled with the values of the
+-- --vary keys: how a report names the points a sweep is missing.
+CREATE TABLE sweep_points (
+    sweep_id    INTEGER NOT NULL REFERENCES sweeps(id),
+    point_index INTEGER NOT NULL,
+    label       TEXT NOT NULL,      -- "KEY=VALUE KEY=VALUE" of the --vary keys ('' without --vary)
+    PRIMARY KEY (sweep_id, point_index)
+) WITHOUT ROWID;
+
+-- Which stored run is which task of a sweep: task = i x n_points + point index for its i-th seed
+-- (i from 0), the order a sweep runs them in; --shard I/N owns the tasks with task % N = I.  A run belongs to every
+-- sweep that asked for it: a sweep that finds a run already stored by another sweep adds it here
+-- rather than running it again, so every sweep is complete on its own and no run is stored twice.
+CREATE TABLE sweep_runs (
+    sweep_id    INTEGER NOT NULL REFERENCES sweeps(id),
+    task        INTEGER NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    PRIMARY KEY (sweep_id, task, run_id)
+) WITHOUT ROWID;
+CREATE INDEX sweep_runs_by_run ON sweep_runs(run_id);
+
+-- The shards `sweep --shard I/N` wrote into this database (merge keeps them).  A database with
+-- one row is that shard's database: a sweep or merge that would add another shard or another
+-- sweep to it is refused, so shard files of an earlier sweep cannot mix into a later one.
+CREATE TABLE shards (
+    sweep_id    INTEGER NOT NULL REFERENCES sweeps(id),
+    shard_index INTEGER NOT NULL,
+    shard_count INTEGER NOT NULL,
+    PRIMARY KEY (sweep_id, shard_count, shard_index)
 ) WITHOUT ROWID;
 
 CREATE TABLE runs (
@@ -23,7 +57,7 @@ CREATE TABLE runs (
     -- scenario | canonical params incl. seed | code version, then "|kernel" for kernel runs:
     -- a sweep re-run skips present keys.
     run_key      TEXT NOT NULL UNIQUE,
-    sweep_key    TEXT,              -- NULL for `ratelab run --db`
+    sweep_key    TEXT,              -- the sweep that stored it (sweep_runs: every sweep it is in); NULL for `run --db`
     scenario     TEXT NOT NULL,     -- scenario file name without .ini
     experiment   TEXT NOT NULL,     -- with `params`, enough to re-run without the .ini file
     params       TEXT NOT NULL,     -- canonical "k=v;k=v;..." of every key, seed included
@@ -42,7 +76,6 @@ CREATE TABLE runs (
     failure      TEXT
 );
 CREATE INDEX runs_by_point ON runs(experiment, scenario, code_version, point);
-CREATE INDEX runs_by_sweep ON runs(sweep_key, code_version);
 
 -- Every parameter of a run, one row each: `text` is the canonical value, `num` the number
 -- (NULL for enum keys) so figures can sort and filter numerically.
@@ -251,4 +284,4 @@ CREATE TABLE calib_bench (
     PRIMARY KEY (calibration_id, runtime, what)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;

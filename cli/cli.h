@@ -15,6 +15,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);

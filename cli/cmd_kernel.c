@@ -26,7 +26,7 @@ static int already_stored(const char *path, const struct scenario *sc)
         char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
         params_canonical(&sc->ps, params, sizeof params);
         db_run_key_engine(key, sizeof key, sc->name, params, ratelab_version(), "kernel");
-        has = db_has_run(&w, key, err, sizeof err) == 1;
+        has = db_find_run(&w, key, NULL, err, sizeof err) > 0;
         db_writer_close(&w);
     }
     db_close(db);

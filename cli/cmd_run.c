@@ -17,7 +17,7 @@ int cli_store_run(const char *cmd, const char *path, const struct scenario *sc, 
     char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
     params_canonical(&sc->ps, params, sizeof params);
     db_run_key_engine(key, sizeof key, sc->name, params, ratelab_version(), engine);
-    int has = db_has_run(&w, key, err, sizeof err);
+    int64_t has = db_find_run(&w, key, NULL, err, sizeof err);
     struct db_run_meta m = { .scenario = sc->name, .experiment = sc->exp->name, .code_version = ratelab_version(),
                              .engine = engine, .failure = failure, .started_ms = started_ms, .finished_ms = finished_ms };
     int64_t id = 0;

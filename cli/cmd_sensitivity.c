@@ -14,6 +14,7 @@
 #include "rng.h"
 #include "sens_ranges.h"
 #include "sensitivity.h"
+#include "db_sweeps.h"
 #include "sweep_pool.h"
 
 #define MAX_SETS 64
@@ -34,6 +35,7 @@ struct sens_ctx {
     struct progress        prog;
     size_t                 done, failed;
     int                    write_failed;
+    int64_t                sweep_id;     /* the study as a sweep of its design points, one seed each */
 };
 
 static int parse_long(const char *flag, const char *v, long lo, long hi, long *out)
@@ -192,7 +194,8 @@ static int on_result(void *vctx, const struct pool_result *r)
     }
     run_task_params(&c->tasks[r->task], &c->scratch);
     struct db_run_meta m = { .scenario = c->sc->name, .experiment = c->sc->exp->name, .code_version = ratelab_version(),
-                             .sweep_key = c->study, .started_ms = r->started_ms, .finished_ms = r->finished_ms };
+                             .sweep_key = c->study, .sweep_id = c->sweep_id, .task = (int64_t)r->task,
+                             .started_ms = r->started_ms, .finished_ms = r->finished_ms };
     char err[512];
     if (db_write_run(&c->writer, &m, &c->scratch, &r->res, &r->series, NULL, err, sizeof err) != 0) {
         progress_end(&c->prog);
@@ -202,6 +205,12 @@ static int on_result(void *vctx, const struct pool_result *r)
     }
     progress_update(&c->prog, c->done, 0);
     return 0;
+}
+
+static void design_label(void *ctx, size_t point, char *buf, size_t len)
+{
+    (void)ctx;
+    snprintf(buf, len, "design point %zu", point);
 }
 
 static void on_idle(void *vctx)
@@ -366,6 +375,13 @@ int cmd_sensitivity(int argc, char **argv)
                 db_path, others, ratelab_version());
         goto out;
     }
+    /* The study is recorded as a sweep of its design points (one task each), so status and merge
+     * can tell whether all of its runs are stored. */
+    if (db_record_sweep(db, study, sc.name, n_tasks, 1, design_label, NULL, &ctx.sweep_id, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab sensitivity: %s\n", err);
+        rc = 1;
+        goto out;
+    }
     if (db_writer_init(&ctx.writer, db, err, sizeof err) != 0) { fprintf(stderr, "ratelab sensitivity: %s\n", err); rc = 1; goto out; }
     have_writer = 1;
     ctx.writer.commit_every_s = 0.1;
@@ -375,18 +391,18 @@ int cmd_sensitivity(int argc, char **argv)
         run_task_params(&tasks[t], &ctx.scratch);
         params_canonical(&ctx.scratch, params, sizeof params);
         db_run_key(key, sizeof key, sc.name, params, ratelab_version());
-        int has = db_has_run(&ctx.writer, key, err, sizeof err);
-        if (has < 0) { fprintf(stderr, "ratelab sensitivity: %s\n", err); rc = 1; goto out; }
+        int64_t id = db_find_run(&ctx.writer, key, NULL, err, sizeof err);
+        int has = id > 0;
+        if (id < 0 || (has && db_writer_add_member(&ctx.writer, ctx.sweep_id, (int64_t)t, id, err, sizeof err) < 0)) {
+            fprintf(stderr, "ratelab sensitivity: %s\n", err);
+            rc = 1;
+            goto out;
+        }
         /* Morris trajectories revisit a point only by chance; a task already queued is not run twice. */
         int dup = 0;
         for (size_t q = 0; !has && q < n_todo && !dup; q++)
             dup = tasks[todo[q]].seed == tasks[t].seed && !memcmp(tasks[todo[q]].vals, tasks[t].vals, np * sizeof *vals);
         if (!has && !dup) todo[n_todo++] = t;
-    }
-    if (db_record_sweep(db, study, sc.name, n_tasks, morris ? (size_t)o.r : (size_t)o.n, err, sizeof err) != 0) {
-        fprintf(stderr, "ratelab sensitivity: %s\n", err);
-        rc = 1;
-        goto out;
     }
     ctx.tasks = tasks;
     ctx.study = study;
@@ -398,6 +414,20 @@ int cmd_sensitivity(int argc, char **argv)
     progress_update(&ctx.prog, ctx.done, 1);
     progress_end(&ctx.prog);
     if (prc != 0) { fprintf(stderr, "ratelab sensitivity: %s\n", err); rc = 1; goto out; }
+    /* A task that repeats another's point and seed shares its run. */
+    for (size_t t = 0; t < n_tasks; t++) {
+        char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
+        run_task_params(&tasks[t], &ctx.scratch);
+        params_canonical(&ctx.scratch, params, sizeof params);
+        db_run_key(key, sizeof key, sc.name, params, ratelab_version());
+        int64_t id = db_find_run(&ctx.writer, key, NULL, err, sizeof err);
+        if (id < 0 || (id > 0 && db_writer_add_member(&ctx.writer, ctx.sweep_id, (int64_t)t, id, err, sizeof err) < 0) ||
+            (t + 1 == n_tasks && db_writer_commit(&ctx.writer, err, sizeof err) != 0)) {
+            fprintf(stderr, "ratelab sensitivity: %s\n", err);
+            rc = 1;
+            goto out;
+        }
+    }
     if (sum.interrupted) { fprintf(stderr, "ratelab sensitivity: interrupted; run the same command again to resume\n"); rc = 130; goto out; }
     if (ctx.write_failed || ctx.failed) { fprintf(stderr, "ratelab sensitivity: %zu runs failed; not computing the study\n", ctx.failed); rc = 1; goto out; }
     printf("sensitivity %s: %zu runs (%zu already present) in %.1f s -> %s\n", study, n_tasks, n_tasks - n_todo,

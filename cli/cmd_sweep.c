@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "db.h"
+#include "db_sweeps.h"
 #include "flags.h"
 #include "progress.h"
 #include "sweep_grid.h"
@@ -25,7 +26,7 @@ struct sweep_opts {
     const char *vary[MAX_VARY];  int n_vary;
     const char *sets[MAX_SETS];  int n_sets;
     long        seeds, jobs;
-    int         allow_mixed;
+    int         allow_mixed, dry_run;
 };
 
 struct sweep_ctx {
@@ -34,6 +35,7 @@ struct sweep_ctx {
     struct db_writer       writer;
     struct param_set       scratch;
     const char            *sweep_key;
+    int64_t                sweep_id;
     struct progress        prog;
     size_t                 done, failed, failed_stored;
     int                    write_failed;
@@ -63,6 +65,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
         const char *a = argv[i];
         int has_value = i + 1 < argc;
         if (!strcmp(a, "--allow-mixed-versions")) { o->allow_mixed = 1; continue; }
+        if (!strcmp(a, "--dry-run")) { o->dry_run = 1; continue; }
         if (a[0] != '-') {
             if (o->scenario) { fprintf(stderr, "ratelab sweep: more than one scenario ('%s')\n", a); return -1; }
             o->scenario = a;
@@ -73,7 +76,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
         for (int k = 0; with_value[k]; k++) known |= !strcmp(a, with_value[k]);
         if (!known) {
             fprintf(stderr, "ratelab sweep: unknown flag '%s' (allowed: --vary KEY=SPEC, --seeds N, --jobs J, --db FILE,"
-                            " --where EXPR, --set KEY=VALUE, --shard I/N, --allow-mixed-versions)\n", a);
+                            " --where EXPR, --set KEY=VALUE, --shard I/N, --allow-mixed-versions, --dry-run)\n", a);
             return -1;
         }
         if (!has_value) { fprintf(stderr, "ratelab sweep: %s needs a value\n", a); return -1; }
@@ -115,6 +118,22 @@ static char *sweep_key_text(const struct scenario *sc, const struct sweep_opts *
     return s;
 }
 
+/* A grid point named by its --vary values, for reports of missing points. */
+struct label_ctx { const struct grid *grid; const struct vary *vary; int n_vary; struct param_set *ps; };
+
+static void point_label(void *vctx, size_t point, char *buf, size_t len)
+{
+    const struct label_ctx *l = vctx;
+    memcpy(l->ps->val, l->grid->vals + point * l->grid->n_params, l->grid->n_params * sizeof *l->ps->val);
+    size_t o = 0;
+    buf[0] = 0;
+    for (int i = 0; i < l->n_vary && o < len; i++) {
+        char v[64];
+        param_format(l->ps, (size_t)params_index(l->ps, l->vary[i].key), v, sizeof v);
+        o += (size_t)snprintf(buf + o, len - o, "%s%s=%s", i ? " " : "", l->vary[i].key, v);
+    }
+}
+
 static int on_result(void *vctx, const struct pool_result *r)
 {
     struct sweep_ctx *c = vctx;
@@ -138,6 +157,7 @@ static int on_result(void *vctx, const struct pool_result *r)
     struct db_run_meta m = { .scenario = c->sc->name, .experiment = c->sc->exp->name,
                              .code_version = ratelab_version(), .sweep_key = c->sweep_key,
                              .failure = r->rc > 0 ? r->err : NULL,
+                             .sweep_id = c->sweep_id, .task = (int64_t)r->task,
                              .started_ms = r->started_ms, .finished_ms = r->finished_ms };
     char err[512];
     if (db_write_run(&c->writer, &m, &c->scratch, &r->res, &r->series, NULL, err, sizeof err) != 0) {
@@ -235,6 +255,14 @@ int cmd_sweep(int argc, char **argv)
         tasks[k] = (struct run_task){ .exp = sc.exp, .vals = grid.vals + (k % grid.n_points) * grid.n_params,
                                       .seed_at = seed_at, .seed = seed0 + (double)(k / grid.n_points) };
 
+    if (o.dry_run) {
+        size_t in_shard = n_tasks / (size_t)shard_n + ((size_t)shard_i < n_tasks % (size_t)shard_n);
+        printf("sweep %s: %zu points x %ld seed%s = %zu runs", sc.name, grid.n_points, o.seeds, o.seeds == 1 ? "" : "s", n_tasks);
+        if (o.shard) printf("; shard %ld/%ld: %zu runs", shard_i, shard_n, in_shard);
+        printf("; nothing run (--dry-run)\nsweep key: %s\n", sweep_key);
+        rc = 0;
+        goto out;
+    }
     char db_path[1024];
     if (o.db) snprintf(db_path, sizeof db_path, "%s", o.db);
     else default_db(db_path, sizeof db_path, &sc, o.shard, shard_i, shard_n);
@@ -247,6 +275,19 @@ int cmd_sweep(int argc, char **argv)
                         "(use another --db, or --allow-mixed-versions)\n", db_path, others, ratelab_version());
         goto out;
     }
+    if (o.shard) {
+        int c = db_check_shard(db, db_path, sweep_key, shard_i, shard_n, err, sizeof err);
+        if (c != 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = c > 0 ? EXIT_BADINPUT : 1; goto out; }
+    }
+    struct label_ctx lc = { &grid, vary, n_vary, &ctx.scratch };
+    int recorded = db_record_sweep(db, sweep_key, sc.name, grid.n_points, (size_t)o.seeds, point_label, &lc,
+                                   &ctx.sweep_id, err, sizeof err);
+    if (recorded == 0 && o.shard) recorded = db_record_shard(db, ctx.sweep_id, shard_i, shard_n, err, sizeof err);
+    if (recorded != 0) {
+        fprintf(stderr, "ratelab sweep: %s: %s\n", db_path, err);
+        rc = recorded > 0 ? EXIT_BADINPUT : 1;
+        goto out;
+    }
     /* From here on SIGTERM/SIGHUP/SIGINT end the sweep through the same path: commit, checkpoint. */
     pool_signals_catch();
     have_signals = 1;
@@ -254,27 +295,27 @@ int cmd_sweep(int argc, char **argv)
     have_writer = 1;
     ctx.writer.commit_every_s = SWEEP_COMMIT_EVERY_S;
 
-    /* The shard owns every N-th task of the whole list, so shards never depend on what is done. */
+    /* The shard owns every N-th task of the whole list, so shards never depend on what is done.
+     * A run already stored (by this sweep, or by another that shares the point and seed) is not
+     * run again; one of another sweep joins this one. */
     double t_keys = pool_mono_s();
-    size_t n_todo = 0, n_present = 0, n_present_failed = 0, n_shard = 0;
+    size_t n_todo = 0, n_present = 0, n_present_failed = 0, n_joined = 0, n_shard = 0;
     for (size_t k = (size_t)shard_i; k < n_tasks; k += (size_t)shard_n) {
         n_shard++;
         run_task_params(&tasks[k], &ctx.scratch);
         char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
         params_canonical(&ctx.scratch, params, sizeof params);
         db_run_key(key, sizeof key, sc.name, params, ratelab_version());
-        int has = db_has_run(&ctx.writer, key, err, sizeof err);
-        if (has < 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = 1; goto out; }
-        if (has) n_present++;
+        int failed = 0;
+        int64_t id = db_find_run(&ctx.writer, key, &failed, err, sizeof err);
+        int joined = id > 0 ? db_writer_add_member(&ctx.writer, ctx.sweep_id, (int64_t)k, id, err, sizeof err) : 0;
+        if (id < 0 || joined < 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = 1; goto out; }
+        if (id > 0) { n_present++; n_joined += (size_t)joined; }
         else todo[n_todo++] = k;
-        if (has == 2) n_present_failed++;
+        n_present_failed += (size_t)failed;
     }
+    if (db_writer_commit(&ctx.writer, err, sizeof err) != 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = 1; goto out; }
     t_keys = pool_mono_s() - t_keys;
-    if (db_record_sweep(db, sweep_key, sc.name, grid.n_points, (size_t)o.seeds, err, sizeof err) != 0) {
-        fprintf(stderr, "ratelab sweep: %s\n", err);
-        rc = 1;
-        goto out;
-    }
 
     ctx.tasks = tasks;
     ctx.sweep_key = sweep_key;
@@ -295,15 +336,16 @@ int cmd_sweep(int argc, char **argv)
     if (prc != 0) { fprintf(stderr, "ratelab sweep: %s\n", err); rc = 1; goto out; }
 
     double db_s = ctx.writer.busy_s + t_keys;
-    char shard_note[64] = "", shard_runs[64] = "";
+    char shard_note[64] = "", shard_runs[64] = "", joined_note[80] = "";
+    if (n_joined) snprintf(joined_note, sizeof joined_note, " (%zu stored by another sweep)", n_joined);
     if (o.shard) {
         snprintf(shard_note, sizeof shard_note, " (shard %ld/%ld)", shard_i, shard_n);
         snprintf(shard_runs, sizeof shard_runs, ", %zu in this shard", n_shard);
     }
-    printf("sweep %s%s: %zu points x %ld seed%s = %zu runs%s, %zu already present, %zu done, %zu failed in %.2f s "
+    printf("sweep %s%s: %zu points x %ld seed%s = %zu runs%s, %zu already present%s, %zu done, %zu failed in %.2f s "
            "(%.1f runs/s, %ld jobs); database %.3f s = %.1f %% of the time -> %s\n",
            sc.name, shard_note, grid.n_points, o.seeds, o.seeds == 1 ? "" : "s", n_tasks, shard_runs, n_present,
-           ctx.writer.runs_committed, ctx.failed, wall, wall > 0 ? (double)ctx.done / wall : 0.0, o.jobs, db_s,
+           joined_note, ctx.writer.runs_committed, ctx.failed, wall, wall > 0 ? (double)ctx.done / wall : 0.0, o.jobs, db_s,
            wall + t_keys > 0 ? 100 * db_s / (wall + t_keys) : 0.0, db_path);
     fflush(stdout);
     if (sum.interrupted) {

@@ -4,6 +4,8 @@
 #include <string.h>
 #include "baseline.h"
 #include "db.h"
+#include "db_merge.h"
+#include "db_sweeps.h"
 #include "test_sweep_helpers.h"
 
 static const char *const choices[] = { "fifo", "codel", NULL };
@@ -38,6 +40,12 @@ static void fixture_result(struct run_result *r, double metric)
     r->events = 1234;
 }
 
+static void fixture_label(void *ctx, size_t point, char *buf, size_t len)
+{
+    (void)ctx;
+    snprintf(buf, len, "rate=1.5 #%zu", point);
+}
+
 static int write_run(struct db_writer *w, struct param_set *ps, double seed, double metric, const char *version,
                      const char *sweep)
 {
@@ -47,6 +55,11 @@ static int write_run(struct db_writer *w, struct param_set *ps, double seed, dou
     struct db_run_meta m = { .scenario = "fix", .experiment = "fixture", .code_version = version, .sweep_key = sweep,
                              .started_ms = 1700000000123LL, .finished_ms = 1700000001456LL };
     char err[512];
+    /* A sweep of one point and 3 seeds: the run is its task seed - 1. */
+    if (sweep && (db_writer_commit(w, err, sizeof err) != 0 ||
+                  db_record_sweep(w->db, sweep, "fix", 1, 3, fixture_label, NULL, &m.sweep_id, err, sizeof err) != 0))
+        return -2;
+    m.task = (int64_t)seed - 1;
     int rc = db_write_run(w, &m, ps, &r, NULL, NULL, err, sizeof err);
     result_free(&r);
     return rc;
@@ -88,9 +101,9 @@ static void test_create_write_read(void)
     params_canonical(&ps, params, sizeof params);
     CU_ASSERT_STRING_EQUAL(params, "rate=1.5;queue=codel;seed=2");
     db_run_key(key, sizeof key, "fix", params, "v1");
-    CU_ASSERT_EQUAL(db_has_run(&w, key, err, sizeof err), 1);
+    CU_ASSERT(db_find_run(&w, key, NULL, err, sizeof err) > 0);
     db_run_key(key, sizeof key, "fix", params, "v2");
-    CU_ASSERT_EQUAL(db_has_run(&w, key, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(db_find_run(&w, key, NULL, err, sizeof err), 0);
     CU_ASSERT_EQUAL(db_writer_commit(&w, err, sizeof err), 0);
     db_writer_close(&w);
     db_close(db);
@@ -191,7 +204,7 @@ static void test_dump_roundtrip(void)
 
 static void test_merge(void)
 {
-    char a[256], b[256], out[256], err[512];
+    char a[256], b[256], out[256], err[1024];
     tmp_path(a, sizeof a, "ma.db");
     tmp_path(b, sizeof b, "mb.db");
     tmp_path(out, sizeof out, "mout.db");
@@ -203,42 +216,53 @@ static void test_merge(void)
         sqlite3 *db = db_open(paths[k], DB_WRITE, err, sizeof err);
         struct db_writer w;
         db_writer_init(&w, db, err, sizeof err);
-        /* a: seeds 1, 2 of v1; b: seeds 2, 3 of v1 (seed 2 twice) and one run of v2 under another sweep. */
+        /* a: seeds 1, 2 of v1; b: seeds 2, 3 of v1 (seed 2 twice) and seed 1 of v2 under another sweep. */
         for (int s = 1 + k; s <= 2 + k; s++) CU_ASSERT_EQUAL(write_run(&w, &ps, s, 10 * s, "v1", "sw"), 0);
-        if (k == 1) CU_ASSERT_EQUAL(write_run(&w, &ps, 9, 1, "v2", "other"), 0);
+        if (k == 1) CU_ASSERT_EQUAL(write_run(&w, &ps, 1, 1, "v2", "other"), 0);
         db_writer_close(&w);
         db_close(db);
     }
-    sqlite3 *db = db_open(out, DB_WRITE, err, sizeof err);
+    struct db_merge_opts o = { .who = "test" };
     struct db_merge_stats st;
-    CU_ASSERT_EQUAL(db_merge(db, paths, 2, 0, &st, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(db_merge_files(out, paths, 2, &o, &st, err, sizeof err), 0);
     CU_ASSERT_EQUAL(st.added, 4);
     CU_ASSERT_EQUAL(st.duplicates, 1);
-    db_close(db);
+    /* "sw" has its 3 seeds; "other" 1 of 3. */
+    CU_ASSERT_EQUAL(st.incomplete, 1);
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM runs"), 4);
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(DISTINCT run_key) FROM runs"), 4);
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM metrics"), 8);
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM series"), 16);
-    /* Child rows follow their run through the renumbering. */
+    /* Child rows and memberships follow their run through the renumbering. */
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM runs r JOIN metrics m ON m.run_id = r.id"
                                    " WHERE m.name = 'goodput' AND m.value = 10 * r.seed AND r.code_version = 'v1'"), 3);
+    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM sweep_runs m JOIN sweeps s ON s.id = m.sweep_id"
+                                   " JOIN runs r ON r.id = m.run_id WHERE s.sweep_key = 'sw' AND m.task = r.seed - 1"), 3);
+    /* A merged database is a plain file: rollback journal, no -wal beside it. */
+    sqlite3 *db = db_open(out, DB_READ, err, sizeof err);
+    sqlite3_stmt *jm;
+    CU_ASSERT_EQUAL(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &jm, NULL), SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_step(jm), SQLITE_ROW);
+    CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(jm, 0), "delete");
+    sqlite3_finalize(jm);
+    db_close(db);
 
     /* A v2 run under sweep "sw" makes that sweep mixed: refused unless allowed, nothing written. */
     remove_db(b);
     db = db_open(b, DB_WRITE, err, sizeof err);
     struct db_writer w;
     db_writer_init(&w, db, err, sizeof err);
-    CU_ASSERT_EQUAL(write_run(&w, &ps, 5, 1, "v2", "sw"), 0);
+    CU_ASSERT_EQUAL(write_run(&w, &ps, 3, 1, "v2", "sw"), 0);
     db_writer_close(&w);
     db_close(db);
-    db = db_open(out, DB_WRITE, err, sizeof err);
-    CU_ASSERT_EQUAL(db_merge(db, paths + 1, 1, 0, &st, err, sizeof err), 1);
+    CU_ASSERT_EQUAL(db_merge_files(out, paths + 1, 1, &o, &st, err, sizeof err), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "--allow-mixed-versions"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "v1"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "v2"));
-    CU_ASSERT_EQUAL(db_merge(db, paths + 1, 1, 1, &st, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM runs"), 4);
+    o.allow_mixed = 1;
+    CU_ASSERT_EQUAL(db_merge_files(out, paths + 1, 1, &o, &st, err, sizeof err), 0);
     CU_ASSERT_EQUAL(st.added, 1);
-    db_close(db);
     CU_ASSERT_EQUAL(db_scalar(out, "SELECT count(*) FROM runs"), 5);
     params_free(&ps);
     remove_db(a); remove_db(b); remove_db(out);
@@ -266,9 +290,9 @@ static void test_engine_is_part_of_identity(void)
     result_free(&r);
     params_canonical(&ps, params, sizeof params);
     db_run_key_engine(key, sizeof key, "fix", params, "v1", "kernel");
-    CU_ASSERT_EQUAL(db_has_run(&w, key, err, sizeof err), 1);
+    CU_ASSERT(db_find_run(&w, key, NULL, err, sizeof err) > 0);
     db_run_key_engine(key, sizeof key, "fix", params, "v1", "sim");
-    CU_ASSERT_EQUAL(db_has_run(&w, key, err, sizeof err), 1);
+    CU_ASSERT(db_find_run(&w, key, NULL, err, sizeof err) > 0);
     CU_ASSERT_EQUAL(db_writer_commit(&w, err, sizeof err), 0);
     db_writer_close(&w);
     db_close(db);
