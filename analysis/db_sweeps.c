@@ -383,3 +383,33 @@ int db_sweeps_report(sqlite3 *db, const int64_t *only, size_t n_only, enum db_re
     free(sw);
     return rc == 0 ? incomplete : -1;
 }
+
+int db_sweeps_at_point(sqlite3 *db, const char *experiment, const char *scenario, const char *code_version,
+                       const char *point, int64_t **ids, size_t *n, size_t *cap, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (db_prepare(db, "SELECT DISTINCT m.sweep_id FROM runs r JOIN sweep_runs m ON m.run_id = r.id WHERE r.experiment = ?1"
+                       " AND r.scenario = ?2 AND r.code_version = ?3 AND r.point = ?4", &st, NULL, err, errlen) != 0)
+        return -1;
+    sqlite3_bind_text(st, 1, experiment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, scenario, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, code_version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, point, -1, SQLITE_STATIC);
+    int step;
+    while ((step = db_step(st, NULL, err, errlen)) == 1) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        size_t i = 0;
+        while (i < *n && (*ids)[i] != id) i++;
+        if (i < *n) continue;
+        if (*n == *cap) {
+            size_t c = *cap ? 2 * *cap : 8;
+            int64_t *q = realloc(*ids, c * sizeof *q);
+            if (!q) { sqlite3_finalize(st); snprintf(err, errlen, "out of memory"); return -1; }
+            *ids = q;
+            *cap = c;
+        }
+        (*ids)[(*n)++] = id;
+    }
+    sqlite3_finalize(st);
+    return step == 0 ? 0 : -1;
+}

@@ -40,4 +40,9 @@ enum db_report { DB_REPORT_INCOMPLETE, DB_REPORT_ALL };
 int  db_sweeps_report(sqlite3 *db, const int64_t *only, size_t n_only, enum db_report mode,
                       const char *who, FILE *out, char *err, size_t errlen);
 
+/* Adds to ids[] (grown as needed, no duplicates) the sweeps that hold a run of this parameter
+ * point: what a figure of the point draws from.  0 or -1 with err set. */
+int  db_sweeps_at_point(sqlite3 *db, const char *experiment, const char *scenario, const char *code_version,
+                        const char *point, int64_t **ids, size_t *n, size_t *cap, char *err, size_t errlen);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db.h"
+#include "db_sweeps.h"
 #include "fig_internal.h"
 
 enum kind { K_LINE, K_HEATMAP, K_PARETO, K_UPLOAD, K_SLOTS, K_XY, K_PAIRED, K_SENS };
@@ -89,6 +90,23 @@ static void out_base(struct fig_ctx *c, const struct fig_opts *o, const char *st
     snprintf(c->out_base, sizeof c->out_base, "%.*s/%s", dl, slash ? o->db_path : ".", stem);
 }
 
+/* A figure of an incomplete sweep is drawn, but says so: which sweeps of the selected points lack
+ * runs, and which shards and points. */
+static int note_incomplete(struct fig_ctx *c)
+{
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < c->n_pts; i++)
+        if (c->pts[i].selected)
+            rc = db_sweeps_at_point(c->db, c->pts[i].experiment, c->pts[i].scenario, c->pts[i].code_version,
+                                    c->pts[i].point, &ids, &n, &cap, c->err, c->errlen);
+    if (rc == 0 && n) rc = db_sweeps_report(c->db, ids, n, DB_REPORT_INCOMPLETE, "ratelab plot: note", stderr,
+                                            c->err, c->errlen) < 0 ? -1 : 0;
+    free(ids);
+    return rc;
+}
+
 enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *err, size_t errlen)
 {
     const struct fig_def *d = NULL;
@@ -130,6 +148,7 @@ enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *er
     int rc = d->kind == K_SENS ? (c.db = db_open(o->db_path, DB_READ, err, errlen)) ? FIG_OK : FIG_BADINPUT
                                : fig_load(&c, o->db_path);
     if (rc == FIG_OK && d->kind != K_SENS) rc = fig_select(&c, o->where);
+    if (rc == FIG_OK && d->kind != K_SENS && note_incomplete(&c) != 0) rc = FIG_ERROR;
     if (rc == FIG_OK && fig_workdir(&c) != 0) rc = FIG_ERROR;
     if (rc == FIG_OK) {
         switch (d->kind) {

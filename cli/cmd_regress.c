@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "baseline.h"
 #include "db.h"
+#include "db_sweeps.h"
 #include "flags.h"
 #include "progress.h"
 #include "regress.h"
@@ -245,6 +246,15 @@ int cmd_regress(int argc, char **argv)
     /* The baseline is whole (integrity, manifest) before any of it is compared. */
     sqlite3 *db = baseline_open(baseline, err, sizeof err);
     if (!db) { fprintf(stderr, "ratelab regress: --baseline %s\n", err); return EXIT_BADINPUT; }
+    /* A baseline lacking runs of its sweeps would check fewer points than it claims to. */
+    char who[1100];
+    snprintf(who, sizeof who, "ratelab regress: --baseline %s", baseline);
+    int incomplete = db_sweeps_report(db, NULL, 0, DB_REPORT_INCOMPLETE, who, stderr, err, sizeof err);
+    if (incomplete != 0) {
+        if (incomplete < 0) fprintf(stderr, "%s: %s\n", who, err);
+        db_close(db);
+        return EXIT_BADINPUT;
+    }
 
     int rc = EXIT_BADINPUT;
     struct base_run *runs = NULL;

@@ -201,9 +201,20 @@ static void test_completeness(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "12/18 runs (9 points x 2 seeds), incomplete"));
     CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "shard 1/3: 0/6 runs  (incomplete)"));
     CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "shard 2/3: 6/6 runs\n"));
+    /* A figure of it is drawn and says so; as a regression baseline it is refused. */
+    CU_ASSERT_EQUAL(cli(&o, "plot %s line --x up_limit_kbps --y down_goodput_kbps --by modem_queue_pkts --out %s/fig",
+                        out, dir), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "ratelab plot: note: sweep 'asym_link --seeds 2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "is incomplete: 12 of 18 runs; missing from shard 1/3"));
+    CU_ASSERT_EQUAL(cli(&o, "baseline %s", out), 0);
+    CU_ASSERT_EQUAL(cli(&o, "regress --baseline %s", out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "is incomplete: 12 of 18 runs"));
     /* The missing shard completes it. */
     CU_ASSERT_EQUAL(cli(&o, "merge --require-complete %s %s", out, shard[1]), 0);
     CU_ASSERT_STRING_EQUAL(o.err, "");
+    CU_ASSERT_EQUAL(cli(&o, "plot %s line --x up_limit_kbps --y down_goodput_kbps --by modem_queue_pkts --out %s/fig",
+                        out, dir), 0);
+    CU_ASSERT_PTR_NULL(strstr(o.err, "incomplete"));
     CU_ASSERT_EQUAL(cli(&o, "status %s", out), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "18/18 runs (9 points x 2 seeds), complete"));
     /* A shard's own database is complete when its shard is. */
