@@ -11,23 +11,13 @@
 
 #define DUMP_MAX_BYTES (256u << 20)
 
+struct schema;
+static int  schema_load(struct schema *s, char *err, size_t errlen);
+static void schema_free(struct schema *s);
+
 static const char manifest_sql[] =
     "CREATE TABLE baseline_manifest (runs INTEGER NOT NULL, points INTEGER NOT NULL, seeds INTEGER NOT NULL,"
     " param_rows INTEGER NOT NULL, metric_rows INTEGER NOT NULL, checksum TEXT NOT NULL)";
-
-/* Every table's rows in primary-key order: what the checksum covers. */
-static const char *const content_sql[] = {
-    "SELECT * FROM runs ORDER BY id",
-    "SELECT * FROM params ORDER BY run_id, key",
-    "SELECT * FROM metrics ORDER BY run_id, name",
-    "SELECT * FROM entity_metrics ORDER BY run_id, kind, entity, name",
-    "SELECT * FROM series ORDER BY run_id, name, entity",
-    "SELECT * FROM sweeps ORDER BY sweep_key",
-    "SELECT * FROM sweep_points ORDER BY sweep_id, point_index",
-    "SELECT * FROM sweep_runs ORDER BY sweep_id, task, run_id",
-    "SELECT * FROM shards ORDER BY sweep_id, shard_count, shard_index",
-    "SELECT * FROM t_quantile ORDER BY df",
-};
 
 /* Each value hashed with its type, numbers as their exact bits, texts with their length. */
 static uint64_t hash_row(uint64_t h, sqlite3_stmt *st)
@@ -49,30 +39,6 @@ static uint64_t hash_row(uint64_t h, sqlite3_stmt *st)
         }
     }
     return h;
-}
-
-int baseline_measure(sqlite3 *db, const char *label, struct baseline_manifest *m, char *err, size_t errlen)
-{
-    memset(m, 0, sizeof *m);
-    uint64_t h = RNG_FNV1A_INIT;
-    for (size_t t = 0; t < sizeof content_sql / sizeof content_sql[0]; t++) {
-        sqlite3_stmt *st;
-        if (db_prepare(db, content_sql[t], &st, label, err, errlen) != 0) return -1;
-        int r;
-        while ((r = db_step(st, label, err, errlen)) == 1) h = hash_row(h, st);
-        sqlite3_finalize(st);
-        if (r < 0) return -1;
-        h = rng_fnv1a(h, &t, sizeof t);    /* rows cannot move between tables unnoticed */
-    }
-    m->checksum = h;
-    if (db_query_int64(db, "SELECT count(*) FROM runs", &m->runs, label, err, errlen) != 0 ||
-        db_query_int64(db, "SELECT count(*) FROM (SELECT DISTINCT experiment, scenario, code_version, point FROM runs)",
-                       &m->points, label, err, errlen) != 0 ||
-        db_query_int64(db, "SELECT count(DISTINCT seed) FROM runs", &m->seeds, label, err, errlen) != 0 ||
-        db_query_int64(db, "SELECT count(*) FROM params", &m->param_rows, label, err, errlen) != 0 ||
-        db_query_int64(db, "SELECT count(*) FROM metrics", &m->metric_rows, label, err, errlen) != 0)
-        return -1;
-    return 0;
 }
 
 int baseline_seal(sqlite3 *db, const char *label, struct baseline_manifest *m, char *err, size_t errlen)
@@ -185,6 +151,46 @@ static void schema_free(struct schema *s)
     names_free(&s->views);
     sqlite3_close(s->ref);
     s->ref = NULL;
+}
+
+/* Every row of every table of this build's schema (but the manifest), each table's rows in the
+ * order of all its columns, so the checksum depends on the content, not on how it is stored. */
+int baseline_measure(sqlite3 *db, const char *label, struct baseline_manifest *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    struct schema s;
+    if (schema_load(&s, err, errlen) != 0) { schema_free(&s); return -1; }
+    uint64_t h = RNG_FNV1A_INIT;
+    int rc = 0;
+    for (size_t t = 0; t < s.tables.n && rc == 0; t++) {
+        const char *name = s.tables.v[t];
+        if (!strcmp(name, "baseline_manifest")) continue;
+        char sql[256];
+        sqlite3_stmt *st;
+        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", name);
+        if (db_prepare(db, sql, &st, label, err, errlen) != 0) { rc = -1; break; }
+        int cols = sqlite3_column_count(st);
+        sqlite3_finalize(st);
+        size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY ", name);
+        for (int c = 1; c <= cols && o < sizeof sql; c++) o += (size_t)snprintf(sql + o, sizeof sql - o, "%s%d", c > 1 ? "," : "", c);
+        if (db_prepare(db, sql, &st, label, err, errlen) != 0) { rc = -1; break; }
+        int r;
+        h = rng_fnv1a(h, name, strlen(name) + 1);    /* rows cannot move between tables unnoticed */
+        while ((r = db_step(st, label, err, errlen)) == 1) h = hash_row(h, st);
+        sqlite3_finalize(st);
+        if (r < 0) rc = -1;
+    }
+    schema_free(&s);
+    if (rc != 0) return -1;
+    m->checksum = h;
+    if (db_query_int64(db, "SELECT count(*) FROM runs", &m->runs, label, err, errlen) != 0 ||
+        db_query_int64(db, "SELECT count(*) FROM (SELECT DISTINCT experiment, scenario, code_version, point FROM runs)",
+                       &m->points, label, err, errlen) != 0 ||
+        db_query_int64(db, "SELECT count(DISTINCT seed) FROM runs", &m->seeds, label, err, errlen) != 0 ||
+        db_query_int64(db, "SELECT count(*) FROM params", &m->param_rows, label, err, errlen) != 0 ||
+        db_query_int64(db, "SELECT count(*) FROM metrics", &m->metric_rows, label, err, errlen) != 0)
+        return -1;
+    return 0;
 }
 
 /* Runs this build's CREATE statements of one kind from the scratch database in db. */

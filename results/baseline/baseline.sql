@@ -3029,7 +3029,7 @@ CREATE TABLE calib_bench (
     PRIMARY KEY (calibration_id, runtime, what)
 ) WITHOUT ROWID;
 CREATE TABLE baseline_manifest (runs INTEGER NOT NULL, points INTEGER NOT NULL, seeds INTEGER NOT NULL, param_rows INTEGER NOT NULL, metric_rows INTEGER NOT NULL, checksum TEXT NOT NULL);
-INSERT INTO baseline_manifest VALUES(21,7,3,1035,771,'e18024b80ce55182');
+INSERT INTO baseline_manifest VALUES(21,7,3,1035,771,'9b106fba2b1c78a4');
 CREATE INDEX sweep_runs_by_run ON sweep_runs(run_id);
 CREATE INDEX runs_by_point ON runs(experiment, scenario, code_version, point);
 CREATE UNIQUE INDEX series_by_run ON series(run_id, name, entity);
