@@ -24,7 +24,8 @@ enum db_mode { DB_READ, DB_WRITE };
  * may write (file, directory or mount) read-only.  Either way a database of another schema
  * version is refused with one line. */
 sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen);
-/* 0 if path can name a database file, else -1 with the reason ('' or ":memory:"). */
+/* 0 if path can name a database file, else -1 with the reason ('' or ":memory:", or an existing
+ * name that is not a regular file). */
 int      db_path_check(const char *path, char *err, size_t errlen);
 /* Creates the schema (and the t-quantile table) in an empty database; leaves a non-empty one
  * alone.  0 or -1 with err set. */

@@ -47,6 +47,9 @@ int db_path_check(const char *path, char *err, size_t errlen)
                  path[0] == ':' ? "keep it in memory and lose it at exit" : "read it as a URI");
         return -1;
     }
+    /* An existing name must be a regular file: a directory, FIFO or device is no database. */
+    struct stat s;
+    if (stat(path, &s) == 0 && infile_check(path, "database file", err, errlen) != 0) return -1;
     return 0;
 }
 
