@@ -54,9 +54,10 @@ static int check_types(struct parser *ps, const struct node *nd)
     char why[1024];
     if (nd->op >= N_LT && nd->op <= N_NE) {
         if (a->type != b->type) {
-            const struct node *t = a->type ? a : b;
+            const struct node *t = a->type ? a : b, *n = a->type ? b : a;
             if (t->op == N_VAR) snprintf(why, sizeof why, "key '%s' holds names: compare it with 'text'", t->str);
-            else snprintf(why, sizeof why, "'%s' is a name, compared with a number", t->str ? t->str : "");
+            else if (n->op == N_VAR) snprintf(why, sizeof why, "key '%s' holds numbers, not names like '%.100s'", n->str, t->str);
+            else snprintf(why, sizeof why, "'%.100s' is a name, compared with a number", t->str ? t->str : "");
             fail_at(ps, why, "");
             return -1;
         }

@@ -221,8 +221,8 @@ int cmd_sweep(int argc, char **argv)
     if (seed_at < 0 && o.seeds > 1) { bad("--seeds: the experiment has no seed key: ", sc.exp->name); goto out; }
     /* The scenario's seed (or --set seed=S) is the first of the --seeds N consecutive seeds. */
     double seed0 = seed_at >= 0 ? sc.ps.val[seed_at] : 0;
-    if (seed_at >= 0 && o.seeds > 1 && (seed0 + (double)(o.seeds - 1) > sc.ps.defs[seed_at].max ||
-                                        seed0 + (double)(o.seeds - 1) > (double)EXACT_INT_MAX)) {
+    if (seed_at >= 0 && o.seeds > 1 && (seed0 > sc.ps.defs[seed_at].max - (double)(o.seeds - 1) ||
+                                        seed0 > (double)EXACT_INT_MAX - (double)(o.seeds - 1))) {
         fprintf(stderr, "ratelab sweep: seeds %.17g..%.17g (%s, --seeds %ld) go past the largest seed %.17g\n", seed0,
                 seed0 + (double)(o.seeds - 1), sc.ps.origin[seed_at], o.seeds,
                 fmin(sc.ps.defs[seed_at].max, (double)EXACT_INT_MAX));
