@@ -187,6 +187,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh
 
+# The validation grid on both engines (kernel part where namespaces work, else the committed
+# kernel data), the comparison table in docs/validation.md and its figure.  Real time: ~40 min.
+validate: deps
+	@$(MAKE) --no-print-directory all
+	@tools/validate.sh
+
 clean:
 	rm -rf build build-san ratelab
 

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# make validate: the validation grid (validation/grid.txt) on the simulator (seeds 1..5) and,
+# where network namespaces work, on the kernel; then the comparison (validation/compare.sql),
+# the table in docs/validation.md and the figure docs/img/validation-goodput.png.
+#   VALIDATE_KERNEL=auto (default: kernel part if `ratelab kernel` can run here) | 1 | 0
+#   VALIDATE_CASES=REGEX  only the grid lines whose name matches (kernel part and sim part)
+# Kernel results go to results/validation/kernel/CASE.db (a re-run resumes), merged and dumped
+# to validation/kernel.sql, which is committed so the comparison can be redrawn without root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RATELAB=${RATELAB:-./ratelab}
+out=results/validation
+mkdir -p "$out/cases" "$out/kernel"
+kernel=${VALIDATE_KERNEL:-auto}
+only=${VALIDATE_CASES:-.}
+
+# One scenario file per case, so a run's scenario name is its case name in both engines' rows.
+names=() reps=() solo=() sets=()
+while read -r name rep rest; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    [[ "$name" =~ $only ]] || continue
+    s=0
+    if [[ "$rest" == solo* ]]; then s=1; rest=${rest#solo}; fi
+    args="framing=veth duration_s=30 warmup_s=10 $rest"
+    names+=("$name"); reps+=("$rep"); solo+=("$s"); sets+=("$args")
+    cp scenarios/asym_link.ini "$out/cases/$name.ini"
+done < validation/grid.txt
+echo "validate: ${#names[@]} cases" >&2
+
+setargs() { local a=(); for kv in $1; do a+=(--set "$kv"); done; printf '%s\n' "${a[@]}"; }
+
+# --- simulator: seeds 1..5 of every case (fast, in one process per run)
+rm -f "$out/sim.db" "$out/sim.db-wal" "$out/sim.db-shm"
+for i in "${!names[@]}"; do
+    mapfile -t a < <(setargs "${sets[$i]}")
+    for seed in 1 2 3 4 5; do
+        "$RATELAB" run "$out/cases/${names[$i]}.ini" "${a[@]}" --set seed=$seed --db "$out/sim.db" >/dev/null 2>>"$out/sim.log"
+    done
+done
+echo "validate: simulator done ($(sqlite3 "$out/sim.db" 'SELECT count(*) FROM runs') runs)" >&2
+
+# --- kernel: two cases at a time at most (never beside a solo case), not niced: it measures
+if [[ "$kernel" == auto ]]; then
+    if "$RATELAB" kernel --cleanup >/dev/null 2>&1; then kernel=1; else
+        echo "validate: kernel part skipped: $("$RATELAB" kernel --cleanup 2>&1 | head -1)" >&2; kernel=0; fi
+fi
+run_case() {
+    local i=$1
+    mapfile -t a < <(setargs "${sets[$i]}")
+    echo "validate: kernel ${names[$i]} (${reps[$i]} runs)" >&2
+    "$RATELAB" kernel "$out/cases/${names[$i]}.ini" "${a[@]}" --repeat "${reps[$i]}" --db "$out/kernel/${names[$i]}.db" \
+        >/dev/null 2>>"$out/kernel.log" || echo "validate: kernel ${names[$i]} failed (see $out/kernel.log)" >&2
+}
+if [[ "$kernel" == 1 ]]; then
+    running=0
+    for i in "${!names[@]}"; do
+        [[ ${solo[$i]} == 1 ]] && continue
+        run_case "$i" &
+        running=$((running + 1))
+        if (( running == 2 )); then wait -n || true; running=$((running - 1)); fi
+    done
+    wait
+    for i in "${!names[@]}"; do [[ ${solo[$i]} == 1 ]] && run_case "$i"; done
+    rm -f "$out/kernel.db"
+    "$RATELAB" merge "$out/kernel.db" "$out"/kernel/*.db >/dev/null
+    { echo "PRAGMA user_version=$(sqlite3 "$out/kernel.db" 'PRAGMA user_version');"; sqlite3 "$out/kernel.db" .dump; } > validation/kernel.sql
+    echo "validate: kernel data: validation/kernel.sql ($(sqlite3 "$out/kernel.db" 'SELECT count(*) FROM runs') runs)" >&2
+fi
+
+# --- comparison: a query over both engines' rows, a table and a figure
+cmp() { sqlite3 -cmd ".read validation/kernel.sql" -cmd "ATTACH '$out/sim.db' AS s" "$@" :memory: < validation/compare.sql; }
+cmp -header -markdown > "$out/table.md"
+cmp -separator ' ' > "$out/compare.dat"
+awk -v tf="$out/table.md" '
+    /<!-- validation-table -->/ { print; while ((getline line < tf) > 0) print line; skip = 1; next }
+    /<!-- \/validation-table -->/ { skip = 0 }
+    !skip' docs/validation.md > "$out/validation.md" && mv "$out/validation.md" docs/validation.md
+gnuplot -e "datafile='$out/compare.dat'; outfile='docs/img/validation-goodput.png'" analysis/validation.gp
+n=$(wc -l < "$out/compare.dat"); bad=$(grep -c 'DIFFERS$' "$out/compare.dat" || true)
+echo "validate: $n comparisons, $((n - bad)) within the rules, $bad differ: table in docs/validation.md, figure docs/img/validation-goodput.png"
