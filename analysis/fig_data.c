@@ -207,14 +207,17 @@ int fig_select(struct fig_ctx *c, const char *where)
             return fig_bad(c, "--where %s (keys are the runs' parameters, scenario, experiment, code_version)", why);
     }
     c->n_selected = 0;
-    const char *version = NULL, *other = NULL;
+    /* Versions are compared per engine: kernel runs are measurements that stay valid while the
+     * simulator's code moves on, so a figure may put them beside a newer build's runs. */
+    const char *versions[2] = { NULL, NULL }, *version = NULL, *other = NULL;
     for (size_t i = 0; i < c->n_pts; i++) {
         struct where_ctx w = { c, &c->pts[i] };
         c->pts[i].selected = !e || where_eval(e, lookup, &w);
         if (!c->pts[i].selected) continue;
         c->n_selected++;
-        if (!version) version = c->pts[i].code_version;
-        else if (strcmp(version, c->pts[i].code_version) && !other) other = c->pts[i].code_version;
+        const char **v = &versions[strstr(c->pts[i].point, ";engine=kernel") != NULL];
+        if (!*v) *v = c->pts[i].code_version;
+        else if (strcmp(*v, c->pts[i].code_version) && !other) { version = *v; other = c->pts[i].code_version; }
     }
     where_free(e);
     if (c->n_selected == 0) return fig_empty(c, "no run matches --where '%s'", where);

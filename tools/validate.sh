@@ -8,9 +8,14 @@
 # to validation/kernel.sql, which is committed so the comparison can be redrawn without root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RATELAB=${RATELAB:-./ratelab}
 out=results/validation
-mkdir -p "$out/cases" "$out/kernel"
+mkdir -p "$out/cases" "$out/kernel" "$out/bin"
+# A private copy of the binaries (the agent must sit next to ratelab): a rebuild during the
+# 40 minutes of kernel runs must not change or break the program that measures.
+src=$(readlink -f "${RATELAB:-./ratelab}")
+cp "$src" "$out/bin/ratelab"
+cp "$(dirname "$src")/ratelab-agent" "$out/bin/ratelab-agent"
+RATELAB=$out/bin/ratelab
 kernel=${VALIDATE_KERNEL:-auto}
 only=${VALIDATE_CASES:-.}
 
