@@ -298,8 +298,10 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
         if (*stop) { st = KERNEL_INTERRUPTED; goto out; }
         for (int i = 0; i < 3; i++) agent_read(&ag[i]);
         if (ag[0].pid > 0 && ag[0].done) { snprintf(err, errlen, "the delay line stopped during the run"); goto out; }
+        /* An agent that ends before the run does is a failure; one that ends with it (it exits
+         * once its clock reaches t0 + duration) is not: read the clock after seeing its EOF. */
         for (int i = 1; i < 3; i++)
-            if (ag[i].done && now < t0 + dur) {
+            if (ag[i].done && now_ns() < t0 + dur) {
                 agent_finish(&ag[i], now + 1000000000LL, err, errlen);
                 if (!err[0]) snprintf(err, errlen, "the %s agent stopped before the end of the run", ag[i].name);
                 goto out;
