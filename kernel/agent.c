@@ -24,6 +24,13 @@
 #define PACE_TICK_NS 10000000LL       /* paced writes: the simulator's 10-ms limiter tick     */
 #define MAX_FLOWS 4096
 
+int64_t agent_real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int64_t agent_now_ns(void)
 {
     struct timespec ts;
@@ -272,7 +279,10 @@ int agent_traffic_main(int argc, char **argv)
         if (o.voip_interval) {
             udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
             struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(AGENT_PORT_VOIP) };
+            int one = 1;
             if (udp < 0 || bind(udp, (struct sockaddr *)&sa, sizeof sa) != 0) die("udp bind");
+            /* The kernel's receive time stamp, taken when the datagram reaches the socket. */
+            if (setsockopt(udp, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) != 0) die("SO_TIMESTAMPNS");
             ep_add(ep, udp, EPOLLIN, TAG_UDP);
         }
     } else {
@@ -325,10 +335,13 @@ int agent_traffic_main(int argc, char **argv)
         }
         if (!o.server && udp >= 0 && now >= voip_next && voip_next < o.end - 1000000000LL) {
             unsigned char pkt[AGENT_VOIP_PAYLOAD] = { 0 };
-            /* Stamped when sent: the one-way delay excludes the agent's own wake-up lateness. */
-            int64_t ts = agent_now_ns();
+            /* Stamped when sent (monotonic, for the measured window; real time, to compare with the
+             * receiving kernel's SO_TIMESTAMPNS): the one-way delay excludes both agents' wake-up
+             * latencies and is the network's alone. */
+            int64_t ts = agent_now_ns(), rt = agent_real_ns();
             memcpy(pkt, &voip_seq, 8);
             memcpy(pkt + 8, &ts, 8);
+            memcpy(pkt + 16, &rt, 8);
             if (sendto(udp, pkt, sizeof pkt, MSG_DONTWAIT, (struct sockaddr *)&(struct sockaddr_in){ .sin_family = AF_INET,
                        .sin_port = htons(AGENT_PORT_VOIP), .sin_addr = srv.sin_addr }, sizeof srv) == (ssize_t)sizeof pkt &&
                 voip_next >= o.warm)
@@ -399,9 +412,20 @@ int agent_traffic_main(int argc, char **argv)
             } else if (tag == TAG_UDP) {
                 unsigned char pkt[2048];
                 ssize_t len;
-                while ((len = recv(udp, pkt, sizeof pkt, MSG_DONTWAIT)) > 0) {
-                    int64_t ts;
+                for (;;) {
+                    char ctl[CMSG_SPACE(sizeof(struct timespec))];
+                    struct iovec iov = { pkt, sizeof pkt };
+                    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+                    if ((len = recvmsg(udp, &mh, MSG_DONTWAIT)) < 24) break;
+                    int64_t ts, rt, rx = agent_real_ns();
+                    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+                        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+                            struct timespec t;
+                            memcpy(&t, CMSG_DATA(cm), sizeof t);
+                            rx = (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+                        }
                     memcpy(&ts, pkt + 8, 8);
+                    memcpy(&rt, pkt + 16, 8);
                     if (ts < o.warm) continue;
                     voip_recv_measured++;
                     voip_bytes_measured += (uint64_t)len;
@@ -411,7 +435,7 @@ int agent_traffic_main(int argc, char **argv)
                         if (!d) die("realloc");
                         delays = d;
                     }
-                    delays[n_delay++] = (double)(now - ts) / 1e6;
+                    delays[n_delay++] = (double)(rx - rt) / 1e6;
                 }
             } else {
                 struct flow *f = &flows[tag];

@@ -11,6 +11,7 @@
 #define AGENT_VOIP_PAYLOAD 200   /* bytes, as the simulator's VoIP source              */
 
 int64_t agent_now_ns(void);      /* CLOCK_MONOTONIC: one clock for every namespace of the host */
+int64_t agent_real_ns(void);     /* CLOCK_REALTIME, the clock of SO_TIMESTAMPNS                 */
 /* The TUN delay line: `ratelab-agent delay --dev NAME --delay-ns D --slots N`. */
 int agent_delay_main(int argc, char **argv);
 /* Traffic: `ratelab-agent server|client ...` (see agent.c for the options). */
