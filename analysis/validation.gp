@@ -5,11 +5,11 @@
 set terminal pngcairo size 900,800 font "sans,11"
 set output outfile
 set logscale xy
-set xrange [5:200000]
-set yrange [5:200000]
+set xrange [1:200000]
+set yrange [1:200000]
 set xlabel "kernel goodput, kbit/s (median; bars: min-max of the repetitions)"
 set ylabel "simulator goodput, kbit/s (median of 5 seeds)"
-set title "asym_link validation grid: simulator against Linux TCP"
+set title "asym_link validation grid: simulator against Linux TCP" noenhanced
 set key top left
 set grid
 f(x) = x
