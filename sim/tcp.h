@@ -85,9 +85,6 @@ struct tcp_ep {
     /* RFC 9438 CUBIC state, windows in segments: W_max, K (s), epoch start (0: none), W_est */
     double     cubic_wmax, cubic_k, cubic_west;
     sim_time_t cubic_epoch;
-    uint32_t   dupacks;
-    int        in_recovery;          /* NewReno (SACK off) fast recovery                        */
-    uint64_t   recover;              /* RFC 6582 */
     /* RTT and RTO as Linux's tcp_rtt_estimator / __tcp_set_rto: srtt8 = 8 srtt, mdev4 = 4 mdev,
      * mdev_max its largest value in the current round trip, rttvar the variance term the RTO uses
      * (at least rto_min), rtt_seq the snd_nxt that ends the round trip. */

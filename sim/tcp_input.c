@@ -65,13 +65,14 @@ static void ack_rtt(struct tcp_ep *ep, const struct packet *p, const struct ack_
     else if (ep_cfg(ep)->timestamps && p->ts_ecr > 0 && (a->flag & FLAG_SND_UNA_ADVANCED)) rtt_sample(ep, now - p->ts_ecr);
 }
 
-/* SACK connections: Linux's tcp_ack — tag the scoreboard, take the cumulative ACK, then the
- * recovery state machine (tcp_recovery.c). */
-static void ack_input_sack(struct tcp_ep *ep, const struct packet *p)
+/* Linux's tcp_ack, with or without SACK: tag the scoreboard, take the cumulative ACK and its RTT
+ * sample, then the recovery state machine (tcp_recovery.c) and whatever it lets us send. */
+static void ack_input(struct tcp_ep *ep, const struct packet *p)
 {
     uint64_t ack = p->ack, prior_una = ep->snd_una;
+    if (ack > ep->snd_max) return;                      /* acks what we never sent: ignore */
     struct ack_state a = { 0 };
-    if (p->n_sack) rtx_sacktag(ep, p, &a);
+    if (p->n_sack && ep_cfg(ep)->sack) rtx_sacktag(ep, p, &a);
     if (p->payload > 0) a.flag |= FLAG_NOT_DUP;
     if (p->rwnd != ep->snd_wnd && ack >= ep->snd_una) a.flag |= FLAG_NOT_DUP;          /* window update */
     if (ack > ep->snd_una) {
@@ -87,81 +88,11 @@ static void ack_input_sack(struct tcp_ep *ep, const struct packet *p)
     }
     if (ack >= ep->snd_una) ep->snd_wnd = p->rwnd;
     ack_rtt(ep, p, &a);
-    sack_ack(ep, p, prior_una, &a);
-}
-
-/* NewReno (SACK off): RFC 5681 / RFC 6582 fast retransmit and recovery. */
-static void ack_input_reno(struct tcp_ep *ep, const struct packet *p)
-{
-    uint32_t mss = ep_cfg(ep)->mss;
-    uint64_t ack = p->ack;
-    if (ack > ep->snd_una) {
-        uint64_t acked = ack - ep->snd_una;
-        struct ack_state a = { 0 };
-        a.flag = FLAG_SND_UNA_ADVANCED;
-        rtx_clean(ep, ack, &a);
-        ep->snd_una = ack;
-        ack_rtt(ep, p, &a);
-        if (ep->snd_nxt < ep->snd_una) ep->snd_nxt = ep->snd_una;
-        ep->st.bytes_acked += acked;
-        drop_acked_marks(ep);
-
-        if (ep->in_recovery) {
-            if (ack >= ep->recover) {
-                /* Full ACK (RFC 6582 3.2 step 3, option 1): deflate to ssthresh. */
-                uint64_t flight = ep->snd_max - ep->snd_una;
-                ep->cwnd = (uint32_t)min_u64(ep->ssthresh, max_u64(flight, mss) + mss);
-                ep->in_recovery = 0;
-                ep->dupacks = 0;
-            } else {
-                /* Partial ACK: retransmit the next hole, deflate by what was acked, add one SMSS
-                 * back if at least one SMSS was acked (RFC 6582 step 4). */
-                send_data_segment(ep, ep->snd_una, (uint32_t)min_u64(mss, ep->snd_max - ep->snd_una), 0);
-                ep->cwnd = acked < ep->cwnd ? (uint32_t)(ep->cwnd - acked) : mss;
-                if (acked >= mss) ep->cwnd += mss;
-                if (ep->cwnd < mss) ep->cwnd = mss;
-                arm_rto(ep);      /* reset the timer only on the first partial ACK would be the
-                                     "impatient" variant; resetting on each is the "slow-but-steady" one */
-            }
-        } else {
-            ep->dupacks = 0;
-            cong_on_ack(ep, acked);
-        }
-        if (ep->snd_una == ep->snd_max) sim_cancel(&ep_net(ep)->sim, &ep->rto_timer);
-        else arm_rto(ep);                                    /* RFC 6298 (5.3) */
-        ep->snd_wnd = p->rwnd;
-    } else if (ack == ep->snd_una && p->payload == 0 && !(p->flags & TCPF_SYN) &&
-               ep->snd_max > ep->snd_una && p->rwnd == ep->snd_wnd) {
-        /* Duplicate ACK (RFC 5681 definition: no data, no window change, data outstanding). */
-        ep->st.dupacks_in++;
-        ep->dupacks++;
-        if (ep->in_recovery) ep->cwnd += mss;               /* NewReno inflation: a segment left */
-    } else if (ack >= ep->snd_una) {
-        ep->snd_wnd = p->rwnd;                               /* window update */
-    }
-    /* Enter recovery (RFC 6582 3.2 step 2): three duplicate ACKs, never for the window a timeout
-     * already recovered (ack must pass recover; 0: no loss yet). */
-    if (!ep->in_recovery && ep->snd_max > ep->snd_una && (ack > ep->recover || ep->recover == 0) &&
-        ep->dupacks >= DUPACK_THRESH) {
-        ep->ssthresh = loss_ssthresh(ep);
-        ep->recover = ep->snd_max;
-        ep->in_recovery = 1;
-        ep->st.fast_retransmits++;
-        send_data_segment(ep, ep->snd_una, (uint32_t)min_u64(mss, ep->snd_max - ep->snd_una), 0);
-        ep->cwnd = ep->ssthresh + DUPACK_THRESH * mss;
-    }
-}
-
-static void ack_input(struct tcp_ep *ep, const struct packet *p)
-{
-    if (p->ack > ep->snd_max) return;                      /* acks what we never sent: ignore */
-    uint64_t una_before = ep->snd_una;
-    if (ep_cfg(ep)->sack) ack_input_sack(ep, p);
-    else ack_input_reno(ep, p);
+    tcp_recovery_ack(ep, p, &a);
     if (ep->snd_wnd > ep->max_snd_wnd) ep->max_snd_wnd = ep->snd_wnd;
     if (ep->snd_wnd > 0) sim_cancel(&ep_net(ep)->sim, &ep->persist_timer);
     tcp_output(ep);
-    if (ep->snd_una > una_before && ep->app_ops && ep->app_ops->on_writable)
+    if (ep->snd_una > prior_una && ep->app_ops && ep->app_ops->on_writable)
         ep->app_ops->on_writable(ep, ep->app);
 }
 

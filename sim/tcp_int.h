@@ -45,6 +45,7 @@ struct ack_state {
     sim_time_t first_ackt;          /* transmit time of the oldest never-retransmitted acked  */
     sim_time_t first_sackt;         /* and of the oldest such newly SACKed segment            */
     int        have_rtt, have_sack_rtt;
+    uint32_t   acked_segs;          /* segments the cumulative ACK took off the queue         */
 };
 size_t rtx_find(const struct tcp_ep *ep, uint64_t seq);       /* first record ending after seq */
 void   rtx_sent(struct tcp_ep *ep, uint64_t seq, uint64_t end);   /* before snd_max moves      */
@@ -72,15 +73,13 @@ void on_delack(struct sim *s, struct sim_event *ev);
 void on_persist(struct sim *s, struct sim_event *ev);
 void arm_rto(struct tcp_ep *ep);
 
-/* tcp_recovery.c: loss recovery of SACK connections as Linux does it */
+/* tcp_recovery.c: loss recovery as Linux does it, with SACK or without (NewReno) */
 uint64_t tcp_in_flight(const struct tcp_ep *ep);
-void     sack_ack(struct tcp_ep *ep, const struct packet *p, uint64_t prior_una, struct ack_state *a);
-void     sack_output(struct tcp_ep *ep);
-void     tcp_enter_loss(struct tcp_ep *ep);
-void     sack_rto(struct tcp_ep *ep);
+void     tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_state *a);
+void     tcp_write_xmit(struct tcp_ep *ep);
+void     tcp_retransmit_timer(struct tcp_ep *ep);
 void     tcp_send_loss_probe(struct tcp_ep *ep);
 void     tcp_rack_reo_timeout(struct tcp_ep *ep);
-void     tcp_set_xmit_timer(struct tcp_ep *ep);
 
 /* tcp_cong.c */
 uint32_t loss_ssthresh(struct tcp_ep *ep);

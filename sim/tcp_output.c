@@ -120,9 +120,8 @@ void send_new_data(struct tcp_ep *ep, uint32_t len)
     if (len < ep_cfg(ep)->mss) ep->snd_sml = ep->snd_nxt;
 }
 
-/* Send what the windows allow: with SACK under Linux's in_flight < cwnd rule (tcp_recovery.c),
- * otherwise within min(cwnd, rwnd) of snd_una, the inflated cwnd governing NewReno recovery
- * (RFC 6582 step 4). */
+/* Send what the windows allow (Linux's tcp_write_xmit in tcp_recovery.c), or arm the persist
+ * timer when the peer's window is closed and nothing is in flight. */
 void tcp_output(struct tcp_ep *ep)
 {
     if (ep->state != TCP_ESTABLISHED || ep->write_seq == ep->snd_nxt) return;
@@ -135,17 +134,5 @@ void tcp_output(struct tcp_ep *ep)
         }
         return;
     }
-    if (ep_cfg(ep)->sack) { sack_output(ep); return; }
-    int sent = 0;
-    for (;;) {
-        uint64_t flight = ep->snd_nxt - ep->snd_una;
-        uint64_t wnd = min_u64(ep->cwnd, ep->snd_wnd);
-        if (ep->write_seq == ep->snd_nxt || flight >= wnd) break;
-        uint32_t len = new_data_len(ep, wnd - flight);
-        if (len == 0) break;
-        send_new_data(ep, len);
-        sent = 1;
-    }
-    int limited = ep->snd_nxt - ep->snd_una >= ep->cwnd;
-    if (sent || limited) cwnd_validate(ep, limited);
+    tcp_write_xmit(ep);
 }

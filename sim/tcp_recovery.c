@@ -1,13 +1,16 @@
-/* Loss recovery of SACK connections as Linux does it: RACK loss detection (RFC 8985,
- * tcp_rack_detect_loss) with its reordering timer, the Open / Disorder / CWR / Recovery / Loss
- * states of tcp_fastretrans_alert with proportional rate reduction (RFC 6937) and undo, F-RTO
- * after a timeout (RFC 5682, tcp_process_loss) and tail loss probes (RFC 8985, TLP). */
+/* Loss recovery as Linux does it: the Open / Disorder / CWR / Recovery / Loss states of
+ * tcp_fastretrans_alert with proportional rate reduction (RFC 6937) and undo, F-RTO after a
+ * timeout (RFC 5682, tcp_process_loss); with SACK, RACK loss detection (RFC 8985,
+ * tcp_rack_detect_loss) with its reordering timer and tail loss probes (RFC 8985, TLP); without
+ * SACK, duplicate ACKs counted as "reno SACKs" and NewReno's head-of-queue marking
+ * (tcp_add_reno_sack, tcp_newreno_mark_lost). */
 #include "tcp_int.h"
 
 #define TCP_TIMEOUT_MIN SIM_MS(2)       /* Linux TCP_TIMEOUT_MIN(_US): timer slack, 2 ms */
 enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW };
 
 static inline uint32_t mss_of(const struct tcp_ep *ep) { return ep_cfg(ep)->mss; }
+static inline int is_reno(const struct tcp_ep *ep) { return !ep_cfg(ep)->sack; }
 
 /* Linux tcp_packets_in_flight, in bytes: sent - SACKed - lost + retransmitted. */
 uint64_t tcp_in_flight(const struct tcp_ep *ep)
@@ -21,7 +24,7 @@ static int in_cwnd_reduction(const struct tcp_ep *ep)
     return ep->ca_state == TCP_CA_CWR || ep->ca_state == TCP_CA_RECOVERY;
 }
 
-static void send_new_sack_data(struct tcp_ep *ep, uint32_t len);
+static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len);
 
 /* ------------------------------------------------------------------ timers */
 
@@ -44,7 +47,7 @@ static void rearm_rto(struct tcp_ep *ep)
  * ACK; + 2 ms otherwise), unless the RTO would fire earlier. */
 static int schedule_loss_probe(struct tcp_ep *ep, int advancing_rto)
 {
-    if (ep->ca_state != TCP_CA_OPEN && ep->ca_state != TCP_CA_CWR) return 0;
+    if (is_reno(ep) || (ep->ca_state != TCP_CA_OPEN && ep->ca_state != TCP_CA_CWR)) return 0;
     if (ep->snd_una == ep->snd_max) return 0;
     sim_time_t pto;
     if (ep->rtt_valid) {
@@ -121,6 +124,50 @@ static void rack_mark_lost(struct tcp_ep *ep, uint32_t *flag)
     }
 }
 
+/* ------------------------------------------------------------------ NewReno without SACK */
+
+/* Linux tcp_add_reno_sack: without SACK each duplicate ACK stands for one segment that left the
+ * network; never more than are outstanding and not lost (tcp_check_reno_reordering). */
+static void add_reno_sack(struct tcp_ep *ep, int dupacks, struct ack_state *a)
+{
+    if (!dupacks) return;
+    uint64_t out = ep->snd_nxt - ep->snd_una, prior = ep->sacked_out;
+    ep->sacked_out += (uint64_t)dupacks * mss_of(ep);
+    if (ep->sacked_out + ep->lost_out > out) ep->sacked_out = out > ep->lost_out ? out - ep->lost_out : 0;
+    if (ep->sacked_out > prior) a->delivered += ep->sacked_out - prior;     /* tcp_count_delivered */
+}
+
+/* Linux tcp_remove_reno_sacks: a cumulative ACK filled one hole; the rest of what it covers
+ * had been counted by duplicate ACKs already. */
+static void remove_reno_sacks(struct tcp_ep *ep, struct ack_state *a)
+{
+    if (!a->acked_segs) return;
+    uint64_t mss = mss_of(ep), acked = (uint64_t)a->acked_segs * mss, eaten = acked - mss;
+    /* delivered: what the duplicate ACKs had not yet counted, at least one segment */
+    a->delivered = acked > ep->sacked_out + mss ? acked - ep->sacked_out : mss;
+    ep->sacked_out = eaten >= ep->sacked_out ? 0 : ep->sacked_out - eaten;
+}
+
+/* Linux tcp_newreno_mark_lost: the head is lost after DupThresh duplicate ACKs, and in recovery
+ * after each partial ACK (RFC 6582: one hole per round trip). */
+static void newreno_mark_lost(struct tcp_ep *ep, int una_advanced)
+{
+    if (!ep->rtx_n) return;
+    if ((ep->ca_state < TCP_CA_RECOVERY && ep->sacked_out >= (uint64_t)DUPACK_THRESH * mss_of(ep)) ||
+        (ep->ca_state == TCP_CA_RECOVERY && una_advanced)) {
+        struct tcp_skb *s = rtx_at(ep, 0);
+        if (!(s->flags & TCPCB_LOST)) skb_mark_lost(ep, s);
+    }
+}
+
+/* Linux tcp_identify_packet_loss. */
+static void identify_packet_loss(struct tcp_ep *ep, uint32_t *flag)
+{
+    if (!ep->rtx_n) return;
+    if (is_reno(ep)) newreno_mark_lost(ep, (*flag & FLAG_SND_UNA_ADVANCED) != 0);
+    else rack_mark_lost(ep, flag);
+}
+
 /* ------------------------------------------------------------------ window reduction and undo */
 
 static void init_undo(struct tcp_ep *ep)
@@ -183,17 +230,36 @@ static void undo_cwnd_reduction(struct tcp_ep *ep, int unmark_loss)
 }
 
 /* Linux tcp_try_keep_open. */
+static int any_retrans_done(const struct tcp_ep *ep)
+{
+    return ep->retrans_out || (ep->rtx_n && (rtx_at(ep, 0)->flags & TCPCB_EVER_RETRANS));
+}
+
 static void try_keep_open(struct tcp_ep *ep)
 {
-    uint8_t state = (ep->sacked_out || ep->lost_out || ep->retrans_out) ? TCP_CA_DISORDER : TCP_CA_OPEN;
+    uint8_t state = (ep->sacked_out || ep->lost_out || any_retrans_done(ep)) ? TCP_CA_DISORDER : TCP_CA_OPEN;
     if (ep->ca_state != state) { ep->ca_state = state; ep->high_seq = ep->snd_nxt; }
 }
 
-/* Linux tcp_try_undo_recovery: at the end of recovery or loss. */
-static void try_undo_recovery(struct tcp_ep *ep, const struct packet *p)
+/* Linux tcp_is_non_sack_preventing_reopen: without SACK, hold the state until something above
+ * high_seq is acknowledged, so duplicate ACKs of the old window start no new recovery (RFC 6582
+ * 3.2; Linux holds only to high_seq itself). */
+static int non_sack_preventing_reopen(struct tcp_ep *ep)
+{
+    if (is_reno(ep) && ep->snd_una == ep->high_seq) {
+        if (!any_retrans_done(ep)) ep->retrans_stamp = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* Linux tcp_try_undo_recovery: at the end of recovery or loss; 1 if the state is held. */
+static int try_undo_recovery(struct tcp_ep *ep, const struct packet *p)
 {
     if (may_undo(ep, p)) undo_cwnd_reduction(ep, 0);
+    if (non_sack_preventing_reopen(ep)) return 1;
     ep->ca_state = TCP_CA_OPEN;
+    return 0;
 }
 
 /* Linux tcp_try_undo_loss. */
@@ -203,7 +269,8 @@ static int try_undo_loss(struct tcp_ep *ep, const struct packet *p, int frto_und
     undo_cwnd_reduction(ep, 1);
     if (frto_undo) ep->st.spurious_rtos++;
     ep->rto_retransmits = 0;
-    ep->ca_state = TCP_CA_OPEN;
+    if (non_sack_preventing_reopen(ep)) return 1;
+    if (frto_undo || !is_reno(ep)) ep->ca_state = TCP_CA_OPEN;
     return 1;
 }
 
@@ -271,9 +338,9 @@ static void xmit_retransmit_queue(struct tcp_ep *ep)
     if (rearm) arm_rto(ep);
 }
 
-/* New data as the windows allow: in_flight below cwnd (whole segments, as Linux counts packets),
- * the segment inside the peer's window, Nagle and SWS avoidance as for every sender. */
-void sack_output(struct tcp_ep *ep)
+/* New data as the windows allow (Linux tcp_write_xmit): in_flight below cwnd (whole segments, as
+ * Linux counts packets), the segment inside the peer's window, Nagle and SWS avoidance. */
+void tcp_write_xmit(struct tcp_ep *ep)
 {
     int sent = 0;
     for (;;) {
@@ -282,7 +349,7 @@ void sack_output(struct tcp_ep *ep)
         if (tcp_in_flight(ep) >= ep->cwnd) break;
         uint32_t len = new_data_len(ep, ep->snd_wnd - outstanding);
         if (len == 0) break;
-        send_new_sack_data(ep, len);
+        send_new_data_xmit(ep, len);
         sent = 1;
     }
     int limited = tcp_in_flight(ep) >= ep->cwnd;
@@ -290,9 +357,9 @@ void sack_output(struct tcp_ep *ep)
     if (sent) schedule_loss_probe(ep, 0);     /* one probe per tail: re-armed with each send */
 }
 
-/* New data on a SACK connection (Linux tcp_event_new_data_sent): the RTO is (re)armed when
+/* New data (Linux tcp_event_new_data_sent): the RTO is (re)armed when
  * nothing was outstanding or a loss probe was the armed kind. */
-static void send_new_sack_data(struct tcp_ep *ep, uint32_t len)
+static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len)
 {
     int idle = ep->snd_una == ep->snd_max;
     send_new_data(ep, len);
@@ -310,6 +377,7 @@ void tcp_enter_loss(struct tcp_ep *ep)
 {
     int new_recovery = ep->ca_state < TCP_CA_RECOVERY;
     sim_time_t now = ep_now(ep);
+    if (is_reno(ep)) ep->sacked_out = 0;           /* tcp_reset_reno_sack */
     for (size_t i = 0; i < ep->rtx_n; i++) {
         struct tcp_skb *s = rtx_at(ep, i);
         if (i > 0 && ep->rack_rtt - (now - s->xmit) > 0) continue;   /* recently sent */
@@ -330,9 +398,9 @@ void tcp_enter_loss(struct tcp_ep *ep)
     ep->frto = new_recovery || ep->rto_retransmits;
 }
 
-/* The retransmission timer fired after a timeout on a SACK connection (tcp_retransmit_timer):
- * enter Loss and resend the first segment. */
-void sack_rto(struct tcp_ep *ep)
+/* The retransmission timer fired (tcp_retransmit_timer): enter Loss and resend the first
+ * segment. */
+void tcp_retransmit_timer(struct tcp_ep *ep)
 {
     tcp_enter_loss(ep);
     ep->rto_retransmits++;
@@ -410,8 +478,9 @@ static void process_tlp_ack(struct tcp_ep *ep, uint64_t ack, uint32_t flag)
 }
 
 /* Linux tcp_process_loss: after a timeout, F-RTO decides whether it was spurious. */
-static void process_loss(struct tcp_ep *ep, const struct packet *p, uint32_t flag, int dupack, int *rexmit)
+static void process_loss(struct tcp_ep *ep, const struct packet *p, struct ack_state *a, int dupack, int *rexmit)
 {
+    uint32_t flag = a->flag;
     int recovered = ep->snd_una >= ep->high_seq;
     if ((flag & FLAG_SND_UNA_ADVANCED) && try_undo_loss(ep, p, 0)) return;
     if (ep->frto) {
@@ -434,38 +503,49 @@ static void process_loss(struct tcp_ep *ep, const struct packet *p, uint32_t fla
         try_undo_recovery(ep, p);            /* step 2.a / 3.a: recovered conventionally */
         return;
     }
+    if (is_reno(ep)) {
+        /* A duplicate ACK after F-RTO's new data: that data arrived; it clocks out more. */
+        if (ep->snd_nxt > ep->high_seq && dupack) add_reno_sack(ep, dupack, a);
+        else if (flag & FLAG_SND_UNA_ADVANCED) ep->sacked_out = 0;
+    }
     *rexmit = REXMIT_LOST;
 }
 
-/* Linux tcp_fastretrans_alert for SACK connections: state exits, loss detection, entering
- * recovery. */
-static void fastretrans_alert(struct tcp_ep *ep, const struct packet *p, uint32_t *flag, int dupack, int *rexmit)
+/* Linux tcp_fastretrans_alert: state exits, loss detection, entering recovery. */
+static void fastretrans_alert(struct tcp_ep *ep, const struct packet *p, struct ack_state *a, int dupack, int *rexmit)
 {
+    uint32_t *flag = &a->flag;
     if (ep->ca_state == TCP_CA_OPEN) {
         ep->retrans_stamp = 0;
     } else if (ep->snd_una >= ep->high_seq) {
         if (ep->ca_state == TCP_CA_CWR) {
             if (ep->snd_una != ep->high_seq) { end_cwnd_reduction(ep); ep->ca_state = TCP_CA_OPEN; }
         } else if (ep->ca_state == TCP_CA_RECOVERY) {
-            try_undo_recovery(ep, p);
+            if (is_reno(ep)) ep->sacked_out = 0;
+            if (try_undo_recovery(ep, p)) return;
             end_cwnd_reduction(ep);
         }
     }
     switch (ep->ca_state) {
     case TCP_CA_RECOVERY:
-        rack_mark_lost(ep, flag);
+        if (!(*flag & FLAG_SND_UNA_ADVANCED) && is_reno(ep)) add_reno_sack(ep, dupack, a);
+        identify_packet_loss(ep, flag);
         *rexmit = REXMIT_LOST;
         return;
     case TCP_CA_LOSS:
-        process_loss(ep, p, *flag, dupack, rexmit);
-        rack_mark_lost(ep, flag);
+        process_loss(ep, p, a, dupack, rexmit);
+        identify_packet_loss(ep, flag);
         if (!(ep->ca_state == TCP_CA_OPEN || (*flag & FLAG_LOST_RETRANS))) return;
         /* undone, or retransmissions lost: fall through */
         /* fallthrough */
     default:
-        rack_mark_lost(ep, flag);
+        if (is_reno(ep)) {
+            if (*flag & FLAG_SND_UNA_ADVANCED) ep->sacked_out = 0;
+            add_reno_sack(ep, dupack, a);
+        }
+        identify_packet_loss(ep, flag);
         if (!ep->lost_out) {
-            if (!ep->retrans_out) ep->retrans_stamp = 0;
+            if (!any_retrans_done(ep)) ep->retrans_stamp = 0;
             if (ep->ca_state != TCP_CA_CWR) try_keep_open(ep);
             return;
         }
@@ -474,18 +554,18 @@ static void fastretrans_alert(struct tcp_ep *ep, const struct packet *p, uint32_
     }
 }
 
-/* One ACK on a SACK connection, after the scoreboard and snd_una were updated (tcp_ack from
- * the fast-retransmit alert on): undo and state changes, the window (PRR in a reduction, growth
- * when snd_una advanced otherwise), retransmissions, then the timer. */
-void sack_ack(struct tcp_ep *ep, const struct packet *p, uint64_t prior_una, struct ack_state *a)
+/* One ACK, after the scoreboard and snd_una were updated (tcp_ack from the fast-retransmit alert
+ * on): undo and state changes, the timer, the window (PRR in a reduction, growth when snd_una
+ * advanced otherwise), then retransmissions. */
+void tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_state *a)
 {
-    (void)prior_una;
     int rexmit = REXMIT_NONE;
+    if (is_reno(ep)) remove_reno_sacks(ep, a);
     uint64_t lost_before = ep->lost_out;
     if (ep->tlp_high_seq) process_tlp_ack(ep, p->ack, a->flag);
     int dupack = !(a->flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DSACKING_ACK));
     if (ep->ca_state != TCP_CA_OPEN || dupack || (a->flag & FLAG_DATA_SACKED))
-        fastretrans_alert(ep, p, &a->flag, dupack, &rexmit);
+        fastretrans_alert(ep, p, a, dupack, &rexmit);
     /* New data acknowledged: a loss probe or the RTO, unless RACK armed its timer. */
     if ((a->flag & FLAG_SND_UNA_ADVANCED) && !(a->flag & FLAG_REO_ARMED)) tcp_set_xmit_timer(ep);
     if (in_cwnd_reduction(ep)) prr_cwnd(ep, a->delivered, a->flag, ep->lost_out > lost_before);

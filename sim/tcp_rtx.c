@@ -131,8 +131,9 @@ void rtx_clean(struct tcp_ep *ep, uint64_t ack, struct ack_state *a)
         }
         if (!(s->flags & TCPCB_SACKED_ACKED)) {
             a->delivered += s->len;
-            rack_advance(ep, s);
+            if (ep_cfg(ep)->sack) rack_advance(ep, s);
         }
+        a->acked_segs++;
         skb_unmark(ep, s, TCPCB_LOST | TCPCB_SACKED_RETRANS | TCPCB_SACKED_ACKED);
         ep->rtx_head = (ep->rtx_head + 1) & (ep->rtx_cap - 1);
         ep->rtx_n--;

@@ -1,5 +1,6 @@
-/* TCP timers: retransmission timeout (RFC 6298, RFC 5681 (4)), delayed ACK (RFC 1122 4.2.3.2)
- * and the persist timer that probes a zero window. */
+/* TCP timers: the retransmission timer (RFC 6298; it also serves RACK's reordering window and
+ * the tail loss probe, as Linux's), delayed ACK (RFC 1122 4.2.3.2) and the persist timer that
+ * probes a zero window. */
 #include "tcp_int.h"
 
 void arm_rto(struct tcp_ep *ep)
@@ -32,7 +33,6 @@ void on_rto(struct sim *s, struct sim_event *ev)
 {
     (void)s;
     struct tcp_ep *ep = ev->ctx;
-    uint32_t mss = ep_cfg(ep)->mss;
     if (ep->state == TCP_SYN_SENT || ep->state == TCP_SYN_RCVD) {
         /* Lost SYN or SYN-ACK: resend it with backoff. */
         ep->st.rto_expiries++;
@@ -47,27 +47,12 @@ void on_rto(struct sim *s, struct sim_event *ev)
         return;
     }
     if (ep->snd_una == ep->snd_max) return;
-    if (ep_cfg(ep)->sack) {
-        /* One timer serves the RTO, RACK's reordering window and the loss probe (Linux's
-         * icsk_pending). */
-        if (ep->timer_kind == XMIT_TLP) { tcp_send_loss_probe(ep); return; }
-        if (ep->timer_kind == XMIT_REO) { tcp_rack_reo_timeout(ep); return; }
-        ep->st.rto_expiries++;
-        sack_rto(ep);
-        if (ep->backoff < 16) ep->backoff++;   /* RFC 6298 (5.5) */
-        arm_rto(ep);
-        return;
-    }
+    /* One timer serves the RTO, RACK's reordering window and the loss probe (Linux's
+     * icsk_pending). */
+    if (ep->timer_kind == XMIT_TLP) { tcp_send_loss_probe(ep); return; }
+    if (ep->timer_kind == XMIT_REO) { tcp_rack_reo_timeout(ep); return; }
     ep->st.rto_expiries++;
-    /* RFC 5681 (4): ssthresh as for any congestion event; cwnd = loss window = 1 SMSS. */
-    ep->ssthresh = loss_ssthresh(ep);
-    ep->cwnd = mss;
-    ep->bytes_acked_ca = 0;
-    ep->in_recovery = 0;
-    ep->dupacks = 0;
-    ep->recover = ep->snd_max;      /* RFC 6582 4.2: no fast retransmit for dupacks of the old window */
-    ep->snd_nxt = ep->snd_una;      /* go back N */
+    tcp_retransmit_timer(ep);
     if (ep->backoff < 16) ep->backoff++;   /* RFC 6298 (5.5) */
     arm_rto(ep);
-    tcp_output(ep);
 }

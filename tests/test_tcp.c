@@ -167,10 +167,12 @@ static void test_interval_set(void)
 static void test_sack_recovers_a_burst_faster_than_newreno(void)
 {
     /* Slow-start overshoot into a 20-packet downlink queue loses a burst of segments in one
-     * window.  NewReno repairs one hole per round trip (RFC 6582); SACK repairs them within about
-     * one (RFC 6675; Linux: RACK, RFC 8985), so the losses cost less time and neither needs a
-     * timeout.  Drops are counted over the whole run (no warm-up): every retransmission repairs
-     * a segment the queue really dropped. */
+     * window.  NewReno repairs one hole per round trip (RFC 6582; Linux tcp_newreno_mark_lost);
+     * SACK repairs them within about one (Linux: RACK, RFC 8985), so the losses cost less time.
+     * Drops are counted over the whole run (no warm-up): with SACK every retransmission repairs
+     * a segment the queue really dropped and no timeout is needed.  Linux's NewReno holds its
+     * recovery until an ACK passes high_seq (tcp_is_non_sack_preventing_reopen), so a loss just
+     * above it waits for the RTO, whose go-back-N resends some segments twice. */
     const char *nr[] = { "down_kbps=10000", "up_kbps=1000", "modem_queue_pkts=20", "rcvbuf=4Mi", "sndbuf=4Mi",
                          "core_delay_ms=40", "sack=0", "duration_s=10", "warmup_s=0", NULL };
     const char *sk[] = { "down_kbps=10000", "up_kbps=1000", "modem_queue_pkts=20", "rcvbuf=4Mi", "sndbuf=4Mi",
@@ -179,11 +181,9 @@ static void test_sack_recovers_a_burst_faster_than_newreno(void)
     double r_nr = metric(nr, "retransmits"), r_sk = metric(sk, "retransmits");
     fprintf(stderr, "\n    burst loss: NewReno %.0f kbit/s, SACK %.0f kbit/s, %g / %g retransmissions\n", g_nr, g_sk, r_nr, r_sk);
     CU_ASSERT(r_nr >= 10);                       /* there really was a multi-loss window */
-    CU_ASSERT_EQUAL(r_nr, metric(nr, "drops_down"));     /* every hole repaired once, none needlessly */
-    CU_ASSERT_EQUAL(r_sk, metric(sk, "drops_down"));
+    CU_ASSERT_EQUAL(r_sk, metric(sk, "drops_down"));     /* and with SACK none needlessly */
     CU_ASSERT(g_sk > 1.05 * g_nr);
     CU_ASSERT_EQUAL(metric(sk, "rto_expiries"), 0);
-    CU_ASSERT_EQUAL(metric(nr, "rto_expiries"), 0);
 }
 
 static void test_cubic_fills_a_long_fat_pipe_better_than_reno(void)
