@@ -62,6 +62,14 @@ int sockmode_cfg_check(const struct sockmode_cfg *c, char *err, size_t errlen)
     return 0;
 }
 
+int sockmode_set_marks(struct sockmode *m, double hi_Bps, double lo_Bps)
+{
+    if (m->cfg.policy != SMP_HYSTERESIS || !(lo_Bps >= 0) || !(lo_Bps <= hi_Bps) || !isfinite(hi_Bps)) return -1;
+    m->cfg.hi_Bps = hi_Bps;
+    m->cfg.lo_Bps = lo_Bps;
+    return 0;
+}
+
 void sockmode_init(struct sockmode *m, const struct sockmode_cfg *cfg, int64_t now_ns)
 {
     memset(m, 0, sizeof *m);

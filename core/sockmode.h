@@ -85,6 +85,10 @@ void sockmode_init(struct sockmode *m, const struct sockmode_cfg *cfg, int64_t n
 /* Called on every rate tick with the just-updated rate.  partial_pending: the application holds
  * part of a message (only matters when going to packet4). */
 enum sockmode_action sockmode_on_tick(struct sockmode *m, int64_t now_ns, double rate_Bps, int partial_pending);
+/* Moves a hysteresis controller's marks while the socket lives (a controller whose marks follow
+ * the rate at the unchoke boundary).  Takes effect at the next evaluation; a switch under way
+ * completes.  -1 (nothing changed) unless the policy is hysteresis and 0 <= lo <= hi, finite. */
+int  sockmode_set_marks(struct sockmode *m, double hi_Bps, double lo_Bps);
 /* The partial message is complete: the pending switch takes effect now. */
 void sockmode_drain_done(struct sockmode *m, int64_t now_ns);
 

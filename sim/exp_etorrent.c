@@ -43,6 +43,7 @@ static const struct param_def et_params[] = {
     { "cheap_mode",       PT_ENUM,   "packet4", 0, 0, modes, "hysteresis: mode above hi_mark" },
     { "hi_mark",          PT_DOUBLE, "16000",  0, 1e10, NULL, "hysteresis: go cheap when rate > hi_mark, B/s" },
     { "lo_mark",          PT_DOUBLE, "4000",   0, 1e10, NULL, "hysteresis: go precise when rate < lo_mark, B/s (<= hi_mark)" },
+    { "hi_mark_rel",      PT_DOUBLE, "0",      0, 1000, NULL, "hysteresis: if > 0, after each rechoke hi_mark = this x the rate estimate of the slowest peer it chose by rate (the unchoke boundary), lo_mark keeping its ratio to hi_mark; 0: fixed marks" },
     { "eval_period_s",    PT_DOUBLE, "5",      0, 3600, NULL, "hysteresis: evaluate on a 5-s tick only this long after the last evaluation, s" },
     { "min_dwell_s",      PT_DOUBLE, "0",      0, 3600, NULL, "hysteresis: no switch sooner than this after the last one, s" },
     { "blocking_recv_defect", PT_BOOL, "0",    0, 1, NULL, "passive mode's tick waits behind a recv without timeout (etorrent.md §3 defect)" },
@@ -146,6 +147,8 @@ static int build_cfg(const struct param_set *ps, struct et_cfg *c, char *err, si
     cpu_costs_from(&c->costs, &cal, (enum cpu_profile_kind)param_e(ps, "cpu_profile"), param_e(ps, "rate_clock") == 1);
     c->remote_up_factor = param_d(ps, "remote_up_factor");
     c->max_uploads = choke_upload_slots(param_d(ps, "upload_limit_kib"), param_b(ps, "slots_old_variant"));
+    c->hi_mark_rel = param_d(ps, "hi_mark_rel");
+    c->lo_over_hi = param_d(ps, "hi_mark") > 0 ? param_d(ps, "lo_mark") / param_d(ps, "hi_mark") : 1.0;
     return 0;
 }
 
@@ -160,6 +163,8 @@ static int et_validate(const struct param_set *ps, char *err, size_t errlen)
                  param_origin(ps, "precise_mode"), param_e_name(ps, "precise_mode"), param_e_name(ps, "precise_mode"));
         return -1;
     }
+    if (param_d(ps, "hi_mark_rel") > 0 && param_e(ps, "policy") != POL_HYSTERESIS)
+        return param_error(ps, "hi_mark_rel", err, errlen, "%g needs policy = hysteresis (the marks it moves)", param_d(ps, "hi_mark_rel"));
     if (param_d(ps, "cap_min_Bps") > param_d(ps, "cap_max_Bps"))
         return param_error(ps, "cap_min_Bps", err, errlen, "%g must not exceed cap_max_Bps (%g)", param_d(ps, "cap_min_Bps"), param_d(ps, "cap_max_Bps"));
     /* the time windows matter only when some peers are late / stepping */
@@ -384,6 +389,7 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     sim_run_until(s, r->duration);
 
     et_metrics_finish(r);
+    et_marks_finish(r);
     result_metric(res, "max_uploads", r->cfg.max_uploads);
     exp_emit_conservation(res, &r->topo, conserved(r));
     res->events = s->events_run;

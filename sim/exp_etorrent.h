@@ -113,6 +113,8 @@ struct et_cfg {
     struct cpu_costs       costs;                /* per mode and event/byte (sim/cpu_model.h)  */
     int                    max_uploads;
     double                 remote_up_factor;
+    double                 hi_mark_rel;          /* > 0: marks follow the unchoke boundary     */
+    double                 lo_over_hi;           /* lo_mark / hi_mark, kept when they follow   */
 };
 
 struct et_run {
@@ -137,6 +139,8 @@ struct et_run {
     double          *rel_err;  size_t n_rel_err, cap_rel_err;
     double           overlap_sum, rank_corr_sum;
     uint64_t         overlap_n, rank_corr_n;
+    double           boundary_sum;         /* the unchoke boundary's estimate, per rechoke  */
+    uint64_t         boundary_n;
     uint64_t         ticks_deferred, tick_defer_batches;
     double           tick_defer_sum_s;     /* per batch: how late the oldest held tick ran   */
     double           tick_defer_max_s;
@@ -156,6 +160,11 @@ int  et_cpu_new_read(struct et_run *r, struct et_peer *p);
 int  et_peer_partial(const struct et_peer *p);
 /* End of run: add the time since the last mode change to the per-mode totals. */
 void et_peer_close_mode_time(struct et_peer *p);
+
+/* ---- exp_etorrent_marks.c: the unchoke boundary (the slowest peer a rechoke chose by rate) and
+ * marks that follow it (hi_mark_rel) */
+void et_marks_after_rechoke(struct et_run *r);
+void et_marks_finish(struct et_run *r);
 
 /* ---- exp_etorrent_metrics.c: what each rechoke is worth against the ground truth */
 void et_rechoke(struct et_run *r);

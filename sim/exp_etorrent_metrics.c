@@ -77,6 +77,7 @@ void et_rechoke(struct et_run *r)
         c->peer[i].interested = 1;         /* every peer wants our pieces; none is a seeder */
     }
     choke_round(c);
+    et_marks_after_rechoke(r);
 
     /* score only rounds that lie wholly after the warm-up */
     int score = last >= r->warmup;
@@ -241,5 +242,6 @@ const struct metric_decl et_metrics[] = {
     { "mode_drains", METRIC_NEUTRAL }, { "ticks_deferred", METRIC_NEUTRAL },
     { "tick_defer_s_max", METRIC_LOWER }, { "tick_defer_s_mean", METRIC_LOWER },
     { "max_uploads", METRIC_NEUTRAL },
+    { "unchoke_boundary_Bps", METRIC_NEUTRAL },          /* exp_etorrent_marks.c: where the decision is */
     { NULL, METRIC_NEUTRAL }
 };
