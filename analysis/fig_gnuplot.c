@@ -145,9 +145,9 @@ static int run_gnuplot(struct fig_ctx *c, const char *script, const char *term)
 
 int fig_render(struct fig_ctx *c, const char *script)
 {
-    if (run_gnuplot(c, script, "png") != 0 || run_gnuplot(c, script, "svg") != 0) return FIG_ERROR;
+    if ((!c->svg_only && run_gnuplot(c, script, "png") != 0) || run_gnuplot(c, script, "svg") != 0) return FIG_ERROR;
     char png[1100];
-    snprintf(png, sizeof png, "%s.png", c->out_base);
+    snprintf(png, sizeof png, "%s.%s", c->out_base, c->svg_only ? "svg" : "png");
     struct stat sb;
     if (stat(png, &sb) != 0 || sb.st_size == 0) {
         snprintf(c->err, c->errlen, "gnuplot wrote no %s", png);

@@ -32,6 +32,7 @@ struct fig_ctx {
     char             *err;
     size_t            errlen;
     int               quiet;
+    int               svg_only;       /* the report embeds SVG: no PNG */
 };
 
 /* fig_data.c */

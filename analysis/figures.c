@@ -132,6 +132,7 @@ enum fig_status figure_plot(const char *name, const struct fig_opts *o, char *er
     c.err = err;
     c.errlen = errlen;
     c.quiet = o->quiet;
+    c.svg_only = o->svg_only;
     if (o->scripts_dir) snprintf(c.scripts, sizeof c.scripts, "%s", o->scripts_dir);
     else if (figure_scripts_dir(c.scripts, sizeof c.scripts, err, errlen) != 0) return FIG_ERROR;
     char stem[512];

@@ -17,6 +17,7 @@ struct fig_opts {
     double      hline;      /* line and xy figures: a dashed reference at this y (0 with no label: none) */
     const char *hline_label;
     int         quiet;      /* do not print where the files went */
+    int         svg_only;   /* write FILE.svg only (the report embeds it) */
     const char *study;      /* sensitivity figure: the study (NULL: the only one) */
     long long   run_id;     /* series figures: this run; <= 0 picks the first selected run */
     const char *scripts_dir;/* NULL: found next to the binary (see figure_scripts_dir) */

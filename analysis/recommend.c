@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "db.h"
 #include "paired.h"
 #include "recommend.h"
 #include "regress.h"
@@ -28,7 +29,7 @@ static int is_excluded(const char *key, const char *const *except)
     return 0;
 }
 
-/* "scenario key=value ..." over the keys that vary among the relevant points. */
+/* "scenario key=value ..." over the keys that vary among the relevant points of that scenario. */
 static void context_label(struct fig_ctx *c, const struct fig_point *p, const int *rel, const char *const *except,
                           char *buf, size_t len)
 {
@@ -37,8 +38,9 @@ static void context_label(struct fig_ctx *c, const struct fig_point *p, const in
         const struct fig_param *v = &p->params[k];
         if (is_excluded(v->key, except)) continue;
         int varies = 0;
+        /* within the scenario: its name already says what the scenario sets */
         for (size_t i = 0; i < c->n_pts && !varies; i++) {
-            if (!rel[i]) continue;
+            if (!rel[i] || strcmp(c->pts[i].scenario, p->scenario)) continue;
             const struct fig_param *q = param_or_null(&c->pts[i], v->key);
             varies = !q || strcmp(q->text, v->text);
         }
@@ -296,30 +298,31 @@ static int lim_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Per seed: the limit where download / solo first falls below keep, interpolated linearly
- * between the last grid limit that keeps it and the first that does not; censored at the
- * grid's ends (*cens -1: below the lowest limit, +1: at or above the highest). */
+/* Per seed: the highest grid limit whose download / solo is >= keep, interpolated linearly towards
+ * the next grid limit (which loses it); censored at the grid's ends (*cens -1: no limit keeps it,
+ * +1: the highest limit swept does).  *hole: a lower limit loses it (a non-monotone curve, e.g. a
+ * download-limit rule at low limits). */
 static double crossing(const struct lim_pt *lp, size_t n, long long seed, double solo, double keep, int *cens,
-                       double *up_at)
+                       int *hole, double *up_at)
 {
     *cens = 0;
-    double prev_r = NAN;
+    *hole = 0;
+    double r[64];
+    if (n > 64) n = 64;
     for (size_t k = 0; k < n; k++) {
-        double d = at_seed(&lp[k].down, seed), u = at_seed(&lp[k].up, seed);
+        double d = at_seed(&lp[k].down, seed);
         if (!isfinite(d)) return NAN;
-        double r = d / solo;
-        if (r < keep) {
-            if (k == 0) { *cens = -1; *up_at = u; return lp[0].pct; }
-            double f = (prev_r - keep) / (prev_r - r);
-            double u0 = at_seed(&lp[k - 1].up, seed);
-            *up_at = u0 + f * (u - u0);
-            return lp[k - 1].pct + f * (lp[k].pct - lp[k - 1].pct);
-        }
-        prev_r = r;
+        r[k] = d / solo;
     }
-    *cens = 1;
-    *up_at = at_seed(&lp[n - 1].up, seed);
-    return lp[n - 1].pct;
+    size_t top = n;
+    for (size_t k = n; k-- > 0; ) if (r[k] >= keep) { top = k; break; }
+    if (top == n) { *cens = -1; *up_at = NAN; return lp[0].pct; }
+    for (size_t k = 0; k < top; k++) *hole |= r[k] < keep;
+    if (top == n - 1) { *cens = 1; *up_at = at_seed(&lp[top].up, seed); return lp[top].pct; }
+    double f = (r[top] - keep) / (r[top] - r[top + 1]);
+    double u0 = at_seed(&lp[top].up, seed), u1 = at_seed(&lp[top + 1].up, seed);
+    *up_at = u0 + f * (u1 - u0);
+    return lp[top].pct + f * (lp[top + 1].pct - lp[top].pct);
 }
 
 int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_table *t)
@@ -358,11 +361,12 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
     snprintf(t->rule, sizeof t->rule,
              "Solo = the same line, FIFO, download sources, VoIP and web traffic without eMule upload (dl_never_frac = 1), "
              "same seed.  Per seed, the download goodput over the solo one against the limit in %% of up_kbps; the answer is "
-             "where it first falls below %.2f, interpolated linearly between the grid's limits, then the mean and 95 %% CI over "
-             "seeds.  '>=' : the download kept %.0f %% up to the highest limit swept on some seed; '<' : not even at the lowest.  "
+             "the highest limit swept that keeps it at >= %.2f, interpolated linearly towards the next limit (which does not), "
+             "then the mean and 95 %% CI over seeds.  '>=': some seed kept it up to the highest limit swept; a note says when "
+             "a lower limit also loses it (a download-limit rule at low uploads).  "
              "The upload goodput (eMule's payload reaching the downloaders) at that limit is what the setting buys: compare "
              "policies by it, not by the limit, since each policy counts different bytes against the limit.",
-             o->keep_share, 100 * o->keep_share);
+             o->keep_share);
     rec_set_text(t, 0, 0, "line, FIFO");
     rec_set_text(t, 0, 1, "solo download kbit/s");
     for (size_t k = 0; k < n_pol; k++) {
@@ -399,14 +403,15 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                 qsort(lp, n_lp, sizeof *lp, lim_cmp);
                 double *lim = malloc(sv.n * sizeof *lim), *upg = malloc(sv.n * sizeof *upg);
                 size_t m = 0;
-                int hi_cens = 0, lo_cens = 0;
+                int hi_cens = 0, lo_cens = 0, holes = 0;
                 for (size_t s = 0; lim && upg && s < sv.n; s++) {
                     if (!isfinite(sv.value[s]) || sv.value[s] <= 0) continue;
-                    int cens;
-                    double up_at = NAN, x = crossing(lp, n_lp, sv.seed[s], sv.value[s], o->keep_share, &cens, &up_at);
+                    int cens, hole;
+                    double up_at = NAN, x = crossing(lp, n_lp, sv.seed[s], sv.value[s], o->keep_share, &cens, &hole, &up_at);
                     if (!isfinite(x)) continue;
                     hi_cens += cens > 0;
                     lo_cens += cens < 0;
+                    holes += hole;
                     lim[m] = x;
                     upg[m++] = up_at;
                 }
@@ -415,7 +420,7 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                 rec_mean_ci(lim, m, &lm, &lc, &ln);
                 rec_mean_ci(upg, m, &um, &uc, &un);
                 if (lo_cens == (int)ln && ln > 0)
-                    rec_set_text(t, (size_t)row, 2 + 2 * k, "< %.3g (every seed lost 5 %% at the lowest limit)", lp[0].pct);
+                    rec_set_text(t, (size_t)row, 2 + 2 * k, "none of %.3g-%.3g keeps it", lp[0].pct, lp[n_lp - 1].pct);
                 else if (hi_cens == (int)ln && ln > 0)
                     rec_set_text(t, (size_t)row, 2 + 2 * k, ">= %.3g (every seed kept it at the highest limit)", lp[n_lp - 1].pct);
                 else rec_set_stat(t, (size_t)row, 2 + 2 * k, hi_cens ? ">= " : lo_cens ? "< " : NULL, lm, lc, ln, NULL);
@@ -423,7 +428,13 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                     struct rec_cell *cell = rec_at(t, (size_t)row, 2 + 2 * k);
                     size_t l = strlen(cell->text);
                     snprintf(cell->text + l, sizeof cell->text - l, " (%d of %ld seeds %s)", hi_cens ? hi_cens : lo_cens, ln,
-                             hi_cens ? "kept it at the highest limit" : "lost it at the lowest");
+                             hi_cens ? "kept it at the highest limit" : "lost it at every limit");
+                }
+                if (holes) {
+                    struct rec_cell *cell = rec_at(t, (size_t)row, 2 + 2 * k);
+                    size_t l = strlen(cell->text);
+                    snprintf(cell->text + l, sizeof cell->text - l, "; below it, a lower limit loses it too on %d of %ld seeds",
+                             holes, ln);
                 }
                 double up_kbps = num(solo, "up_kbps");
                 rec_set_stat(t, (size_t)row, 3 + 2 * k, NULL, um, uc, un, NULL);
@@ -565,6 +576,27 @@ out:
 
 /* ------------------------------------------------------------------ all tables of a database */
 
+/* A sensitivity study's design points are no sweep: its runs are left out of every table. */
+static int leave_out_studies(struct fig_ctx *c)
+{
+    sqlite3_stmt *st;
+    if (db_prepare(c->db, "SELECT DISTINCT experiment, scenario, code_version, point FROM runs"
+                          " WHERE sweep_key IN (SELECT study FROM sensitivity)", &st, NULL, c->err, c->errlen) != 0)
+        return -1;
+    int r;
+    while ((r = db_step(st, NULL, c->err, c->errlen)) == 1)
+        for (size_t i = 0; i < c->n_pts; i++) {
+            struct fig_point *p = &c->pts[i];
+            if (!strcmp(p->experiment, (const char *)sqlite3_column_text(st, 0)) &&
+                !strcmp(p->scenario, (const char *)sqlite3_column_text(st, 1)) &&
+                !strcmp(p->code_version, (const char *)sqlite3_column_text(st, 2)) &&
+                !strcmp(p->point, (const char *)sqlite3_column_text(st, 3)))
+                p->selected = 0;
+        }
+    sqlite3_finalize(st);
+    return r < 0 ? -1 : 0;
+}
+
 int recommend_all(const char *path, const struct rec_opts *o, struct rec_table *out, size_t max, size_t *n_out,
                  char *err, size_t errlen, FILE *notes)
 {
@@ -575,6 +607,7 @@ int recommend_all(const char *path, const struct rec_opts *o, struct rec_table *
     *n_out = 0;
     int rc = fig_load(&c, path);
     if (rc == FIG_OK) rc = fig_select(&c, NULL);
+    if (rc == FIG_OK && leave_out_studies(&c) != 0) rc = FIG_ERROR;
     if (rc != FIG_OK) { fig_free(&c); return rc == FIG_EMPTY ? 1 : -1; }
     int (*const fn[3])(struct fig_ctx *, const struct rec_opts *, struct rec_table *) = {
         recommend_marks, recommend_limit, recommend_slot_speed };

@@ -117,6 +117,7 @@ int report_figure(struct report *r, const char *figure, struct fig_opts *fo, con
     snprintf(out, sizeof out, "%s/fig%zu", r->tmpdir, r->n_figures);
     fo->out = out;
     fo->quiet = 1;
+    fo->svg_only = 1;
     snprintf(what, sizeof what, "figure %s%s%s", figure, fo->where ? " where " : "", fo->where ? fo->where : "");
     enum fig_status st = figure_plot(figure, fo, err, sizeof err);
     if (st != FIG_OK) { report_missing(r, what, err); return 1; }

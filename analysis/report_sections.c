@@ -61,37 +61,55 @@ struct found { const char *db; struct rec_table t; };
 
 /* ---------------------------------------------------------------- experiment A: which marks */
 
-static void section_marks(struct report *r, const char *db_path, sqlite3 *db, const struct report_opts *o)
+/* A row label of a recommendation table ("scenario k=v k=v") as a --where selecting its points;
+ * values that are not numbers are quoted as enum names. */
+static void row_where(const char *label, char *buf, size_t len)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s", label);
+    size_t o = 0;
+    int first = 1;
+    for (char *save = NULL, *tok = strtok_r(tmp, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(tok, '=');
+        if (first) { o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "scenario == '%s'", tok); first = 0; continue; }
+        if (!eq) continue;
+        *eq = 0;
+        char *end;
+        strtod(eq + 1, &end);
+        int num = *end == 0 && eq[1];
+        o += (size_t)snprintf(buf + o, o < len ? len - o : 0, " && %s == %s%s%s", tok, num ? "" : "'", eq + 1, num ? "" : "'");
+    }
+}
+
+static void section_marks(struct report *r, const char *db_path, const struct rec_table *t, const struct report_opts *o)
 {
     const char *qm = o->rec.quality ? o->rec.quality : "unchoke_overlap";
-    item_t scn[MAX_LIST];
-    size_t n = sql_list(r, db, "SELECT DISTINCT r.scenario FROM runs r JOIN params p ON p.run_id = r.id"
-                            " WHERE r.experiment = 'etorrent' AND p.key = 'policy' AND p.text = 'hysteresis' ORDER BY 1",
-                        NULL, NULL, scn, MAX_LIST);
-    for (size_t i = 0; i < n; i++) {
-        char where[512], cap[2048], id[64];
-        snprintf(id, sizeof id, "marks-%zu", i);
-        report_heading(r, 3, id, "Swarm profile %s", scn[i]);
-        snprintf(where, sizeof where, "scenario == '%s' && policy == 'hysteresis'", scn[i]);
+    for (size_t row = 1; row < t->n_rows; row++) {
+        const char *label = t->cell[row * t->n_cols].text;
+        char where[1024], cap[2048], id[64], sel[1200];
+        row_where(label, where, sizeof where);
+        snprintf(sel, sizeof sel, "%s && policy == 'hysteresis'", where);
+        snprintf(id, sizeof id, "marks-%zu", row);
+        report_heading(r, 3, id, "Swarm profile %s", label);
         struct fig_opts fo;
-        fig_base(&fo, db_path, where);
+        fig_base(&fo, db_path, sel);
         fo.y = qm;
         snprintf(cap, sizeof cap,
-                 "Decides whether the marks matter in profile %s: for every (hi_mark, lo_mark) pair, its %s minus that of "
+                 "Decides whether the marks matter in %.300s: for every (hi_mark, lo_mark) pair, its %s minus that of "
                  "etorrent's 16000/4000 on the same seeds, mean and 95 %% CI of the paired difference.  Red points differ "
                  "from 16000/4000 (the CI excludes 0); blue ones cannot be told apart from it with these seeds.",
-                 scn[i], qm);
+                 label, qm);
         report_figure(r, "marks_paired", &fo, cap);
-        fig_base(&fo, db_path, where);
+        fig_base(&fo, db_path, sel);
         fo.x = "cpu_us_per_s";
         fo.y = qm;
         fo.label = "hi_mark,lo_mark";
         fo.chosen = "hi_mark == 16000 && lo_mark == 4000";
         snprintf(cap, sizeof cap,
-                 "Decides which marks at which CPU cost in profile %s: modelled receive-path CPU against %s per (hi_mark, "
+                 "Decides which marks at which CPU cost in %.300s: modelled receive-path CPU against %s per (hi_mark, "
                  "lo_mark), means over seeds; the Pareto front is joined and labelled hi/lo, etorrent's 16000/4000 circled.  "
-                 "A pair off the front buys nothing its front neighbour does not; the table above picks the cheapest front "
-                 "pair not significantly worse than the best within the CPU budget.", scn[i], qm);
+                 "A pair off the front buys nothing its front neighbour does not; the table picks the cheapest front "
+                 "pair not significantly worse than the best within the CPU budget.", label, qm);
         report_figure(r, "pareto", &fo, cap);
     }
 }
@@ -306,7 +324,7 @@ int report_sections(struct report *r, const char *const *dbs, size_t n_dbs, cons
                                    "hi_mark: there the precise mode's extra samples can change who is unchoked.  Each "
                                    "profile below is a swarm where that can happen.");
                 }
-                section_marks(r, dbs[d], h[d], o);
+                section_marks(r, dbs[d], &tabs[k].t, o);
             } else if (!strcmp(tabs[k].t.tbl, "limit")) {
                 if (!said_b++) {
                     report_heading(r, 2, "exp-b", "Which upload limit (experiment B: eMule's upload control)");

@@ -45,6 +45,7 @@ static const struct param_def xt_params[] = {
     { "mtu",               PT_INT,    "1340",  540, 1500, NULL, "Xtreme's MTU setting: send() calls of MTU - 40 bytes" },
     { "double_send",       PT_BOOL,   "0",     0, 1, NULL, "Xtreme usedoublesendsize: Full slots send 2 x (MTU - 40) per call" },
     { "nafc_reserve",      PT_DOUBLE, "0.33",  0, 1, NULL, "NAFC: share of the limit kept for eMule whatever other applications send" },
+    { "throttle_overshoot", PT_DOUBLE, "0",    -0.5, 1, NULL, "a deliberately miscalibrated throttler for regression checks: it runs at the limit x (1 + this), so 0.2 lets 20 % too much through (0: the client as built)" },
     { "nafc_download_rule",PT_BOOL,   "0",     0, 1, NULL, "NAFC: own upload < 4 / 11 KiB/s limits the download to 3x / 4x; the code applies it only with NAFCFullControl (default off), the seed always (1)" },
     { "nafc_adapter",      PT_ENUM,   "nic",   0, 0, adapters, "what NAFC's adapter counter counts: nic (the host's network card: IP + its framing, see docs/experiments.md) or ip (bare IP bytes)" },
     { "connect_grace_s",   PT_DOUBLE, "6",     0, 600, NULL, "a new slot's time to connect before the next opens, s (seed 6, code 7)" },
@@ -241,7 +242,7 @@ static void setup_core(struct xt_run *r)
     struct thr_cfg tc;
     thr_cfg_default(&tc);
     tc.policy = r->policy;
-    tc.limit_Bps = (uint32_t)(r->limit_kBps * 1024.0);
+    tc.limit_Bps = (uint32_t)(r->limit_kBps * 1024.0 * (1.0 + param_d(ps, "throttle_overshoot")));
     tc.slot_speed_Bps = (uint32_t)(r->slot_speed_kBps * 1024.0);
     tc.mtu = (uint32_t)param_i(ps, "mtu");
     tc.double_send = param_b(ps, "double_send");

@@ -198,7 +198,7 @@ static int load(struct fig_ctx *c, const char *path, char *err, size_t len)
 /* Limit: solo download 1000 on every seed; xtreme keeps 100 % at 40 % of the line, then per seed
  * (0.97, 0.90), (0.99, 0.91), (0.95, 0.85) at 60 and 80 %: the 95 % crossings are
  * 60 + 20 * 0.02 / 0.07, 60 + 20 * 0.04 / 0.08 and 60 (0.95 itself keeps it).  NAFC keeps it
- * everywhere (censored), official loses it at the lowest limit. */
+ * everywhere (censored), official nowhere, and "none" only at 60 % (a hole below its answer). */
 static void test_limit_table(void)
 {
     char path[256], err[512];
@@ -211,11 +211,12 @@ static void test_limit_table(void)
         snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=xtreme;upload_limit_kBps=45;dl_never_frac=1;dl_late_frac=0");
         syn_run(db, "line_a", "xtreme", params, s + 1, "down_goodput_kbps=1000;up_goodput_kbps=0");
         for (int l = 0; l < 3; l++) {
-            const char *pol[3] = { "xtreme", "nafc", "official" };
-            for (int p = 0; p < 3; p++) {
+            const char *pol[4] = { "xtreme", "nafc", "official", "none" };
+            for (int p = 0; p < 4; p++) {
                 snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=%s;upload_limit_kBps=%d;"
                                                 "dl_never_frac=0.1;dl_late_frac=0.1", pol[p], lim[l]);
-                double d = p == 0 ? down[s][l] : p == 1 ? 990 : 900;
+                /* none: loses it at 40 %, keeps it at 60 %, loses it at 80 % */
+                double d = p == 0 ? down[s][l] : p == 1 ? 990 : p == 2 ? 900 : l == 1 ? 990 : 900;
                 snprintf(metrics, sizeof metrics, "down_goodput_kbps=%g;up_goodput_kbps=%d", d, 2 * lim[l]);
                 syn_run(db, "line_a", "xtreme", params, s + 1, metrics);
             }
@@ -240,7 +241,11 @@ static void test_limit_table(void)
     ASSERT_ABS(rec_at(&t, 1, 3)->mean, 2 * mean, 1e-9);
     ASSERT_ABS(rec_at(&t, 1, 1)->mean, 1000, 1e-9);
     CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 4)->text, ">= 80"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 6)->text, "< 40"));
+    CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 6)->text, "none of 40-80 keeps it");
+    /* the highest limit keeping it, even with a lower one losing it: 60 + 20 x 0.04 / 0.09 */
+    ASSERT_ABS(rec_at(&t, 1, 8)->mean, 60 + 20 * 0.04 / 0.09, 1e-9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 8)->text, "a lower limit loses it too on 3 of 3 seeds"));
+    CU_ASSERT_PTR_NULL(strstr(rec_at(&t, 1, 2)->text, "lower limit"));
     CU_ASSERT_STRING_EQUAL(t.code_version, "test");
     /* stored, and stored again (replaced, not doubled) */
     CU_ASSERT_EQUAL(rec_table_store(c.db, &t, err, sizeof err), 0);
@@ -248,7 +253,7 @@ static void test_limit_table(void)
     rec_table_free(&t);
     fig_free(&c);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM rec_tables"), 1);
-    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM rec_cells"), 2 * 8);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM rec_cells"), 2 * 10);
     remove_db(path);
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: a small default sweep of each experiment and its decision figures, in results/demo/.
+# make demo: the sweeps that answer the two questions (which hi/lo marks, which upload limit per
+# line type), a sensitivity screening of each experiment, and results/demo/report.html.
 # A few minutes on 2 cores; a second run reuses every run already stored (sweeps resume).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,7 +8,9 @@ R=./ratelab
 OUT=results/demo
 mkdir -p "$OUT"
 VERSION=$($R --version)
-SEEDS=${DEMO_SEEDS:-3}
+SEEDS=${DEMO_SEEDS:-4}             # etorrent marks: seeds per point (paired across marks)
+XSEEDS=${DEMO_XTREME_SEEDS:-3}     # xtreme: seeds per point (paired with the solo runs)
+START=$(date +%s)
 
 # A database written by another build is moved aside: its runs cannot be mixed with ours.
 fresh_db() {
@@ -31,47 +34,83 @@ have() {
 
 plot() { $R plot "$@" || echo "demo: figure '$2' not drawn (see the message above)"; }
 
-echo "== demo: ratelab $VERSION, $SEEDS seeds per point, databases and figures in $OUT/"
+# A key's value in a scenario file (the line type's upstream rate).
+ini_value() { sed -n "s/^$2 *= *//p" "scenarios/$1.ini" | head -1; }
+
+# Upload limits in KB/s (1024 B) at the given percentages of an upstream rate in kbit/s.
+limits_at() {
+    local up=$1; shift
+    for p in "$@"; do awk -v u="$up" -v p="$p" 'BEGIN { printf "%.6g\n", u * p / 819.2 }'; done | paste -sd, -
+}
+
+echo "== demo: ratelab $VERSION; databases, figures and report.html in $OUT/"
 
 if have asym_link "asym_link"; then
     db=$OUT/asym_link.db
     fresh_db "$db"
     echo "-- asym_link: a rate-limited upload against one download on a 1024/128 kbit/s line"
     $R sweep scenarios/asym_link.ini --vary up_limit_kbps=16:112:16 --vary modem_queue_pkts=5,15,50 \
-        --seeds "$SEEDS" --set n_up=1 --set duration_s=60 --set warmup_s=10 --db "$db"
-    plot "$db" line --x up_limit_kbps --y down_goodput_kbps --by modem_queue_pkts \
-        --out "$OUT/asym_link-down_goodput"
-    plot "$db" heatmap --x up_limit_kbps --y modem_queue_pkts --z up_queue_delay_ms_mean \
-        --out "$OUT/asym_link-queue_delay"
+        --seeds 3 --set n_up=1 --set duration_s=60 --set warmup_s=10 --db "$db"
     plot "$db" upload_stack --where 'up_limit_kbps == 112 && modem_queue_pkts == 50' \
         --out "$OUT/asym_link-upload_stack"
 fi
 
-if have etorrent_dynamic "etorrent"; then
-    db=$OUT/etorrent.db
-    fresh_db "$db"
-    echo "-- etorrent: the hi/lo socket-mode controller over a grid of marks"
-    $R sweep scenarios/etorrent_dynamic.ini --set policy=hysteresis \
-        --vary hi_mark=4k:64k:x2 --vary lo_mark=1k:16k:x2 --where 'lo_mark <= hi_mark' \
-        --seeds "$SEEDS" --set duration_s=120 --set warmup_s=20 --set late_to_s=100 --set step_to_s=100 --db "$db"
-    plot "$db" cpu_heatmap --out "$OUT/etorrent-cpu_heatmap"
-    plot "$db" err_heatmap --out "$OUT/etorrent-err_heatmap"
-    plot "$db" cpu_err_pareto --out "$OUT/etorrent-cpu_err_pareto"
-fi
+# Experiment A: the hi/lo grid in the swarm profiles where the unchoke boundary falls between
+# the marks, for the seed's per-chunk rate updates, etorrent as built (per_message) and the
+# etorrent_ns estimator.
+db=$OUT/etorrent.db
+fresh_db "$db"
+for profile in etorrent_slow etorrent_fewpeers etorrent_manyslots; do
+    have "$profile" "etorrent marks" || continue
+    seeds=$SEEDS
+    [ "$profile" = etorrent_manyslots ] && seeds=$(( SEEDS > 3 ? 3 : SEEDS ))   # 0.9 s per run
+    echo "-- etorrent: hi/lo marks in profile $profile ($seeds seeds)"
+    $R sweep "scenarios/$profile.ini" --vary hi_mark=4k:64k:x2 --vary lo_mark=1k:16k:x2 \
+        --where 'lo_mark <= hi_mark' --vary rate_granularity=per_chunk,per_message --seeds "$seeds" --db "$db"
+    $R sweep "scenarios/$profile.ini" --vary hi_mark=4k:64k:x2 --vary lo_mark=1k:16k:x2 \
+        --where 'lo_mark <= hi_mark' --set rate_algo=etorrent_ns --seeds "$seeds" --db "$db"
+done
 
-if have xtreme_adsl "xtreme"; then
-    db=$OUT/xtreme.db
-    fresh_db "$db"
-    echo "-- xtreme: official, Xtreme and NAFC upload control against the upload limit"
-    $R sweep scenarios/xtreme_adsl.ini --vary upload_policy=official,xtreme,nafc \
-        --vary upload_limit_kBps=20:70:5 --seeds "$SEEDS" --db "$db"
-    plot "$db" limit_goodput --out "$OUT/xtreme-limit_goodput"
-    plot "$db" line --x upload_limit_kBps --y voip_delay_ms_p95 --by upload_policy \
-        --out "$OUT/xtreme-voip_delay"
-    plot "$db" slots --where "upload_policy == 'xtreme' && upload_limit_kBps == 45" --out "$OUT/xtreme-slots"
-    plot "$db" upload_stack --where "upload_policy == 'nafc' && upload_limit_kBps == 45" \
+# Experiment B: per line type and modem FIFO, the three policies over limits of 20-100 % of the
+# line, and the same line without eMule's upload (the solo download the limit must protect).
+db=$OUT/xtreme.db
+sdb=$OUT/slots.db
+fresh_db "$db"
+fresh_db "$sdb"
+for line in xtreme_adsl xtreme_adsl_eth xtreme_cable xtreme_sym; do
+    have "$line" "xtreme limits" || continue
+    up=$(ini_value "$line" up_kbps)
+    echo "-- xtreme: limits on $line (upstream $up kbit/s)"
+    $R sweep "scenarios/$line.ini" --vary modem_queue_pkts=20,40,100 --vary upload_policy=official,xtreme,nafc \
+        --vary upload_limit_kBps="$(limits_at "$up" 20 30 40 50 60 70 80 90 100)" \
+        --seeds "$XSEEDS" --set duration_s=60 --set warmup_s=20 --db "$db"
+    $R sweep "scenarios/$line.ini" --vary modem_queue_pkts=20,40,100 --set dl_never_frac=1 --set dl_late_frac=0 \
+        --seeds "$XSEEDS" --set duration_s=60 --set warmup_s=20 --db "$db"
+    # 180-s runs: Xtreme promotes one Trickle per 5 s, so many slots take minutes to settle
+    echo "-- xtreme: slot speeds on $line at 60 % of the line"
+    $R sweep "scenarios/$line.ini" --set upload_limit_kBps="$(limits_at "$up" 60)" --vary slot_speed_kBps=2,3,4,5,6,8 \
+        --seeds $(( 2 * XSEEDS )) --set duration_s=180 --set warmup_s=60 --db "$sdb"
+done
+if have xtreme_adsl "xtreme figures"; then
+    plot "$db" upload_stack --where "scenario == 'xtreme_adsl' && upload_policy == 'nafc' && modem_queue_pkts == 40 && limit_pct_line == 80" \
         --out "$OUT/xtreme-upload_stack"
+    plot "$sdb" slots --where "scenario == 'xtreme_adsl' && slot_speed_kBps == 4" --out "$OUT/xtreme-slots"
 fi
 
-echo "== demo: figures (PNG and SVG) in $OUT/:"
-ls -1 "$OUT"/*.png 2>/dev/null | sed 's/^/   /' || echo "   (none)"
+# What moves each experiment's headline metric, and how much compared with a change of seed.
+sens=$OUT/sensitivity.db
+fresh_db "$sens"
+if have xtreme_adsl "sensitivity"; then
+    echo "-- sensitivity: xtreme download goodput"
+    $R sensitivity scenarios/xtreme_adsl.ini --keys upload_limit_kBps,modem_queue_pkts,framing,delack_count,n_sources,voip_kBps,upload_policy \
+        --metric down_goodput_kbps --trajectories 8 --set duration_s=60 --set warmup_s=20 --db "$sens" --out "$OUT/sensitivity-xtreme"
+fi
+if have etorrent_slow "sensitivity"; then
+    echo "-- sensitivity: etorrent decision quality"
+    $R sensitivity scenarios/etorrent_slow.ini --keys hi_mark,lo_mark,rate_granularity,rate_algo,n_peers,cap_max_Bps,upload_limit_kib \
+        --range cap_max_Bps=10k:200k:log --metric unchoke_overlap --trajectories 8 --db "$sens" --out "$OUT/sensitivity-etorrent"
+fi
+
+echo "-- answers"
+$R report "$OUT"/*.db --out "$OUT"
+echo "== demo: $(( $(date +%s) - START )) s; open $OUT/report.html (figures as PNG and SVG next to it)"
