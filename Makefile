@@ -61,7 +61,7 @@ BIN          := $(BUILD)/ratelab
 AGENT        := $(BUILD)/ratelab-agent
 TESTBIN      := $(BUILD)/tests/run_tests
 
-.PHONY: all deps deps-calibrate test test-san check-core check-kernel bench demo validate clean valgrind FORCE
+.PHONY: all deps deps-calibrate deps-cluster test-cluster test test-san check-core check-kernel bench demo validate clean valgrind FORCE
 all: $(BIN) $(AGENT)
 ifeq ($(BUILD),build)
 all: ratelab
@@ -75,6 +75,17 @@ deps:
 # `ratelab calibrate` also runs an Erlang VM (Debian erlang-base); nothing else needs it.
 deps-calibrate:
 	@tools/deps.sh calibrate
+
+# Slurm and munge (Debian slurm-wlm, munge) for the local-cluster test only.
+deps-cluster:
+	@tools/deps.sh cluster || echo "deps-cluster: Slurm is not installed; make test-cluster will skip"
+
+# The shipped Slurm recipe (tools/slurm/) on a single-node Slurm the test starts and stops itself:
+# a shard cancelled mid-run, resubmitted, merged equal to an unsharded sweep.  Root only; skips
+# with a message where Slurm is missing.
+test-cluster: deps-cluster
+	@$(MAKE) --no-print-directory all
+	tools/slurm/test-cluster.sh
 
 # The code version every result row records: commit, plus "-dirty-" and a hash of the sources for
 # uncommitted changes (tools/version.sh), so resume and merge never take two builds for one.

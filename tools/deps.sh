@@ -2,6 +2,9 @@
 # Installs the Debian packages ratelab builds and runs with; as non-root prints the exact
 # apt-get line and fails, so a fresh machine is told precisely what to do.
 # `deps.sh calibrate` adds what `ratelab calibrate` alone needs: an Erlang VM (erlang-base).
+# `deps.sh cluster` adds what `make test-cluster` alone needs: Slurm (slurmctld, slurmd, the
+# client commands) and munge; the test starts its own daemons, so the packages' services are
+# kept from starting at installation (policy-rc.d) where nothing stops them already.
 set -u
 pkgs="gcc make pkg-config libgsl-dev libsqlite3-dev libcunit1-dev gnuplot-nox sqlite3 iproute2"
 # For the report test only: it renders the report in headless Chromium and reads the screenshot
@@ -10,7 +13,8 @@ pkgs="$pkgs chromium libpng-dev"
 case "${1:-}" in
     "") ;;
     calibrate) pkgs="$pkgs erlang-base" ;;
-    *) echo "deps: unknown target '$1' (allowed: calibrate)" >&2; exit 2 ;;
+    cluster) pkgs="$pkgs slurm-wlm munge" ;;
+    *) echo "deps: unknown target '$1' (allowed: calibrate, cluster)" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do
@@ -20,6 +24,10 @@ done
 if [ "$(id -u)" -eq 0 ]; then
     echo "deps: installing$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
+    if [ "${1:-}" = cluster ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
     apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
         echo "deps: apt-get install failed for:$missing" >&2; exit 1; }
     exit 0
