@@ -403,17 +403,23 @@ int db_merge_files(const char *out_path, const char *const *inputs, size_t n_inp
     int out_existed = stat(out_path, &before) == 0, rc = 0;
     for (size_t i = 0; rc == 0 && i < n_inputs; i++)
         if (out_existed && same_file(inputs[i], out_path)) rc = fail(&m, 1, "%s is both the output and an input", inputs[i]);
+    size_t steps = 2 * n_inputs + (size_t)(2 * out_existed), step = 0;
+#define STEP_DONE() do { if (o->progress) o->progress(o->progress_ctx, ++step, steps); } while (0)
     /* Everything is checked before anything is written. */
-    if (rc == 0 && out_existed) rc = check_file(&m, out_path);
-    for (size_t i = 0; rc == 0 && i < n_inputs; i++) rc = check_file(&m, inputs[i]);
+    if (rc == 0 && out_existed && (rc = check_file(&m, out_path)) == 0) STEP_DONE();
+    for (size_t i = 0; rc == 0 && i < n_inputs; i++)
+        if ((rc = check_file(&m, inputs[i])) == 0) STEP_DONE();
     if (rc == 0) rc = make_temp(&m, out_path);
     if (rc == 0 && out_existed) {
         struct db_merge_stats ignore = { 0 };
         rc = merge_one(&m, out_path, 1, &ignore);
         /* From here on the output is not ours to touch: any change is another process's. */
         if (rc == 0 && stat(out_path, &before) != 0) rc = fail(&m, 1, "%s: %s", out_path, strerror(errno));
+        if (rc == 0) STEP_DONE();
     }
-    for (size_t i = 0; rc == 0 && i < n_inputs; i++) rc = merge_one(&m, inputs[i], 0, st);
+    for (size_t i = 0; rc == 0 && i < n_inputs; i++)
+        if ((rc = merge_one(&m, inputs[i], 0, st)) == 0) STEP_DONE();
+#undef STEP_DONE
     if (rc == 0 && !o->allow_mixed) rc = check_mixed(&m);
     if (rc == 0 && m.n_sweeps) {
         int n = db_sweeps_report(m.tmp, m.sweeps, m.n_sweeps, DB_REPORT_INCOMPLETE, o->who, o->report, err, errlen);

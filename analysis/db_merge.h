@@ -14,6 +14,10 @@ struct db_merge_opts {
     const char *who;               /* prefix of report lines ("ratelab merge") */
     FILE       *report;            /* where incomplete sweeps are reported (NULL: not at all) */
     int       (*stop)(void);       /* non-zero: give up (a signal arrived); NULL: never */
+    /* Called after each database is checked and after each is merged: done of total steps
+     * (2 per input, 1 more for an existing output).  NULL: not called. */
+    void      (*progress)(void *ctx, size_t done, size_t total);
+    void       *progress_ctx;
 };
 
 struct db_merge_stats {

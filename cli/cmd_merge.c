@@ -4,9 +4,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "db_merge.h"
+#include "progress.h"
 #include "sweep_pool.h"
+
+static void show_progress(void *ctx, size_t done, size_t total)
+{
+    struct progress *p = ctx;
+    if (p->total != total) {
+        progress_init(p, 0, total, isatty(STDERR_FILENO));
+        p->unit = "steps";
+    }
+    progress_update(p, done, done == total);
+    if (done == total) progress_end(p);   /* what merge says next starts on its own line */
+}
 
 int cmd_merge(int argc, char **argv)
 {
@@ -33,7 +46,12 @@ int cmd_merge(int argc, char **argv)
     pool_signals_catch();
     char err[2048];
     struct db_merge_stats st;
+    /* On a terminal: databases checked, then merged, as steps done of all. */
+    struct progress prog = { 0 };
+    o.progress = show_progress;
+    o.progress_ctx = &prog;
     int m = db_merge_files(out, inputs, n_in, &o, &st, err, sizeof err);
+    progress_end(&prog);
     int sig = pool_stop_signal();
     pool_signals_release();
     if (m != 0) {

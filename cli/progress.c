@@ -29,7 +29,8 @@ void progress_update(struct progress *p, size_t done, int force)
     double rate = el > 0 ? (double)done / el : 0;
     char eta[16];
     progress_format_eta(rate > 0 ? (double)(p->total - done) / rate : NAN, eta, sizeof eta);
-    fprintf(stderr, "\r  %zu/%zu runs  %.1f runs/s  ETA %s   ", p->base + done, p->base + p->total, rate, eta);
+    const char *unit = p->unit ? p->unit : "runs";
+    fprintf(stderr, "\r  %zu/%zu %s  %.1f %s/s  ETA %s   ", p->base + done, p->base + p->total, unit, rate, unit, eta);
     fflush(stderr);
     p->drawn = 1;
 }

@@ -11,6 +11,7 @@ struct progress {
     size_t base;           /* runs already present, shown as done */
     double t0, last_draw;
     int    drawn;
+    const char *unit;      /* what is counted: "runs" unless set after progress_init */
 };
 
 void progress_init(struct progress *p, size_t base, size_t total, int enabled);

@@ -189,6 +189,21 @@ grep -q "submit.sh --resume" "$dir/merge-$merge_job.out" || fail "merge log has 
 [ ! -e "$out" ] || fail "the refused merge left $out"
 say "round 1: ${t_round1} s; shard 1 copied back $back runs; merge job refused the incomplete sweep (exit 2)"
 
+# What the recipe avoids: an afterok dependency on a job that failed is never satisfied, and the
+# dependent job waits for ever; scancel is the way out.
+failed_job=$("${mark[@]}" sbatch --parsable --output=/dev/null --wrap 'exit 1') || fail "sbatch"
+stuck_job=$("${mark[@]}" sbatch --parsable --output=/dev/null --dependency="afterok:${failed_job%%;*}" --wrap true) || fail "sbatch"
+reason=
+for _ in $(seq 300); do
+    reason=$(squeue -h -j "${stuck_job%%;*}" -o %r 2>/dev/null)
+    [ "$reason" = DependencyNeverSatisfied ] && break
+    sleep 0.2
+done
+[ "$reason" = DependencyNeverSatisfied ] || fail "afterok on a failed job: reason '$reason'"
+scancel "${stuck_job%%;*}"
+wait_idle
+say "an afterok job after a failed job waits in DependencyNeverSatisfied until cancelled (the recipe uses afterany)"
+
 # ---- resubmission: only the incomplete shard, then a new merge ----
 t0=$(date +%s.%N)
 log=$(submit --resume "$dir") || fail "submit --resume: $log"
