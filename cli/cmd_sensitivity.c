@@ -393,11 +393,7 @@ int cmd_sensitivity(int argc, char **argv)
         db_run_key(key, sizeof key, sc.name, params, ratelab_version());
         int64_t id = db_find_run(&ctx.writer, key, NULL, err, sizeof err);
         int has = id > 0;
-        if (id < 0 || (has && db_writer_add_member(&ctx.writer, ctx.sweep_id, (int64_t)t, id, err, sizeof err) < 0)) {
-            fprintf(stderr, "ratelab sensitivity: %s\n", err);
-            rc = 1;
-            goto out;
-        }
+        if (id < 0) { fprintf(stderr, "ratelab sensitivity: %s\n", err); rc = 1; goto out; }
         /* Morris trajectories revisit a point only by chance; a task already queued is not run twice. */
         int dup = 0;
         for (size_t q = 0; !has && q < n_todo && !dup; q++)
@@ -414,7 +410,8 @@ int cmd_sensitivity(int argc, char **argv)
     progress_update(&ctx.prog, ctx.done, 1);
     progress_end(&ctx.prog);
     if (prc != 0) { fprintf(stderr, "ratelab sensitivity: %s\n", err); rc = 1; goto out; }
-    /* A task that repeats another's point and seed shares its run. */
+    /* Every task's run joins the study's sweep: runs stored before, and a task that repeats
+     * another's point and seed shares its run. */
     for (size_t t = 0; t < n_tasks; t++) {
         char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
         run_task_params(&tasks[t], &ctx.scratch);
