@@ -27,10 +27,11 @@ int fig_derive_params(struct fig_point *p, int (*add_key)(void *, const char *),
         const struct derived *d = &derived_keys[i];
         const struct fig_param *n = fig_param(p, d->num), *q = fig_param(p, d->den);
         if (!n || !q || !n->is_num || !q->is_num || q->num == 0 || fig_param(p, d->key)) continue;
+        /* n and q point into p->params, which the realloc may move. */
+        double v = n->num / q->num * d->scale;
         struct fig_param *np = realloc(p->params, (p->n_params + 1) * sizeof *np);
         if (!np) return -1;
         p->params = np;
-        double v = n->num / q->num * d->scale;
         char text[64];
         snprintf(text, sizeof text, "%.4g", v);
         struct fig_param *fp = &p->params[p->n_params];
