@@ -7,9 +7,9 @@
 -- range and within a factor of 1.5 of the kernel's median.
 WITH
 sim AS (SELECT r.scenario AS c, m.name AS metric, m.value AS v FROM s.runs r JOIN s.metrics m ON m.run_id = r.id
-        WHERE r.engine = 'sim' AND m.name IN ('down_goodput_kbps', 'up_goodput_kbps')),
+        WHERE r.engine = 'sim' AND r.failure IS NULL AND m.name IN ('down_goodput_kbps', 'up_goodput_kbps')),
 ker AS (SELECT r.scenario AS c, m.name AS metric, m.value AS v FROM main.runs r JOIN main.metrics m ON m.run_id = r.id
-        WHERE r.engine = 'kernel' AND m.name IN ('down_goodput_kbps', 'up_goodput_kbps')),
+        WHERE r.engine = 'kernel' AND r.failure IS NULL AND m.name IN ('down_goodput_kbps', 'up_goodput_kbps')),
 simr AS (SELECT c, metric, v, row_number() OVER (PARTITION BY c, metric ORDER BY v) AS rn,
                 count(*) OVER (PARTITION BY c, metric) AS n FROM sim),
 kerr AS (SELECT c, metric, v, row_number() OVER (PARTITION BY c, metric ORDER BY v) AS rn,
