@@ -8,6 +8,8 @@
 #include "paired.h"
 #include "recommend.h"
 #include "sensitivity.h"
+#include "simutil.h"
+#include "sockmode.h"
 #include "test_sweep_helpers.h"
 
 static gsl_rng *rng(unsigned long seed)
@@ -310,6 +312,77 @@ static void test_marks_table(void)
     remove_db(path);
 }
 
+/* Marks that move: a socket at 10 kB/s stays passive under 16k/4k and goes {packet,4} once the
+ * marks are moved to 8k/2k; invalid marks and a fixed policy are refused and change nothing. */
+static void test_marks_can_move(void)
+{
+    struct sockmode_cfg cfg;
+    sockmode_cfg_default(&cfg, SMP_HYSTERESIS);
+    struct sockmode m;
+    sockmode_init(&m, &cfg, 0);
+    CU_ASSERT_EQUAL(sockmode_on_tick(&m, 5000000000LL, 10000, 0), SM_STAY);
+    CU_ASSERT_EQUAL(sockmode_mode(&m), SOCK_PASSIVE);
+    CU_ASSERT_EQUAL(sockmode_set_marks(&m, 2000, 8000), -1);          /* lo above hi */
+    CU_ASSERT_EQUAL(sockmode_set_marks(&m, NAN, 1000), -1);
+    CU_ASSERT_EQUAL(sockmode_set_marks(&m, 8000, 2000), 0);
+    CU_ASSERT_EQUAL(sockmode_on_tick(&m, 10000000000LL, 10000, 0), SM_SWITCHED);
+    CU_ASSERT_EQUAL(sockmode_mode(&m), SOCK_ACTIVE_PACKET4);
+    struct sockmode_cfg fixed;
+    sockmode_cfg_default(&fixed, SMP_FIXED);
+    struct sockmode f;
+    sockmode_init(&f, &fixed, 0);
+    CU_ASSERT_EQUAL(sockmode_set_marks(&f, 8000, 2000), -1);
+}
+
+/* hi_mark_rel in the slow swarm: the boundary (slowest peer chosen by rate) lies within the
+ * swarm's capacities, and marks at half of it put more sockets in {packet,4} than 16k/4k. */
+static void test_marks_follow_the_boundary(void)
+{
+    const char *fixed[] = { "policy=hysteresis", "n_peers=20", "cap_min_Bps=1000", "cap_max_Bps=20000", "duration_s=60",
+                            "warmup_s=10", "late_from_s=10", "late_to_s=50", "step_from_s=10", "step_to_s=50", NULL };
+    const char *rel[] = { "policy=hysteresis", "n_peers=20", "cap_min_Bps=1000", "cap_max_Bps=20000", "duration_s=60",
+                          "warmup_s=10", "late_from_s=10", "late_to_s=50", "step_from_s=10", "step_to_s=50",
+                          "hi_mark_rel=0.5", NULL };
+    struct run_result a, b;
+    CU_ASSERT_EQUAL_FATAL(sim_test_run("etorrent", fixed, &a), 0);
+    CU_ASSERT_EQUAL_FATAL(sim_test_run("etorrent", rel, &b), 0);
+    double bd = result_get(&a, "unchoke_boundary_Bps");
+    CU_ASSERT(bd > 1000 && bd < 20000);
+    ASSERT_REL(result_get(&b, "unchoke_boundary_Bps"), bd, 0.5);
+    fprintf(stderr, "\n    boundary %.0f B/s; passive share fixed 16k/4k %.3f, hi at 0.5 x boundary %.3f ", bd,
+            result_get(&a, "mode_share_passive"), result_get(&b, "mode_share_passive"));
+    CU_ASSERT(result_get(&b, "mode_share_passive") < result_get(&a, "mode_share_passive"));
+    result_free(&a);
+    result_free(&b);
+}
+
+/* sensitivity: bad input stops before anything runs, naming the flag and key. */
+static void test_sensitivity_bad_input(void)
+{
+    struct cli_out o;
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity scenarios/xtreme_adsl.ini --keys nosuch --metric down_goodput_kbps"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "has no key 'nosuch'"));
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity scenarios/xtreme_adsl.ini --keys mtu --metric down_goodput_kbps"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "no documented range for xtreme's key 'mtu': give --range mtu=LO:HI"));
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity scenarios/xtreme_adsl.ini --keys framing --metric nosuch"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--metric nosuch"));
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity scenarios/xtreme_adsl.ini --keys framing --range framing=ppp,bogus --metric up_goodput_kbps"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--range framing=ppp,bogus"));
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity scenarios/xtreme_adsl.ini --keys mtu --range mtu=9:2 --metric up_goodput_kbps"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "LO < HI"));
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity scenarios/xtreme_adsl.ini --keys framing --range mtu=600:900 --metric up_goodput_kbps"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "not one of --keys"));
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity scenarios/xtreme_adsl.ini --keys framing --levels 3 --metric up_goodput_kbps"), 2);
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity scenarios/xtreme_adsl.ini --keys framing --method anova --metric up_goodput_kbps"), 2);
+    /* a design point the experiment rejects: slot speeds above what a 20 KB/s limit allows */
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity scenarios/xtreme_adsl.ini --keys slot_speed_kBps --range slot_speed_kBps=2:15"
+                            " --set upload_limit_kBps=20 --metric up_goodput_kbps --db /tmp/ratelab-sens-never.db"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "is not a valid xtreme run; narrow the --range"));
+    CU_ASSERT_NOT_EQUAL(access("/tmp/ratelab-sens-never.db", F_OK), 0);     /* nothing ran, nothing written */
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity --list-ranges"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "hi_mark"));
+}
+
 void register_test_decisions(void)
 {
     TEST_SUITE("decisions",
@@ -318,5 +391,8 @@ void register_test_decisions(void)
                TEST(test_sobol_additive),
                TEST(test_paired_diff),
                TEST(test_limit_table),
-               TEST(test_marks_table));
+               TEST(test_marks_table),
+               TEST(test_marks_can_move),
+               TEST(test_marks_follow_the_boundary),
+               TEST(test_sensitivity_bad_input));
 }
