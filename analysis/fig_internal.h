@@ -85,7 +85,9 @@ int fig_sensitivity(struct fig_ctx *c, const struct fig_opts *o);
 /* fig_xy.c */
 int fig_xy(struct fig_ctx *c, const struct fig_opts *o, const char *x, const char *y, const char *along, const char *by);
 int fig_paired(struct fig_ctx *c, const struct fig_opts *o, const char *y, const char *labels, const char *ref);
-/* "16k/4k": the values of the comma-listed keys of a point, thousands shortened. */
+/* A value as users type it: 16000 -> 16k, 2000000 -> 2M (fig_stats.c). */
+void fig_short_number(char *buf, size_t len, const struct fig_param *v);
+/* "16k/4k": the values of the comma-listed keys of a point, as fig_short_number writes them. */
 void fig_label_point(const struct fig_point *p, const char *labels, char *buf, size_t len);
 
 #endif

@@ -49,7 +49,7 @@ static int axis_index(const struct axis *ax, const struct fig_param *v)
 }
 
 /* Tick labels as users type values: 16000 -> 16k, 2000000 -> 2M. */
-static void short_number(char *buf, size_t len, const struct fig_param *v)
+void fig_short_number(char *buf, size_t len, const struct fig_param *v)
 {
     double a = fabs(v->num);
     if (!v->is_num) snprintf(buf, len, "%s", v->text);
@@ -125,7 +125,7 @@ int fig_line(struct fig_ctx *c, const struct fig_opts *o, const char *x, const c
             for (size_t i = 0; i < n; i++) {
                 if (it[i].group != (int)g || it[i].xi != (int)k) continue;
                 char lab[64];
-                short_number(lab, sizeof lab, it[i].x);
+                fig_short_number(lab, sizeof lab, it[i].x);
                 fprintf(f, "%.17g %.17g %.17g \"%s\"\n", ax.numeric ? it[i].x->num : (double)k, it[i].s.mean,
                         isfinite(it[i].s.ci95) ? it[i].s.ci95 : 0.0, lab);
             }
@@ -238,7 +238,7 @@ int fig_heatmap(struct fig_ctx *c, const struct fig_opts *o, const char *x, cons
         size_t l = (size_t)snprintf(tics, cap, "set %ctics (", a ? 'y' : 'x');
         for (size_t k = 0; k < A->n; k++) {
             char lab[64];
-            short_number(lab, sizeof lab, A->v[k]);
+            fig_short_number(lab, sizeof lab, A->v[k]);
             l += (size_t)snprintf(tics + l, cap - l, "%s\"%s\" %zu", k ? ", " : "", lab, k);
         }
         snprintf(tics + l, cap - l, ")");
@@ -263,20 +263,6 @@ out:
 static int no_worse(double a, double b, int dir) { return dir > 0 ? a >= b : a <= b; }
 static int better(double a, double b, int dir) { return dir > 0 ? a > b : a < b; }
 
-static void point_label(const struct fig_point *p, const char *labels, char *buf, size_t len)
-{
-    char keys[256];
-    snprintf(keys, sizeof keys, "%s", labels ? labels : "");
-    size_t o = 0;
-    buf[0] = 0;
-    for (char *save = NULL, *k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-        const struct fig_param *v = fig_param(p, k);
-        if (!v) continue;
-        char s[64];
-        short_number(s, sizeof s, v);
-        o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", o ? "/" : "", s);
-    }
-}
 
 static int item_cmp(const void *a, const void *b)
 {
@@ -324,7 +310,7 @@ int fig_pareto(struct fig_ctx *c, const struct fig_opts *o, const char *x, const
     size_t n_chosen = 0;
     for (size_t i = 0; fc && i < n; i++) {
         char lab[256];
-        point_label(it[i].p, labels, lab, sizeof lab);
+        fig_label_point(it[i].p, labels, lab, sizeof lab);
         fprintf(fa, "%.17g %.17g\n", it[i].s.mean, it[i].s2.mean);
         if (front[i]) fprintf(ff, "%.17g %.17g \"%s\"\n", it[i].s.mean, it[i].s2.mean, lab);
         if (ch && fig_where_eval(c, ch, it[i].p)) {

@@ -160,8 +160,7 @@ void fig_label_point(const struct fig_point *p, const char *labels, char *buf, s
         const struct fig_param *v = fig_param(p, k);
         if (!v) continue;
         char s[64];
-        if (v->is_num && fabs(v->num) >= 1e3 && fmod(v->num, 1e2) == 0) snprintf(s, sizeof s, "%gk", v->num / 1e3);
-        else snprintf(s, sizeof s, "%s", v->text);
+        fig_short_number(s, sizeof s, v);
         o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", o ? "/" : "", s);
     }
 }

@@ -223,32 +223,35 @@ static void on_idle(void *vctx)
     }
 }
 
-/* The metric of task i from the database (NAN when the run stored NULL or lacks it). */
-static double stored_value(sqlite3 *db, const struct scenario *sc, struct param_set *scratch, const struct run_task *t,
-                           const char *metric, int *failed)
+/* The id of task t's run in the database: > 0 stored, 0 not yet, -1 on error. */
+static int64_t stored_run(struct sens_ctx *c, const struct run_task *t, char *err, size_t errlen)
 {
     char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
-    run_task_params(t, scratch);
-    params_canonical(scratch, params, sizeof params);
-    db_run_key(key, sizeof key, sc->name, params, ratelab_version());
-    sqlite3_stmt *st;
-    double v = NAN;
+    run_task_params(t, &c->scratch);
+    params_canonical(&c->scratch, params, sizeof params);
+    db_run_key(key, sizeof key, c->sc->name, params, ratelab_version());
+    return db_find_run(&c->writer, key, NULL, err, errlen);
+}
+
+/* The metric of task t's run (NAN when the run stored NULL or lacks it); *failed on an error. */
+static double stored_value(struct sens_ctx *c, sqlite3 *db, const struct run_task *t, const char *metric, int *failed)
+{
     char err[512];
-    if (db_prepare(db, "SELECT m.value FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name = ?2 WHERE r.run_key = ?1",
-                   &st, NULL, err, sizeof err) != 0) {
-        if (!*failed) fprintf(stderr, "ratelab sensitivity: %s\n", err);
-        *failed = 1;
-        return NAN;
+    sqlite3_stmt *st = NULL;
+    double v = NAN;
+    int64_t id = stored_run(c, t, err, sizeof err);
+    int r = id < 0 ? -1 : 0;
+    if (id > 0 && (r = db_prepare(db, "SELECT value FROM metrics WHERE run_id = ?1 AND name = ?2", &st, NULL, err, sizeof err)) == 0) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+        r = db_step(st, NULL, err, sizeof err);
+        if (r == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_double(st, 0);
     }
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-    int r = db_step(st, NULL, err, sizeof err);
+    sqlite3_finalize(st);
     if (r < 0) {
         if (!*failed) fprintf(stderr, "ratelab sensitivity: %s\n", err);
         *failed = 1;
     }
-    if (r == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
     return v;
 }
 
@@ -387,11 +390,7 @@ int cmd_sensitivity(int argc, char **argv)
     ctx.writer.commit_every_s = 0.1;
     size_t n_todo = 0;
     for (size_t t = 0; t < n_tasks; t++) {
-        char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
-        run_task_params(&tasks[t], &ctx.scratch);
-        params_canonical(&ctx.scratch, params, sizeof params);
-        db_run_key(key, sizeof key, sc.name, params, ratelab_version());
-        int64_t id = db_find_run(&ctx.writer, key, NULL, err, sizeof err);
+        int64_t id = stored_run(&ctx, &tasks[t], err, sizeof err);
         int has = id > 0;
         if (id < 0) { fprintf(stderr, "ratelab sensitivity: %s\n", err); rc = 1; goto out; }
         /* Morris trajectories revisit a point only by chance; a task already queued is not run twice. */
@@ -413,11 +412,7 @@ int cmd_sensitivity(int argc, char **argv)
     /* Every task's run joins the study's sweep: runs stored before, and a task that repeats
      * another's point and seed shares its run. */
     for (size_t t = 0; t < n_tasks; t++) {
-        char params[DB_TEXT_LEN], key[2 * DB_TEXT_LEN];
-        run_task_params(&tasks[t], &ctx.scratch);
-        params_canonical(&ctx.scratch, params, sizeof params);
-        db_run_key(key, sizeof key, sc.name, params, ratelab_version());
-        int64_t id = db_find_run(&ctx.writer, key, NULL, err, sizeof err);
+        int64_t id = stored_run(&ctx, &tasks[t], err, sizeof err);
         if (id < 0 || (id > 0 && db_writer_add_member(&ctx.writer, ctx.sweep_id, (int64_t)t, id, err, sizeof err) < 0) ||
             (t + 1 == n_tasks && db_writer_commit(&ctx.writer, err, sizeof err) != 0)) {
             fprintf(stderr, "ratelab sensitivity: %s\n", err);
@@ -433,7 +428,7 @@ int cmd_sensitivity(int argc, char **argv)
     size_t n_missing = 0;
     int read_failed = 0;
     for (size_t t = 0; t < n_tasks; t++)
-        n_missing += !isfinite(y[t] = stored_value(db, &sc, &ctx.scratch, &tasks[t], o.metric, &read_failed));
+        n_missing += !isfinite(y[t] = stored_value(&ctx, db, &tasks[t], o.metric, &read_failed));
     if (read_failed) { rc = 1; goto out; }
     if (n_missing == n_tasks) { fprintf(stderr, "ratelab sensitivity: no run produced metric %s\n", o.metric); rc = 1; goto out; }
     if (n_missing) fprintf(stderr, "ratelab sensitivity: %zu of %zu runs have no finite %s; their effects are left out\n", n_missing, n_tasks, o.metric);
