@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHOKE_MAX_PEERS      256
+#define CHOKE_MAX_PEERS      10000   /* a large swarm; ids fit the uint16_t ring */
 #define CHOKE_SNUB_TICKS     6       /* etorrent.md §4: more than 6 ticks of 5 s  */
 #define CHOKE_OPTIMISTIC_EVERY 3     /* rounds between optimistic ring advances  */
 

@@ -55,7 +55,7 @@ static const struct param_def xt_params[] = {
     { "open_half_min",     PT_BOOL,   "0",     0, 1, NULL, "open freely only below MinSlots/2, as the code (seed: up to MinSlots at start)" },
     { "trickle_trigger",   PT_BOOL,   "1",     0, 1, NULL, "a Trickle above speed/2 or 2.5 KiB/s also promotes (code)" },
     /* the waiting queue of remote downloaders */
-    { "n_downloaders",     PT_INT,    "40",    1, 200, NULL, "remote downloaders in the waiting queue (slots are opened in this order)" },
+    { "n_downloaders",     PT_INT,    "40",    1, 10000, NULL, "remote downloaders in the waiting queue (slots are opened in this order)" },
     { "dl_fast_kBps",      PT_DOUBLE, "60",    0.1, 1e6, NULL, "downstream line of a normal downloader, KB/s" },
     { "dl_slow_frac",      PT_DOUBLE, "0.25",  0, 1, NULL, "share of downloaders whose line is below the target slot speed" },
     { "dl_slow_kBps",      PT_DOUBLE, "2.5",   0.1, 1e6, NULL, "downstream line of a slow downloader, KB/s" },
