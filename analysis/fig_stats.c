@@ -14,38 +14,55 @@ struct item {
     int                     xi, yi, group;
 };
 
-/* Distinct values of one key over the items, in display order (numbers ascending, else text). */
-struct axis { const struct fig_param **v; size_t n; int numeric; };
+/* Distinct values of one key over the items, in display order (numbers ascending, else text);
+ * by_text is the same values sorted by text, so a value's index is a binary search away. */
+struct axis { const struct fig_param **v; size_t n; int numeric; const struct fig_param **by_text; int *index; };
 
-static int axis_cmp_num;
-static int value_cmp(const void *a, const void *b)
+static int text_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const struct fig_param *const *)a)->text, (*(const struct fig_param *const *)b)->text);
+}
+static int num_cmp(const void *a, const void *b)
 {
     const struct fig_param *p = *(const struct fig_param *const *)a, *q = *(const struct fig_param *const *)b;
-    if (axis_cmp_num) return (p->num > q->num) - (p->num < q->num);
-    return strcmp(p->text, q->text);
+    return (p->num > q->num) - (p->num < q->num);
 }
 
+/* Sort once and keep the first of each run of equal texts: O(n log n) in points. */
 static int axis_build(struct axis *ax, const struct fig_param *const *vals, size_t n)
 {
     ax->v = malloc((n ? n : 1) * sizeof *ax->v);
+    ax->by_text = malloc((n ? n : 1) * sizeof *ax->by_text);
+    ax->index = malloc((n ? n : 1) * sizeof *ax->index);
     ax->n = 0;
     ax->numeric = 1;
-    if (!ax->v) return -1;
+    if (!ax->v || !ax->by_text || !ax->index) return -1;
     for (size_t i = 0; i < n; i++) ax->numeric &= vals[i]->is_num;
-    for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < ax->n && strcmp(ax->v[k]->text, vals[i]->text)) k++;
-        if (k == ax->n) ax->v[ax->n++] = vals[i];
+    memcpy(ax->by_text, vals, n * sizeof *vals);
+    qsort(ax->by_text, n, sizeof *ax->by_text, text_cmp);
+    for (size_t i = 0; i < n; i++)
+        if (!ax->n || strcmp(ax->by_text[ax->n - 1]->text, ax->by_text[i]->text)) ax->by_text[ax->n++] = ax->by_text[i];
+    memcpy(ax->v, ax->by_text, ax->n * sizeof *ax->v);
+    if (ax->numeric) qsort(ax->v, ax->n, sizeof *ax->v, num_cmp);
+    /* display position of each distinct text */
+    for (size_t k = 0; k < ax->n; k++) {
+        const struct fig_param **hit = bsearch(&ax->v[k], ax->by_text, ax->n, sizeof *ax->by_text, text_cmp);
+        ax->index[hit - ax->by_text] = (int)k;
     }
-    axis_cmp_num = ax->numeric;
-    qsort(ax->v, ax->n, sizeof *ax->v, value_cmp);
     return 0;
 }
 
 static int axis_index(const struct axis *ax, const struct fig_param *v)
 {
-    for (size_t k = 0; k < ax->n; k++) if (!strcmp(ax->v[k]->text, v->text)) return (int)k;
-    return -1;
+    const struct fig_param **hit = bsearch(&v, ax->by_text, ax->n, sizeof *ax->by_text, text_cmp);
+    return hit ? ax->index[hit - ax->by_text] : -1;
+}
+
+static void axis_free(struct axis *ax)
+{
+    free(ax->v); free(ax->by_text); free(ax->index);
+    ax->v = ax->by_text = NULL;
+    ax->index = NULL;
 }
 
 /* Tick labels as users type values: 16000 -> 16k, 2000000 -> 2M. */
@@ -66,18 +83,44 @@ static void seeds_note(const struct item *it, size_t n, char *buf, size_t len)
     else snprintf(buf, len, "%zu-%zu seeds", lo, hi);
 }
 
-/* Points that land on the same figure position must not be averaged silently. */
-static int check_unique(struct fig_ctx *c, const struct item *it, size_t n, const char *what,
+/* Items in figure order: line (group), then x, then y. */
+static int position_cmp(const void *a, const void *b)
+{
+    const struct item *p = *(const struct item *const *)a, *q = *(const struct item *const *)b;
+    if (p->group != q->group) return p->group < q->group ? -1 : 1;
+    if (p->xi != q->xi) return p->xi < q->xi ? -1 : 1;
+    return (p->yi > q->yi) - (p->yi < q->yi);
+}
+
+/* Items sorted by position (caller frees), or NULL when out of memory. */
+static struct item **by_position(struct item *it, size_t n)
+{
+    struct item **o = malloc((n ? n : 1) * sizeof *o);
+    if (!o) return NULL;
+    for (size_t i = 0; i < n; i++) o[i] = &it[i];
+    qsort(o, n, sizeof *o, position_cmp);
+    return o;
+}
+
+/* Points that land on the same figure position must not be averaged silently: after a sort
+ * by position, such points are neighbours. */
+static int check_unique(struct fig_ctx *c, struct item *it, size_t n, const char *what,
                         const char *const *keys)
 {
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++)
-            if (it[i].xi == it[j].xi && it[i].yi == it[j].yi && it[i].group == it[j].group) {
-                const char *k = fig_differing_key(it[i].p, it[j].p, keys);
-                const struct fig_param *a = fig_param(it[i].p, k), *b = fig_param(it[j].p, k);
-                return fig_bad(c, "two selected points share one %s; they differ in %s (%s vs %s): select one with --where",
-                               what, k, a ? a->text : "?", b ? b->text : "?");
-            }
+    struct item **o = by_position(it, n);
+    if (!o) { snprintf(c->err, c->errlen, "out of memory"); return FIG_ERROR; }
+    for (size_t k = 1; k < n; k++) {
+        const struct item *a = o[k], *b = o[k - 1];
+        if (position_cmp(&a, &b)) continue;
+        /* report the pair in the order the points were loaded, as before */
+        if (a > b) { const struct item *t = a; a = b; b = t; }
+        const char *key = fig_differing_key(b->p, a->p, keys);
+        const struct fig_param *pa = fig_param(b->p, key), *pb = fig_param(a->p, key);
+        free(o);
+        return fig_bad(c, "two selected points share one %s; they differ in %s (%s vs %s): select one with --where",
+                       what, key, pa ? pa->text : "?", pb ? pb->text : "?");
+    }
+    free(o);
     return FIG_OK;
 }
 
@@ -119,17 +162,19 @@ int fig_line(struct fig_ctx *c, const struct fig_opts *o, const char *x, const c
 
     if (!(f = fig_open_data(c, "data.dat"))) goto out;
     size_t n_groups = by ? groups.n : 1;
-    for (size_t g = 0; g < n_groups; g++) {
+    struct item **ord = by_position(it, n);
+    if (!ord) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
+    /* one block per line, each in x order: gnuplot's index g is line g, even if it is empty */
+    for (size_t g = 0, i = 0; g < n_groups; g++) {
         if (g) fputs("\n\n", f);
-        for (size_t k = 0; k < ax.n; k++)
-            for (size_t i = 0; i < n; i++) {
-                if (it[i].group != (int)g || it[i].xi != (int)k) continue;
-                char lab[64];
-                fig_short_number(lab, sizeof lab, it[i].x);
-                fprintf(f, "%.17g %.17g %.17g \"%s\"\n", ax.numeric ? it[i].x->num : (double)k, it[i].s.mean,
-                        isfinite(it[i].s.ci95) ? it[i].s.ci95 : 0.0, lab);
-            }
+        for (; i < n && ord[i]->group == (int)g; i++) {
+            char lab[64];
+            fig_short_number(lab, sizeof lab, ord[i]->x);
+            fprintf(f, "%.17g %.17g %.17g \"%s\"\n", ax.numeric ? ord[i]->x->num : (double)ord[i]->xi, ord[i]->s.mean,
+                    isfinite(ord[i]->s.ci95) ? ord[i]->s.ci95 : 0.0, lab);
+        }
     }
+    free(ord);
     fclose(f);
     f = NULL;
 
@@ -181,7 +226,7 @@ int fig_line(struct fig_ctx *c, const struct fig_opts *o, const char *x, const c
     rc = fig_render(c, "line");
 out:
     if (f) fclose(f);
-    free(ax.v); free(groups.v);
+    axis_free(&ax); axis_free(&groups);
     free(st); free(it); free(xs); free(bs);
     return rc;
 }
@@ -254,7 +299,7 @@ int fig_heatmap(struct fig_ctx *c, const struct fig_opts *o, const char *x, cons
 out:
     if (f) fclose(f);
     free(tics);
-    free(ax.v); free(ay.v);
+    axis_free(&ax); axis_free(&ay);
     free(st); free(it); free(xs); free(ys);
     return rc;
 }
@@ -262,6 +307,51 @@ out:
 /* Better in the metric's direction (minimising when it has none). */
 static int no_worse(double a, double b, int dir) { return dir > 0 ? a >= b : a <= b; }
 static int better(double a, double b, int dir) { return dir > 0 ? a > b : a < b; }
+
+/* Best first in x, then in y. */
+static int pareto_dx, pareto_dy;
+static int pareto_cmp(const void *a, const void *b)
+{
+    const struct item *p = *(const struct item *const *)a, *q = *(const struct item *const *)b;
+    if (better(p->s.mean, q->s.mean, pareto_dx)) return -1;
+    if (better(q->s.mean, p->s.mean, pareto_dx)) return 1;
+    if (better(p->s2.mean, q->s2.mean, pareto_dy)) return -1;
+    if (better(q->s2.mean, p->s2.mean, pareto_dy)) return 1;
+    return (p > q) - (p < q);
+}
+
+/* front[i] = 1 where no other item is no worse in both metrics and better in one; returns the
+ * count, or (size_t)-1 out of memory.  One sort and a sweep, O(n log n): walking best x first,
+ * an item is dominated by an earlier group of better x whose best y is no worse, or within its
+ * own x group by a better y. */
+static size_t pareto_front(const struct item *it, size_t n, int dx, int dy, int *front)
+{
+    const struct item **o = malloc((n ? n : 1) * sizeof *o);
+    if (!o) return (size_t)-1;
+    for (size_t i = 0; i < n; i++) o[i] = &it[i];
+    pareto_dx = dx;
+    pareto_dy = dy;
+    qsort(o, n, sizeof *o, pareto_cmp);
+    size_t n_front = 0;
+    int have_prev = 0;
+    double prev_best = 0;                      /* best y among groups of strictly better x */
+    for (size_t g = 0; g < n;) {
+        size_t e = g;
+        while (e < n && o[e]->s.mean == o[g]->s.mean) e++;
+        double group_best = o[g]->s2.mean;     /* sorted: the group's first has its best y */
+        for (size_t i = g; i < e; i++) {
+            double y = o[i]->s2.mean;
+            int dominated = (have_prev && no_worse(prev_best, y, dy)) || better(group_best, y, dy);
+            front[o[i] - it] = !dominated;
+            n_front += (size_t)!dominated;
+        }
+        if (!have_prev || better(group_best, prev_best, dy)) prev_best = group_best;
+        have_prev = 1;
+        g = e;
+    }
+    free(o);
+    return n_front;
+}
 
 
 static int item_cmp(const void *a, const void *b)
@@ -296,15 +386,8 @@ int fig_pareto(struct fig_ctx *c, const struct fig_opts *o, const char *x, const
     if (n == 0) { rc = fig_empty(c, "no selected point has both metrics '%s' and '%s'", x, y); goto out; }
     qsort(it, n, sizeof *it, item_cmp);
     int dx = metric_direction(x), dy = metric_direction(y);
-    size_t n_front = 0;
-    for (size_t i = 0; i < n; i++) {
-        front[i] = 1;
-        for (size_t j = 0; j < n && front[i]; j++)
-            if (j != i && no_worse(it[j].s.mean, it[i].s.mean, dx) && no_worse(it[j].s2.mean, it[i].s2.mean, dy) &&
-                (better(it[j].s.mean, it[i].s.mean, dx) || better(it[j].s2.mean, it[i].s2.mean, dy)))
-                front[i] = 0;
-        n_front += (size_t)front[i];
-    }
+    size_t n_front = pareto_front(it, n, dx, dy, front);
+    if (n_front == (size_t)-1) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
     FILE *fa = fig_open_data(c, "data.dat"), *ff = fa ? fig_open_data(c, "front.dat") : NULL;
     FILE *fc = ff ? fig_open_data(c, "chosen.dat") : NULL;
     size_t n_chosen = 0;
