@@ -37,6 +37,7 @@ int cmd_run(int argc, char **argv)
 {
     const char *path = NULL, *db_path = NULL;
     int json = 0;
+    enum result_series series = RESULT_SERIES_SUMMARY;
     char err[512];
     const char *sets[256];
     int n_sets = 0;
@@ -52,8 +53,14 @@ int cmd_run(int argc, char **argv)
             db_path = argv[++i];
             /* Checked before the run: a result with nowhere to go is not worth simulating. */
             if (db_path_check(db_path, err, sizeof err) != 0) { fprintf(stderr, "ratelab run: --db %s\n", err); return EXIT_BADINPUT; }
+        } else if (!strcmp(argv[i], "--series")) {
+            if (i + 1 >= argc || result_series_parse(argv[i + 1], &series) != 0) {
+                fprintf(stderr, "ratelab run: --series needs none|summary|all\n");
+                return EXIT_BADINPUT;
+            }
+            i++;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "ratelab run: unknown flag '%s' (allowed: --set KEY=VALUE, --json, --db FILE)\n", argv[i]);
+            fprintf(stderr, "ratelab run: unknown flag '%s' (allowed: --set KEY=VALUE, --json, --db FILE, --series none|summary|all)\n", argv[i]);
             return EXIT_BADINPUT;
         } else if (!path) path = argv[i];
         else { fprintf(stderr, "ratelab run: more than one scenario ('%s')\n", argv[i]); return EXIT_BADINPUT; }
@@ -76,6 +83,7 @@ int cmd_run(int argc, char **argv)
 
     struct run_result res;
     result_init(&res);
+    res.keep = series;
     int64_t started_ms = db_now_ms();
     int rc = scenario_run(&sc, &res, err, sizeof err);
     int64_t finished_ms = db_now_ms();

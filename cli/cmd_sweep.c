@@ -27,6 +27,7 @@ struct sweep_opts {
     const char *sets[MAX_SETS];  int n_sets;
     long        seeds, jobs;
     int         allow_mixed, dry_run;
+    enum result_series series;   /* --series: which time series the runs keep */
 };
 
 struct sweep_ctx {
@@ -66,6 +67,14 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
         int has_value = i + 1 < argc;
         if (!strcmp(a, "--allow-mixed-versions")) { o->allow_mixed = 1; continue; }
         if (!strcmp(a, "--dry-run")) { o->dry_run = 1; continue; }
+        if (!strcmp(a, "--series")) {
+            if (!has_value || result_series_parse(argv[i + 1], &o->series) != 0) {
+                fprintf(stderr, "ratelab sweep: --series needs none|summary|all\n");
+                return -1;
+            }
+            i++;
+            continue;
+        }
         if (a[0] != '-') {
             if (o->scenario) { fprintf(stderr, "ratelab sweep: more than one scenario ('%s')\n", a); return -1; }
             o->scenario = a;
@@ -76,7 +85,8 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
         for (int k = 0; with_value[k]; k++) known |= !strcmp(a, with_value[k]);
         if (!known) {
             fprintf(stderr, "ratelab sweep: unknown flag '%s' (allowed: --vary KEY=SPEC, --seeds N, --jobs J, --db FILE,"
-                            " --where EXPR, --set KEY=VALUE, --shard I/N, --allow-mixed-versions, --dry-run)\n", a);
+                            " --where EXPR, --set KEY=VALUE, --shard I/N, --allow-mixed-versions, --dry-run,"
+                            " --series none|summary|all)\n", a);
             return -1;
         }
         if (!has_value) { fprintf(stderr, "ratelab sweep: %s needs a value\n", a); return -1; }
@@ -253,7 +263,8 @@ int cmd_sweep(int argc, char **argv)
     have_scratch = 1;
     for (size_t k = 0; k < n_tasks; k++)
         tasks[k] = (struct run_task){ .exp = sc.exp, .vals = grid.vals + (k % grid.n_points) * grid.n_params,
-                                      .seed_at = seed_at, .seed = seed0 + (double)(k / grid.n_points) };
+                                      .seed_at = seed_at, .seed = seed0 + (double)(k / grid.n_points),
+                                      .series = o.series };
 
     if (o.dry_run) {
         size_t in_shard = n_tasks / (size_t)shard_n + ((size_t)shard_i < n_tasks % (size_t)shard_n);

@@ -13,15 +13,16 @@ struct subcommand { const char *name; int (*fn)(int, char **); const char *usage
     "stopped by SIGINT (130), SIGHUP (129) or SIGTERM (143), after storing the runs in progress.\n"
 
 static const struct subcommand commands[] = {
-    { "run", cmd_run, "run SCENARIO.ini [--set KEY=VALUE]... [--json] [--db FILE]",
+    { "run", cmd_run, "run SCENARIO.ini [--set KEY=VALUE]... [--json] [--db FILE] [--series none|summary|all]",
       "Runs one simulation of the scenario and prints its metrics.\n"
       "  --set KEY=VALUE   overrides a key of the scenario (ratelab keys lists them)\n"
       "  --json            prints one JSON object instead of the table\n"
       "  --db FILE         also stores the run in a results database (not twice)\n"
+      "  --series WHICH    time series kept: summary (default: those a figure draws), none, all\n"
       "Exit status: 0 done, 1 the run failed, 2 bad input.\n" },
     { "sweep", cmd_sweep,
       "sweep SCENARIO.ini --vary KEY=SPEC... [--seeds N] [--jobs J] [--db FILE] [--where EXPR] [--set KEY=VALUE]... "
-      "[--shard I/N | --shard N] [--allow-mixed-versions] [--dry-run]",
+      "[--shard I/N | --shard N] [--allow-mixed-versions] [--dry-run] [--series none|summary|all]",
       "Runs every point of a grid x seeds in worker processes, each run stored in an SQLite database.\n"
       "Running the same command again resumes: runs already stored are not run again.\n"
       "  --vary KEY=SPEC   the values of a key: 4,8,16 (a list; names for enum keys), 2:15:1\n"
@@ -41,6 +42,8 @@ static const struct subcommand commands[] = {
       "  --allow-mixed-versions  adds this build's runs to a sweep stored by another build\n"
       "  --dry-run         prints the number of points, seeds and runs (of the shard) and the\n"
       "                    sweep's key, then exits without running or writing anything\n"
+      "  --series WHICH    time series the runs keep: summary (default: every series a figure\n"
+      "                    draws), none, or all (adds per-peer detail such as etorrent's rates)\n"
       EXITS_STOPPABLE },
     { "merge", cmd_merge, "merge [--require-complete] [--allow-mixed-versions] OUT.db IN.db...",
       "Adds the runs of the input databases (a sweep's shards, copies of a shard) to OUT.db, which is\n"

@@ -169,6 +169,7 @@ static void worker_main(int task_fd, int result_fd, const struct run_task *tasks
         sc.exp = t->exp;
         struct run_result res;
         result_init(&res);
+        res.keep = t->series;
         char err[512] = "";
         struct msg_head h;
         memset(&h, 0, sizeof h);

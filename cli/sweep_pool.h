@@ -15,6 +15,7 @@ struct run_task {
     const double            *vals;    /* exp->n_params values */
     int                      seed_at; /* index of the seed key in vals, -1 if none */
     double                   seed;
+    enum result_series       series;  /* which time series the run keeps */
 };
 
 /* The task's parameter set (seed applied) in ps, which must have been params_init'ed for the

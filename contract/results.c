@@ -10,7 +10,7 @@ void result_init(struct run_result *r) { memset(r, 0, sizeof *r); }
 
 void result_free(struct run_result *r)
 {
-    free(r->metric); free(r->row); free(r->series_name); free(r->point);
+    free(r->metric); free(r->row); free(r->series_name); free(r->series_detail); free(r->point);
     memset(r, 0, sizeof *r);
 }
 
@@ -49,17 +49,37 @@ void result_row(struct run_result *r, const char *kind, int32_t entity, const ch
     w->value = value;
 }
 
-uint32_t result_series_id(struct run_result *r, const char *name)
+const char *const result_series_names[] = { "summary", "none", "all", NULL };
+
+int result_series_parse(const char *text, enum result_series *out)
+{
+    for (int i = 0; result_series_names[i]; i++)
+        if (!strcmp(text, result_series_names[i])) { *out = (enum result_series)i; return 0; }
+    return -1;
+}
+
+static uint32_t intern_series(struct run_result *r, const char *name, uint8_t detail)
 {
     for (size_t i = 0; i < r->n_series; i++)
         if (!strcmp(r->series_name[i], name)) return (uint32_t)i;
+    size_t cap = r->cap_series;
     r->series_name = grow(r->series_name, &r->cap_series, r->n_series + 1, sizeof *r->series_name);
+    if (r->cap_series != cap || !r->series_detail) {
+        uint8_t *d = realloc(r->series_detail, r->cap_series);
+        if (!d) { perror("results"); exit(1); }
+        r->series_detail = d;
+    }
     copy_name(r->series_name[r->n_series], name, RESULT_NAME_LEN);
+    r->series_detail[r->n_series] = detail;
     return (uint32_t)r->n_series++;
 }
 
+uint32_t result_series_id(struct run_result *r, const char *name) { return intern_series(r, name, 0); }
+uint32_t result_series_detail_id(struct run_result *r, const char *name) { return intern_series(r, name, 1); }
+
 void result_point(struct run_result *r, uint32_t series, int32_t entity, double t, double value)
 {
+    if (!result_series_kept(r, series)) return;
     r->point = grow(r->point, &r->cap_point, r->n_point + 1, sizeof *r->point);
     r->point[r->n_point++] = (struct result_point){ series, entity, t, value };
 }

@@ -12,7 +12,17 @@ struct result_metric { char name[RESULT_NAME_LEN]; double value; };
 struct result_row    { char kind[16]; int32_t entity; char name[RESULT_NAME_LEN]; double value; };
 struct result_point  { uint32_t series; int32_t entity; double t; double value; };
 
+/* Which time series a run keeps (--series): the summary is every series but per-entity detail
+ * that no figure draws (etorrent's rate and mode of every peer each second, 96 % of a grid's
+ * database); none keeps metrics and per-entity rows only.  The summary is the default. */
+enum result_series { RESULT_SERIES_SUMMARY = 0, RESULT_SERIES_NONE, RESULT_SERIES_ALL };
+extern const char *const result_series_names[];   /* "summary", "none", "all", NULL */
+/* Parses none|summary|all; -1 if it is none of them. */
+int    result_series_parse(const char *text, enum result_series *out);
+
 struct run_result {
+    enum result_series    keep;    /* set before the run; result_init: summary */
+    uint8_t              *series_detail;   /* per series id: 1 = kept only with "all" */
     struct result_metric *metric;  size_t n_metric, cap_metric;
     struct result_row    *row;     size_t n_row,    cap_row;
     char                (*series_name)[RESULT_NAME_LEN]; size_t n_series, cap_series;
@@ -26,8 +36,16 @@ void   result_free(struct run_result *r);
 /* Dotted names ("up_bytes_by_class.ack") are nested into objects by the JSON printer. */
 void   result_metric(struct run_result *r, const char *name, double value);
 void   result_row(struct run_result *r, const char *kind, int32_t entity, const char *name, double value);
-/* Series ids are interned: look the id up once, then add points cheaply. */
+/* Series ids are interned: look the id up once, then add points cheaply.  A detail series is
+ * per-entity data no figure draws: its points are kept only when keep == RESULT_SERIES_ALL. */
 uint32_t result_series_id(struct run_result *r, const char *name);
+uint32_t result_series_detail_id(struct run_result *r, const char *name);
+/* Whether points of this series are kept (result_point drops the others at no cost). */
+static inline int result_series_kept(const struct run_result *r, uint32_t series)
+{
+    return r->keep == RESULT_SERIES_ALL ||
+           (r->keep == RESULT_SERIES_SUMMARY && series < r->n_series && !r->series_detail[series]);
+}
 void   result_point(struct run_result *r, uint32_t series, int32_t entity, double t, double value);
 /* NAN if absent. */
 double result_get(const struct run_result *r, const char *name);

@@ -374,9 +374,9 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     tc.rto_min = (sim_time_t)(param_d(ps, "rto_min_ms") * 1e6);
     for (size_t i = 0; i < r->n_peers; i++) et_peer_setup(r, &r->peer[i], (unsigned)i, &tc);
 
-    r->s_est = result_series_id(res, "rate_est_Bps");
-    r->s_true = result_series_id(res, "rate_true_Bps");
-    r->s_mode = result_series_id(res, "mode");
+    r->s_est = result_series_detail_id(res, "rate_est_Bps");      /* per peer: --series all */
+    r->s_true = result_series_detail_id(res, "rate_true_Bps");
+    r->s_mode = result_series_detail_id(res, "mode");
     r->s_cpu = result_series_id(res, "cpu_us");
     struct sim *s = &r->net.sim;
     sim_event_init(&r->rechoke_ev, rechoke_due, r);
