@@ -16,7 +16,8 @@
 void rec_opts_default(struct rec_opts *o)
 {
     o->quality = NULL;                /* unchoke_overlap, see quality_metric() */
-    o->cpu_budget_us = 10000;         /* 1 % of one core */
+    o->cpu_budget_us = NAN;           /* relative: */
+    o->cpu_budget_rel = 1.0;          /* no more CPU than etorrent's own marks cost in the profile */
     o->keep_share = 0.95;
 }
 
@@ -138,21 +139,27 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
     if (fig_metric_stats(c, "cpu_us_per_s", cpu) < 0 || fig_metric_stats(c, qm, q) < 0) goto out;
     static const char *const except[] = { "hi_mark", "lo_mark", NULL };
     if (group_points(c, rel, except, g) != 0) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
-    if (rec_table_init(t, "marks", 9) != 0) goto oom;
+    if (rec_table_init(t, "marks", 10) != 0) goto oom;
     if (single_version(c, rel, t->code_version, sizeof t->code_version) != 0) goto out;
     snprintf(t->title, sizeof t->title, "Which hi/lo marks: the best decision quality (%s) within a CPU budget, per swarm profile", qm);
+    char budget_text[160];
+    if (isfinite(o->cpu_budget_us))
+        snprintf(budget_text, sizeof budget_text, "%.0f us per simulated second, %.3g %% of one core", o->cpu_budget_us,
+                 o->cpu_budget_us / 1e4);
+    else
+        snprintf(budget_text, sizeof budget_text, "%g x the mean CPU of etorrent's 16000/4000 in that profile", o->cpu_budget_rel);
     snprintf(t->rule, sizeof t->rule,
              "Per profile, every (hi_mark, lo_mark) point's mean CPU (cpu_us_per_s) and mean %s over seeds; the Pareto front "
-             "of the two (less CPU and %s %s are better).  Within the budget of %.0f us of CPU per simulated second (%.2g %% "
-             "of one core) the front point with the best mean %s is found; recommended is the cheapest front point whose %s "
+             "of the two (less CPU and %s %s are better).  Within the profile's CPU budget (%s) the front point with the best "
+             "mean %s is found; recommended is the cheapest front point whose %s "
              "is not significantly worse than that one's on the same seeds (paired t-test, p < 0.05), since with a few seeds "
              "the best mean is partly noise.  Differences from etorrent's 16000/4000 are paired on the same seeds (mean and "
              "95 %% CI; * marks p < 0.05).  The last column is the largest paired difference anywhere in the grid.",
-             qm, qdir > 0 ? "more" : "less", qm, o->cpu_budget_us, o->cpu_budget_us / 1e4, qm, qm);
-    static const char *const head[] = { "swarm profile", "16k/4k CPU us/s", "16k/4k quality", "recommended hi/lo",
-                                        "its CPU us/s", "its quality", "quality minus 16k/4k (paired)", "Pareto front hi/lo",
-                                        "largest paired difference in the grid" };
-    for (size_t k = 0; k < 9; k++) rec_set_text(t, 0, k, "%s", head[k]);
+             qm, qdir > 0 ? "more" : "less", qm, budget_text, qm, qm);
+    static const char *const head[] = { "swarm profile", "CPU budget us/s", "16k/4k CPU us/s", "16k/4k quality",
+                                        "recommended hi/lo", "its CPU us/s", "its quality", "quality minus 16k/4k (paired)",
+                                        "Pareto front hi/lo", "largest paired difference in the grid" };
+    for (size_t k = 0; k < 10; k++) rec_set_text(t, 0, k, "%s", head[k]);
     struct where_expr *ref = fig_where_compile(c, "hi_mark == 16000 && lo_mark == 4000", c->err, c->errlen);
     if (!ref) goto out;
     for (size_t gi = 0; gi < g->n; gi++) {
@@ -177,6 +184,11 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                     mp[a].front = 0;
             }
         }
+        const struct mark_pt *rm = NULL;
+        for (size_t a = 0; a < n; a++) if (mp[a].p == refp) rm = &mp[a];
+        double budget = isfinite(o->cpu_budget_us) ? o->cpu_budget_us : rm ? o->cpu_budget_rel * rm->cpu.mean : NAN;
+        if (isfinite(budget)) rec_set_stat(t, (size_t)row, 1, NULL, budget, NAN, 0, NULL);
+        else rec_set_text(t, (size_t)row, 1, "none (16k/4k not swept)");
         /* The front, cheapest first; the best quality within the budget on it. */
         const struct mark_pt *fr[CHOKE_MAX_FRONT], *best = NULL;
         size_t n_fr = 0;
@@ -193,7 +205,7 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
             char lab[64];
             fig_label_point(m->p, "hi_mark,lo_mark", lab, sizeof lab);
             fl += (size_t)snprintf(front + fl, fl < sizeof front ? sizeof front - fl : 0, "%s%s", fl ? ", " : "", lab);
-            if (m->cpu.mean <= o->cpu_budget_us && (!best || m->q.mean * qdir > best->q.mean * qdir)) best = m;
+            if (isfinite(budget) && m->cpu.mean <= budget * (1 + 1e-9) && (!best || m->q.mean * qdir > best->q.mean * qdir)) best = m;
         }
         /* Means of a few seeds pick the best by noise: recommend the cheapest front point whose
          * quality is not significantly worse than the best's on the same seeds. */
@@ -201,7 +213,7 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
             struct seed_values bv;
             if (seed_values_load(c, best->p, qm, &bv) != 0) { where_free(ref); goto out; }
             for (size_t k = 0; k < n_fr && fr[k] != best; k++) {
-                if (fr[k]->cpu.mean > o->cpu_budget_us) break;
+                if (fr[k]->cpu.mean > budget * (1 + 1e-9)) break;
                 struct seed_values v;
                 if (seed_values_load(c, fr[k]->p, qm, &v) != 0) { seed_values_free(&bv); where_free(ref); goto out; }
                 struct sample_stats d;
@@ -211,24 +223,22 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
             }
             seed_values_free(&bv);
         }
-        rec_set_text(t, (size_t)row, 7, "%s", front);
-        const struct mark_pt *rm = NULL;
-        for (size_t a = 0; a < n; a++) if (mp[a].p == refp) rm = &mp[a];
+        rec_set_text(t, (size_t)row, 8, "%s", front);
         if (rm) {
-            rec_set_stat(t, (size_t)row, 1, NULL, rm->cpu.mean, rm->cpu.ci95, (long)rm->cpu.n, NULL);
-            rec_set_stat(t, (size_t)row, 2, NULL, rm->q.mean, rm->q.ci95, (long)rm->q.n, NULL);
+            rec_set_stat(t, (size_t)row, 2, NULL, rm->cpu.mean, rm->cpu.ci95, (long)rm->cpu.n, NULL);
+            rec_set_stat(t, (size_t)row, 3, NULL, rm->q.mean, rm->q.ci95, (long)rm->q.n, NULL);
         } else {
-            rec_set_text(t, (size_t)row, 1, "not swept");
             rec_set_text(t, (size_t)row, 2, "not swept");
+            rec_set_text(t, (size_t)row, 3, "not swept");
         }
         if (!best) {
-            rec_set_text(t, (size_t)row, 3, "none within %.0f us/s", o->cpu_budget_us);
+            rec_set_text(t, (size_t)row, 4, "none within the budget");
         } else {
             char lab[64];
             fig_label_point(best->p, "hi_mark,lo_mark", lab, sizeof lab);
-            rec_set_text(t, (size_t)row, 3, "%s", lab);
-            rec_set_stat(t, (size_t)row, 4, NULL, best->cpu.mean, best->cpu.ci95, (long)best->cpu.n, NULL);
-            rec_set_stat(t, (size_t)row, 5, NULL, best->q.mean, best->q.ci95, (long)best->q.n, NULL);
+            rec_set_text(t, (size_t)row, 4, "%s", lab);
+            rec_set_stat(t, (size_t)row, 5, NULL, best->cpu.mean, best->cpu.ci95, (long)best->cpu.n, NULL);
+            rec_set_stat(t, (size_t)row, 6, NULL, best->q.mean, best->q.ci95, (long)best->q.n, NULL);
         }
         /* Paired differences from the reference: the recommended pair, and the largest anywhere. */
         if (refp) {
@@ -247,20 +257,20 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                 if (d.n == 0) continue;
                 double pv = paired_p(&d);
                 if (&mp[a] == best) {
-                    rec_set_stat(t, (size_t)row, 6, NULL, d.mean, d.ci95, (long)d.n, pv < 0.05 ? "*" : NULL);
+                    rec_set_stat(t, (size_t)row, 7, NULL, d.mean, d.ci95, (long)d.n, pv < 0.05 ? "*" : NULL);
                 }
                 if (fabs(d.mean) > big) { big = fabs(d.mean); bigm = &mp[a]; bigd = d; }
             }
-            if (best == rm) rec_set_text(t, (size_t)row, 6, "0 (it is 16k/4k)");
+            if (best && best == rm) rec_set_text(t, (size_t)row, 7, "0 (it is 16k/4k)");
             if (bigm) {
                 char lab[64];
                 fig_label_point(bigm->p, "hi_mark,lo_mark", lab, sizeof lab);
-                rec_set_stat(t, (size_t)row, 8, NULL, bigd.mean, bigd.ci95, (long)bigd.n, paired_p(&bigd) < 0.05 ? "*" : NULL);
-                struct rec_cell *cell = rec_at(t, (size_t)row, 8);
+                rec_set_stat(t, (size_t)row, 9, NULL, bigd.mean, bigd.ci95, (long)bigd.n, paired_p(&bigd) < 0.05 ? "*" : NULL);
+                struct rec_cell *cell = rec_at(t, (size_t)row, 9);
                 size_t l = strlen(cell->text);
                 snprintf(cell->text + l, sizeof cell->text - l, " (%s)", lab);
             } else {
-                rec_set_text(t, (size_t)row, 8, "no difference on any seed");
+                rec_set_text(t, (size_t)row, 9, "no difference on any seed");
             }
             seed_values_free(&rv);
         }

@@ -28,7 +28,8 @@ struct rec_table {
 
 struct rec_opts {
     const char *quality;        /* decision-quality metric for marks (default: see recommend.c) */
-    double      cpu_budget_us;  /* CPU budget for marks, us per simulated second */
+    double      cpu_budget_us;  /* CPU budget for marks, us per simulated second; NAN: relative */
+    double      cpu_budget_rel; /* ... else this x the CPU of etorrent's 16000/4000 in the profile */
     double      keep_share;     /* limit: download kept, share of solo (0.95) */
 };
 void rec_opts_default(struct rec_opts *o);

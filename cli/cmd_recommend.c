@@ -1,5 +1,6 @@
 /* `ratelab recommend DB...`: computes the recommendation tables each database's sweeps allow
  * (hi/lo marks, upload limit, slot speed), prints them and stores them in that database. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,14 @@ int recommend_parse_flag(const char *cmd, int argc, char **argv, int *i, struct 
     if (k == 0) { o->quality = v; return 1; }
     char *end;
     double d = strtod(v, &end);
+    int rel = k == 1 && *end == 'x' && end[1] == 0 && end != v;
     double lo = k == 1 ? 0 : 0.01, hi = k == 1 ? 1e9 : 1;
-    if (end == v || *end || !(d > lo && d <= hi)) {
-        fprintf(stderr, "ratelab %s: %s %s: expected a number in (%g, %g]\n", cmd, a, v, lo, hi);
+    if (end == v || (*end && !rel) || !(d > lo && d <= hi)) {
+        fprintf(stderr, "ratelab %s: %s %s: expected %s\n", cmd, a, v,
+                k == 1 ? "US (us of CPU per simulated second) or Nx (N times the CPU of 16000/4000), N > 0" : "a share in (0.01, 1]");
         return -1;
     }
+    if (rel) { o->cpu_budget_rel = d; o->cpu_budget_us = NAN; return 1; }
     if (k == 1) o->cpu_budget_us = d; else o->keep_share = d;
     return 1;
 }
