@@ -395,7 +395,23 @@ int fig_pareto(struct fig_ctx *c, const struct fig_opts *o, const char *x, const
         char lab[256];
         fig_label_point(it[i].p, labels, lab, sizeof lab);
         fprintf(fa, "%.17g %.17g\n", it[i].s.mean, it[i].s2.mean);
-        if (front[i]) fprintf(ff, "%.17g %.17g \"%s\"\n", it[i].s.mean, it[i].s2.mean, lab);
+        if (front[i]) {
+            /* Points at one position (settings that gave identical runs) share one label. */
+            int first = 1;
+            for (size_t j = 0; j < i && first; j++)
+                first = !(front[j] && it[j].s.mean == it[i].s.mean && it[j].s2.mean == it[i].s2.mean);
+            size_t same = 0, l = strlen(lab);
+            for (size_t j = i + 1; first && j < n; j++) {
+                if (!front[j] || it[j].s.mean != it[i].s.mean || it[j].s2.mean != it[i].s2.mean) continue;
+                if (++same <= 2) {
+                    char more[128];
+                    fig_label_point(it[j].p, labels, more, sizeof more);
+                    l += (size_t)snprintf(lab + l, l < sizeof lab ? sizeof lab - l : 0, ", %s", more);
+                }
+            }
+            if (same > 2) snprintf(lab + l, l < sizeof lab ? sizeof lab - l : 0, " (+%zu more)", same - 2);
+            if (first) fprintf(ff, "%.17g %.17g \"%s\"\n", it[i].s.mean, it[i].s2.mean, lab);
+        }
         if (ch && fig_where_eval(c, ch, it[i].p)) {
             fprintf(fc, "%.17g %.17g \"chosen %s\"\n", it[i].s.mean, it[i].s2.mean, lab);
             n_chosen++;

@@ -304,7 +304,11 @@ int report_sections(struct report *r, const char *const *dbs, size_t n_dbs, cons
     else report_para(r, "Each table is computed by ratelab from the runs of the database named under it, with 95 %% confidence "
                         "intervals over seeds; the rule under each table says how.  The sections below show the figures "
                         "the answers come from.");
+    /* The answers in the order of the questions: marks, limit, slot speed. */
+    static const char *const order[] = { "marks", "limit", "slot_speed" };
+    for (size_t oi = 0; oi < 3; oi++)
     for (size_t k = 0; k < n_tabs; k++) {
+        if (strcmp(tabs[k].t.tbl, order[oi])) continue;
         report_table(r, &tabs[k].t);
         fprintf(r->body, "<p class=\"rule\">From <code>");
         html_text(r->body, tabs[k].db);
