@@ -24,6 +24,9 @@ enum db_mode { DB_READ, DB_WRITE };
  * may write (file, directory or mount) read-only.  Either way a database of another schema
  * version is refused with one line. */
 sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen);
+/* ATTACH an input database as `schema`, read-only (mode=ro, else immutable=1) when nobody may
+ * write it, as db_open does for DB_READ; db must be opened with SQLITE_OPEN_URI.  0 or -1. */
+int      db_attach(sqlite3 *db, const char *path, const char *schema, char *err, size_t errlen);
 /* 0 if path can name a database file, else -1 with the reason ('' or ":memory:", or an existing
  * name that is not a regular file). */
 int      db_path_check(const char *path, char *err, size_t errlen);

@@ -249,12 +249,8 @@ static int child_tables(struct merge *m, char names[][64], size_t max, size_t *n
  * whose key is new, ids shifted past the output's largest, with their rows and memberships. */
 static int merge_one(struct merge *m, const char *path, int is_output, struct db_merge_stats *st)
 {
-    sqlite3_stmt *at;
-    if (sqlite3_prepare_v2(m->tmp, "ATTACH DATABASE ?1 AS src", -1, &at, NULL) != SQLITE_OK) return sql_fail(m, path);
-    sqlite3_bind_text(at, 1, path, -1, SQLITE_STATIC);
-    int step = sqlite3_step(at);
-    sqlite3_finalize(at);
-    if (step != SQLITE_DONE) return fail(m, 1, "%s: cannot attach (%s)", path, sqlite3_errmsg(m->tmp));
+    /* Read-only inputs (file, directory, mount) are attached read-only, as readers open them. */
+    if (db_attach(m->tmp, path, "src", m->err, m->errlen) != 0) return 1;
     int rc = db_check_version(m->tmp, "src", path, m->err, m->errlen) != 0 ? 1 : 0;
     if (rc == 0) rc = check_shard_identity(m, path, is_output);
     if (rc == 0) rc = check_grids(m, path);
@@ -378,7 +374,7 @@ static int make_temp(struct merge *m, const char *out_path)
     }
     fchmod(fd, output_mode(out_path));
     close(fd);
-    if (sqlite3_open_v2(m->tmp_path, &m->tmp, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(m->tmp_path, &m->tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
         return fail(m, -1, "%s: %s", m->tmp_path, m->tmp ? sqlite3_errmsg(m->tmp) : "out of memory");
     sqlite3_progress_handler(m->tmp, 1000, stop_requested, (void *)m->o);
     /* No journal: on any failure the whole file is thrown away. */

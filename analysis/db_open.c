@@ -189,6 +189,45 @@ static sqlite3 *open_read(const char *path, char *err, size_t errlen)
     return NULL;
 }
 
+/* ATTACH path AS schema, read-only when nobody may write it, as open_read decides for a main
+ * database.  db must have been opened with SQLITE_OPEN_URI for the read-only forms. */
+int db_attach(sqlite3 *db, const char *path, const char *schema, char *err, size_t errlen)
+{
+    int writable = access(path, W_OK) == 0 && dir_writable(path);
+    static const char *const modes[] = { "mode=ro", "immutable=1" };
+    for (int m = writable ? -1 : 0; m < 2; m++) {
+        char *name = m < 0 ? strdup(path) : file_uri(path, modes[m]);
+        char sql[128];
+        snprintf(sql, sizeof sql, "ATTACH DATABASE ?1 AS \"%s\"", schema);
+        sqlite3_stmt *st;
+        int rc = name ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(st);
+            sqlite3_finalize(st);
+        }
+        free(name);
+        int code;
+        if (rc != SQLITE_DONE) {
+            code = sqlite3_extended_errcode(db) & 0xff;
+            snprintf(err, errlen, "%s: cannot attach (%s)", path, sqlite3_errmsg(db));
+        } else {
+            /* A read that works is the proof; WAL set-up fails only at the first read. */
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\".sqlite_schema", schema);
+            if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK) return 0;
+            code = sqlite3_extended_errcode(db) & 0xff;
+            snprintf(err, errlen, "%s: cannot read the database: %s", path, sqlite3_errmsg(db));
+            snprintf(sql, sizeof sql, "DETACH DATABASE \"%s\"", schema);
+            sqlite3_exec(db, sql, NULL, NULL, NULL);
+        }
+        if (code != SQLITE_CANTOPEN && code != SQLITE_READONLY) return -1;
+        char wal[4200];
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        if (m >= 0 && access(wal, F_OK) == 0) return -1;
+    }
+    return -1;
+}
+
 /* The writer's lock: flock() on the database file, held until db_close.  The kernel drops it when
  * the process dies, so a killed sweep never leaves a stale lock behind (a lock row would).
  * flock and SQLite's fcntl locks do not interact on Linux; the descriptor stays open until after

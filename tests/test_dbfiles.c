@@ -1,5 +1,5 @@
 /* Databases in every state: --db must name a file; a database nobody may write (file, directory,
- * mount) is read read-only; a full disk (RLIMIT_FSIZE) stops a sweep with the file named, counts
+ * mount) is read read-only by plot, regress and merge; a full disk (RLIMIT_FSIZE) stops a sweep with the file named, counts
  * only committed runs and leaves no empty file; a second writer is told another sweep is writing. */
 #include "testutil.h"
 #include <signal.h>
@@ -67,8 +67,14 @@ static void read_only_reads(const char *db, const char *how)
     rc = cli_user(&o, args);
     if (rc != 0) fprintf(stderr, "\n    %s: regress -> %d: %s", how, rc, o.err);
     CU_ASSERT_EQUAL(rc, 0);
-    char files[200];
-    snprintf(files, sizeof files, "rm -f /tmp/ratelab-ro-%d.png /tmp/ratelab-ro-%d.svg", (int)getpid(), (int)getpid());
+    /* As a merge input: attached read-only too. */
+    snprintf(args, sizeof args, "merge /tmp/ratelab-ro-%d.db %s", (int)getpid(), db);
+    rc = cli_user(&o, args);
+    if (rc != 0) fprintf(stderr, "\n    %s: merge -> %d: %s", how, rc, o.err);
+    CU_ASSERT_EQUAL(rc, 0);
+    char files[300];
+    snprintf(files, sizeof files, "rm -f /tmp/ratelab-ro-%d.png /tmp/ratelab-ro-%d.svg /tmp/ratelab-ro-%d.db",
+             (int)getpid(), (int)getpid(), (int)getpid());
     CU_ASSERT_EQUAL(system(files), 0);
 }
 
@@ -107,10 +113,10 @@ static void test_read_only_mount(void)
     tmp_path(out, sizeof out, "ro-mount");
     snprintf(cmd, sizeof cmd, "unshare -m sh -c 'mount --bind %s %s && mount -o remount,bind,ro %s && "
              "! touch %s/x 2>/dev/null && %s plot %s line --x n_up --y drops --out %s && "
-             "%s regress --baseline %s --jobs 1 >/dev/null' >/dev/null 2>&1", dir, dir, dir, dir, getenv("RATELAB"),
-             db, out, getenv("RATELAB"), db);
+             "%s regress --baseline %s --jobs 1 >/dev/null && %s merge %s.db %s' >/dev/null 2>&1", dir, dir, dir, dir,
+             getenv("RATELAB"), db, out, getenv("RATELAB"), db, getenv("RATELAB"), out, db);
     CU_ASSERT_EQUAL(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "rm -rf %s %s.png %s.svg", dir, out, out);
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s.png %s.svg %s.db", dir, out, out, out);
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
