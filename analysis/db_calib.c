@@ -156,9 +156,10 @@ int db_calib_load(sqlite3 *db, long id, struct cpu_calibration *out, char *err, 
         return -1;
     }
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    int r = db_step(st, NULL, err, errlen);
+    if (r != 1) {
         sqlite3_finalize(st);
-        snprintf(err, errlen, "calibration %ld: not in the calibration database", id);
+        if (r == 0) snprintf(err, errlen, "calibration %ld: not in the calibration database", id);
         return -1;
     }
     snprintf(out->label, sizeof out->label, "calibration %ld, %s, %s", id, sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
@@ -168,14 +169,14 @@ int db_calib_load(sqlite3 *db, long id, struct cpu_calibration *out, char *err, 
         return -1;
     }
     sqlite3_bind_int64(st, 1, id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((r = db_step(st, NULL, err, errlen)) == 1) {
         int p = cpu_path_find((const char *)sqlite3_column_text(st, 0));
         int f = cpu_feat_find((const char *)sqlite3_column_text(st, 1));
         if (p >= 0 && f >= 0) out->ns[p][f] = sqlite3_column_double(st, 2);
         if (!strcmp((const char *)sqlite3_column_text(st, 1), "wake_latency")) out->wake_latency_ns = sqlite3_column_double(st, 2);
     }
     sqlite3_finalize(st);
-    return 0;
+    return r < 0 ? -1 : 0;
 }
 
 static char calib_db_path[1024] = "results/calib.db";
@@ -209,7 +210,8 @@ static int csv(sqlite3 *db, const char *sql, long id, const char *dir, const cha
     int nc = sqlite3_column_count(st);
     for (int c = 0; c < nc; c++) fprintf(f, "%s%s", c ? "," : "", sqlite3_column_name(st, c));
     fputc('\n', f);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int r;
+    while ((r = db_step(st, NULL, err, errlen)) == 1) {
         for (int c = 0; c < nc; c++) {
             if (c) fputc(',', f);
             int t = sqlite3_column_type(st, c);
@@ -230,6 +232,7 @@ static int csv(sqlite3 *db, const char *sql, long id, const char *dir, const cha
         fputc('\n', f);
     }
     sqlite3_finalize(st);
+    if (r < 0) { fclose(f); return -1; }
     if (fclose(f) != 0) { snprintf(err, errlen, "%s: write failed", path); return -1; }
     return 0;
 }

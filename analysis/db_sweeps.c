@@ -216,10 +216,12 @@ static void point_label(sqlite3 *db, int64_t sweep_id, int64_t point, char *buf,
                            NULL) != SQLITE_OK) return;
     sqlite3_bind_int64(st, 1, sweep_id);
     sqlite3_bind_int64(st, 2, point);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    char err[256];
+    int r = db_step(st, NULL, err, sizeof err);
+    if (r == 1) {
         const char *l = (const char *)sqlite3_column_text(st, 0);
         snprintf(buf, len, "%s", l && *l ? l : "the only point");
-    }
+    } else if (r < 0) snprintf(buf, len, "point %lld (label unreadable: %s)", (long long)point, err);
     sqlite3_finalize(st);
 }
 

@@ -24,13 +24,15 @@ int cmd_status(int argc, char **argv)
         printf("%s:\n", argv[i]);
         int n = db_sweeps_report(db, NULL, 0, DB_REPORT_ALL, "ratelab status", stdout, err, sizeof err);
         sqlite3_stmt *st;
-        if (n >= 0 && sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sweeps), (SELECT count(*) FROM runs"
-                                             " WHERE id NOT IN (SELECT run_id FROM sweep_runs))", -1, &st, NULL) == SQLITE_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW) {
+        if (n >= 0 && db_prepare(db, "SELECT (SELECT count(*) FROM sweeps), (SELECT count(*) FROM runs"
+                                     " WHERE id NOT IN (SELECT run_id FROM sweep_runs))", &st, NULL, err, sizeof err) != 0) n = -1;
+        else if (n >= 0) {
+            int r = db_step(st, NULL, err, sizeof err);
+            if (r == 1) {
                 if (sqlite3_column_int64(st, 0) == 0) printf("no sweeps\n");
                 if (sqlite3_column_int64(st, 1) > 0)
                     printf("%lld runs of no sweep (ratelab run or kernel --db)\n", (long long)sqlite3_column_int64(st, 1));
-            }
+            } else if (r < 0) n = -1;
             sqlite3_finalize(st);
         }
         db_close(db);

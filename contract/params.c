@@ -150,7 +150,7 @@ int params_set(struct param_set *ps, const char *key, const char *text, const ch
         break;
     }
     case PT_INT:
-    case PT_DOUBLE:
+    case PT_DOUBLE: {
         int prc = parse_number(text, &v);
         if (prc != 0) {
             snprintf(err, errlen, "%s: key '%s': '%s' %s", origin, key, text, parse_number_error(prc));
@@ -165,6 +165,7 @@ int params_set(struct param_set *ps, const char *key, const char *text, const ch
             return -1;
         }
         break;
+    }
     }
     ps->val[i] = v;
     snprintf(ps->origin[i], PARAM_ORIGIN_LEN, "%s", origin);
