@@ -222,50 +222,42 @@ static int authorize(void *vctx, int action, const char *a1, const char *a2, con
         return SQLITE_OK;
     case SQLITE_INSERT:
         if (names_has(&c->s->tables, a1) || (a1 && !strcmp(a1, "sqlite_master"))) return SQLITE_OK;
-        snprintf(c->what, sizeof c->what, "INSERT INTO %s", a1 ? a1 : "?");
         break;
     case SQLITE_CREATE_TABLE:
         if (names_has(&c->s->tables, a1)) return SQLITE_IGNORE;
-        snprintf(c->what, sizeof c->what, "CREATE TABLE %s", a1 ? a1 : "?");
         break;
     case SQLITE_CREATE_INDEX:
         if (names_has(&c->s->indexes, a1) && names_has(&c->s->tables, a2)) return SQLITE_IGNORE;
-        snprintf(c->what, sizeof c->what, "CREATE INDEX %s", a1 ? a1 : "?");
         break;
     case SQLITE_CREATE_VIEW:
         if (names_has(&c->s->views, a1)) return SQLITE_IGNORE;
-        snprintf(c->what, sizeof c->what, "CREATE VIEW %s", a1 ? a1 : "?");
         break;
     case SQLITE_PRAGMA:
         if (a1 && (!strcmp(a1, "user_version") || !strcmp(a1, "foreign_keys")) && a2) return SQLITE_OK;
-        snprintf(c->what, sizeof c->what, "PRAGMA %s", a1 ? a1 : "?");
         break;
     case SQLITE_FUNCTION:
         /* What `.dump` writes to spell texts with line breaks. */
         if (a2 && (!strcmp(a2, "replace") || !strcmp(a2, "char") || !strcmp(a2, "unistr"))) return SQLITE_OK;
         snprintf(c->what, sizeof c->what, "function %s()", a2 ? a2 : "?");
-        break;
-    case SQLITE_ATTACH:
-        snprintf(c->what, sizeof c->what, "ATTACH %s", a1 ? a1 : "");
-        break;
-    default: {
-        static const char *const verbs[] = {
-            [SQLITE_CREATE_TRIGGER] = "CREATE TRIGGER", [SQLITE_CREATE_TEMP_TRIGGER] = "CREATE TRIGGER",
-            [SQLITE_CREATE_TEMP_TABLE] = "CREATE TEMP TABLE", [SQLITE_CREATE_TEMP_VIEW] = "CREATE TEMP VIEW",
-            [SQLITE_CREATE_TEMP_INDEX] = "CREATE INDEX", [SQLITE_DELETE] = "DELETE FROM", [SQLITE_UPDATE] = "UPDATE",
-            [SQLITE_DROP_TABLE] = "DROP TABLE", [SQLITE_DROP_INDEX] = "DROP INDEX", [SQLITE_DROP_VIEW] = "DROP VIEW",
-            [SQLITE_DROP_TRIGGER] = "DROP TRIGGER", [SQLITE_SELECT] = "SELECT", [SQLITE_READ] = "reading",
-            [SQLITE_DETACH] = "DETACH", [SQLITE_ALTER_TABLE] = "ALTER TABLE", [SQLITE_REINDEX] = "REINDEX",
-            [SQLITE_ANALYZE] = "ANALYZE", [SQLITE_CREATE_VTABLE] = "CREATE VIRTUAL TABLE", [SQLITE_SAVEPOINT] = "SAVEPOINT",
-            [SQLITE_RECURSIVE] = "a recursive query",
-        };
-        const char *v = action >= 0 && action < (int)(sizeof verbs / sizeof verbs[0]) ? verbs[action] : NULL;
-        if (v) snprintf(c->what, sizeof c->what, "%s%s%s", v, a1 && action != SQLITE_SAVEPOINT ? " " : "",
-                        a1 && action != SQLITE_SAVEPOINT ? a1 : "");
-        else snprintf(c->what, sizeof c->what, "a statement (authorizer action %d)", action);
-        break;
+        c->refused = c->what;
+        return SQLITE_DENY;
     }
-    }
+    static const char *const verbs[] = {
+        [SQLITE_INSERT] = "INSERT INTO", [SQLITE_CREATE_TABLE] = "CREATE TABLE", [SQLITE_CREATE_INDEX] = "CREATE INDEX",
+        [SQLITE_CREATE_VIEW] = "CREATE VIEW", [SQLITE_PRAGMA] = "PRAGMA", [SQLITE_ATTACH] = "ATTACH",
+        [SQLITE_CREATE_TRIGGER] = "CREATE TRIGGER", [SQLITE_CREATE_TEMP_TRIGGER] = "CREATE TRIGGER",
+        [SQLITE_CREATE_TEMP_TABLE] = "CREATE TEMP TABLE", [SQLITE_CREATE_TEMP_VIEW] = "CREATE TEMP VIEW",
+        [SQLITE_CREATE_TEMP_INDEX] = "CREATE INDEX", [SQLITE_DELETE] = "DELETE FROM", [SQLITE_UPDATE] = "UPDATE",
+        [SQLITE_DROP_TABLE] = "DROP TABLE", [SQLITE_DROP_INDEX] = "DROP INDEX", [SQLITE_DROP_VIEW] = "DROP VIEW",
+        [SQLITE_DROP_TRIGGER] = "DROP TRIGGER", [SQLITE_SELECT] = "SELECT", [SQLITE_READ] = "reading",
+        [SQLITE_DETACH] = "DETACH", [SQLITE_ALTER_TABLE] = "ALTER TABLE", [SQLITE_REINDEX] = "REINDEX",
+        [SQLITE_ANALYZE] = "ANALYZE", [SQLITE_CREATE_VTABLE] = "CREATE VIRTUAL TABLE", [SQLITE_SAVEPOINT] = "SAVEPOINT",
+        [SQLITE_RECURSIVE] = "a recursive query",
+    };
+    const char *v = action >= 0 && action < (int)(sizeof verbs / sizeof verbs[0]) ? verbs[action] : NULL;
+    int named = a1 && action != SQLITE_SAVEPOINT;
+    if (v) snprintf(c->what, sizeof c->what, "%s%s%s", v, named ? " " : "", named ? a1 : "");
+    else snprintf(c->what, sizeof c->what, "a statement (authorizer action %d)", action);
     c->refused = c->what;
     return SQLITE_DENY;
 }

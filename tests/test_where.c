@@ -30,27 +30,26 @@ static char *repeat(const char *head, const char *unit, size_t n, const char *ta
     return s;
 }
 
+/* head + n x unit + tail must be refused with needle. */
+static void refused_long(const struct scenario *sc, const char *head, const char *unit, size_t n, const char *tail,
+                         const char *needle)
+{
+    char *text = repeat(head, unit, n, tail);
+    refused(sc, text, needle);
+    free(text);
+}
+
 static void test_depth_limit(void)
 {
     struct scenario sc;
     char err[512];
     CU_ASSERT_EQUAL_FATAL(scenario_load(SCN, &sc, err, sizeof err), 0);
     /* The sizes that crashed sweep and plot, and just past the limit. */
-    char *parens = repeat("", "(", 11000, "1");
-    refused(&sc, parens, "parentheses nested too deep");
-    free(parens);
-    char *neg = repeat("", "-", 100000, "1 < 0");
-    refused(&sc, neg, "too many unary operators in a row");
-    free(neg);
-    char *nots = repeat("", "!", 100000, "1");
-    refused(&sc, nots, "too many unary operators in a row");
-    free(nots);
-    char *sum = repeat("n_up", " + 1", 60000, " > 0");
-    refused(&sc, sum, "nested deeper than 256 levels");
-    free(sum);
-    char *ands = repeat("n_up > 0", " && n_up > 0", 300, "");
-    refused(&sc, ands, "nested deeper than 256 levels");
-    free(ands);
+    refused_long(&sc, "", "(", 11000, "1", "parentheses nested too deep");
+    refused_long(&sc, "", "-", 100000, "1 < 0", "too many unary operators in a row");
+    refused_long(&sc, "", "!", 100000, "1", "too many unary operators in a row");
+    refused_long(&sc, "n_up", " + 1", 60000, " > 0", "nested deeper than 256 levels");
+    refused_long(&sc, "n_up > 0", " && n_up > 0", 300, "", "nested deeper than 256 levels");
     /* Within the limit it still works: 100 terms of a sum. */
     char *ok = repeat("0", " + 1", 100, " == 100");
     struct where_expr *e = where_compile_params(ok, &sc.ps, err, sizeof err);
