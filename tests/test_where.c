@@ -124,11 +124,38 @@ static void test_sweep_seed(void)
     remove_db(db);
 }
 
+/* A database whose run has 100 000 parameter rows: plot collects its keys for --where in
+ * O(n log n) (a linear check per key took about half a minute); the CPU limit, far above what it
+ * takes, only turns a regression into a failure instead of a stall. */
+static void test_plot_many_keys(void)
+{
+    char db[256];
+    tmp_path(db, sizeof db, "many-keys.db");
+    remove_db(db);
+    struct cli_out o;
+    CU_ASSERT_EQUAL_FATAL(cli(&o, "sweep " SCN " --vary n_up=0,1 --set duration_s=3 --set warmup_s=1 --db %s", db), 0);
+    sqlite3 *h;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_exec(h, "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 99999)"
+                    " INSERT INTO params SELECT 1, 'extra_' || i, i, i FROM k", NULL, NULL, NULL);
+    sqlite3_close(h);
+    CU_ASSERT_EQUAL(db_scalar(db, "SELECT count(*) FROM params WHERE key LIKE 'extra_%'"), 100000);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "ulimit -t 20; %s plot %s line --x n_up --y drops --where 'n_up >= 0' "
+             "--out /tmp/ratelab-many-%d >/dev/null 2>&1", getenv("RATELAB"), db, (int)getpid());
+    int st = system(cmd);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    snprintf(cmd, sizeof cmd, "rm -f /tmp/ratelab-many-%d.png /tmp/ratelab-many-%d.svg", (int)getpid(), (int)getpid());
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    remove_db(db);
+}
+
 void register_test_where(void)
 {
     TEST_SUITE("where",
                TEST(test_depth_limit),
                TEST(test_depth_limit_commands),
                TEST(test_values_checked_against_the_key),
-               TEST(test_sweep_seed));
+               TEST(test_sweep_seed),
+               TEST(test_plot_many_keys));
 }
