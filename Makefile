@@ -14,6 +14,10 @@ OPT     := -O2 -g
 ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
+# make fuzz: every library instrumented for libFuzzer's coverage, under ASan + UBSan (clang).
+ifeq ($(SAN),fuzz)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # The report test reads Chromium's screenshot back: libpng for the test runner only.
@@ -47,7 +51,9 @@ ANALYSIS_OBJ := $(ANALYSIS_SRC:%.c=$(BUILD)/%.o)
 CALIB_OBJ    := $(CALIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ      := $(CLI_SRC:%.c=$(BUILD)/%.o)
 CLI_LIB_OBJ  := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
-TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TESTLIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/registry.o
+# The fuzz targets are linked into the test runner too: it replays the kept corpora through them.
+TEST_OBJ     := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TESTLIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/registry.o \
+                $(BUILD)/fuzz/targets.o
 BENCH_BIN    := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 LIBCORE      := $(BUILD)/libratelab_core.a
@@ -61,7 +67,7 @@ BIN          := $(BUILD)/ratelab
 AGENT        := $(BUILD)/ratelab-agent
 TESTBIN      := $(BUILD)/tests/run_tests
 
-.PHONY: all deps deps-calibrate deps-cluster test-cluster test test-san check-core check-kernel bench demo validate clean valgrind FORCE
+.PHONY: all deps deps-calibrate deps-cluster test-cluster test test-san check-core check-kernel bench demo validate clean valgrind fuzz fuzz-run FORCE
 all: $(BIN) $(AGENT)
 ifeq ($(BUILD),build)
 all: ratelab
@@ -189,6 +195,28 @@ test-run-san: $(TESTBIN) $(BIN) $(AGENT)
 valgrind: $(TESTBIN) $(BIN) $(AGENT)
 	RATELAB=$(abspath $(BIN)) RATELAB_VALGRIND=1 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite -q $(TESTBIN)
 
+# Fuzzing: libFuzzer targets (fuzz/targets.c) for the scenario parser, --where and the trace
+# reader, built with Debian's clang in build-fuzz/ and run FUZZ_SECONDS each from their kept
+# corpus (fuzz/corpus/TARGET; new inputs go to build-fuzz/fuzz/corpus-TARGET).  A crash stops
+# make with the input's path: it belongs in fuzz/crashes/TARGET/, which the tests replay.
+FUZZ_TARGETS := scenario where trace
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tools/deps.sh fuzz
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz SAN=fuzz fuzz-run
+fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$t $(BUILD)/fuzz/crash-$$t; \
+	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(BUILD)/fuzz/crash-$$t/ $(BUILD)/fuzz/corpus-$$t fuzz/corpus/$$t \
+	        >$(BUILD)/fuzz/$$t.log 2>&1 || { tail -30 $(BUILD)/fuzz/$$t.log >&2; \
+	        echo "fuzz: $$t failed; the input is in $(BUILD)/fuzz/crash-$$t/: add it to fuzz/crashes/$$t/ and fix" >&2; exit 1; }; \
+	    echo "fuzz: $$t: $$(grep -o 'Done [0-9]* runs in [0-9]* s' $(BUILD)/fuzz/$$t.log | cut -d' ' -f2-), no crash"; \
+	done
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_main.c $(BUILD)/fuzz/targets.o $(LIBS_ALL)
+	$(CC) $(APP_CFLAGS) -fsanitize=fuzzer,address,undefined -DFUZZ_TARGET=fuzz_$* -o $@ $< $(BUILD)/fuzz/targets.o \
+	    $(LIBS_ALL) $(LDLIBS)
+
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BIN) $(BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; RATELAB=$(abspath $(BIN)) $$b || exit 1; done
@@ -205,7 +233,7 @@ validate: deps
 	@tools/validate.sh
 
 clean:
-	rm -rf build build-san ratelab
+	rm -rf build build-san build-fuzz ratelab
 
 FORCE:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

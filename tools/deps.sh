@@ -5,6 +5,7 @@
 # `deps.sh cluster` adds what `make test-cluster` alone needs: Slurm (slurmctld, slurmd, the
 # client commands) and munge; the test starts its own daemons, so the packages' services are
 # kept from starting at installation (policy-rc.d) where nothing stops them already.
+# `deps.sh fuzz` adds what `make fuzz` needs: clang and its libFuzzer runtime.
 set -u
 pkgs="gcc make pkg-config libgsl-dev libsqlite3-dev libcunit1-dev gnuplot-nox sqlite3 iproute2"
 # For the report test only: it renders the report in headless Chromium and reads the screenshot
@@ -14,7 +15,8 @@ case "${1:-}" in
     "") ;;
     calibrate) pkgs="$pkgs erlang-base" ;;
     cluster) pkgs="$pkgs slurm-wlm munge" ;;
-    *) echo "deps: unknown target '$1' (allowed: calibrate, cluster)" >&2; exit 2 ;;
+    fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+    *) echo "deps: unknown target '$1' (allowed: calibrate, cluster, fuzz)" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do
