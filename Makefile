@@ -13,6 +13,12 @@ DEFS    := -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 OPT     := -O2 -g
 ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+DEBUG   ?= 1
+endif
+# Debug builds (make DEBUG=1; the sanitizer build is one): the engine aborts on an event armed
+# more than SIM_REARM_MAX_PER_MS times within one simulated millisecond (sim/engine.h).
+ifeq ($(DEBUG),1)
+OPT     += -DSIM_DEBUG_REARM
 endif
 # make fuzz: every library instrumented for libFuzzer's coverage, under ASan + UBSan (clang).
 ifeq ($(SAN),fuzz)

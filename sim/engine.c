@@ -115,12 +115,29 @@ static void unlink_event(struct sim *s, struct sim_event *ev)
     s->n--;
 }
 
+#ifdef SIM_DEBUG_REARM
+/* Count the armings of ev within the current simulated millisecond (engine.h). */
+static void debug_note_arm(const struct sim *s, struct sim_event *ev, sim_time_t at)
+{
+    int64_t ms = s->now / SIM_MS(1);
+    if (ms != ev->dbg_ms) { ev->dbg_ms = ms; ev->dbg_arms = 0; }
+    if (++ev->dbg_arms <= SIM_REARM_MAX_PER_MS) return;
+    fprintf(stderr, "sim: event %p (handler %p) armed more than %u times in simulated ms %lld, last for %lld ns ahead: "
+            "a re-arm loop\n", (void *)ev, (void *)(uintptr_t)ev->fn, SIM_REARM_MAX_PER_MS, (long long)ms,
+            (long long)(at - s->now));
+    abort();
+}
+#endif
+
 void sim_schedule_at(struct sim *s, struct sim_event *ev, sim_time_t at)
 {
     if (at < s->now) {
         fprintf(stderr, "sim: event scheduled in the past (%lld < %lld)\n", (long long)at, (long long)s->now);
         abort();
     }
+#ifdef SIM_DEBUG_REARM
+    debug_note_arm(s, ev, at);
+#endif
     if (ev->pending) unlink_event(s, ev);    /* re-arm: TCP moves its RTO on nearly every ACK */
     ev->at = at;
     ev->seq = s->next_seq++;

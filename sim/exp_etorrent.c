@@ -16,6 +16,7 @@ static const char *const grans[] = { "per_message", "per_chunk", NULL };
 static const char *const dists[] = { "loguniform", "uniform", "fixed", NULL };
 static const char *const picks[] = { "fastest", "random", NULL };
 static const char *const clocks[] = { "mono", "localtime", NULL };
+static const char *const writers[] = { "tick", "message", NULL };   /* = et_writer */
 static const char *const framings[] = { "ppp", "ethernet", "pppoa_atm", "pppoe_atm", "none", NULL };
 
 static const struct param_def et_params[] = {
@@ -71,6 +72,7 @@ static const struct param_def et_params[] = {
     { "modem_queue_pkts", PT_INT,    "100",    1, 1e6, NULL, "client access line drop-tail queue, packets" },
     { "framing",          PT_ENUM,   "ppp",    0, 0, framings, "access line framing (client and peers)" },
     { "remote_up_factor", PT_DOUBLE, "2",      1, 1000, NULL, "a peer's line upstream = this x its upload limit (at least remote_min_kbps)" },
+    { "peer_writer",      PT_ENUM,   "tick",   0, 0, writers, "how a peer's upload limiter writes: tick (Transmission/libtorrent: capacity x 0.5 s every 500 ms, partial messages) or message (etorrent's rlimit: a whole message once its tokens are earned)" },
     { "remote_min_kbps",  PT_DOUBLE, "256",    1, 1e8, NULL, "slowest peer access line upstream, kbit/s" },
     { "remote_down_factor", PT_DOUBLE, "8",    1, 1000, NULL, "a peer's line downstream = this x its line upstream" },
     { "remote_queue_pkts", PT_INT,   "30",     1, 1e6, NULL, "peer access line queues, packets" },
@@ -146,6 +148,7 @@ static int build_cfg(const struct param_set *ps, struct et_cfg *c, char *err, si
         return param_error(ps, "cpu_calibration", err, errlen, "%s", cerr);
     cpu_costs_from(&c->costs, &cal, (enum cpu_profile_kind)param_e(ps, "cpu_profile"), param_e(ps, "rate_clock") == 1);
     c->remote_up_factor = param_d(ps, "remote_up_factor");
+    c->writer = (enum et_writer)param_e(ps, "peer_writer");
     c->max_uploads = choke_upload_slots(param_d(ps, "upload_limit_kib"), param_b(ps, "slots_old_variant"));
     c->hi_mark_rel = param_d(ps, "hi_mark_rel");
     c->lo_over_hi = param_d(ps, "hi_mark") > 0 ? param_d(ps, "lo_mark") / param_d(ps, "hi_mark") : 1.0;

@@ -29,7 +29,13 @@
 #define ET_KEEPALIVE_NS   SIM_SEC(120)   /* keep-alive after 120 s of silence (§5)       */
 #define ET_PACE_BURST_S   0.05           /* limiter bucket: 50 ms of its rate ...           */
 #define ET_PACE_MIN_BURST 1460.0         /* ... but at least one full segment             */
+#define ET_PACE_EPS_B     1e-6           /* tokens short of a message that count as enough  */
+#define ET_WRITER_PERIOD_S 0.5           /* tick writer: Transmission's / libtorrent's period */
+#define ET_PACE_MIN_WAIT_NS SIM_US(1)    /* shortest wait for tokens                         */
 
+
+/* How a remote peer's upload limiter hands bytes to its socket (exp_etorrent_peer.c). */
+enum et_writer { ET_WRITER_TICK = 0, ET_WRITER_MESSAGE };
 
 /* The experiment's policy key: three fixed modes and the two dynamic controllers. */
 enum et_policy { POL_PASSIVE = 0, POL_ACTIVE, POL_PACKET4, POL_ETORRENT2010, POL_HYSTERESIS };
@@ -115,6 +121,7 @@ struct et_cfg {
     double                 remote_up_factor;
     double                 hi_mark_rel;          /* > 0: marks follow the unchoke boundary     */
     double                 lo_over_hi;           /* lo_mark / hi_mark, kept when they follow   */
+    enum et_writer         writer;
 };
 
 struct et_run {

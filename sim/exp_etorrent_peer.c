@@ -1,5 +1,6 @@
 /* Experiment etorrent: one remote peer answering requests with PIECE messages, and the client's
  * peer process receiving them passively, as active chunks or as {packet,4} messages. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,47 +59,85 @@ static double pace_depth(const struct et_peer *p)
     return d < ET_PACE_MIN_BURST ? ET_PACE_MIN_BURST : d;
 }
 
+/* message writer: tokens accrue at capacity_Bps up to the bucket's depth, or up to the next
+ * message's size while one waits (the limiter lets a whole message through once earned). */
 static void pace_refill(struct et_peer *p)
 {
     sim_time_t now = now_of(p);
+    double cap = pace_depth(p);
+    if (p->q.wr < p->q.tail && p->q.wr_off == 0) {
+        double next = msgq_at(&p->q, p->q.wr);
+        if (next > cap) cap = next;
+    }
     p->credit += p->capacity_Bps * (double)(now - p->credit_at) / 1e9;
-    if (p->credit > pace_depth(p)) p->credit = pace_depth(p);
+    if (p->credit > cap) p->credit = cap;
     p->credit_at = now;
 }
 
-/* The sender writes queued messages as far as its upload limiter (a token bucket at
- * capacity_Bps, as BitTorrent clients limit uploads) and its send buffer allow; when the limiter
- * runs dry it comes back once a segment's worth (or the rest of a small message) is allowed. */
+/* Writes up to n bytes of the message at q->wr; returns what the send buffer took (less than n:
+ * the socket is full, and a blocking write waits for on_writable). */
+static uint32_t write_part(struct et_peer *p, uint32_t n)
+{
+    struct et_msgq *q = &p->q;
+    uint32_t size = msgq_at(q, q->wr);
+    uint32_t w = tcp_write(&p->conn.ep[0], n, size != ET_PIECE_WIRE);
+    p->written += w;
+    q->wr_off += w;
+    if (q->wr_off == size) { q->wr++; q->wr_off = 0; }
+    return w;
+}
+
+/* The remote peer writes as BitTorrent clients do (peer_writer):
+ *   tick:    Transmission's and libtorrent's 500-ms bandwidth period: each period grants
+ *            capacity x 0.5 s of bytes (no carry-over), written at once into the socket, message
+ *            boundaries or not; bytes queued later in the period go out while the grant lasts.
+ *   message: etorrent's rlimit: tokens at capacity_Bps are taken for a whole message, which
+ *            then goes to the socket in one write.
+ * A write the send buffer cannot take whole waits for on_writable, as a blocking write does;
+ * only the period tick or a wait for tokens arms the timer (a token wait for the time the
+ * tokens take, at least 1 us), so nothing here re-arms itself while the socket is full (the old
+ * pacer re-armed every nanosecond there). */
 static void sender_pump(struct et_peer *p)
 {
-    struct tcp_ep *ep = &p->conn.ep[0];
     struct et_msgq *q = &p->q;
+    if (p->run->cfg.writer == ET_WRITER_TICK) {
+        while (q->wr < q->tail && p->credit >= 1.0) {
+            uint32_t left = msgq_at(q, q->wr) - q->wr_off;
+            uint32_t n = (double)left <= p->credit ? left : (uint32_t)p->credit;
+            uint32_t w = write_part(p, n);
+            p->credit -= w;
+            if (w < n) return;                           /* on_writable resumes */
+        }
+        return;
+    }
     pace_refill(p);
     while (q->wr < q->tail) {
-        uint32_t size = msgq_at(q, q->wr), left = size - q->wr_off;
-        uint32_t space = tcp_send_space(ep);
-        if (space == 0) return;                          /* on_writable resumes */
-        uint32_t allow = left < space ? left : space;
-        if ((double)allow > p->credit) allow = (uint32_t)p->credit;
-        /* release whole segments (or the rest of a small message), never credit crumbs */
-        uint32_t unit = left < (uint32_t)ET_PACE_MIN_BURST ? left : (uint32_t)ET_PACE_MIN_BURST;
-        if (allow < unit) break;
-        uint32_t w = tcp_write(ep, allow, size != ET_PIECE_WIRE);
-        if (w == 0) return;
-        p->credit -= w;
-        p->written += w;
-        q->wr_off += w;
-        if (q->wr_off == size) { q->wr++; q->wr_off = 0; }
+        if (q->wr_off == 0) {                            /* a new message: take its tokens */
+            uint32_t size = msgq_at(q, q->wr);
+            if (p->credit + ET_PACE_EPS_B < (double)size) break;
+            p->credit -= size;
+        }
+        uint32_t n = msgq_at(q, q->wr) - q->wr_off;
+        if (write_part(p, n) < n) return;                /* on_writable resumes */
     }
     if (q->wr < q->tail && !sim_event_pending(&p->pace_ev)) {
-        double need = msgq_at(q, q->wr) - q->wr_off;
-        if (need > ET_PACE_MIN_BURST) need = ET_PACE_MIN_BURST;
-        double wait_s = (need - p->credit) / p->capacity_Bps;
-        sim_schedule_in(&p->run->net.sim, &p->pace_ev, 1 + (sim_time_t)(wait_s > 0 ? wait_s * 1e9 : 0));
+        double need = (double)msgq_at(q, q->wr) - p->credit;
+        double wait_ns = ceil(need / p->capacity_Bps * 1e9);
+        if (wait_ns < (double)ET_PACE_MIN_WAIT_NS) wait_ns = (double)ET_PACE_MIN_WAIT_NS;
+        sim_schedule_in(&p->run->net.sim, &p->pace_ev, (sim_time_t)wait_ns);
     }
 }
 
-static void pace_due(struct sim *s, struct sim_event *ev) { (void)s; sender_pump(ev->ctx); }
+/* message writer: the tokens for the next message are there.  tick writer: a new period. */
+static void pace_due(struct sim *s, struct sim_event *ev)
+{
+    struct et_peer *p = ev->ctx;
+    if (p->run->cfg.writer == ET_WRITER_TICK) {
+        p->credit = p->capacity_Bps * ET_WRITER_PERIOD_S;          /* no carry-over */
+        sim_schedule_in(s, ev, (sim_time_t)(ET_WRITER_PERIOD_S * 1e9));
+    }
+    sender_pump(p);
+}
 
 static void sender_queue(struct et_peer *p, uint32_t size, uint32_t count)
 {
@@ -143,6 +182,7 @@ static void sender_established(struct tcp_ep *ep, void *app)
     p->last_queued = s->now;
     p->credit = pace_depth(p);
     p->credit_at = s->now;
+    if (p->run->cfg.writer == ET_WRITER_TICK) sim_schedule_in(s, &p->pace_ev, 0 + ET_PACE_MIN_WAIT_NS);
     if (p->run->cfg.have_rate_hz > 0)
         sim_schedule_in(s, &p->have_ev, 1 + (sim_time_t)(gsl_ran_exponential(p->rng, 1.0 / p->run->cfg.have_rate_hz) * 1e9));
     sim_schedule_in(s, &p->keepalive_ev, ET_KEEPALIVE_NS);
@@ -163,11 +203,12 @@ static void speed_step(struct sim *s, struct sim_event *ev)
 {
     (void)s;
     struct et_peer *p = ev->ctx;
-    pace_refill(p);
+    if (p->run->cfg.writer == ET_WRITER_MESSAGE) pace_refill(p);
     p->capacity_Bps *= p->step_factor;
     struct link *up = &p->run->topo.remote[p->id].up;
     double line = p->capacity_Bps * 8 * p->run->cfg.remote_up_factor;
     if ((double)up->rate_bps < line) up->rate_bps = (uint64_t)line;
+    if (p->run->cfg.writer == ET_WRITER_TICK) return;   /* the next period grants the new rate */
     sim_cancel(&p->run->net.sim, &p->pace_ev);
     sender_pump(p);
 }

@@ -38,8 +38,8 @@ static double metric(const char *const *base, const char *const *extra, const ch
  * can give a sample).  packet4: one 16397-B message per 16.4 s, so a 10-s interval holds a
  * message completion with probability 10/16.4 = 0.61: 39 % of intervals have no sample at all,
  * and 0.61 samples on average.  At 500 B/s (one message per 32.8 s) 70 % are empty: "most
- * intervals" needs a peer slower than 16397 B / 20 s = 820 B/s.  passive, rated per read: one
- * read per arriving 1460-B segment, 1000 / 1460 x 10 = 6.8 per interval, none empty. */
+ * intervals" needs a peer slower than 16397 B / 20 s = 820 B/s.  passive, rated per read: the
+ * senders write what their 500-ms period grants (500 B), one read each: 20 per interval. */
 static const char *const slow[] = {
     "n_peers=4", "cap_dist=fixed", "late_share=0", "step_share=0",
     "have_rate_hz=0", "duration_s=120", "warmup_s=20", "rate_granularity=per_chunk", NULL
@@ -62,11 +62,38 @@ static void test_packet4_starves_slow_peer_of_samples(void)
     CU_ASSERT(smp4 < 1.0);                   /* 0.61 expected */
     CU_ASSERT(empty_half > 0.5);             /* 0.70 expected: most intervals */
     CU_ASSERT(emptyp < 0.05);                /* passive: never empty ... */
-    CU_ASSERT(smpp > 5.0);                   /* ... and about 6.8 samples each */
+    CU_ASSERT(smpp > 5.0);                   /* ... and about 20 samples each */
     CU_ASSERT(smpp > 5 * smp4);
     result_free(&a);
     result_free(&b);
     result_free(&c);
+}
+
+/* What passive mode can sample is what the sender writes.  A 1000 B/s peer whose limiter works
+ * in 500-ms periods (Transmission, libtorrent: peer_writer = tick) writes 500 B twice a second:
+ * a passive reader gets 20 samples per 10-s interval.  One whose limiter grants whole messages
+ * (etorrent's rlimit: peer_writer = message) writes a 16397-B message every 16.4 s at its line
+ * rate: passive reads then come in the same bursts packet4 sees (a read per arriving segment,
+ * 11.2 of them per message, 0.61 messages per interval: 6.9 samples), and 1 - 10/16.4 = 39 % of
+ * the intervals hold no sample in either mode.  (The old sender released a segment whenever its
+ * bucket held one: 1460 B every 1.46 s, 6.8 samples per interval.) */
+static void test_passive_samples_follow_the_senders_writes(void)
+{
+    const char *tick[] = { "policy=passive", "cap_min_Bps=1000", NULL };
+    const char *msg[] = { "policy=passive", "cap_min_Bps=1000", "peer_writer=message", NULL };
+    struct run_result a, b;
+    run(&a, slow, tick);
+    double per_iv = result_get(&a, "samples_per_interval_mean");
+    fprintf(stderr, "\n    tick writer: %.1f passive samples per interval ", per_iv);
+    ASSERT_ABS(per_iv, 20.0, 1.0);
+    CU_ASSERT_EQUAL(result_get(&a, "intervals_without_sample"), 0.0);
+    run(&b, slow, msg);
+    fprintf(stderr, "message writer: %.2f per interval, %.0f%% empty ", result_get(&b, "samples_per_interval_mean"),
+            100 * result_get(&b, "intervals_without_sample"));
+    ASSERT_ABS(result_get(&b, "intervals_without_sample"), 0.39, 0.06);
+    ASSERT_ABS(result_get(&b, "samples_per_interval_mean"), 6.9, 1.0);
+    result_free(&a);
+    result_free(&b);
 }
 
 /* A swarm of home uploaders, 1 kB/s .. 200 kB/s log-uniform: ln 16 / ln 200 = 52 % of them below
@@ -122,6 +149,32 @@ static void test_reset10_misses_late_fast_peers_more(void)
     fprintf(stderr, "\n    late fast peers missed at their first rechoke: reset10 %.2f, etorrent %.2f (mean of 4 seeds) ",
             miss_reset / 4, miss_avg / 4);
     CU_ASSERT(miss_reset > miss_avg);
+}
+
+/* The sender writes whole messages granted by its limiter and waits for on_writable when the
+ * send buffer is full; the old pacer re-armed itself 1 ns ahead whenever the buffer had less
+ * than a segment of room but tokens were left: pipeline 16 took 3.2 M events per simulated
+ * second per 100 peers, sndbuf 64 KiB 189 M.  Bound: every event is work on a segment or a
+ * timer; 20 peers deliver at most ~2.1 MB/s here, 1440 data segments and ~720 ACKs a second,
+ * each crossing three links (two events each) plus TCP and application timers: about 20
+ * events per segment, 45 000 per second, 225 000 per 100 peers.  The test allows 500 000. */
+static void test_no_pacer_livelock_over_pipeline_and_sndbuf(void)
+{
+    const char *base[] = { "n_peers=20", "duration_s=30", "warmup_s=5", "late_from_s=5", "late_to_s=25",
+                           "step_from_s=5", "step_to_s=25", NULL };
+    const char *pipes[] = { "pipeline=1", "pipeline=5", "pipeline=16", "pipeline=64" };
+    const char *bufs[] = { "sndbuf=8192", "sndbuf=65536", "sndbuf=262144", "sndbuf=4194304" };
+    double worst = 0;
+    const char *worst_p = "", *worst_b = "";
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < 4; j++) {
+            const char *ex[] = { pipes[i], bufs[j], NULL };
+            double e = metric(base, ex, "events_per_sim_s_per_100_peers");
+            if (e > worst) { worst = e; worst_p = pipes[i]; worst_b = bufs[j]; }
+            if (!(e < 500000)) fprintf(stderr, "\n    %s %s: %.0f events per simulated second per 100 peers", pipes[i], bufs[j], e);
+            CU_ASSERT(e < 500000);
+        }
+    fprintf(stderr, "\n    worst %.0f events per simulated s per 100 peers (%s, %s) ", worst, worst_p, worst_b);
 }
 
 /* Same seed, same numbers (every metric); another seed, other numbers. */
@@ -258,9 +311,11 @@ void register_test_exp_etorrent(void)
                TEST(test_spearman_vectors),
                TEST(test_validation_names_key_and_origin),
                TEST(test_packet4_starves_slow_peer_of_samples),
+               TEST(test_passive_samples_follow_the_senders_writes),
                TEST(test_dynamic_policy_between_fixed_ones),
                TEST(test_reset10_misses_late_fast_peers_more),
                TEST(test_modes_follow_rate),
                TEST(test_blocking_recv_defect_holds_ticks),
+               TEST(test_no_pacer_livelock_over_pipeline_and_sndbuf),
                TEST(test_seed_reproduces_run));
 }
