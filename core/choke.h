@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHOKE_MAX_PEERS      10000   /* a large swarm; ids fit the uint16_t ring */
 #define CHOKE_SNUB_TICKS     6       /* etorrent.md §4: more than 6 ticks of 5 s  */
 #define CHOKE_OPTIMISTIC_EVERY 3     /* rounds between optimistic ring advances  */
 
@@ -42,18 +41,24 @@ struct choke_peer {
     uint8_t  unchoked, preferred, optimistic;
 };
 
+/* Sized by the caller: ids 0 .. cap-1.  A choker of a few peers (a remote peer's own view)
+ * costs a few hundred bytes; every array is allocated once, in choke_init. */
+struct choke_rank { double rate; uint32_t id; };
 struct choker {
-    struct choke_peer peer[CHOKE_MAX_PEERS];    /* indexed by the caller's peer id */
-    uint16_t          ring[CHOKE_MAX_PEERS];    /* optimistic ring, ring[0] is the head */
-    size_t            n_ring;
-    int               max_uploads;
-    int               round_countdown;          /* 0: advance the ring this round */
-    uint64_t          rounds, advances;
+    struct choke_peer *peer;                    /* cap entries, indexed by the caller's peer id */
+    uint32_t          *ring;                    /* optimistic ring, ring[0] is the head        */
+    struct choke_rank *scratch;                 /* cap entries: ranking space of a rechoke     */
+    size_t             cap, n_ring;
+    int                max_uploads;
+    int                round_countdown;         /* 0: advance the ring this round */
+    uint64_t           rounds, advances;
 };
 
-void choke_init(struct choker *c, int max_uploads);
-/* Add peer `id` (< CHOKE_MAX_PEERS, not present) at ring position floor(u * (n + 1)), u uniform
- * in [0, 1) from the caller's random stream.  Returns -1 if id is out of range or present. */
+/* Returns 0, or -1 if out of memory (nothing to free then). */
+int  choke_init(struct choker *c, size_t cap, int max_uploads);
+void choke_free(struct choker *c);
+/* Add peer `id` (< cap, not present) at ring position floor(u * (n + 1)), u uniform in [0, 1)
+ * from the caller's random stream.  Returns -1 if id is out of range or present. */
 int  choke_add_peer(struct choker *c, unsigned id, double u);
 void choke_remove_peer(struct choker *c, unsigned id);
 /* A PIECE message arrived from peer id: it is not snubbed any more. */

@@ -21,7 +21,7 @@ static const char *const framings[] = { "ppp", "ethernet", "pppoa_atm", "pppoe_a
 
 static const struct param_def et_params[] = {
     /* the swarm */
-    { "n_peers",          PT_INT,    "40",     1, CHOKE_MAX_PEERS, NULL, "remote peers we download from (etorrent.md §5: 40)" },
+    { "n_peers",          PT_INT,    "40",     1, ET_MAX_PEERS, NULL, "remote peers we download from (etorrent.md §5: 40)" },
     { "pipeline",         PT_INT,    "5",      1, 250, NULL, "outstanding requests per peer, 16 KiB blocks" },
     { "have_rate_hz",     PT_DOUBLE, "1",      0, 1000, NULL, "HAVE messages (9 B) each peer sends per second, Poisson" },
     { "cap_dist",         PT_ENUM,   "loguniform", 0, 0, dists, "peer upload capacity distribution" },
@@ -62,6 +62,11 @@ static const struct param_def et_params[] = {
     { "cpu_profile",      PT_ENUM,   "erlang", 0, 0, cpu_profile_name, "receive paths costed: erlang (etorrent's three modes) or c (blocking recv / epoll / header-then-body)" },
     { "cpu_calibration",  PT_INT,    "0",      0, 1e12, NULL, "calibration the costs come from: 0 the shipped one (calib/shipped), N one stored by ratelab calibrate" },
     { "rate_clock",       PT_ENUM,   "localtime", 0, 0, clocks, "clock each rate update reads: localtime (etorrent before 2013) or mono" },
+    /* reciprocity */
+    { "reciprocity",      PT_BOOL,   "1",      0, 1, NULL, "remote peers unchoke us by what we upload to them (each runs core/'s choker on its own view); 0: every peer uploads to us once started" },
+    { "remote_slots",     PT_INT,    "4",      1, 64, NULL, "upload slots of each remote peer's own choker" },
+    { "remote_competitors", PT_INT,  "8",      0, 1000, NULL, "other leechers in each remote peer's view, uploading to it at rates drawn from cap_dist" },
+    { "choke_rate_noise", PT_DOUBLE, "0",      0, 10, NULL, "sigma of log-normal noise on each estimate our choker sees: a deliberately worse estimate (0: none)" },
     /* choking */
     { "upload_limit_kib", PT_DOUBLE, "0",      -1, 1e7, NULL, "our upload limit for the slot formula, KiB/s (<= 0: none -> 7 slots)" },
     { "slots_old_variant", PT_BOOL,  "0",      0, 1, NULL, "slot formula sqrt(0.6 N) (before Nov 2010) instead of sqrt(0.8 N)" },
@@ -152,6 +157,16 @@ static int build_cfg(const struct param_set *ps, struct et_cfg *c, char *err, si
     c->max_uploads = choke_upload_slots(param_d(ps, "upload_limit_kib"), param_b(ps, "slots_old_variant"));
     c->hi_mark_rel = param_d(ps, "hi_mark_rel");
     c->lo_over_hi = param_d(ps, "hi_mark") > 0 ? param_d(ps, "lo_mark") / param_d(ps, "hi_mark") : 1.0;
+    c->reciprocity = param_b(ps, "reciprocity");
+    c->remote_slots = (int)param_i(ps, "remote_slots");
+    c->remote_competitors = (int)param_i(ps, "remote_competitors");
+    c->rate_noise = param_d(ps, "choke_rate_noise");
+    /* what we upload in all: the upload limit, else the client line's upstream rate */
+    double lim = param_d(ps, "upload_limit_kib");
+    c->our_upload_Bps = lim > 0 ? lim * 1024.0 : param_d(ps, "client_up_kbps") * 1000.0 / 8.0;
+    c->cap_dist = param_e(ps, "cap_dist");
+    c->cap_min_Bps = param_d(ps, "cap_min_Bps");
+    c->cap_max_Bps = param_d(ps, "cap_max_Bps");
     return 0;
 }
 
@@ -196,10 +211,10 @@ static int et_validate(const struct param_set *ps, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- who is who in the swarm */
 
-static double draw_capacity(const struct param_set *ps, gsl_rng *g)
+double et_draw_capacity(const struct et_cfg *c, gsl_rng *g)
 {
-    double lo = param_d(ps, "cap_min_Bps"), hi = param_d(ps, "cap_max_Bps"), u = gsl_rng_uniform(g);
-    switch (param_e(ps, "cap_dist")) {
+    double lo = c->cap_min_Bps, hi = c->cap_max_Bps, u = gsl_rng_uniform(g);
+    switch (c->cap_dist) {
     case 0: return exp(log(lo) + u * (log(hi) - log(lo)));
     case 1: return lo + u * (hi - lo);
     default: return lo;
@@ -212,12 +227,13 @@ static void assign_roles(struct et_run *r, const struct param_set *ps, uint64_t 
     gsl_rng *cap = rng_stream(seed, "etorrent.capacity", 0), *roles = rng_stream(seed, "etorrent.roles", 0),
             *late = rng_stream(seed, "etorrent.late", 0), *step = rng_stream(seed, "etorrent.step", 0),
             *start = rng_stream(seed, "etorrent.start", 0);
-    size_t order[CHOKE_MAX_PEERS];
+    size_t *order = malloc(3 * (n ? n : 1) * sizeof *order), *pick = order + n, *rest = order + 2 * n;
+    if (!order) { perror("exp_etorrent"); exit(1); }
     for (size_t i = 0; i < n; i++) {
-        r->peer[i].capacity_Bps = draw_capacity(ps, cap);
+        r->peer[i].capacity_Bps = et_draw_capacity(&r->cfg, cap);
         order[i] = i;
     }
-    /* capacity order, fastest first: "fastest" late peers and the truly-fast test use it */
+    /* capacity order, fastest first: "fastest" late peers are picked from the front */
     for (size_t i = 1; i < n; i++) {
         size_t x = order[i], j = i;
         while (j > 0 && r->peer[order[j - 1]].capacity_Bps < r->peer[x].capacity_Bps) { order[j] = order[j - 1]; j--; }
@@ -226,7 +242,6 @@ static void assign_roles(struct et_run *r, const struct param_set *ps, uint64_t 
     size_t n_late = (size_t)lround(param_d(ps, "late_share") * (double)n);
     size_t n_step = (size_t)lround(param_d(ps, "step_share") * (double)n);
     if (n_late + n_step > n) n_step = n - n_late;
-    size_t pick[CHOKE_MAX_PEERS];
     memcpy(pick, order, n * sizeof pick[0]);
     if (param_e(ps, "late_pick") == 1)                    /* random: shuffle before taking */
         for (size_t i = n; i > 1; i--) {
@@ -236,7 +251,7 @@ static void assign_roles(struct et_run *r, const struct param_set *ps, uint64_t 
         }
     for (size_t k = 0; k < n_late; k++) r->peer[pick[k]].late = 1;
     /* steps: random among the others */
-    size_t rest[CHOKE_MAX_PEERS], n_rest = 0;
+    size_t n_rest = 0;
     for (size_t i = 0; i < n; i++) if (!r->peer[i].late) rest[n_rest++] = i;
     for (size_t i = n_rest; i > 1; i--) {
         size_t j = (size_t)gsl_rng_uniform_int(roles, i), t = rest[i - 1];
@@ -244,9 +259,7 @@ static void assign_roles(struct et_run *r, const struct param_set *ps, uint64_t 
         rest[j] = t;
     }
     for (size_t k = 0; k < n_step && k < n_rest; k++) r->peer[rest[k]].stepped = 1;
-    /* rank by capacity: a late peer among the max_uploads fastest belongs in the unchoked set */
-    for (size_t k = 0; k < n; k++)
-        if (r->peer[order[k]].late && k < (size_t)r->cfg.max_uploads) r->peer[order[k]].fast_late = 1;
+    free(order);
 
     double lf = param_d(ps, "late_from_s"), lt = param_d(ps, "late_to_s"), phase = param_d(ps, "late_phase_s");
     double sf = param_d(ps, "step_from_s"), st = param_d(ps, "step_to_s");
@@ -333,10 +346,12 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     r->warmup = (sim_time_t)(param_d(ps, "warmup_s") * 1e9);
     r->n_peers = (size_t)param_i(ps, "n_peers");
     net_init(&r->net, seed);
-    choke_init(&r->choker, r->cfg.max_uploads);
     r->ring_rng = rng_stream(seed, "etorrent.ring", 0);
+    r->noise_rng = rng_stream(seed, "etorrent.noise", 0);
     r->peer = calloc(r->n_peers, sizeof *r->peer);
-    if (!r->peer) { perror("exp_etorrent"); exit(1); }
+    r->scratch = calloc(4 * r->n_peers, sizeof *r->scratch);
+    if (!r->peer || !r->scratch || choke_init(&r->choker, r->n_peers, r->cfg.max_uploads) != 0 ||
+        choke_init(&r->oracle, r->n_peers, r->cfg.max_uploads) != 0) { perror("exp_etorrent"); exit(1); }
     assign_roles(r, ps, seed);
 
     struct framing fr = { (enum framing_kind)framing_parse(param_e_name(ps, "framing")), 0 };
@@ -375,12 +390,22 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     tc.delack_count = (uint32_t)param_i(ps, "delack_count");
     tc.delack_timeout = (sim_time_t)(param_d(ps, "delack_timeout_ms") * 1e6);
     tc.rto_min = (sim_time_t)(param_d(ps, "rto_min_ms") * 1e6);
-    for (size_t i = 0; i < r->n_peers; i++) et_peer_setup(r, &r->peer[i], (unsigned)i, &tc);
+    for (size_t i = 0; i < r->n_peers; i++) {
+        struct et_peer *p = &r->peer[i];
+        et_peer_setup(r, p, (unsigned)i, &tc);
+        gsl_rng *g = rng_stream(seed, "etorrent.remote", i);
+        p->remote_phase = (sim_time_t)(gsl_rng_uniform(g) * 1e9);
+        if (et_remote_setup(r, p, g) != 0) { perror("exp_etorrent"); exit(1); }
+        rng_free(g);
+        et_truth_setup(r, p);
+    }
 
     r->s_est = result_series_detail_id(res, "rate_est_Bps");      /* per peer: --series all */
     r->s_true = result_series_detail_id(res, "rate_true_Bps");
     r->s_mode = result_series_detail_id(res, "mode");
     r->s_cpu = result_series_id(res, "cpu_us");
+    r->s_overlap = result_series_id(res, "oracle_overlap");
+    r->s_rank_corr = result_series_id(res, "oracle_rank_corr");
     struct sim *s = &r->net.sim;
     sim_event_init(&r->rechoke_ev, rechoke_due, r);
     sim_schedule_at(s, &r->rechoke_ev, ET_RECHOKE_NS);
@@ -398,7 +423,7 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     res->events = s->events_run;
     exp_emit_event_rate(res, s->events_run, r->duration, r->n_peers);
 
-    for (size_t i = 0; i < r->n_peers; i++) et_peer_free(&r->peer[i]);
+    for (size_t i = 0; i < r->n_peers; i++) { et_remote_free(&r->peer[i]); et_peer_free(&r->peer[i]); }
     sim_cancel(s, &r->rechoke_ev);
     sim_cancel(s, &r->second_ev);
     sim_cancel(s, &r->warmup_ev);
@@ -409,7 +434,11 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     }
     net_free(&r->net);
     rng_free(r->ring_rng);
+    rng_free(r->noise_rng);
+    choke_free(&r->choker);
+    choke_free(&r->oracle);
     free(r->rel_err);
+    free(r->scratch);
     free(r->peer);
     free(r);
     return 0;

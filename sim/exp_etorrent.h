@@ -24,6 +24,7 @@
 #define ET_REQUEST_WIRE   17u
 #define ET_PREFIX         4u
 
+#define ET_MAX_PEERS      10000          /* n_peers key range: swarms of thousands        */
 #define ET_TICK_NS        SIM_SEC(5)     /* each peer's rate tick (etorrent.md §1)        */
 #define ET_RECHOKE_NS     SIM_SEC(10)    /* the choker's round (etorrent.md §4)           */
 #define ET_KEEPALIVE_NS   SIM_SEC(120)   /* keep-alive after 120 s of silence (§5)       */
@@ -60,11 +61,26 @@ struct et_peer {
     gsl_rng         *rng;            /* this peer's own stream (HAVE timing)                    */
 
     /* what the scenario made of this peer */
-    double           capacity_Bps;   /* its upload limiter's rate to us, bytes/s of stream      */
+    double           capacity_Bps;   /* its upload limiter's rate to each peer it unchokes, B/s */
+    double           pipe_bound_Bps; /* what `pipeline` requests let through: P x 16397 / rtt0 */
     int              late, stepped;
     sim_time_t       t_connect, t_start, t_step;
     double           step_factor;
     int              connected, started;
+    int              unchoking_us;   /* the peer's own choker unchokes us (always, without
+                                        reciprocity, once started)                              */
+
+    /* reciprocity: what we upload to it (a fluid at our per-slot share while we unchoke it)
+     * and its own view: us (id 0) and its competitors (ids 1..K) in a core/ choker */
+    double           our_rate_Bps;   /* what we send it now                                     */
+    double           our_bytes;      /* sent to it so far                                       */
+    sim_time_t       our_since;
+    double           our_bytes_seen; /* at its last rechoke                                     */
+    sim_time_t       remote_last;    /* its last rechoke                                        */
+    struct choker    view;           /* cap 1 + K; unused without reciprocity                   */
+    double          *offer;          /* K competitors' upload rates to it, B/s                  */
+    sim_time_t       remote_phase;   /* its rechoke's offset, [0, 1) s                          */
+    struct sim_event remote_ev;
 
     /* sender side */
     struct et_msgq   q;
@@ -101,11 +117,16 @@ struct et_peer {
     uint64_t         switches_warm;
     sim_time_t       mode_since;
     double           mode_time[SOCK_MODE__N];
-    int              fast_late;      /* late and truly among the fastest                        */
+    int              fast_late;      /* late, and the oracle preferred it at its first rechoke  */
     int              first_rechoke_seen;
     int              first_rechoke_preferred;
     sim_time_t       preferred_at;   /* first rechoke after start that preferred it, -1: none   */
 };
+
+/* Rate bands of the true rate for the error per band (B/s; etorrent's marks are 4000 / 16000). */
+#define ET_N_BANDS 5
+extern const double et_band_lo[ET_N_BANDS];
+extern const char *const et_band_name[ET_N_BANDS];
 
 struct et_cfg {
     enum et_policy         policy;
@@ -122,6 +143,12 @@ struct et_cfg {
     double                 hi_mark_rel;          /* > 0: marks follow the unchoke boundary     */
     double                 lo_over_hi;           /* lo_mark / hi_mark, kept when they follow   */
     enum et_writer         writer;
+    int                    reciprocity;
+    int                    remote_slots, remote_competitors;
+    double                 our_upload_Bps;       /* what we upload in all, split over our unchokes */
+    double                 rate_noise;           /* sigma of the log-normal noise on estimates  */
+    int                    cap_dist;             /* 0 loguniform, 1 uniform, 2 fixed            */
+    double                 cap_min_Bps, cap_max_Bps;
 };
 
 struct et_run {
@@ -131,7 +158,8 @@ struct et_run {
     struct et_peer  *peer;
     size_t           n_peers;
     struct choker    choker;
-    gsl_rng         *ring_rng;
+    struct choker    oracle;                     /* our choker's twin, fed the true rates      */
+    gsl_rng         *ring_rng, *noise_rng;
     struct run_result *res;
     sim_time_t       warmup, duration;
     int              measuring;
@@ -143,11 +171,17 @@ struct et_run {
     uint32_t         s_est, s_true, s_mode, s_cpu;
 
     /* rechoke-time statistics (after warm-up) */
-    double          *rel_err;  size_t n_rel_err, cap_rel_err;
+    double          *rel_err;  size_t n_rel_err, cap_rel_err;   /* against the true rate   */
+    double           band_err_sum[ET_N_BANDS];
+    uint64_t         band_err_n[ET_N_BANDS];
+    double           box_err_sum;                /* against the bytes since the last rechoke */
+    uint64_t         box_err_n;
     double           overlap_sum, rank_corr_sum;
     uint64_t         overlap_n, rank_corr_n;
     double           boundary_sum;         /* the unchoke boundary's estimate, per rechoke  */
     uint64_t         boundary_n;
+    uint32_t         s_overlap, s_rank_corr;     /* per-rechoke series                       */
+    double          *scratch;                    /* 4 x n_peers: estimates, truths, ranks    */
     uint64_t         ticks_deferred, tick_defer_batches;
     double           tick_defer_sum_s;     /* per batch: how late the oldest held tick ran   */
     double           tick_defer_max_s;
@@ -172,6 +206,26 @@ void et_peer_close_mode_time(struct et_peer *p);
  * marks that follow it (hi_mark_rel) */
 void et_marks_after_rechoke(struct et_run *r);
 void et_marks_finish(struct et_run *r);
+/* The peer's true sending rate to us now: its limiter's rate (capacity schedule), at most what
+ * its request pipeline lets through, while it unchokes us; 0 otherwise. */
+double et_true_rate(const struct et_peer *p);
+/* The pipeline bound of p from its path: P x 16397 B per round trip of an empty path plus the
+ * serialization of one PIECE on each access line (called at set-up and after a speed step). */
+void et_truth_setup(struct et_run *r, struct et_peer *p);
+
+/* A draw from the scenario's capacity distribution (cap_dist, cap_min_Bps, cap_max_Bps). */
+double et_draw_capacity(const struct et_cfg *c, gsl_rng *g);
+
+/* ---- exp_etorrent_remote.c: reciprocity, our upload as the remote peers see it */
+/* Set up p's own view (no-op without reciprocity); returns -1 if out of memory. */
+int  et_remote_setup(struct et_run *r, struct et_peer *p, gsl_rng *g);
+void et_remote_free(struct et_peer *p);
+/* p starts taking part (connect or late start): it unchokes us until its first own rechoke. */
+void et_remote_start(struct et_peer *p);
+/* Our rechoke decided: our upload follows our unchoked set. */
+void et_remote_our_unchokes(struct et_run *r);
+/* The remote peer (un)chokes us: its sender stops taking requests, or answers the owed ones. */
+void et_peer_set_unchoking(struct et_peer *p, int unchoking);
 
 /* ---- exp_etorrent_metrics.c: what each rechoke is worth against the ground truth */
 void et_rechoke(struct et_run *r);

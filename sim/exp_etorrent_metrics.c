@@ -1,34 +1,75 @@
-/* Experiment etorrent: the 10-s rechoke on the rate estimates, scored against the bytes that
- * really arrived; and the run's scalar metrics and per-peer rows at the end. */
+/* Experiment etorrent: each 10-s rechoke on the rate estimates, scored against an oracle choker
+ * fed every peer's true sending rate (its limiter's rate while it unchokes us, known to the
+ * simulator), so no estimator is favoured by construction; the run's scalar metrics and
+ * per-peer rows at the end.  docs/experiments.md names and defines every metric. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_randist.h>
 #include "exp_etorrent.h"
 
-/* Average ranks (1-based, ties share their mean rank), by insertion sort: n <= CHOKE_MAX_PEERS. */
-static void ranks(const double *v, size_t n, double *rank)
+const double et_band_lo[ET_N_BANDS] = { 0, 4000, 16000, 64000, 256000 };
+const char *const et_band_name[ET_N_BANDS] = { "lt4k", "4k_16k", "16k_64k", "64k_256k", "ge256k" };
+
+static int band_of(double rate)
 {
-    size_t idx[CHOKE_MAX_PEERS];
-    for (size_t i = 0; i < n; i++) {
-        size_t j = i;
-        while (j > 0 && v[idx[j - 1]] > v[i]) { idx[j] = idx[j - 1]; j--; }
-        idx[j] = i;
-    }
+    int b = 0;
+    while (b + 1 < ET_N_BANDS && rate >= et_band_lo[b + 1]) b++;
+    return b;
+}
+
+/* ---------------------------------------------------------------- the truth */
+
+void et_truth_setup(struct et_run *r, struct et_peer *p)
+{
+    const struct remote_host *h = &r->topo.remote[p->id];
+    const struct link *cd = &r->topo.client_down, *cu = &r->topo.client_up;
+    double prop = (double)(cu->prop_delay + h->core_to.prop_delay + h->down.prop_delay +
+                           h->up.prop_delay + h->core_from.prop_delay + cd->prop_delay) / 1e9;
+    double ser = ET_PIECE_WIRE * 8.0 / (double)h->up.rate_bps + ET_PIECE_WIRE * 8.0 / (double)cd->rate_bps;
+    p->pipe_bound_Bps = (double)r->cfg.pipeline * ET_PIECE_WIRE / (prop + ser);
+}
+
+double et_true_rate(const struct et_peer *p)
+{
+    if (!p->connected || !p->started || !p->unchoking_us) return 0.0;
+    return p->capacity_Bps < p->pipe_bound_Bps ? p->capacity_Bps : p->pipe_bound_Bps;
+}
+
+/* ---------------------------------------------------------------- rank statistics */
+
+struct ranked { double v; size_t i; };
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->v != y->v) return x->v < y->v ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Average ranks (1-based, ties share their mean rank); tmp holds n entries. */
+static void ranks(const double *v, size_t n, double *rank, struct ranked *tmp)
+{
+    for (size_t i = 0; i < n; i++) tmp[i] = (struct ranked){ v[i], i };
+    qsort(tmp, n, sizeof *tmp, cmp_ranked);
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j + 1 < n && v[idx[j + 1]] == v[idx[i]]) j++;
+        while (j + 1 < n && tmp[j + 1].v == tmp[i].v) j++;
         double mean = (double)(i + j) / 2.0 + 1.0;
-        for (size_t k = i; k <= j; k++) rank[idx[k]] = mean;
+        for (size_t k = i; k <= j; k++) rank[tmp[k].i] = mean;
         i = j + 1;
     }
 }
 
 double et_spearman(const double *x, const double *y, size_t n)
 {
-    if (n < 2 || n > CHOKE_MAX_PEERS) return NAN;
-    double rx[CHOKE_MAX_PEERS], ry[CHOKE_MAX_PEERS];
-    ranks(x, n, rx);
-    ranks(y, n, ry);
+    if (n < 2) return NAN;
+    double *rx = malloc(2 * n * sizeof *rx);
+    struct ranked *tmp = malloc(n * sizeof *tmp);
+    if (!rx || !tmp) { free(rx); free(tmp); return NAN; }
+    double *ry = rx + n;
+    ranks(x, n, rx, tmp);
+    ranks(y, n, ry, tmp);
     double mx = 0, my = 0;
     for (size_t i = 0; i < n; i++) { mx += rx[i]; my += ry[i]; }
     mx /= (double)n;
@@ -39,6 +80,8 @@ double et_spearman(const double *x, const double *y, size_t n)
         sxx += (rx[i] - mx) * (rx[i] - mx);
         syy += (ry[i] - my) * (ry[i] - my);
     }
+    free(rx);
+    free(tmp);
     if (sxx == 0 || syy == 0) return NAN;     /* all estimates (or truths) equal: no ranking */
     return sxy / sqrt(sxx * syy);
 }
@@ -55,9 +98,10 @@ static void push_err(struct et_run *r, double e)
     r->rel_err[r->n_rel_err++] = e;
 }
 
-/* The truth a rechoke should have seen: bytes that arrived since the last rechoke (or since the
- * peer's first byte, if later) over that time, at least 1 s. */
-static double true_rate(const struct et_peer *p, sim_time_t last, sim_time_t now)
+/* The old statistic: bytes that arrived since the last rechoke (or since the peer's first
+ * byte, if later) over that time, at least 1 s -- exactly what reset10 estimates, so an error
+ * against it favours reset10 by construction (kept as rate_err_box_mare for comparison). */
+static double box_rate(const struct et_peer *p, sim_time_t last, sim_time_t now)
 {
     if (p->first_byte_at < 0 || p->arrived == p->arrived_rechoke) return 0;
     sim_time_t from = p->first_byte_at > last ? p->first_byte_at : last;
@@ -66,66 +110,94 @@ static double true_rate(const struct et_peer *p, sim_time_t last, sim_time_t now
     return (double)(p->arrived - p->arrived_rechoke) / dt;
 }
 
-void et_rechoke(struct et_run *r)
+/* ---------------------------------------------------------------- the rechoke */
+
+/* Our choker on the estimates (times the optional log-normal noise), then its twin, the oracle,
+ * on the true rates with the same ring, snub state and interest: the oracle's preferred set is
+ * what a perfect estimator would have unchoked at this moment. */
+static void choose(struct et_run *r, double *est, double *truth)
 {
-    sim_time_t now = r->net.sim.now, last = r->last_rechoke;
-    struct choker *c = &r->choker;
+    struct choker *c = &r->choker, *o = &r->oracle;
+    sim_time_t now = r->net.sim.now;
     for (size_t i = 0; i < r->n_peers; i++) {
         struct et_peer *p = &r->peer[i];
+        est[i] = truth[i] = 0;
         if (!p->connected) continue;
-        c->peer[i].rate_Bps = rate_read(&p->est, now);
+        truth[i] = et_true_rate(p);
+        est[i] = rate_read(&p->est, now);   /* scored as the choker sees it, noise included */
+        if (r->cfg.rate_noise > 0) est[i] *= exp(r->cfg.rate_noise * gsl_ran_gaussian_ziggurat(r->noise_rng, 1.0));
+        c->peer[i].rate_Bps = est[i];
         c->peer[i].interested = 1;         /* every peer wants our pieces; none is a seeder */
     }
     choke_round(c);
     et_marks_after_rechoke(r);
+    memcpy(o->ring, c->ring, c->n_ring * sizeof c->ring[0]);
+    o->n_ring = c->n_ring;
+    for (size_t i = 0; i < r->n_peers; i++) {
+        o->peer[i].present = c->peer[i].present;
+        o->peer[i].interested = c->peer[i].interested;
+        o->peer[i].snubbed = c->peer[i].snubbed;
+        o->peer[i].rate_Bps = truth[i];
+    }
+    choke_rechoke(o);
+}
+
+void et_rechoke(struct et_run *r)
+{
+    sim_time_t now = r->net.sim.now, last = r->last_rechoke;
+    double *est = r->scratch, *truth = est + r->n_peers, *e2 = truth + r->n_peers, *t2 = e2 + r->n_peers;
+    choose(r, est, truth);
+    if (r->cfg.reciprocity) et_remote_our_unchokes(r);
+    const struct choker *c = &r->choker, *o = &r->oracle;
 
     /* score only rounds that lie wholly after the warm-up */
     int score = last >= r->warmup;
-    size_t ids[CHOKE_MAX_PEERS], n = 0, n_pref = 0;
-    double est[CHOKE_MAX_PEERS], truth[CHOKE_MAX_PEERS];
+    size_t n = 0, n_oracle = 0, hit = 0;
     for (size_t i = 0; i < r->n_peers; i++) {
         struct et_peer *p = &r->peer[i];
         if (!p->connected) continue;
-        ids[n] = i;
-        est[n] = c->peer[i].rate_Bps;
-        truth[n] = true_rate(p, last, now);
-        n_pref += c->peer[i].preferred;
-        if (score && truth[n] > 0) {
-            double e = fabs(est[n] - truth[n]) / truth[n];
+        e2[n] = est[i];
+        t2[n] = truth[i];
+        n++;
+        n_oracle += o->peer[i].preferred;
+        hit += o->peer[i].preferred && c->peer[i].preferred;
+        if (score && truth[i] > 0) {
+            double e = fabs(est[i] - truth[i]) / truth[i];
             push_err(r, e);
+            int b = band_of(truth[i]);
+            r->band_err_sum[b] += e;
+            r->band_err_n[b]++;
             p->err_sum += e;
             p->err_n++;
         }
+        double box = box_rate(p, last, now);
+        if (score && box > 0) { r->box_err_sum += fabs(est[i] - box) / box; r->box_err_n++; }
         if (score && p->started && p->t_start <= last) {
             p->sample_intervals++;
             p->samples_sum += p->samples_now;
             p->empty_intervals += p->samples_now == 0;
         }
-        /* a late peer among the truly fastest: when does the choker first prefer it? */
-        if (p->fast_late && p->started && p->t_start < now) {
-            int pref = c->peer[i].preferred;
+        /* a late peer the oracle prefers at its first rechoke: when does our choker prefer it? */
+        if (p->late && p->started && p->t_start < now) {
             if (!p->first_rechoke_seen) {
                 p->first_rechoke_seen = 1;
-                p->first_rechoke_preferred = pref;
+                p->fast_late = o->peer[i].preferred;
+                p->first_rechoke_preferred = c->peer[i].preferred;
             }
-            if (pref && p->preferred_at < 0) p->preferred_at = now;
+            if (p->fast_late && c->peer[i].preferred && p->preferred_at < 0) p->preferred_at = now;
         }
-        n++;
     }
-    if (score && n_pref > 0 && n > 0) {
-        /* the truly fastest n_pref peers, ties by id as the choker breaks them */
-        size_t order[CHOKE_MAX_PEERS];
-        for (size_t k = 0; k < n; k++) {
-            size_t j = k;
-            while (j > 0 && truth[order[j - 1]] < truth[k]) { order[j] = order[j - 1]; j--; }
-            order[j] = k;
-        }
-        size_t hit = 0;
-        for (size_t k = 0; k < n_pref && k < n; k++) hit += c->peer[ids[order[k]]].preferred;
-        r->overlap_sum += (double)hit / (double)n_pref;
+    if (score && n_oracle > 0) {
+        double overlap = (double)hit / (double)n_oracle;
+        r->overlap_sum += overlap;
         r->overlap_n++;
-        double rho = et_spearman(est, truth, n);
-        if (!isnan(rho)) { r->rank_corr_sum += rho; r->rank_corr_n++; }
+        result_point(r->res, r->s_overlap, 0, (double)now / 1e9, overlap);
+        double rho = et_spearman(e2, t2, n);
+        if (!isnan(rho)) {
+            r->rank_corr_sum += rho;
+            r->rank_corr_n++;
+            result_point(r->res, r->s_rank_corr, 0, (double)now / 1e9, rho);
+        }
     }
     for (size_t i = 0; i < r->n_peers; i++) {
         r->peer[i].samples_now = 0;
@@ -172,7 +244,7 @@ void et_metrics_finish(struct et_run *r)
         msgs += p->messages;
         goodput += p->arrived - p->arrived_warm;
         for (int m = 0; m < SOCK_MODE__N; m++) mode_t[m] += p->mode_time[m];
-        if (p->fast_late && p->started) {
+        if (p->fast_late) {
             n_late_fast++;
             late_delay += (double)((p->preferred_at >= 0 ? p->preferred_at : r->duration) - p->t_start) / 1e9;
             if (p->first_rechoke_seen) {
@@ -182,6 +254,7 @@ void et_metrics_finish(struct et_run *r)
         }
         double g = (double)(p->arrived - p->arrived_warm) / secs;
         result_row(res, "peer", (int32_t)i, "capacity_Bps", p->capacity_Bps);
+        result_row(res, "peer", (int32_t)i, "pipe_bound_Bps", p->pipe_bound_Bps);
         result_row(res, "peer", (int32_t)i, "goodput_Bps", g);
         result_row(res, "peer", (int32_t)i, "rate_err_mare", p->err_n ? p->err_sum / (double)p->err_n : NAN);
         result_row(res, "peer", (int32_t)i, "samples_per_interval",
@@ -205,6 +278,14 @@ void et_metrics_finish(struct et_run *r)
     }
     result_metric(res, "rate_err_mare", mare);
     result_metric(res, "rate_err_p95", p95);
+    for (int b = 0; b < ET_N_BANDS; b++) {
+        char name[RESULT_NAME_LEN];
+        snprintf(name, sizeof name, "rate_err_mare_%s", et_band_name[b]);
+        result_metric(res, name, r->band_err_n[b] ? r->band_err_sum[b] / (double)r->band_err_n[b] : NAN);
+        snprintf(name, sizeof name, "rate_err_n_%s", et_band_name[b]);
+        result_metric(res, name, (double)r->band_err_n[b]);
+    }
+    result_metric(res, "rate_err_box_mare", r->box_err_n ? r->box_err_sum / (double)r->box_err_n : NAN);
     result_metric(res, "unchoke_overlap", r->overlap_n ? r->overlap_sum / (double)r->overlap_n : NAN);
     result_metric(res, "unchoke_rank_corr", r->rank_corr_n ? r->rank_corr_sum / (double)r->rank_corr_n : NAN);
     result_metric(res, "late_fast_rank_delay_s", n_late_fast ? late_delay / n_late_fast : NAN);
@@ -233,7 +314,8 @@ const struct metric_decl et_metrics[] = {
     /* Amdahl's figures describe where the CPU goes, not how well the client does */
     { "rate_cpu_share", METRIC_NEUTRAL }, { "amdahl_max_speedup", METRIC_NEUTRAL },
     { "samples_per_interval_mean", METRIC_NEUTRAL }, { "intervals_without_sample", METRIC_LOWER },
-    { "rate_err_mare", METRIC_LOWER }, { "rate_err_p95", METRIC_LOWER },
+    { "rate_err_mare", METRIC_LOWER }, { "rate_err_p95", METRIC_LOWER }, { "rate_err_mare_*", METRIC_LOWER },
+    { "rate_err_n_*", METRIC_NEUTRAL }, { "rate_err_box_mare", METRIC_LOWER },
     { "unchoke_overlap", METRIC_HIGHER }, { "unchoke_rank_corr", METRIC_HIGHER },
     { "late_fast_rank_delay_s", METRIC_LOWER }, { "late_fast_peers", METRIC_NEUTRAL },
     { "late_fast_missed_first_rechoke", METRIC_LOWER },

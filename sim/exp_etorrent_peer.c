@@ -154,8 +154,33 @@ static void sender_readable(struct tcp_ep *ep, void *app)
     p->req_bytes += tcp_read(ep, UINT64_MAX);
     uint64_t total = p->req_bytes / ET_REQUEST_WIRE, fresh = total - p->requests_seen;
     p->requests_seen = total;
-    if (p->started) sender_queue(p, ET_PIECE_WIRE, (uint32_t)fresh);
-    else p->owed += (uint32_t)fresh;                /* still choking us: answered at start */
+    if (p->started && p->unchoking_us) sender_queue(p, ET_PIECE_WIRE, (uint32_t)fresh);
+    else p->owed += (uint32_t)fresh;                /* choking us: answered when it unchokes */
+}
+
+/* Choking us: the PIECEs queued but not begun are dropped back to requests owed (a message
+ * already begun is finished; HAVEs and keep-alives stay). */
+static void drop_unbegun_pieces(struct et_peer *p)
+{
+    struct et_msgq *q = &p->q;
+    size_t from = q->wr + (q->wr_off > 0), keep = from;
+    for (size_t a = from; a < q->tail; a++) {
+        uint32_t size = msgq_at(q, a);
+        if (size == ET_PIECE_WIRE) p->owed++;
+        else q->size[keep++ % q->cap] = size;
+    }
+    q->tail = keep;
+}
+
+void et_peer_set_unchoking(struct et_peer *p, int unchoking)
+{
+    if (unchoking == p->unchoking_us) return;
+    p->unchoking_us = unchoking;
+    if (!unchoking) { drop_unbegun_pieces(p); return; }
+    if (!p->started) return;
+    uint32_t owed = p->owed;
+    p->owed = 0;
+    sender_queue(p, ET_PIECE_WIRE, owed);
 }
 
 static void sender_writable(struct tcp_ep *ep, void *app) { (void)ep; sender_pump(app); }
@@ -188,14 +213,14 @@ static void sender_established(struct tcp_ep *ep, void *app)
     sim_schedule_in(s, &p->keepalive_ev, ET_KEEPALIVE_NS);
 }
 
+/* The peer starts serving: it unchokes us (its optimistic chance for a new connection) until
+ * its own first rechoke decides by reciprocity. */
 static void start_sending(struct sim *s, struct sim_event *ev)
 {
     (void)s;
     struct et_peer *p = ev->ctx;
     p->started = 1;
-    uint32_t owed = p->owed;
-    p->owed = 0;
-    sender_queue(p, ET_PIECE_WIRE, owed);
+    et_remote_start(p);
 }
 
 /* The peer's upload limit changes; its line grows with it if it would otherwise bind. */
@@ -208,6 +233,7 @@ static void speed_step(struct sim *s, struct sim_event *ev)
     struct link *up = &p->run->topo.remote[p->id].up;
     double line = p->capacity_Bps * 8 * p->run->cfg.remote_up_factor;
     if ((double)up->rate_bps < line) up->rate_bps = (uint64_t)line;
+    et_truth_setup(p->run, p);
     if (p->run->cfg.writer == ET_WRITER_TICK) return;   /* the next period grants the new rate */
     sim_cancel(&p->run->net.sim, &p->pace_ev);
     sender_pump(p);
@@ -454,7 +480,9 @@ static void connect_now(struct sim *s, struct sim_event *ev)
     sockmode_init(&p->sm, &r->cfg.smc, s->now);
     p->blocked = 1;
     p->mode_since = s->now;
-    choke_add_peer(&r->choker, p->id, gsl_rng_uniform(r->ring_rng));
+    double u = gsl_rng_uniform(r->ring_rng);
+    choke_add_peer(&r->choker, p->id, u);
+    choke_add_peer(&r->oracle, p->id, u);
     sim_schedule_in(s, &p->tick_ev, ET_TICK_NS);
     tcp_conn_open(&p->conn);
 }

@@ -30,7 +30,7 @@ static void test_upload_slot_table(void)
 static void test_ring_insertion(void)
 {
     struct choker c;
-    choke_init(&c, 4);
+    CU_ASSERT_EQUAL_FATAL(choke_init(&c, 16, 4), 0);
     CU_ASSERT_EQUAL(choke_add_peer(&c, 0, 0.5), 0);      /* floor(0.5 * 1) = 0: [0] */
     CU_ASSERT_EQUAL(choke_add_peer(&c, 1, 0.0), 0);      /* position 0: [1 0] */
     CU_ASSERT_EQUAL(choke_add_peer(&c, 2, 0.5), 0);      /* floor(0.5 * 3) = 1: [1 2 0] */
@@ -39,12 +39,13 @@ static void test_ring_insertion(void)
     CU_ASSERT_EQUAL(c.n_ring, 4);
     for (int i = 0; i < 4; i++) CU_ASSERT_EQUAL(c.ring[i], want[i]);
     CU_ASSERT_EQUAL(choke_add_peer(&c, 2, 0.1), -1);     /* already present */
-    CU_ASSERT_EQUAL(choke_add_peer(&c, CHOKE_MAX_PEERS, 0.1), -1);
+    CU_ASSERT_EQUAL(choke_add_peer(&c, 16, 0.1), -1);         /* beyond the capacity */
     choke_remove_peer(&c, 2);
     uint16_t want2[] = { 1, 0, 3 };
     CU_ASSERT_EQUAL(c.n_ring, 3);
     for (int i = 0; i < 3; i++) CU_ASSERT_EQUAL(c.ring[i], want2[i]);
     CU_ASSERT_FALSE(c.peer[2].present);
+    choke_free(&c);
 }
 
 /* Snub timing: counter checked, then incremented, per tick.  After a piece, ticks 1..7 leave
@@ -53,7 +54,7 @@ static void test_ring_insertion(void)
 static void test_snub_after_more_than_six_ticks(void)
 {
     struct choker c;
-    choke_init(&c, 4);
+    CU_ASSERT_EQUAL_FATAL(choke_init(&c, 16, 4), 0);
     choke_add_peer(&c, 0, 0);
     choke_add_peer(&c, 1, 0);
     choke_note_piece(&c, 0);
@@ -76,6 +77,7 @@ static void test_snub_after_more_than_six_ticks(void)
     CU_ASSERT_EQUAL(c.peer[0].ticks_without_piece, 0);
     choke_tick_peer(&c, 7);                               /* absent: ignored */
     CU_ASSERT_EQUAL(c.peer[7].ticks_without_piece, 0);
+    choke_free(&c);
 }
 
 static void set_peer(struct choker *c, unsigned id, double rate, int interested, int seeder, int we_seed)
@@ -94,7 +96,7 @@ static void set_peer(struct choker *c, unsigned id, double rate, int interested,
 static void test_rechoke_known_rates(void)
 {
     struct choker c;
-    choke_init(&c, 4);
+    CU_ASSERT_EQUAL_FATAL(choke_init(&c, 16, 4), 0);
     for (unsigned i = 0; i < 8; i++) choke_add_peer(&c, i, 0.999);   /* appended: ring 0..7 */
     set_peer(&c, 0, 100, 1, 0, 0);
     set_peer(&c, 1, 500, 1, 0, 0);
@@ -128,6 +130,7 @@ static void test_rechoke_known_rates(void)
     CU_ASSERT_TRUE(c.peer[2].optimistic);
     CU_ASSERT_TRUE(c.peer[4].unchoked && !c.peer[4].optimistic);
     CU_ASSERT_TRUE(c.peer[5].unchoked && !c.peer[5].optimistic);
+    choke_free(&c);
 }
 
 /* Surplus the other way: Max 4 (D 3, S 1), one leech candidate and five seed-list peers:
@@ -135,7 +138,7 @@ static void test_rechoke_known_rates(void)
 static void test_rechoke_surplus_to_seed_slots(void)
 {
     struct choker c;
-    choke_init(&c, 4);
+    CU_ASSERT_EQUAL_FATAL(choke_init(&c, 16, 4), 0);
     for (unsigned i = 0; i < 6; i++) choke_add_peer(&c, i, 0.999);
     set_peer(&c, 0, 10, 1, 0, 0);                        /* the only torrent we leech */
     for (unsigned i = 1; i < 6; i++) set_peer(&c, i, 100.0 * i, 1, 0, 1);   /* 100..500 */
@@ -145,13 +148,14 @@ static void test_rechoke_surplus_to_seed_slots(void)
     /* optimistic max(1, 4 - 4) = 1: first non-preferred interested in ring order: 1 */
     CU_ASSERT_TRUE(c.peer[1].optimistic);
     CU_ASSERT_FALSE(c.peer[2].unchoked);
+    choke_free(&c);
 }
 
 /* Equal rates: lower id wins, whatever the ring order. */
 static void test_rechoke_ties_by_id(void)
 {
     struct choker c;
-    choke_init(&c, 2);                                   /* D 1, S 1 -> 2 leech slots */
+    CU_ASSERT_EQUAL_FATAL(choke_init(&c, 16, 2), 0);                                   /* D 1, S 1 -> 2 leech slots */
     choke_add_peer(&c, 5, 0);
     choke_add_peer(&c, 3, 0);
     choke_add_peer(&c, 9, 0);                            /* ring [9 3 5] */
@@ -163,6 +167,7 @@ static void test_rechoke_ties_by_id(void)
     CU_ASSERT_TRUE(c.peer[5].preferred);
     CU_ASSERT_FALSE(c.peer[9].preferred);
     CU_ASSERT_TRUE(c.peer[9].optimistic);                /* optimistic max(1, 0) = 1 */
+    choke_free(&c);
 }
 
 /* Max 2 -> 2 preferred (4, 5 by rate); 1 optimistic.  Rounds 1, 4, 7 advance the ring to the
@@ -170,7 +175,7 @@ static void test_rechoke_ties_by_id(void)
 static void test_optimistic_ring_advances_every_third_round(void)
 {
     struct choker c;
-    choke_init(&c, 2);
+    CU_ASSERT_EQUAL_FATAL(choke_init(&c, 16, 2), 0);
     for (unsigned i = 0; i < 6; i++) choke_add_peer(&c, i, 0.999);
     for (unsigned i = 0; i < 6; i++) set_peer(&c, i, i == 4 ? 900 : i == 5 ? 800 : 0, 1, 0, 0);
     int want_opt[9] = { 0, 0, 0, 1, 1, 1, 2, 2, 2 };
@@ -185,6 +190,7 @@ static void test_optimistic_ring_advances_every_third_round(void)
     CU_ASSERT_EQUAL(c.rounds, 9);
     CU_ASSERT_EQUAL(c.advances, 2);                      /* round 1 found the head already due */
     CU_ASSERT_EQUAL(c.ring[0], 2);
+    choke_free(&c);
 }
 
 void register_test_choke(void)
