@@ -22,6 +22,12 @@ static void print_experiment(const struct experiment *e)
         printf("  %-22s %-8s %-12s %-24s %s\n", d->key, d->def, d->type == PT_INT ? "integer" : d->type == PT_DOUBLE ? "number" : d->type == PT_BOOL ? "boolean" : "choice",
                range, d->doc);
     }
+    /* the metrics the experiment documents, with the way they are better */
+    for (const struct metric_doc *m = e->metric_docs; m && m->name; m++) {
+        if (m == e->metric_docs) printf("  metrics (better: higher / lower / -):\n");
+        enum metric_dir dir = experiment_metric_dir(e, m->name, NULL);
+        printf("  %-32s %-6s %s\n", m->name, dir > 0 ? "higher" : dir < 0 ? "lower" : "-", m->doc);
+    }
 }
 
 int cmd_keys(int argc, char **argv)

@@ -49,7 +49,8 @@ const struct metric_decl exp_common_metrics[] = {
     /* wire bytes per class (exp_emit_class_bytes): counters that move with goodput */
     { "up_bytes_by_class.*", METRIC_NEUTRAL }, { "down_bytes_by_class.*", METRIC_NEUTRAL },
     /* engine load (exp_emit_event_rate): fewer events for the same run is better */
-    { "events_per_sim_s", METRIC_LOWER }, { "events_per_sim_s_per_100_peers", METRIC_LOWER },
+    { "events_per_sim_s", METRIC_LOWER },
+    { "events_per_sim_s_per_100_peers", METRIC_LOWER },
     { NULL, METRIC_NEUTRAL }
 };
 
@@ -59,3 +60,4 @@ void exp_emit_event_rate(struct run_result *res, uint64_t events, sim_time_t dur
     result_metric(res, "events_per_sim_s", per_s);
     result_metric(res, "events_per_sim_s_per_100_peers", peers ? per_s * 100.0 / (double)peers : per_s);
 }
+

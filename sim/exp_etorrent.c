@@ -459,4 +459,5 @@ const struct experiment exp_etorrent = {
     .run = et_run,
     .headline = et_headline,
     .metrics = et_metrics,
+    .metric_docs = et_metric_docs,
 };

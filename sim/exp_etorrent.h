@@ -232,5 +232,6 @@ void et_rechoke(struct et_run *r);
 void et_metrics_finish(struct et_run *r);
 double et_spearman(const double *x, const double *y, size_t n);
 extern const struct metric_decl et_metrics[];
+extern const struct metric_doc et_metric_docs[];
 
 #endif

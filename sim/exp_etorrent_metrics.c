@@ -314,16 +314,57 @@ const struct metric_decl et_metrics[] = {
     /* Amdahl's figures describe where the CPU goes, not how well the client does */
     { "rate_cpu_share", METRIC_NEUTRAL }, { "amdahl_max_speedup", METRIC_NEUTRAL },
     { "samples_per_interval_mean", METRIC_NEUTRAL }, { "intervals_without_sample", METRIC_LOWER },
-    { "rate_err_mare", METRIC_LOWER }, { "rate_err_p95", METRIC_LOWER }, { "rate_err_mare_*", METRIC_LOWER },
-    { "rate_err_n_*", METRIC_NEUTRAL }, { "rate_err_box_mare", METRIC_LOWER },
-    { "unchoke_overlap", METRIC_HIGHER }, { "unchoke_rank_corr", METRIC_HIGHER },
-    { "late_fast_rank_delay_s", METRIC_LOWER }, { "late_fast_peers", METRIC_NEUTRAL },
+    { "rate_err_mare", METRIC_LOWER },
+    { "rate_err_p95", METRIC_LOWER },
+    { "rate_err_mare_*", METRIC_LOWER },
+    { "rate_err_n_*", METRIC_NEUTRAL },
+    { "rate_err_box_mare", METRIC_LOWER },
+    { "unchoke_overlap", METRIC_HIGHER },
+    { "unchoke_rank_corr", METRIC_HIGHER },
+    { "late_fast_rank_delay_s", METRIC_LOWER },
+    { "late_fast_peers", METRIC_NEUTRAL },
     { "late_fast_missed_first_rechoke", METRIC_LOWER },
-    { "switches_per_peer_hour", METRIC_LOWER }, { "down_goodput_kBps", METRIC_HIGHER },
+    { "switches_per_peer_hour", METRIC_LOWER },
+    { "down_goodput_kBps", METRIC_HIGHER },
     { "mode_share_*", METRIC_NEUTRAL }, { "messages_per_s", METRIC_NEUTRAL }, { "pieces", METRIC_NEUTRAL },
     { "mode_drains", METRIC_NEUTRAL }, { "ticks_deferred", METRIC_NEUTRAL },
     { "tick_defer_s_max", METRIC_LOWER }, { "tick_defer_s_mean", METRIC_LOWER },
     { "max_uploads", METRIC_NEUTRAL },
     { "unchoke_boundary_Bps", METRIC_NEUTRAL },          /* exp_etorrent_marks.c: where the decision is */
     { NULL, METRIC_NEUTRAL }
+};
+
+/* What the metrics mean (`ratelab keys`). */
+const struct metric_doc et_metric_docs[] = {
+    { "rate_err_mare",
+      "mean |estimate - true rate| / true rate over the scored rechokes, peers sending to us "
+      "(true rate: the peer's limiter rate, capped by its request pipeline, while it unchokes us)" },
+    { "rate_err_p95",
+      "95th percentile of the same relative errors" },
+    { "rate_err_mare_*",
+      "the same per band of the true rate: lt4k, 4k_16k, 16k_64k, 64k_256k, ge256k B/s" },
+    { "rate_err_n_*",
+      "how many errors each band's mean is over" },
+    { "rate_err_box_mare",
+      "error against the bytes since the last rechoke (reset10's own statistic: favours "
+      "reset10 by construction; the pre-oracle truth)" },
+    { "unchoke_overlap",
+      "per rechoke: share of the oracle choker's preferred peers ours also prefers (oracle: "
+      "our choker's twin fed the true rates); mean over the run, per rechoke in series oracle_overlap" },
+    { "unchoke_rank_corr",
+      "per rechoke: Spearman correlation of the estimates with the true rates over the "
+      "connected peers; mean, per rechoke in series oracle_rank_corr" },
+    { "late_fast_rank_delay_s",
+      "late peers the oracle prefers at their first rechoke: seconds from their start "
+      "until our choker prefers them (the run's end if never)" },
+    { "late_fast_peers",
+      "how many late peers the oracle preferred at their first rechoke" },
+    { "late_fast_missed_first_rechoke",
+      "share of those our choker did not prefer at that rechoke" },
+    { "down_goodput_kBps",
+      "payload received after the warm-up per second; with reciprocity it depends on "
+      "whom our choker unchokes" },
+    { "events_per_sim_s", "engine events per simulated second" },
+    { "events_per_sim_s_per_100_peers", "the same per 100 remote peers (bound: 5 M)" },
+    { NULL, NULL }
 };

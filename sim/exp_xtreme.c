@@ -448,4 +448,5 @@ const struct experiment exp_xtreme = {
     .run = xt_run_fn,
     .headline = xt_headline,
     .metrics = xt_metrics,
+    .metric_docs = xt_metric_docs,
 };

@@ -156,5 +156,6 @@ void xt_metrics_second(struct xt_run *r, sim_time_t now);
 void xt_metrics_warmup(struct xt_run *r);
 void xt_metrics_final(struct xt_run *r);
 extern const struct metric_decl xt_metrics[];
+extern const struct metric_doc xt_metric_docs[];
 
 #endif

@@ -168,9 +168,10 @@ const struct metric_decl xt_metrics[] = {
     { "up_queue_delay_ms_mean", METRIC_LOWER }, { "up_queue_delay_ms_p95", METRIC_LOWER },
     { "voip_delay_ms_mean", METRIC_LOWER }, { "voip_delay_ms_p95", METRIC_LOWER }, { "voip_loss", METRIC_LOWER },
     { "drops", METRIC_LOWER }, { "drops_up", METRIC_LOWER },
-    { "up_small_segs_per_s", METRIC_LOWER },          /* crumbs: fewer is better */
+    { "up_small_segs_per_s", METRIC_LOWER },
     { "recv_events_per_seg", METRIC_NEUTRAL },
-    { "adapter_out_kBps", METRIC_NEUTRAL }, { "up_ip_offered_kBps", METRIC_NEUTRAL },
+    { "adapter_out_kBps", METRIC_NEUTRAL },
+    { "up_ip_offered_kBps", METRIC_NEUTRAL },
     { "up_pkts_offered_per_s", METRIC_NEUTRAL },
     /* slot counts and rule activity describe what the slot manager did, not how well */
     { "slots_full_mean", METRIC_NEUTRAL }, { "slots_trickle_mean", METRIC_NEUTRAL }, { "slots_opened", METRIC_NEUTRAL },
@@ -182,4 +183,22 @@ const struct metric_decl xt_metrics[] = {
     { "overhead_est_kbps", METRIC_NEUTRAL }, { "overhead_wire_kbps", METRIC_NEUTRAL },
     { "bytes_injected", METRIC_NEUTRAL },
     { NULL, METRIC_NEUTRAL }
+};
+
+/* What the metrics mean (`ratelab keys`). */
+const struct metric_doc xt_metric_docs[] = {
+    { "up_small_segs_per_s",
+      "payload-carrying uplink packets under 100 IP bytes per second (cross-traffic "
+      "excluded): block requests, probes -- and byte crumbs, if a sender makes them" },
+    { "recv_events_per_seg",
+      "the client's receive events per full segment read (one ACK estimate per event)" },
+    { "adapter_out_kBps",
+      "what NAFC's adapter counter saw after the warm-up, KB/s (nafc_adapter)" },
+    { "up_ip_offered_kBps",
+      "IP bytes offered to the uplink after the warm-up, KB/s" },
+    { "up_pkts_offered_per_s",
+      "packets offered to the uplink per second" },
+    { "events_per_sim_s", "engine events per simulated second" },
+    { "events_per_sim_s_per_100_peers", "the same per 100 remote peers (bound: 5 M)" },
+    { NULL, NULL }
 };

@@ -15,6 +15,8 @@ enum metric_dir { METRIC_LOWER = -1, METRIC_NEUTRAL = 0, METRIC_HIGHER = 1 };
 
 /* One declaration; a name ending in '*' covers every metric starting with what precedes it. */
 struct metric_decl { const char *name; enum metric_dir dir; };
+/* What a metric means, for `ratelab keys` (an experiment documents the metrics it chooses to). */
+struct metric_doc { const char *name; const char *doc; };
 
 struct experiment {
     const char             *name;
@@ -31,6 +33,8 @@ struct experiment {
     /* Every metric the run emits, with its direction; ends with { NULL }.  Metrics emitted by the
      * shared helpers of exp_common.h are declared there (exp_common_metrics). */
     const struct metric_decl *metrics;
+    /* Optional, ends with { NULL }: metric meanings `ratelab keys` prints with their direction. */
+    const struct metric_doc  *metric_docs;
 };
 
 const struct experiment *experiment_find(const char *name);
