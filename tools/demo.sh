@@ -8,7 +8,7 @@ R=./ratelab
 OUT=results/demo
 mkdir -p "$OUT"
 VERSION=$($R --version)
-SEEDS=${DEMO_SEEDS:-4}             # etorrent marks: seeds per point (paired across marks)
+SEEDS=${DEMO_SEEDS:-6}             # etorrent marks: seeds per point (paired across marks)
 XSEEDS=${DEMO_XTREME_SEEDS:-3}     # xtreme: seeds per point (paired with the solo runs)
 START=$(date +%s)
 
@@ -62,13 +62,11 @@ db=$OUT/etorrent.db
 fresh_db "$db"
 for profile in etorrent_slow etorrent_fewpeers etorrent_manyslots; do
     have "$profile" "etorrent marks" || continue
-    seeds=$SEEDS
-    [ "$profile" = etorrent_manyslots ] && seeds=$(( SEEDS > 3 ? 3 : SEEDS ))   # 0.9 s per run
-    echo "-- etorrent: hi/lo marks in profile $profile ($seeds seeds)"
-    $R sweep "scenarios/$profile.ini" --vary hi_mark=4k:64k:x2 --vary lo_mark=1k:16k:x2 \
-        --where 'lo_mark <= hi_mark' --vary rate_granularity=per_chunk,per_message --seeds "$seeds" --db "$db"
-    $R sweep "scenarios/$profile.ini" --vary hi_mark=4k:64k:x2 --vary lo_mark=1k:16k:x2 \
-        --where 'lo_mark <= hi_mark' --set rate_algo=etorrent_ns --seeds "$seeds" --db "$db"
+    echo "-- etorrent: hi/lo marks in profile $profile ($SEEDS seeds)"
+    $R sweep "scenarios/$profile.ini" --vary hi_mark=1k:64k:x2 --vary lo_mark=250:16k:x2 \
+        --where 'lo_mark <= hi_mark' --vary rate_granularity=per_chunk,per_message --seeds "$SEEDS" --db "$db"
+    $R sweep "scenarios/$profile.ini" --vary hi_mark=1k:64k:x2 --vary lo_mark=250:16k:x2 \
+        --where 'lo_mark <= hi_mark' --set rate_algo=etorrent_ns --seeds "$SEEDS" --db "$db"
 done
 
 # Experiment B: per line type and modem FIFO, the three policies over limits of 20-100 % of the
@@ -108,7 +106,8 @@ fi
 if have etorrent_slow "sensitivity"; then
     echo "-- sensitivity: etorrent decision quality"
     $R sensitivity scenarios/etorrent_slow.ini --keys hi_mark,lo_mark,rate_granularity,rate_algo,n_peers,cap_max_Bps,upload_limit_kib \
-        --range cap_max_Bps=10k:200k:log --metric unchoke_overlap --trajectories 8 --db "$sens" --out "$OUT/sensitivity-etorrent"
+        --range cap_max_Bps=3k:60k:log --range hi_mark=1k:64k:log --range lo_mark=250:1k:log \
+        --metric unchoke_overlap --trajectories 8 --db "$sens" --out "$OUT/sensitivity-etorrent"
 fi
 
 echo "-- answers"
