@@ -13,8 +13,9 @@ static void build_version(char *buf, size_t len)
 {
     char cmd[512];
     buf[0] = 0;
-    /* MAKEFLAGS cleared: under make test-san it carries BUILD=build-san into this make. */
-    snprintf(cmd, sizeof cmd, "MAKEFLAGS= make -s -C %s build/version.h >/dev/null 2>&1 && sed -n 's/^#define RATELAB_VERSION \"\\(.*\\)\"$/\\1/p' %s/build/version.h",
+    /* Under make test-san, BUILD=build-san reaches this make through MAKEFLAGS and the
+     * environment: both are overridden. */
+    snprintf(cmd, sizeof cmd, "MAKEFLAGS= make -s -C %s BUILD=build SAN=0 build/version.h >/dev/null 2>&1 && sed -n 's/^#define RATELAB_VERSION \"\\(.*\\)\"$/\\1/p' %s/build/version.h",
              clone_dir, clone_dir);
     FILE *p = popen(cmd, "r");
     if (!p) return;
