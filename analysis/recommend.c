@@ -223,6 +223,8 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
             }
             seed_values_free(&bv);
         }
+        /* Settings that gave the very same runs as etorrent's 16000/4000 are 16000/4000. */
+        if (best && rm && best != rm && best->cpu.mean == rm->cpu.mean && best->q.mean == rm->q.mean) best = rm;
         rec_set_text(t, (size_t)row, 8, "%s", front);
         if (rm) {
             rec_set_stat(t, (size_t)row, 2, NULL, rm->cpu.mean, rm->cpu.ci95, (long)rm->cpu.n, NULL);
@@ -505,17 +507,19 @@ int recommend_slot_speed(struct fig_ctx *c, const struct rec_opts *o, struct rec
     }
     static const char *const except[] = { "slot_speed_kBps", NULL };
     if (group_points(c, rel, except, g) != 0) goto oom;
-    if (rec_table_init(t, "slot_speed", 4) != 0) goto oom;
+    if (rec_table_init(t, "slot_speed", 5) != 0) goto oom;
     snprintf(t->title, sizeof t->title, "Which slot speed: the highest target slot speed at which the slots stay stable");
     snprintf(t->rule, sizeof t->rule,
              "Stable = the set of slots (Full and Trickle) did not change in the run's last 10 s and the Full slots ran within "
              "25 %% of the target on average (slot_speed_err <= 0.25), the seed's tolerance.  Per seed, the highest swept slot "
-             "speed below which every swept speed was stable; mean and 95 %% CI over seeds.  The third column gives, per "
-             "slot speed, the seeds that were stable.");
+             "speed at which it was stable; mean and 95 %% CI over seeds.  The third column gives, per slot speed, the seeds "
+             "that were stable: where it is not monotone, lower speeds (more slots) settle more slowly than higher ones; the "
+             "second, the highest speed up to which every speed swept was stable on every seed.");
     rec_set_text(t, 0, 0, "line, limit, policy");
     rec_set_text(t, 0, 1, "highest stable slot speed KB/s");
-    rec_set_text(t, 0, 2, "stable seeds per slot speed (KB/s: stable/seeds)");
-    rec_set_text(t, 0, 3, "slot speed error there");
+    rec_set_text(t, 0, 2, "stable on every seed up to KB/s");
+    rec_set_text(t, 0, 3, "stable seeds per slot speed (KB/s: stable/seeds)");
+    rec_set_text(t, 0, 4, "slot speed error there");
     if (single_version(c, rel, t->code_version, sizeof t->code_version) != 0) goto out;
     for (size_t gi = 0; gi < g->n; gi++) {
         size_t n = 0;
@@ -539,7 +543,8 @@ int recommend_slot_speed(struct fig_ctx *c, const struct rec_opts *o, struct rec
             size_t m = 0;
             for (size_t s = 0; best && errs && s < seeds->n; s++) {
                 double b = NAN, e = NAN;
-                for (size_t k = 0; k < n && stable_at(&sp[k], seeds->seed[s]); k++) { b = sp[k].speed; e = at_seed(&sp[k].err, seeds->seed[s]); }
+                for (size_t k = 0; k < n; k++)
+                    if (stable_at(&sp[k], seeds->seed[s])) { b = sp[k].speed; e = at_seed(&sp[k].err, seeds->seed[s]); }
                 best[m] = b;
                 errs[m++] = e;
             }
@@ -547,24 +552,29 @@ int recommend_slot_speed(struct fig_ctx *c, const struct rec_opts *o, struct rec
             long bn, en;
             rec_mean_ci(best, m, &bm, &bc, &bn);
             rec_mean_ci(errs, m, &em, &ec, &en);
-            if (bn == 0) rec_set_text(t, (size_t)row, 1, "none: unstable at %.3g KB/s on every seed", sp[0].speed);
+            if (bn == 0) rec_set_text(t, (size_t)row, 1, "none: unstable at every speed swept on every seed");
             else rec_set_stat(t, (size_t)row, 1, NULL, bm, bc, bn, NULL);
             if (bn > 0 && bn < (long)m) {
                 struct rec_cell *cell = rec_at(t, (size_t)row, 1);
                 size_t l = strlen(cell->text);
-                snprintf(cell->text + l, sizeof cell->text - l, " (%ld of %zu seeds; the others unstable even at %.3g)", bn, m,
-                         sp[0].speed);
+                snprintf(cell->text + l, sizeof cell->text - l, " (%ld of %zu seeds; the others unstable at every speed)", bn, m);
             }
-            rec_set_stat(t, (size_t)row, 3, NULL, em, ec, en, NULL);
+            rec_set_stat(t, (size_t)row, 4, NULL, em, ec, en, NULL);
             char list[512] = "";
             size_t l = 0;
+            double every = NAN;
+            int all_so_far = 1;
             for (size_t k = 0; k < n; k++) {
                 int st = 0;
                 for (size_t s = 0; s < seeds->n; s++) st += stable_at(&sp[k], seeds->seed[s]);
+                all_so_far &= st == (int)seeds->n;
+                if (all_so_far) every = sp[k].speed;
                 l += (size_t)snprintf(list + l, l < sizeof list ? sizeof list - l : 0, "%s%.3g: %d/%zu", k ? ", " : "",
                                       sp[k].speed, st, sp[k].stable_t.n);
             }
-            rec_set_text(t, (size_t)row, 2, "%s", list);
+            rec_set_text(t, (size_t)row, 3, "%s", list);
+            if (isfinite(every)) rec_set_text(t, (size_t)row, 2, "%.3g", every);
+            else rec_set_text(t, (size_t)row, 2, "none (unstable at %.3g on some seed)", sp[0].speed);
             free(best);
             free(errs);
         }

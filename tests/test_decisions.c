@@ -323,6 +323,41 @@ static void test_marks_table(void)
     remove_db(path);
 }
 
+/* Slot speed: seed 1 stable at 2 and 3 KB/s, not at 4; seed 2 at 2 and 4, not at 3 (stable =
+ * slot set unchanged for the last 10 s of 60 and slot_speed_err <= 0.25). */
+static void test_slot_speed_table(void)
+{
+    char path[256], err[512];
+    sqlite3 *db = syn_open(path, sizeof path, "rec-slots.db");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    const int stable[2][3] = { { 1, 1, 0 }, { 1, 0, 1 } };
+    for (int s = 0; s < 2; s++)
+        for (int k = 0; k < 3; k++) {
+            char params[256], metrics[256];
+            snprintf(params, sizeof params, "upload_policy=xtreme;dl_never_frac=0.1;duration_s=60;slot_speed_kBps=%d", k + 2);
+            /* unstable twice over: the set changed at the end, and too far from the target */
+            snprintf(metrics, sizeof metrics, "time_to_stable_s=%d;slot_speed_err=%g", stable[s][k] ? 30 : 60,
+                     stable[s][k] ? 0.1 : 0.4);
+            syn_run(db, "line_s", "xtreme", params, s + 1, metrics);
+        }
+    db_close(db);
+    struct fig_ctx c;
+    CU_ASSERT_EQUAL_FATAL(load(&c, path, err, sizeof err), 0);
+    struct rec_opts o;
+    rec_opts_default(&o);
+    struct rec_table t;
+    memset(&t, 0, sizeof t);
+    CU_ASSERT_EQUAL_FATAL(recommend_slot_speed(&c, &o, &t), REC_OK);
+    CU_ASSERT_EQUAL_FATAL(t.n_rows, 2);
+    ASSERT_ABS(rec_at(&t, 1, 1)->mean, 3.5, 1e-12);          /* highest stable per seed: 3 and 4 */
+    CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 2)->text, "2");       /* every seed, every speed up to it */
+    CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 3)->text, "2: 2/2, 3: 1/2, 4: 1/2");
+    ASSERT_ABS(rec_at(&t, 1, 4)->mean, 0.1, 1e-12);
+    rec_table_free(&t);
+    fig_free(&c);
+    remove_db(path);
+}
+
 /* Marks that move: a socket at 10 kB/s stays passive under 16k/4k and goes {packet,4} once the
  * marks are moved to 8k/2k; invalid marks and a fixed policy are refused and change nothing. */
 static void test_marks_can_move(void)
@@ -403,6 +438,7 @@ void register_test_decisions(void)
                TEST(test_paired_diff),
                TEST(test_limit_table),
                TEST(test_marks_table),
+               TEST(test_slot_speed_table),
                TEST(test_marks_can_move),
                TEST(test_marks_follow_the_boundary),
                TEST(test_sensitivity_bad_input));
