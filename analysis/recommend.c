@@ -139,7 +139,7 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
     if (fig_metric_stats(c, "cpu_us_per_s", cpu) < 0 || fig_metric_stats(c, qm, q) < 0) goto out;
     static const char *const except[] = { "hi_mark", "lo_mark", NULL };
     if (group_points(c, rel, except, g) != 0) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
-    if (rec_table_init(t, "marks", 10) != 0) goto oom;
+    if (rec_table_init(t, "marks", 11) != 0) goto oom;
     if (single_version(c, rel, t->code_version, sizeof t->code_version) != 0) goto out;
     snprintf(t->title, sizeof t->title, "Which hi/lo marks: the best decision quality (%s) within a CPU budget, per swarm profile", qm);
     char budget_text[160];
@@ -154,12 +154,15 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
              "mean %s is found; recommended is the cheapest front point whose %s "
              "is not significantly worse than that one's on the same seeds (paired t-test, p < 0.05), since with a few seeds "
              "the best mean is partly noise.  Differences from etorrent's 16000/4000 are paired on the same seeds (mean and "
-             "95 %% CI; * marks p < 0.05).  The last column is the largest paired difference anywhere in the grid.",
-             qm, qdir > 0 ? "more" : "less", qm, budget_text, qm, qm);
+             "95 %% CI; * marks p < 0.05); the last two columns are the largest paired difference in %s anywhere in the grid, "
+             "and what the recommended pair does to the download (down_goodput_kBps), the outcome that reciprocity ties to "
+             "the decisions.",
+             qm, qdir > 0 ? "more" : "less", qm, budget_text, qm, qm, qm);
     static const char *const head[] = { "swarm profile", "CPU budget us/s", "16k/4k CPU us/s", "16k/4k quality",
                                         "recommended hi/lo", "its CPU us/s", "its quality", "quality minus 16k/4k (paired)",
-                                        "Pareto front hi/lo", "largest paired difference in the grid" };
-    for (size_t k = 0; k < 10; k++) rec_set_text(t, 0, k, "%s", head[k]);
+                                        "Pareto front hi/lo", "largest paired difference in the grid",
+                                        "its download minus 16k/4k kB/s (paired)" };
+    for (size_t k = 0; k < 11; k++) rec_set_text(t, 0, k, "%s", head[k]);
     struct where_expr *ref = fig_where_compile(c, "hi_mark == 16000 && lo_mark == 4000", c->err, c->errlen);
     if (!ref) goto out;
     for (size_t gi = 0; gi < g->n; gi++) {
@@ -275,6 +278,17 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                 rec_set_text(t, (size_t)row, 9, "no difference on any seed");
             }
             seed_values_free(&rv);
+            /* What the choice does to the download: with reciprocity a peer we misjudge chokes us. */
+            if (best && best != rm) {
+                struct seed_values a, b;
+                if (seed_values_load(c, best->p, "down_goodput_kBps", &a) != 0) { where_free(ref); goto out; }
+                if (seed_values_load(c, refp, "down_goodput_kBps", &b) != 0) { seed_values_free(&a); where_free(ref); goto out; }
+                struct sample_stats d;
+                paired_diff(&a, &b, &d);
+                seed_values_free(&a);
+                seed_values_free(&b);
+                rec_set_stat(t, (size_t)row, 10, NULL, d.mean, d.ci95, (long)d.n, paired_p(&d) < 0.05 ? "*" : NULL);
+            } else if (best) rec_set_text(t, (size_t)row, 10, "0 (it is 16k/4k)");
         }
     }
     where_free(ref);
