@@ -46,6 +46,16 @@ static int decimals_for(double mean, double ci)
     return d < 0 ? 0 : d > 4 ? 4 : d;
 }
 
+void rec_stat_text(char *buf, size_t len, const char *prefix, double mean, double ci95, const char *unit)
+{
+    if (!isfinite(mean)) { snprintf(buf, len, "–"); return; }
+    int d = decimals_for(mean, ci95);
+    if (isfinite(ci95))
+        snprintf(buf, len, "%s%.*f ± %.*f%s%s", prefix ? prefix : "", d, mean, d, ci95, unit ? " " : "", unit ? unit : "");
+    else
+        snprintf(buf, len, "%s%.*f%s%s", prefix ? prefix : "", d, mean, unit ? " " : "", unit ? unit : "");
+}
+
 void rec_set_stat(struct rec_table *t, size_t row, size_t col, const char *prefix, double mean, double ci95, long n,
                   const char *unit)
 {
@@ -53,13 +63,7 @@ void rec_set_stat(struct rec_table *t, size_t row, size_t col, const char *prefi
     c->mean = mean;
     c->ci95 = ci95;
     c->n = n;
-    if (!isfinite(mean)) { snprintf(c->text, sizeof c->text, "–"); return; }
-    int d = decimals_for(mean, ci95);
-    if (isfinite(ci95))
-        snprintf(c->text, sizeof c->text, "%s%.*f ± %.*f%s%s", prefix ? prefix : "", d, mean, d, ci95, unit ? " " : "",
-                 unit ? unit : "");
-    else
-        snprintf(c->text, sizeof c->text, "%s%.*f%s%s", prefix ? prefix : "", d, mean, unit ? " " : "", unit ? unit : "");
+    rec_stat_text(c->text, sizeof c->text, prefix, mean, ci95, unit);
 }
 
 void rec_mean_ci(const double *v, size_t n, double *mean, double *ci95, long *n_out)

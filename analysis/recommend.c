@@ -139,7 +139,7 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
     if (fig_metric_stats(c, "cpu_us_per_s", cpu) < 0 || fig_metric_stats(c, qm, q) < 0) goto out;
     static const char *const except[] = { "hi_mark", "lo_mark", NULL };
     if (group_points(c, rel, except, g) != 0) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
-    if (rec_table_init(t, "marks", 11) != 0) goto oom;
+    if (rec_table_init(t, "marks", 12) != 0) goto oom;
     if (single_version(c, rel, t->code_version, sizeof t->code_version) != 0) goto out;
     snprintf(t->title, sizeof t->title, "Which hi/lo marks: the best decision quality (%s) within a CPU budget, per swarm profile", qm);
     char budget_text[160];
@@ -154,15 +154,15 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
              "mean %s is found; recommended is the cheapest front point whose %s "
              "is not significantly worse than that one's on the same seeds (paired t-test, p < 0.05), since with a few seeds "
              "the best mean is partly noise.  Differences from etorrent's 16000/4000 are paired on the same seeds (mean and "
-             "95 %% CI; * marks p < 0.05); the last two columns are the largest paired difference in %s anywhere in the grid, "
-             "and what the recommended pair does to the download (down_goodput_kBps), the outcome that reciprocity ties to "
-             "the decisions.",
+             "95 %% CI; * marks p < 0.05); the last three columns are the largest paired difference in %s anywhere in the grid, "
+             "what the recommended pair does to the download (down_goodput_kBps), the outcome that reciprocity ties to "
+             "the decisions, and what it saves in CPU on the same seeds.",
              qm, qdir > 0 ? "more" : "less", qm, budget_text, qm, qm, qm);
     static const char *const head[] = { "swarm profile", "CPU budget us/s", "16k/4k CPU us/s", "16k/4k quality",
                                         "recommended hi/lo", "its CPU us/s", "its quality", "quality minus 16k/4k (paired)",
                                         "Pareto front hi/lo", "largest paired difference in the grid",
-                                        "its download minus 16k/4k kB/s (paired)" };
-    for (size_t k = 0; k < 11; k++) rec_set_text(t, 0, k, "%s", head[k]);
+                                        "its download minus 16k/4k kB/s (paired)", "its CPU minus 16k/4k us/s (paired)" };
+    for (size_t k = 0; k < 12; k++) rec_set_text(t, 0, k, "%s", head[k]);
     struct where_expr *ref = fig_where_compile(c, "hi_mark == 16000 && lo_mark == 4000", c->err, c->errlen);
     if (!ref) goto out;
     for (size_t gi = 0; gi < g->n; gi++) {
@@ -279,16 +279,18 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
             }
             seed_values_free(&rv);
             /* What the choice does to the download: with reciprocity a peer we misjudge chokes us. */
-            if (best && best != rm) {
+            static const char *const outcome[2] = { "down_goodput_kBps", "cpu_us_per_s" };
+            for (size_t k = 0; k < 2 && best; k++) {
+                if (best == rm) { rec_set_text(t, (size_t)row, 10 + k, "0 (it is 16k/4k)"); continue; }
                 struct seed_values a, b;
-                if (seed_values_load(c, best->p, "down_goodput_kBps", &a) != 0) { where_free(ref); goto out; }
-                if (seed_values_load(c, refp, "down_goodput_kBps", &b) != 0) { seed_values_free(&a); where_free(ref); goto out; }
+                if (seed_values_load(c, best->p, outcome[k], &a) != 0) { where_free(ref); goto out; }
+                if (seed_values_load(c, refp, outcome[k], &b) != 0) { seed_values_free(&a); where_free(ref); goto out; }
                 struct sample_stats d;
                 paired_diff(&a, &b, &d);
                 seed_values_free(&a);
                 seed_values_free(&b);
-                rec_set_stat(t, (size_t)row, 10, NULL, d.mean, d.ci95, (long)d.n, paired_p(&d) < 0.05 ? "*" : NULL);
-            } else if (best) rec_set_text(t, (size_t)row, 10, "0 (it is 16k/4k)");
+                rec_set_stat(t, (size_t)row, 10 + k, NULL, d.mean, d.ci95, (long)d.n, paired_p(&d) < 0.05 ? "*" : NULL);
+            }
         }
     }
     where_free(ref);
@@ -351,6 +353,50 @@ static double crossing(const struct lim_pt *lp, size_t n, long long seed, double
     return lp[top].pct + f * (lp[top + 1].pct - lp[top].pct);
 }
 
+/* Which policy: the one whose highest safe limit buys the most upload goodput (mean over seeds),
+ * and its paired differences from each other policy on the seeds both kept the download on.
+ * up[k * n_seeds + s]: policy k's upload goodput at its answer on seed s, NAN where none. */
+static void limit_pick(struct rec_table *t, size_t row, size_t col, char (*policies)[32], size_t n_pol,
+                       const struct seed_values *seeds, const double *up)
+{
+    double mean[MAX_COLS_POL];
+    int best = -1;
+    for (size_t k = 0; k < n_pol; k++) {
+        double sum = 0;
+        size_t n = 0;
+        for (size_t s = 0; s < seeds->n; s++)
+            if (isfinite(up[k * seeds->n + s])) { sum += up[k * seeds->n + s]; n++; }
+        mean[k] = n >= 2 ? sum / (double)n : NAN;
+        if (isfinite(mean[k]) && (best < 0 || mean[k] > mean[best])) best = (int)k;
+    }
+    if (best < 0) { rec_set_text(t, row, col, "none: no policy kept the download on 2 seeds"); return; }
+    struct rec_cell *cell = rec_at(t, row, col);
+    size_t l = (size_t)snprintf(cell->text, sizeof cell->text, "%s", policies[best]);
+    struct seed_values a = { .seed = seeds->seed, .value = (double *)&up[(size_t)best * seeds->n], .n = seeds->n };
+    /* the others from the closest down, so the first difference is the one that decides */
+    int used[MAX_COLS_POL] = { 0 };
+    used[best] = 1;
+    for (size_t done = 0; ; done++) {
+        int k = -1;
+        for (size_t j = 0; j < n_pol; j++)
+            if (!used[j] && isfinite(mean[j]) && (k < 0 || mean[j] > mean[k])) k = (int)j;
+        if (k < 0) break;
+        used[k] = 1;
+        struct seed_values b = { .seed = seeds->seed, .value = (double *)&up[(size_t)k * seeds->n], .n = seeds->n };
+        struct sample_stats d;
+        paired_diff(&a, &b, &d);
+        if (done == 0) { cell->mean = d.mean; cell->ci95 = d.ci95; cell->n = (long)d.n; }
+        char diff[64];
+        rec_stat_text(diff, sizeof diff, d.mean >= 0 ? "+" : NULL, d.mean, d.ci95, paired_p(&d) < 0.05 ? "*" : NULL);
+        l += (size_t)snprintf(cell->text + l, l < sizeof cell->text ? sizeof cell->text - l : 0, "%s %s over %s",
+                              done ? "," : ":", diff, policies[k]);
+    }
+    for (size_t k = 0; k < n_pol; k++)
+        if (!isfinite(mean[k]))
+            l += (size_t)snprintf(cell->text + l, l < sizeof cell->text ? sizeof cell->text - l : 0, "; %s kept it on < 2 seeds",
+                                  policies[k]);
+}
+
 int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_table *t)
 {
     int *rel = calloc(c->n_pts ? c->n_pts : 1, sizeof *rel);
@@ -379,7 +425,7 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
     }
     static const char *const except[] = { "upload_policy", "upload_limit_kBps", "dl_never_frac", "dl_late_frac", NULL };
     if (group_points(c, rel, except, g) != 0) goto oom;
-    size_t n_cols = 2 + 2 * n_pol;
+    size_t n_cols = 3 + 2 * n_pol;
     if (rec_table_init(t, "limit", n_cols) != 0) goto oom;
     if (single_version(c, rel, t->code_version, sizeof t->code_version) != 0) goto out;
     snprintf(t->title, sizeof t->title, "Which upload limit: the highest limit (%% of the line's upstream) per policy that keeps "
@@ -391,7 +437,10 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
              "then the mean and 95 %% CI over seeds.  '>=': some seed kept it up to the highest limit swept; a note says when "
              "a lower limit also loses it (a download-limit rule at low uploads).  "
              "The upload goodput (eMule's payload reaching the downloaders) at that limit is what the setting buys: compare "
-             "policies by it, not by the limit, since each policy counts different bytes against the limit.",
+             "policies by it, not by the limit, since each policy counts different bytes against the limit.  The last column "
+             "picks the policy that buys the most upload goodput at its highest safe limit (mean over seeds) and gives its "
+             "paired differences from the others in kbit/s on the seeds where both kept the download at some limit "
+             "(mean and 95 %% CI; * marks p < 0.05).",
              o->keep_share);
     rec_set_text(t, 0, 0, "line, FIFO");
     rec_set_text(t, 0, 1, "solo download kbit/s");
@@ -399,6 +448,7 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
         rec_set_text(t, 0, 2 + 2 * k, "%s: highest limit %% of line", policies[k]);
         rec_set_text(t, 0, 3 + 2 * k, "%s: upload goodput kbit/s there", policies[k]);
     }
+    rec_set_text(t, 0, n_cols - 1, "pick: most upload goodput at its limit (paired difference kbit/s)");
     for (size_t gi = 0; gi < g->n; gi++) {
         const struct fig_point *solo = NULL;
         for (size_t i = 0; i < c->n_pts && !solo; i++) if (g->of[i] == (int)gi && is_solo(&c->pts[i])) solo = &c->pts[i];
@@ -412,6 +462,9 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
         long sn;
         rec_mean_ci(sv.value, sv.n, &sm, &sc, &sn);
         rec_set_stat(t, (size_t)row, 1, NULL, sm, sc, sn, NULL);
+        double *pick = malloc((n_pol * sv.n > 0 ? n_pol * sv.n : 1) * sizeof *pick);
+        if (!pick) { seed_values_free(&sv); goto oom; }
+        for (size_t k = 0; k < n_pol * sv.n; k++) pick[k] = NAN;
         for (size_t k = 0; k < n_pol; k++) {
             n_lp = 0;
             for (size_t i = 0; i < c->n_pts; i++) {
@@ -420,7 +473,7 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                 lp[n_lp].p = p;
                 lp[n_lp].pct = num(p, "limit_pct_line");
                 if (seed_values_load(c, p, "down_goodput_kbps", &lp[n_lp].down) != 0 ||
-                    seed_values_load(c, p, "up_goodput_kbps", &lp[n_lp].up) != 0) { seed_values_free(&sv); goto out; }
+                    seed_values_load(c, p, "up_goodput_kbps", &lp[n_lp].up) != 0) { free(pick); seed_values_free(&sv); goto out; }
                 n_lp++;
             }
             if (n_lp < 2) {
@@ -440,6 +493,7 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                     holes += hole;
                     lim[m] = x;
                     upg[m++] = up_at;
+                    if (cens >= 0) pick[k * sv.n + s] = up_at;
                 }
                 double lm, lc, um, uc;
                 long ln, un;
@@ -475,6 +529,8 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
             }
             for (size_t i = 0; i < n_lp; i++) { seed_values_free(&lp[i].down); seed_values_free(&lp[i].up); }
         }
+        limit_pick(t, (size_t)row, n_cols - 1, policies, n_pol, &sv, pick);
+        free(pick);
         seed_values_free(&sv);
     }
     rc = t->n_rows > 1 ? REC_OK : REC_NODATA;

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include "fig_internal.h"
 
-struct rec_cell { char text[128]; double mean, ci95; long n; };
+struct rec_cell { char text[192]; double mean, ci95; long n; };
 
 struct rec_table {
     char             tbl[32];
@@ -54,6 +54,7 @@ int  rec_table_add_row(struct rec_table *t);                 /* index of a new e
 struct rec_cell *rec_at(struct rec_table *t, size_t row, size_t col);
 void rec_set_text(struct rec_table *t, size_t row, size_t col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* "62.1 ± 3.4" with the decimals the CI warrants; "62.1" without a CI; prefix such as ">= ". */
+void rec_stat_text(char *buf, size_t len, const char *prefix, double mean, double ci95, const char *unit);
 void rec_set_stat(struct rec_table *t, size_t row, size_t col, const char *prefix, double mean, double ci95, long n,
                   const char *unit);
 void rec_table_free(struct rec_table *t);

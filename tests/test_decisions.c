@@ -248,6 +248,14 @@ static void test_limit_table(void)
     ASSERT_ABS(rec_at(&t, 1, 8)->mean, 60 + 20 * 0.04 / 0.09, 1e-9);
     CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 8)->text, "a lower limit loses it too on 3 of 3 seeds"));
     CU_ASSERT_PTR_NULL(strstr(rec_at(&t, 1, 2)->text, "lower limit"));
+    /* which policy: NAFC buys 160 kbit/s (kept at 80 %) on every seed; "none" 120 + 40 x 0.04 / 0.09,
+     * xtreme 2 x its crossings; official never keeps it */
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 0, 10)->text, "pick"));
+    static const char pick[] = "nafc: +22.22 ± 0.00 * over none, +30 ± 25 * over xtreme";
+    CU_ASSERT_EQUAL(strncmp(rec_at(&t, 1, 10)->text, pick, strlen(pick)), 0);
+    ASSERT_ABS(rec_at(&t, 1, 10)->mean, 160 - (120 + 40 * 0.04 / 0.09), 1e-9);
+    CU_ASSERT_EQUAL(rec_at(&t, 1, 10)->n, 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 10)->text, "over xtreme; official kept it on < 2 seeds"));
     CU_ASSERT_STRING_EQUAL(t.code_version, "test");
     /* stored, and stored again (replaced, not doubled) */
     CU_ASSERT_EQUAL(rec_table_store(c.db, &t, err, sizeof err), 0);
@@ -255,7 +263,7 @@ static void test_limit_table(void)
     rec_table_free(&t);
     fig_free(&c);
     CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM rec_tables"), 1);
-    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM rec_cells"), 2 * 10);
+    CU_ASSERT_EQUAL(db_scalar(path, "SELECT count(*) FROM rec_cells"), 2 * 11);
     remove_db(path);
 }
 
@@ -296,6 +304,7 @@ static void test_marks_table(void)
     CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 4)->text, "16k/4k");
     CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 8)->text, "8k/2k, 16k/4k, 32k/4k");
     CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 7)->text, "it is 16k/4k"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 11)->text, "it is 16k/4k"));
     /* largest paired difference: 8k/2k - 16k/4k = (-0.10, -0.13, -0.07): mean -0.10 */
     ASSERT_ABS(rec_at(&t, 1, 9)->mean, -0.10, 1e-9);
     CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 9)->text, "8k/2k"));
@@ -314,6 +323,8 @@ static void test_marks_table(void)
     CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 4)->text, "8k/2k");
     ASSERT_ABS(rec_at(&t, 1, 7)->mean, -0.10, 1e-9);
     CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 7)->text, "*"));       /* p < 0.05 */
+    ASSERT_ABS(rec_at(&t, 1, 11)->mean, 50 - 100, 1e-9);               /* the CPU it saves, paired */
+    CU_ASSERT_EQUAL(rec_at(&t, 1, 11)->n, 3);
     rec_table_free(&t);
     /* No limit sweep in this database: said, not an error. */
     memset(&t, 0, sizeof t);
