@@ -116,6 +116,34 @@ static void section_marks(struct report *r, const char *db_path, const struct re
 
 /* ---------------------------------------------------------------- experiment B: which limit */
 
+/* What a line scenario is: its rates and framing, from the parameters of its first run. */
+static void line_of(struct report *r, sqlite3 *db, const char *scenario, char *line, size_t len)
+{
+    item_t v[1];
+    line[0] = 0;
+    if (sql_list(r, db, "SELECT group_concat(p.key || '=' || p.text, ' ') FROM (SELECT min(id) AS id FROM runs WHERE scenario = ?1) r"
+                     " JOIN params p ON p.run_id = r.id WHERE p.key IN ('down_kbps', 'up_kbps', 'framing')", scenario, NULL, v, 1))
+        snprintf(line, len, "%s", v[0]);
+}
+
+/* Under the limit table: which line each row's scenario is, so the table reads without the scenario files. */
+static void line_legend(struct report *r, sqlite3 *db)
+{
+    item_t scn[MAX_LIST];
+    size_t n = sql_list(r, db, "SELECT DISTINCT scenario FROM runs WHERE experiment = 'xtreme' ORDER BY 1", NULL, NULL, scn, MAX_LIST);
+    if (n == 0) return;
+    fputs("<p class=\"rule\">Lines: ", r->body);
+    for (size_t i = 0; i < n; i++) {
+        char line[256];
+        line_of(r, db, scn[i], line, sizeof line);
+        fprintf(r->body, "%s<code>", i ? "; " : "");
+        html_text(r->body, scn[i]);
+        fputs("</code> ", r->body);
+        html_text(r->body, line);
+    }
+    fputs(".</p>\n", r->body);
+}
+
 static void section_limit(struct report *r, const char *db_path, sqlite3 *db, const struct report_opts *o)
 {
     item_t scn[MAX_LIST];
@@ -126,11 +154,8 @@ static void section_limit(struct report *r, const char *db_path, sqlite3 *db, co
                                  " AND p.key = 'modem_queue_pkts' ORDER BY p.num", scn[i], NULL, fifo, MAX_LIST);
         if (nf == 0) continue;
         const char *f = fifo[nf / 2];          /* the middle FIFO length; the table covers every one */
-        char line[256] = "";
-        item_t v[4];
-        if (sql_list(r, db, "SELECT group_concat(p.key || '=' || p.text, ' ') FROM (SELECT min(id) AS id FROM runs WHERE scenario = ?1) r"
-                         " JOIN params p ON p.run_id = r.id WHERE p.key IN ('down_kbps', 'up_kbps', 'framing')", scn[i], NULL, v, 1))
-            snprintf(line, sizeof line, "%s", v[0]);
+        char line[256];
+        line_of(r, db, scn[i], line, sizeof line);
         double solo = sql_num(r, db, "SELECT avg(m.value) FROM runs r JOIN metrics m ON m.run_id = r.id"
                                   " JOIN params q ON q.run_id = r.id AND q.key = 'modem_queue_pkts' AND q.text = ?2"
                                   " JOIN params s ON s.run_id = r.id AND s.key = 'dl_never_frac' AND s.num >= 1"
@@ -315,6 +340,8 @@ int report_sections(struct report *r, const char *const *dbs, size_t n_dbs, cons
         fprintf(r->body, "</code>, code version <code>");
         html_text(r->body, tabs[k].t.code_version);
         fputs("</code>.</p>\n", r->body);
+        if (!strcmp(order[oi], "limit"))
+            for (size_t d = 0; d < n_dbs; d++) if (tabs[k].db == dbs[d]) line_legend(r, h[d]);
     }
 
     int said_a = 0, said_b = 0, said_s = 0;

@@ -72,6 +72,9 @@ static void test_page_holds_answers_and_figures(void)
     CU_ASSERT_EQUAL(count(html, "<table class=\"rec\""), n_tables);
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "data-table=\"marks\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "data-table=\"limit\""));
+    /* the limit table answers which policy, and says what each line is */
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "pick: most upload goodput at its limit"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "Lines: <code>xtreme_adsl</code> down_kbps=6016 framing=pppoe_atm up_kbps=576"));
     CU_ASSERT_EQUAL(count(html, "<figcaption><b>Figure"), n_figures);
     CU_ASSERT_EQUAL(count(html, "</b> Decides "), n_figures);     /* every caption says what it decides */
     /* self-contained: nothing fetched, nothing run */
