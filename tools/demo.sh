@@ -9,7 +9,8 @@ OUT=results/demo
 mkdir -p "$OUT"
 VERSION=$($R --version)
 SEEDS=${DEMO_SEEDS:-6}             # etorrent marks: seeds per point (paired across marks)
-XSEEDS=${DEMO_XTREME_SEEDS:-3}     # xtreme: seeds per point (paired with the solo runs)
+XSEEDS=${DEMO_XTREME_SEEDS:-6}     # xtreme limits: seeds per point (paired with the solo runs and across policies)
+SLOT_SEEDS=${DEMO_SLOT_SEEDS:-6}   # xtreme slot speeds: seeds per point
 START=$(date +%s)
 
 # A database written by another build is moved aside: its runs cannot be mixed with ours.
@@ -87,7 +88,7 @@ for line in xtreme_adsl xtreme_adsl_eth xtreme_cable xtreme_sym; do
     # 180-s runs: Xtreme promotes one Trickle per 5 s, so many slots take minutes to settle
     echo "-- xtreme: slot speeds on $line at 60 % of the line"
     $R sweep "scenarios/$line.ini" --set upload_limit_kBps="$(limits_at "$up" 60)" --vary slot_speed_kBps=2,3,4,5,6,8 \
-        --seeds $(( 2 * XSEEDS )) --set duration_s=180 --set warmup_s=60 --db "$sdb"
+        --seeds "$SLOT_SEEDS" --set duration_s=180 --set warmup_s=60 --db "$sdb"
 done
 if have xtreme_adsl "xtreme figures"; then
     plot "$db" upload_stack --where "scenario == 'xtreme_adsl' && upload_policy == 'nafc' && modem_queue_pkts == 40 && limit_pct_line == 80" \
