@@ -11,10 +11,17 @@ int main(int argc, char **argv)
     ratelab_register_all();
     CU_basic_set_mode(CU_BRM_VERBOSE);
     if (argc > 1) {
-        /* Run only the named suite: `run_tests SUITE`. */
+        /* Run only the named suite, or one test of it: `run_tests SUITE [TEST]`. */
         CU_pSuite s = CU_get_suite(argv[1]);
         if (!s) { fprintf(stderr, "run_tests: no suite '%s'\n", argv[1]); CU_cleanup_registry(); return 2; }
-        CU_basic_run_suite(s);
+        CU_pTest t = argc > 2 ? CU_get_test(s, argv[2]) : NULL;
+        if (argc > 2 && !t) {
+            fprintf(stderr, "run_tests: no test '%s' in suite '%s'\n", argv[2], argv[1]);
+            CU_cleanup_registry();
+            return 2;
+        }
+        if (t) CU_basic_run_test(s, t);
+        else CU_basic_run_suite(s);
     } else {
         CU_basic_run_tests();
     }
