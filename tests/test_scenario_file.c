@@ -50,13 +50,20 @@ static void test_long_lines_stay_whole(void)
 {
     static char text[300000];
     struct cli_out o;
-    /* A comment longer than a 200-byte line buffer, ending in what looks like a setting. */
-    int n = snprintf(text, sizeof text, "experiment = asym_link\n# %0197d duration_s = 3\n", 0);
-    CU_ASSERT(n > 200);
-    write_text(text);
-    CU_ASSERT_EQUAL(cli(&o, "run %s --json", path), 0);
-    CU_ASSERT_PTR_NULL(strstr(o.out, "\"duration_s\":3,"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "\"duration_s\":"));
+    /* A comment longer than a 200-byte line buffer, ending in what looks like a setting: with the
+     * setting right at byte 199 (a 199-byte piece then ends the comment and the rest reads as a
+     * line of its own, which set duration_s silently), and one byte later (where the rest began
+     * with a blank and read as a continuation line). */
+    static const char *const comments[] = { "# %0197dduration_s = 3\n", "# %0197d duration_s = 3\n" };
+    for (int k = 0; k < 2; k++) {
+        int n = snprintf(text, sizeof text, "experiment = asym_link\n");
+        n += snprintf(text + n, sizeof text - (size_t)n, comments[k], 0);
+        CU_ASSERT(n > 200);
+        write_text(text);
+        CU_ASSERT_EQUAL(cli(&o, "run %s --json --set warmup_s=1", path), 0);
+        CU_ASSERT_PTR_NULL(strstr(o.out, "\"duration_s\":3,"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "\"duration_s\":"));
+    }
     /* One padded line must not set two keys. */
     snprintf(text, sizeof text, "experiment = asym_link\nmss = 1000%*sn_up = 1\n", 190, "");
     write_text(text);
