@@ -15,14 +15,18 @@
 
 extern const char db_schema_sql[];   /* analysis/db_schema.c, equal to analysis/schema.sql */
 
-enum db_mode { DB_READ, DB_WRITE };
+enum db_mode { DB_READ, DB_WRITE, DB_READ_UNCHECKED };
 
 /* Opens a results database; `path` must name a file ('' and ":memory:" are refused) that is a
  * regular file.  DB_WRITE creates the file and schema when missing (removing the file again if
  * that fails), switches to WAL and takes the writer's lock: a second writer is refused with
  * "another sweep is writing PATH".  DB_READ requires an existing file and opens a database nobody
- * may write (file, directory or mount) read-only.  Either way a database of another schema
- * version is refused with one line. */
+ * may write (file, directory or mount) read-only, and refuses a damaged one: SQLite's integrity
+ * check reads every page, so a bent cell pointer or a zeroed page is "PATH: damaged database (...)"
+ * before any figure is drawn from the rows that remain readable (a flipped bit inside a stored
+ * value is beyond any check of the file; a baseline's manifest catches that).  DB_READ_UNCHECKED
+ * is DB_READ for a caller that runs the integrity check itself (merge: interruptible).  Either way a
+ * database of another schema version is refused with one line. */
 sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen);
 /* ATTACH an input database as `schema`, read-only (mode=ro, else immutable=1) when nobody may
  * write it, as db_open does for DB_READ; db must be opened with SQLITE_OPEN_URI.  0 or -1. */
@@ -33,6 +37,9 @@ int      db_path_check(const char *path, char *err, size_t errlen);
 /* Creates the schema (and the t-quantile table) in an empty database; leaves a non-empty one
  * alone.  0 or -1 with err set. */
 int      db_create_schema(sqlite3 *db, const char *path, char *err, size_t errlen);
+/* SQLite's "quick_check" or "integrity_check" of an open database: 0 if it says ok, else -1 with
+ * "LABEL: damaged database (its first findings, on one line)" or SQLite's error in err. */
+int      db_check_intact(sqlite3 *db, const char *check, const char *label, char *err, size_t errlen);
 /* The schema version of an open database (or of an ATTACHed one: schema = "src"). */
 int      db_check_version(sqlite3 *db, const char *schema, const char *label, char *err, size_t errlen);
 /* Closes the connection and releases the writer's lock. */

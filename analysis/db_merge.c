@@ -58,28 +58,10 @@ static int exec(struct merge *m, const char *sql, const char *path)
     return sqlite3_exec(m->tmp, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : sql_fail(m, path);
 }
 
-static int64_t scalar(sqlite3 *db, const char *sql, int64_t fallback)
+/* The first column of one row of the temporary output: 0, or -1 with the error (or the interruption). */
+static int scalar(struct merge *m, const char *sql, int64_t *out, const char *path)
 {
-    sqlite3_stmt *st;
-    int64_t v = fallback;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* SQLite's integrity report on one line, without its "*** in database main ***" heading. */
-static const char *one_line(const char *text, char *buf, size_t len)
-{
-    static const char heading[] = "*** in database main ***\n";
-    if (!strncmp(text, heading, sizeof heading - 1)) text += sizeof heading - 1;
-    size_t o = 0;
-    for (; *text && o + 3 < len; text++) {
-        if (*text != '\n') { buf[o++] = *text; continue; }
-        if (text[1]) { buf[o++] = ';'; buf[o++] = ' '; }
-    }
-    buf[o] = 0;
-    return buf;
+    return db_query_int64(m->tmp, sql, out, path, m->err, m->errlen) == 0 ? 0 : sql_fail(m, path);
 }
 
 /* A regular file, a results database of this schema version, and intact by SQLite's integrity
@@ -90,21 +72,12 @@ static int check_file(struct merge *m, const char *path)
     if (stat(path, &sb) != 0) return fail(m, 1, "%s: %s", path, strerror(errno));
     if (!S_ISREG(sb.st_mode)) return fail(m, 1, "%s: not a regular file", path);
     char why[1024];
-    sqlite3 *db = db_open(path, DB_READ, why, sizeof why);
+    sqlite3 *db = db_open(path, DB_READ_UNCHECKED, why, sizeof why);
     if (!db) return fail(m, 1, "%s", why);
     sqlite3_progress_handler(db, 1000, stop_requested, (void *)m->o);
-    sqlite3_stmt *st;
-    int rc = 1;
-    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check(3)", -1, &st, NULL) != SQLITE_OK) {
-        fail(m, 1, "%s: damaged database (%s)", path, sqlite3_errmsg(db));
-    } else {
-        int step = sqlite3_step(st);
-        const char *res = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-        if (res && !strcmp(res, "ok")) rc = 0;
-        else if (stop_requested((void *)m->o)) rc = fail(m, -1, "interrupted; nothing written");
-        else fail(m, 1, "%s: damaged database (%s)", path, res ? one_line(res, why, sizeof why) : sqlite3_errmsg(db));
-    }
-    sqlite3_finalize(st);
+    int rc = 0;
+    if (db_check_intact(db, "integrity_check", path, why, sizeof why) != 0)
+        rc = stop_requested((void *)m->o) ? fail(m, -1, "interrupted; nothing written") : fail(m, 1, "%s", why);
     db_close(db);
     return rc;
 }
@@ -255,7 +228,8 @@ static int merge_one(struct merge *m, const char *path, int is_output, struct db
     if (rc == 0) rc = check_shard_identity(m, path, is_output);
     if (rc == 0) rc = check_grids(m, path);
     if (rc == 0) rc = exec(m, "BEGIN", path);
-    int64_t shift = scalar(m->tmp, "SELECT coalesce(max(id), 0) FROM main.runs", 0);
+    int64_t shift = 0;
+    if (rc == 0) rc = scalar(m, "SELECT coalesce(max(id), 0) FROM main.runs", &shift, path);
     char shift_sql[512];
     snprintf(shift_sql, sizeof shift_sql,
              "INSERT INTO temp.run_map SELECT s.id, coalesce(o.id, s.id + %lld), o.id IS NULL"
@@ -283,9 +257,10 @@ static int merge_one(struct merge *m, const char *path, int is_output, struct db
                      path);
     if (rc == 0 && !is_output) rc = note_sweeps(m, path);
     if (rc == 0) {
-        int64_t added = scalar(m->tmp, "SELECT count(*) FROM temp.run_map WHERE new", -1);
-        int64_t total = scalar(m->tmp, "SELECT count(*) FROM temp.run_map", -1);
-        rc = exec(m, "COMMIT", path);
+        int64_t added = 0, total = 0;
+        rc = scalar(m, "SELECT count(*) FROM temp.run_map WHERE new", &added, path);
+        if (rc == 0) rc = scalar(m, "SELECT count(*) FROM temp.run_map", &total, path);
+        if (rc == 0) rc = exec(m, "COMMIT", path);
         if (rc == 0 && !is_output) { st->added += added; st->duplicates += total - added; }
     }
     if (rc != 0) sqlite3_exec(m->tmp, "ROLLBACK", NULL, NULL, NULL);

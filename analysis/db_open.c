@@ -94,6 +94,39 @@ int db_check_version(sqlite3 *db, const char *schema, const char *label, char *e
     return -1;
 }
 
+/* SQLite's report on one line, without its "*** in database main ***" heading. */
+static const char *one_line(const char *text, char *buf, size_t len)
+{
+    static const char heading[] = "*** in database main ***\n";
+    if (!strncmp(text, heading, sizeof heading - 1)) text += sizeof heading - 1;
+    size_t o = 0;
+    for (; *text && o + 3 < len; text++) {
+        if (*text != '\n') { buf[o++] = *text; continue; }
+        if (text[1]) { buf[o++] = ';'; buf[o++] = ' '; }
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+int db_check_intact(sqlite3 *db, const char *check, const char *label, char *err, size_t errlen)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA %s(3)", check);
+    sqlite3_stmt *st;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: damaged database (%s)", label, sqlite3_errmsg(db));
+    } else {
+        int step = sqlite3_step(st);
+        const char *res = step == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        char line[512];
+        if (res && !strcmp(res, "ok")) rc = 0;
+        else snprintf(err, errlen, "%s: damaged database (%s)", label, res ? one_line(res, line, sizeof line) : sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Creates the schema in a fresh file; BEGIN IMMEDIATE so two processes creating the same file
  * cannot both do it. */
 int db_create_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
@@ -150,7 +183,7 @@ static sqlite3 *open_flags(const char *name, int flags, const char *path, char *
  * may write (read-only file, directory or mount) opens with mode=ro; if SQLite cannot set up its
  * WAL index there either, and no write-ahead log exists that it would have to read, with
  * immutable=1, which is exact when no one can be writing. */
-static sqlite3 *open_read(const char *path, char *err, size_t errlen)
+static sqlite3 *open_read_unchecked(const char *path, char *err, size_t errlen)
 {
     struct stat s;
     if (stat(path, &s) != 0) {
@@ -187,6 +220,21 @@ static sqlite3 *open_read(const char *path, char *err, size_t errlen)
         }
     }
     return NULL;
+}
+
+/* A reader's database, refused when damaged: damage found only by the queries that walk over it
+ * would leave a figure drawn from what is left.  The integrity check reads every page, about
+ * 10 ms of a core per megabyte here (a line figure of a 10 MB database: 0.25 -> 0.33 s of CPU).
+ * Not the quick check: SQLite 3.40's reports "NULL value in shards.shard_index" for every shard
+ * database, whose WITHOUT ROWID table orders its key unlike its columns; the full check does not. */
+static sqlite3 *open_read(const char *path, char *err, size_t errlen)
+{
+    sqlite3 *db = open_read_unchecked(path, err, errlen);
+    if (db && db_check_intact(db, "integrity_check", path, err, errlen) != 0) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
 }
 
 /* ATTACH path AS schema, read-only when nobody may write it, as open_read decides for a main
@@ -295,7 +343,7 @@ sqlite3 *db_open(const char *path, enum db_mode mode, char *err, size_t errlen)
 {
     if (db_path_check(path, err, errlen) != 0) return NULL;
     if (mode == DB_WRITE) return open_write(path, err, errlen);
-    sqlite3 *db = open_read(path, err, errlen);
+    sqlite3 *db = mode == DB_READ ? open_read(path, err, errlen) : open_read_unchecked(path, err, errlen);
     if (db && remember(db, -1, path) != 0) {
         sqlite3_close(db);
         snprintf(err, errlen, "%s: too many open databases", path);

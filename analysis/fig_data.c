@@ -310,17 +310,16 @@ int fig_metric_stats(struct fig_ctx *c, const char *metric, struct sample_stats 
     for (size_t i = 0; i < c->n_pts; i++) if (c->pts[i].selected) sorted[n_sel++] = &c->pts[i];
     qsort(sorted, n_sel, sizeof *sorted, point_order);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT r.experiment, r.scenario, r.code_version, r.point, m.value"
-                                  " FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name = ?1"
-                                  " ORDER BY r.experiment, r.scenario, r.code_version, r.point", -1, &st, NULL) != SQLITE_OK) {
-        snprintf(c->err, c->errlen, "database: %s", sqlite3_errmsg(c->db));
+    if (db_prepare(c->db, "SELECT r.experiment, r.scenario, r.code_version, r.point, m.value"
+                          " FROM runs r JOIN metrics m ON m.run_id = r.id AND m.name = ?1"
+                          " ORDER BY r.experiment, r.scenario, r.code_version, r.point", &st, NULL, c->err, c->errlen) != 0) {
         free(sorted); free(v);
-        return -1;
+        return -FIG_BADINPUT;
     }
     sqlite3_bind_text(st, 1, metric, -1, SQLITE_STATIC);
     struct fig_point *cur = NULL;
-    int have_cur = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int have_cur = 0, r, rc = FIG_OK;
+    while ((r = db_step(st, NULL, c->err, c->errlen)) == 1) {
         const char *exp = (const char *)sqlite3_column_text(st, 0), *scn = (const char *)sqlite3_column_text(st, 1);
         const char *ver = (const char *)sqlite3_column_text(st, 2), *pt = (const char *)sqlite3_column_text(st, 3);
         if (!have_cur || !cur || point_cmp(cur, exp, scn, ver, pt)) {
@@ -333,18 +332,18 @@ int fig_metric_stats(struct fig_ctx *c, const char *metric, struct sample_stats 
         if (!cur) continue;
         if (n_v == cap_v) {
             double *q = realloc(v, 2 * cap_v * sizeof *q);
-            if (!q) { rc = SQLITE_NOMEM; break; }
+            if (!q) { rc = FIG_ERROR; snprintf(c->err, c->errlen, "out of memory"); break; }
             v = q;
             cap_v *= 2;
         }
         v[n_v++] = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4);
     }
-    if (rc == SQLITE_DONE) point_stats(cur, c, v, n_v, out);
-    else snprintf(c->err, c->errlen, "database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(c->db));
+    if (r < 0) rc = FIG_BADINPUT;
+    if (rc == FIG_OK) point_stats(cur, c, v, n_v, out);
     sqlite3_finalize(st);
     free(sorted);
     free(v);
-    if (rc != SQLITE_DONE) return -1;
+    if (rc != FIG_OK) return -rc;
     int found = 0;
     for (size_t i = 0; i < c->n_pts; i++) found += out[i].n > 0;
     return found;

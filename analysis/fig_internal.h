@@ -40,7 +40,8 @@ int  fig_load(struct fig_ctx *c, const char *db_path);
 int  fig_select(struct fig_ctx *c, const char *where);          /* FIG_* status */
 void fig_free(struct fig_ctx *c);
 const struct fig_param *fig_param(const struct fig_point *p, const char *key);
-/* Across-seed stats of metric for every point (n = 0 where the point lacks it). */
+/* Across-seed stats of metric for every point (n = 0 where the point lacks it): the number of
+ * points that have it, or -FIG_BADINPUT (a database error, c->err naming the file) or -FIG_ERROR. */
 int  fig_metric_stats(struct fig_ctx *c, const char *metric, struct sample_stats *out);
 /* The first key other than `except` (NULL-terminated list) whose value differs between two
  * points, to explain why two points land on the same figure position. */

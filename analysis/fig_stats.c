@@ -134,7 +134,7 @@ int fig_line(struct fig_ctx *c, const struct fig_opts *o, const char *x, const c
     FILE *f = NULL;
     if (!st || !it || !xs || !bs) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
     int found = fig_metric_stats(c, y, st);
-    if (found < 0) goto out;
+    if (found < 0) { rc = -found; goto out; }
     if (found == 0) { rc = fig_empty(c, "no selected run has metric '%s'", y); goto out; }
     size_t n = 0, no_key = 0;
     for (size_t i = 0; i < c->n_pts; i++) {
@@ -243,7 +243,7 @@ int fig_heatmap(struct fig_ctx *c, const struct fig_opts *o, const char *x, cons
     char *tics = NULL;
     if (!st || !it || !xs || !ys) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
     int found = fig_metric_stats(c, z, st);
-    if (found < 0) goto out;
+    if (found < 0) { rc = -found; goto out; }
     if (found == 0) { rc = fig_empty(c, "no selected run has metric '%s'", z); goto out; }
     size_t n = 0;
     for (size_t i = 0; i < c->n_pts; i++) {
@@ -370,8 +370,8 @@ int fig_pareto(struct fig_ctx *c, const struct fig_opts *o, const char *x, const
     int rc = FIG_ERROR;
     FILE *f = NULL;
     if (!sx || !sy || !it || !front) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
-    int fx = fig_metric_stats(c, x, sx), fy = fx < 0 ? -1 : fig_metric_stats(c, y, sy);
-    if (fx < 0 || fy < 0) goto out;
+    int fx = fig_metric_stats(c, x, sx), fy = fx < 0 ? fx : fig_metric_stats(c, y, sy);
+    if (fx < 0 || fy < 0) { rc = fx < 0 ? -fx : -fy; goto out; }
     if (fx == 0 || fy == 0) { rc = fig_empty(c, "no selected run has metric '%s'", fx == 0 ? x : y); goto out; }
     if (chosen) {
         char why[512];

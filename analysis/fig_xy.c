@@ -51,8 +51,8 @@ int fig_xy(struct fig_ctx *c, const struct fig_opts *o, const char *x, const cha
     int rc = FIG_ERROR;
     FILE *f = NULL;
     if (!sx || !sy || !it) { snprintf(c->err, c->errlen, "out of memory"); goto out; }
-    int fx = fig_metric_stats(c, x, sx), fy = fx < 0 ? -1 : fig_metric_stats(c, y, sy);
-    if (fx < 0 || fy < 0) goto out;
+    int fx = fig_metric_stats(c, x, sx), fy = fx < 0 ? fx : fig_metric_stats(c, y, sy);
+    if (fx < 0 || fy < 0) { rc = fx < 0 ? -fx : -fy; goto out; }
     if (fx == 0 || fy == 0) { rc = fig_empty(c, "no selected run has metric '%s'", fx == 0 ? x : y); goto out; }
     size_t n = 0;
     for (size_t i = 0; i < c->n_pts; i++) {

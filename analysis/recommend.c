@@ -698,7 +698,7 @@ int recommend_all(const char *path, const struct rec_opts *o, struct rec_table *
     int rc = fig_load(&c, path);
     if (rc == FIG_OK) rc = fig_select(&c, NULL);
     if (rc == FIG_OK && leave_out_studies(&c) != 0) rc = FIG_ERROR;
-    if (rc != FIG_OK) { fig_free(&c); return rc == FIG_EMPTY ? 1 : -1; }
+    if (rc != FIG_OK) { fig_free(&c); return rc == FIG_EMPTY ? 1 : rc == FIG_BADINPUT ? -2 : -1; }
     int (*const fn[3])(struct fig_ctx *, const struct rec_opts *, struct rec_table *) = {
         recommend_marks, recommend_limit, recommend_slot_speed };
     int status = 0;

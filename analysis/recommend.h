@@ -44,7 +44,8 @@ int recommend_slot_speed(struct fig_ctx *c, const struct rec_opts *o, struct rec
 
 /* Every table the database's sweeps allow, computed and stored in it: up to max tables in out
  * (the caller frees them), their count in *n_out.  Tables the data does not allow are named on
- * `notes` (may be NULL) with the reason.  0; 1 if the database holds no runs; -1 on error. */
+ * `notes` (may be NULL) with the reason.  0; 1 if the database holds no runs; -2 if it cannot be
+ * read (missing, damaged, another schema); -1 on another error. */
 int recommend_all(const char *path, const struct rec_opts *o, struct rec_table *out, size_t max, size_t *n_out,
                   char *err, size_t errlen, FILE *notes);
 

@@ -179,14 +179,16 @@ int report_write(const char *const *dbs, size_t n_dbs, const struct report_opts 
     size_t body_len = 0;
     FILE *page = NULL;
     char path[1100], tmp_path[1200];
-    if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
+    /* A directory made here is removed again when no report comes of it (rmdir: only if empty). */
+    int made_dir = mkdir(o->out_dir, 0755) == 0;
+    if (!made_dir && errno != EEXIST) {
         snprintf(err, errlen, "--out %s: %s", o->out_dir, strerror(errno));
         free(r);
         return 2;
     }
     const char *td = getenv("TMPDIR");
     snprintf(r->tmpdir, sizeof r->tmpdir, "%s/ratelab-report-XXXXXX", td && *td ? td : "/tmp");
-    if (!mkdtemp(r->tmpdir)) { snprintf(err, errlen, "cannot create a temp dir: %s", strerror(errno)); free(r); return -1; }
+    if (!mkdtemp(r->tmpdir)) { snprintf(err, errlen, "cannot create a temp dir: %s", strerror(errno)); r->tmpdir[0] = 0; goto out; }
     if (!(r->body = open_memstream(&body, &body_len))) { snprintf(err, errlen, "out of memory"); goto out; }
     r->err = err;
     r->errlen = errlen;
@@ -238,7 +240,8 @@ out:
     if (r->body) fclose(r->body);
     if (page) { fclose(page); unlink(tmp_path); }
     free(body);
-    rmdir(r->tmpdir);
+    if (r->tmpdir[0]) rmdir(r->tmpdir);
+    if (rc != 0 && made_dir) rmdir(o->out_dir);
     free(r);
     return rc;
 }

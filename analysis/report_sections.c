@@ -319,7 +319,7 @@ int report_sections(struct report *r, const char *const *dbs, size_t n_dbs, cons
         size_t n = 0;
         char err[1024];
         int x = recommend_all(dbs[d], &o->rec, &tabs[n_tabs].t, MAX_TABLES - n_tabs, &n, err, sizeof err, NULL);
-        if (x < 0) { snprintf(r->err, r->errlen, "%s", err); rc = -1; goto out; }
+        if (x < 0) { snprintf(r->err, r->errlen, "%s", err); rc = x == -2 ? 2 : -1; goto out; }
         for (size_t k = 0; k < n; k++) tabs[n_tabs + k].db = dbs[d];
         n_tabs += n;
     }

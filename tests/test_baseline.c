@@ -6,10 +6,10 @@
 #include "testutil.h"
 #include <fcntl.h>
 #include <string.h>
+#include "dbpages.h"
 #include "test_sweep_helpers.h"
 
 #define COMMITTED "results/baseline/baseline.sql"
-#define PAGE 4096
 
 static char good_db[256], work[256];
 
@@ -22,15 +22,8 @@ static int make_db(void)
     remove_db(good_db);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "sqlite3 %s < " COMMITTED, good_db);
-    done = system(cmd) == 0 && db_scalar(good_db, "PRAGMA page_size") == PAGE;
+    done = system(cmd) == 0 && db_scalar(good_db, "PRAGMA page_size") == DB_PAGE;
     return done;
-}
-
-static void copy(const char *from, const char *to)
-{
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "cp %s %s", from, to);
-    CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
 /* regress on path must exit 2 with one message naming the file; `what` says which damage. */
@@ -46,42 +39,6 @@ static void expect_refused(const char *path, const char *what)
     CU_ASSERT_PTR_NULL(strstr(o.out, "regress: ok"));
 }
 
-static void patch(const char *path, long off, const void *bytes, size_t n)
-{
-    FILE *f = fopen(path, "r+b");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fseek(f, off, SEEK_SET);
-    fwrite(bytes, 1, n, f);
-    fclose(f);
-}
-
-static void flip(const char *path, long off)
-{
-    FILE *f = fopen(path, "r+b");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fseek(f, off, SEEK_SET);
-    int c = fgetc(f);
-    fseek(f, off, SEEK_SET);
-    fputc(c ^ 0x10, f);
-    fclose(f);
-}
-
-/* The leaf pages of the metrics table, from SQLite's own page map. */
-static int metrics_pages(long *pages, int max)
-{
-    sqlite3 *db;
-    int n = 0;
-    if (sqlite3_open_v2(good_db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, "SELECT pageno FROM dbstat WHERE name = 'metrics' AND pagetype = 'leaf' ORDER BY 1",
-                               -1, &st, NULL) == SQLITE_OK)
-            while (n < max && sqlite3_step(st) == SQLITE_ROW) pages[n++] = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
-}
-
 static void test_whole_baseline_passes(void)
 {
     CU_ASSERT_FATAL(make_db());
@@ -90,31 +47,11 @@ static void test_whole_baseline_passes(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "regress: ok"));
 }
 
-/* Where cell `cell` of a b-tree leaf page starts, and where its payload ends (the last byte of
- * the record: the metric's value), from the page's cell pointer array (sqlite.org/fileformat2). */
-static void cell_bounds(const char *path, long page, int cell, long *start, long *last, int *n_cells)
-{
-    unsigned char p[PAGE];
-    FILE *f = fopen(path, "rb");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fseek(f, (page - 1) * PAGE, SEEK_SET);
-    CU_ASSERT_EQUAL(fread(p, 1, PAGE, f), PAGE);
-    fclose(f);
-    int hdr = page == 1 ? 100 : 0;
-    *n_cells = p[hdr + 3] << 8 | p[hdr + 4];
-    int off = p[hdr + 8 + 2 * cell] << 8 | p[hdr + 9 + 2 * cell];
-    long size = 0;
-    int i = off;
-    do size = size << 7 | (p[i] & 0x7f); while (p[i++] & 0x80);
-    *start = (page - 1) * PAGE + off;
-    *last = (page - 1) * PAGE + i + size - 1;
-}
-
 static void test_corrupt_metrics_pages(void)
 {
     CU_ASSERT_FATAL(make_db());
     long pages[64];
-    int n = metrics_pages(pages, 64);
+    int n = db_leaf_pages(good_db, "metrics", pages, 64);
     CU_ASSERT_FATAL(n >= 3);
     char what[160];
     /* Per metrics page, cells at its start, middle and end: one bit of a stored value flipped
@@ -122,28 +59,27 @@ static void test_corrupt_metrics_pages(void)
     for (int i = 0; i < n; i++) {
         int n_cells;
         long start, last;
-        cell_bounds(good_db, pages[i], 0, &start, &last, &n_cells);
+        db_cell_bounds(good_db, pages[i], 0, &start, &last, &n_cells);
         int cells[3] = { 0, n_cells / 2, n_cells - 1 };
         for (int k = 0; k < 3; k++) {
-            cell_bounds(good_db, pages[i], cells[k], &start, &last, &n_cells);
-            copy(good_db, work);
-            flip(work, last);
+            db_cell_bounds(good_db, pages[i], cells[k], &start, &last, &n_cells);
+            copy_file(good_db, work);
+            db_flip(work, last);
             snprintf(what, sizeof what, "metrics page %ld, cell %d: a bit of its value flipped", pages[i], cells[k]);
             expect_refused(work, what);
-            copy(good_db, work);
-            flip(work, (pages[i] - 1) * PAGE + (pages[i] == 1 ? 100 : 0) + 9 + 2 * cells[k]);
+            copy_file(good_db, work);
+            db_flip(work, db_cell_pointer(pages[i], cells[k]));
             snprintf(what, sizeof what, "metrics page %ld, cell %d: its pointer bent", pages[i], cells[k]);
             expect_refused(work, what);
         }
     }
     /* A whole metrics page zeroed. */
-    copy(good_db, work);
-    static char zero[PAGE];
-    patch(work, (pages[n / 2] - 1) * PAGE, zero, PAGE);
+    copy_file(good_db, work);
+    db_zero_page(work, pages[n / 2]);
     expect_refused(work, "metrics page zeroed");
     /* The file cut in the middle of the metrics pages. */
-    copy(good_db, work);
-    CU_ASSERT_EQUAL(truncate(work, (pages[n / 2] - 1) * PAGE), 0);
+    copy_file(good_db, work);
+    CU_ASSERT_EQUAL(truncate(work, (pages[n / 2] - 1) * DB_PAGE), 0);
     expect_refused(work, "file cut short");
     remove(work);
 }
@@ -220,7 +156,7 @@ static void test_unsealed_and_damaged_manifest(void)
 {
     CU_ASSERT_FATAL(make_db());
     struct cli_out o;
-    copy(good_db, work);
+    copy_file(good_db, work);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "sqlite3 %s 'DROP TABLE baseline_manifest'", work);
     CU_ASSERT_EQUAL(system(cmd), 0);

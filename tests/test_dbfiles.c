@@ -1,9 +1,12 @@
 /* Databases in every state: --db must name a file; a database nobody may write (file, directory,
- * mount) is read read-only by plot, regress and merge; a full disk (RLIMIT_FSIZE) stops a sweep with the file named, counts
- * only committed runs and leaves no empty file; a second writer is told another sweep is writing. */
+ * mount) is read read-only by plot, regress and merge; a damaged one (real pages of its metrics,
+ * params and runs tables bent or zeroed, the file cut) is refused by every reader, naming it; a
+ * full disk (RLIMIT_FSIZE) stops a sweep with the file named, counts only committed runs and
+ * leaves no empty file; a second writer is told another sweep is writing. */
 #include "testutil.h"
 #include <signal.h>
 #include <sys/stat.h>
+#include "dbpages.h"
 #include "test_sweep_helpers.h"
 
 #define SCN "scenarios/asym_link.ini"
@@ -120,6 +123,80 @@ static void test_read_only_mount(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* Every reader of a results database on `bad`: exit 2 and one line "BAD: damaged database (...)"
+ * (or SQLite's word for a cut file), never a figure, a table or "complete" from the rows that are
+ * still readable.  `what` names the damage. */
+static void readers_refuse(const char *bad, const char *what, const char *needle)
+{
+    static const char *const cmds[] = { "plot %s line --x up_limit_kbps --y drops --out %s-fig", "status %s",
+                                        "recommend %s", "report %s --out %s-report" };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        struct cli_out o;
+        int rc = cli(&o, cmds[i], bad, bad);
+        char want[600];
+        snprintf(want, sizeof want, "%s: %s", bad, needle);
+        int lines = 0;
+        for (const char *p = o.err; *p; p++) lines += *p == '\n';
+        if (rc != 2 || !strstr(o.err, want) || lines != 1)
+            fprintf(stderr, "\n    %s: %.*s -> %d: %.200s%.100s", what, (int)strcspn(cmds[i], " "), cmds[i], rc, o.err, o.out);
+        CU_ASSERT_EQUAL(rc, 2);
+        CU_ASSERT_EQUAL(lines, 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(o.err, want));
+    }
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "test ! -e %s-fig.png && test ! -e %s-fig.svg && test ! -e %s-report", bad, bad, bad);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+static void test_damaged_database_readers(void)
+{
+    char good[256], bad[256], what[160];
+    tmp_path(good, sizeof good, "dmg-good.db");
+    tmp_path(bad, sizeof bad, "dmg.db");
+    remove_db(good);
+    struct cli_out o;
+    CU_ASSERT_EQUAL_FATAL(cli(&o, "sweep " SCN " --vary up_limit_kbps=16:112:8 --seeds 3 " SHORT " --db %s", good), 0);
+    CU_ASSERT_EQUAL_FATAL(db_scalar(good, "PRAGMA page_size"), DB_PAGE);
+    /* The intact database reads. */
+    CU_ASSERT_EQUAL(cli(&o, "status %s", good), 0);
+    char out[700];
+    snprintf(out, sizeof out, "%s-fig", good);
+    CU_ASSERT_EQUAL(cli(&o, "plot %s line --x up_limit_kbps --y drops --out %s", good, out), 0);
+    snprintf(out, sizeof out, "rm -f %s-fig.png %s-fig.svg", good, good);
+    CU_ASSERT_EQUAL(system(out), 0);
+    /* The tables a figure, a recommendation and the completeness are read from: in the middle
+     * leaf page of each, a cell pointer bent (the page still looks like a page) and the page
+     * zeroed.  SQLite meets neither until a query walks over that page, and a bent pointer not
+     * even then: the cell it points into reads as a different row. */
+    static const char *const tables[] = { "metrics", "params", "runs" };
+    for (size_t t = 0; t < 3; t++) {
+        long pages[256];
+        int n = db_leaf_pages(good, tables[t], pages, 256);
+        CU_ASSERT_FATAL(n >= 2);
+        long start, last;
+        int n_cells;
+        db_cell_bounds(good, pages[n / 2], 0, &start, &last, &n_cells);
+        copy_file(good, bad);
+        db_flip(bad, db_cell_pointer(pages[n / 2], n_cells / 2));
+        snprintf(what, sizeof what, "%s page %ld: cell %d's pointer bent", tables[t], pages[n / 2], n_cells / 2);
+        readers_refuse(bad, what, "damaged database");
+        copy_file(good, bad);
+        db_zero_page(bad, pages[n / 2]);
+        snprintf(what, sizeof what, "%s page %ld zeroed", tables[t], pages[n / 2]);
+        readers_refuse(bad, what, "damaged database");
+    }
+    /* The file cut at a page boundary past its header and in the middle of a page. */
+    static const long cuts[] = { 8 * DB_PAGE, 20 * DB_PAGE + 1000 };
+    for (size_t k = 0; k < 2; k++) {
+        copy_file(good, bad);
+        CU_ASSERT_EQUAL(truncate(bad, cuts[k]), 0);
+        snprintf(what, sizeof what, "file cut at byte %ld", cuts[k]);
+        readers_refuse(bad, what, "");
+    }
+    remove_db(bad);
+    remove_db(good);
+}
+
 /* The sweep under a file-size limit: writes past it fail (EFBIG) as on a full disk. */
 static int limited_sweep(struct cli_out *o, const char *db, int blocks)
 {
@@ -211,6 +288,7 @@ void register_test_dbfiles(void)
                TEST(test_db_must_name_a_file),
                TEST(test_read_only_file_and_directory),
                TEST(test_read_only_mount),
+               TEST(test_damaged_database_readers),
                TEST(test_full_disk),
                TEST(test_second_writer));
 }
