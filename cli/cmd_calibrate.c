@@ -1,6 +1,7 @@
 /* `ratelab calibrate`: measure the receive paths on real sockets (Erlang through an escript, C in
  * process) against the paced sender, fit each path's costs, store the calibration, and check the
  * simulator's CPU against held-out points; --export writes a stored calibration as CSV. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 #include "calib.h"
 #include "cli.h"
+#include "flags.h"
 #include "db.h"
 #include "db_calib.h"
 #include "plan.h"
@@ -144,9 +146,12 @@ static int fit_path(struct calib_record *rec, const struct calib_item *items, co
 
 static int export_cmd(const char *db_path, const char *id_text, const char *dir)
 {
-    char err[1024], *end;
-    long id = strtol(id_text, &end, 10);
-    if (*end || id <= 0) { fprintf(stderr, "ratelab calibrate: --export: '%s' is not a calibration id\n", id_text); return EXIT_BADINPUT; }
+    char err[1024];
+    long id;
+    if (flag_long("--export", id_text, 1, LONG_MAX, &id, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab calibrate: %s (a calibration id)\n", err);
+        return EXIT_BADINPUT;
+    }
     sqlite3 *db = db_open(db_path, DB_READ, err, sizeof err);
     if (!db) { fprintf(stderr, "ratelab calibrate: %s\n", err); return EXIT_BADINPUT; }
     int rc = db_calib_export(db, id, dir, err, sizeof err);

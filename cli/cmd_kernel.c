@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "flags.h"
 #include "db.h"
 #include "kernel.h"
 #include "progress.h"
@@ -59,10 +60,8 @@ int cmd_kernel(int argc, char **argv)
             const char *v = argv[++i];
             if (!strcmp(argv[i - 1], "--db")) db_path = v;
             else if (!strcmp(argv[i - 1], "--repeat")) {
-                char *end;
-                repeat = strtol(v, &end, 10);
-                if (*end || repeat < 1 || repeat > 10000) {
-                    fprintf(stderr, "ratelab kernel: --repeat %s: expected a whole number 1..10000\n", v);
+                if (flag_long("--repeat", v, 1, 10000, &repeat, err, sizeof err) != 0) {
+                    fprintf(stderr, "ratelab kernel: %s\n", err);
                     return EXIT_BADINPUT;
                 }
             } else if (n_sets == 256) { fprintf(stderr, "ratelab kernel: too many --set\n"); return EXIT_BADINPUT; }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "flags.h"
 #include "recommend.h"
 
 int recommend_parse_flag(const char *cmd, int argc, char **argv, int *i, struct rec_opts *o)
@@ -15,13 +16,18 @@ int recommend_parse_flag(const char *cmd, int argc, char **argv, int *i, struct 
     if (*i + 1 >= argc) { fprintf(stderr, "ratelab %s: %s needs a value\n", cmd, a); return -1; }
     const char *v = argv[++*i];
     if (k == 0) { o->quality = v; return 1; }
-    char *end;
-    double d = strtod(v, &end);
-    int rel = k == 1 && *end == 'x' && end[1] == 0 && end != v;
-    double lo = k == 1 ? 0 : 0.01, hi = k == 1 ? 1e9 : 1;
-    if (end == v || (*end && !rel) || !(d > lo && d <= hi)) {
-        fprintf(stderr, "ratelab %s: %s %s: expected %s\n", cmd, a, v,
-                k == 1 ? "US (us of CPU per simulated second) or Nx (N times the CPU of 16000/4000), N > 0" : "a share in (0.01, 1]");
+    /* The number read as every flag's (flag_double: no blanks, hex or inf), an 'x' after it for
+     * a budget relative to 16000/4000. */
+    size_t len = strlen(v);
+    int rel = k == 1 && len > 1 && v[len - 1] == 'x';
+    char num[64], why[256];
+    double d = NAN, lo = k == 1 ? 0 : 0.01, hi = k == 1 ? 1e9 : 1;
+    snprintf(num, sizeof num, "%.*s", (int)(rel ? len - 1 : len), v);
+    int bad = len >= sizeof num || flag_double(a, num, -HUGE_VAL, HUGE_VAL, &d, why, sizeof why) != 0;
+    if (bad || !(d > lo && d <= hi)) {
+        fprintf(stderr, "ratelab %s: %s %s: %s%s%s\n", cmd, a, v, bad ? "not a number (" : "",
+                k == 1 ? "expected US (us of CPU per simulated second) or Nx (N times the CPU of 16000/4000), N > 0"
+                       : "expected a share in (0.01, 1]", bad ? ")" : "");
         return -1;
     }
     if (rel) { o->cpu_budget_rel = d; o->cpu_budget_us = NAN; return 1; }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "flags.h"
 #include "db.h"
 #include "figures.h"
 #include "progress.h"
@@ -40,14 +41,10 @@ struct sens_ctx {
 
 static int parse_long(const char *flag, const char *v, long lo, long hi, long *out)
 {
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end || x < lo || x > hi) {
-        fprintf(stderr, "ratelab sensitivity: %s %s: expected an integer in [%ld, %ld]\n", flag, v, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
+    char err[256];
+    if (flag_long(flag, v, lo, hi, out, err, sizeof err) == 0) return 0;
+    fprintf(stderr, "ratelab sensitivity: %s\n", err);
+    return -1;
 }
 
 static int parse_args(int argc, char **argv, struct sens_opts *o)

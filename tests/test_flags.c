@@ -52,6 +52,22 @@ static void test_other_subcommands(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--run 1.5: not an integer"));
     CU_ASSERT_EQUAL(cli(&o, "plot results/none.db line --run 99999999999999999999"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--run 99999999999999999999: out of range"));
+    /* recommend and report, sensitivity, kernel and calibrate parse their numbers the same way
+     * (each took ' 3', '+3' or hex before). */
+    CU_ASSERT_EQUAL(cli(&o, "recommend results/none.db --keep 0x0.5"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--keep 0x0.5: not a number"));
+    CU_ASSERT_EQUAL(cli(&o, "recommend results/none.db --cpu-budget ' 16'"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--cpu-budget  16: not a number"));
+    CU_ASSERT_EQUAL(cli(&o, "report --cpu-budget 0x2x results/none.db --out /tmp/none"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--cpu-budget 0x2x: not a number"));
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity " SCN " --keys n_up --metric drops --trajectories ' 3'"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--trajectories ' 3': not an integer"));
+    CU_ASSERT_EQUAL(cli(&o, "sensitivity " SCN " --keys n_up --metric drops --jobs +2"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--jobs +2: not an integer"));
+    CU_ASSERT_EQUAL(cli(&o, "kernel " SCN " --repeat ' 2'"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--repeat ' 2': not an integer"));
+    CU_ASSERT_EQUAL(cli(&o, "calibrate --export +1 /tmp/none"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--export +1: not an integer"));
 }
 
 static void test_directory_as_scenario(void)
