@@ -156,15 +156,18 @@ void sim_cancel(struct sim *s, struct sim_event *ev)
     if (ev->pending) unlink_event(s, ev);
 }
 
-/* The earliest pending event (NULL if none): the current day's list head if it falls within the
- * day, else the next day's; after a whole year of empty days, straight to the earliest list
- * head (events far apart compared with the bucket width). */
-static struct sim_event *peek_min(struct sim *s)
+/* The earliest pending event if it is due by `until`, else NULL: the current day's list head if
+ * it falls within the day, else the next day's; after a whole year of empty days, straight to
+ * the earliest list head (events far apart compared with the bucket width).  The current day
+ * never moves past until's day: an event scheduled after the run stops at `until` lands in a
+ * day the walk has not passed, and fires in its turn. */
+static struct sim_event *peek_min(struct sim *s, sim_time_t until)
 {
     if (!s->n) return NULL;
     for (size_t day = 0; day < s->nb; day++) {
         struct sim_event *e = s->bucket[s->cur];
         if (e && (uint64_t)e->at < s->cur_end) return e;
+        if (s->cur_end > (uint64_t)until) return NULL;
         s->cur = (s->cur + 1) & (s->nb - 1);
         s->cur_end += 1ULL << s->shift;
         s->steps++;
@@ -175,6 +178,7 @@ static struct sim_event *peek_min(struct sim *s)
         if (e && (!best || ev_less(e, best))) best = e;
     }
     s->steps += s->nb;
+    if (best->at > until) return NULL;
     s->cur = bucket_of(s, best->at);
     s->cur_end = (((uint64_t)best->at >> s->shift) + 1) << s->shift;
     return best;
@@ -184,7 +188,7 @@ void sim_run_until(struct sim *s, sim_time_t until)
 {
     s->stop = 0;
     while (!s->stop) {
-        struct sim_event *ev = peek_min(s);
+        struct sim_event *ev = peek_min(s, until);
         if (!ev || ev->at > until) break;
         s->now = ev->at;
         s->bucket[s->cur] = ev->next;        /* the minimum is the head of the current day */

@@ -51,6 +51,28 @@ static void test_cancel_and_rearm(void)
     sim_free(&s);
 }
 
+/* A run stopped by its bound, then continued: an event scheduled after the stop, before the
+ * next pending one, fires first and time never runs backwards.  (The queue used to walk its
+ * days on to the next pending event's day while looking past the bound; the later event then
+ * fired first, at 50 ms, and the earlier one at 11 ms after it.) */
+static void test_schedule_after_bound_keeps_order(void)
+{
+    struct sim s; sim_init(&s);
+    g_rec.n = 0;
+    for (int i = 0; i < 3; i++) sim_event_init(&g_ev[i], note_idx, NULL);
+    sim_schedule_at(&s, &g_ev[0], SIM_MS(50));
+    sim_run_until(&s, SIM_MS(10));
+    CU_ASSERT_EQUAL(g_rec.n, 0);
+    sim_schedule_at(&s, &g_ev[1], SIM_MS(11));
+    sim_schedule_at(&s, &g_ev[2], SIM_MS(10));      /* on the bound itself */
+    sim_run_until(&s, SIM_MS(100));
+    CU_ASSERT_EQUAL(g_rec.n, 3);
+    CU_ASSERT_EQUAL(g_rec.order[0], 2);
+    CU_ASSERT_EQUAL(g_rec.order[1], 1);
+    CU_ASSERT_EQUAL(g_rec.order[2], 0);
+    sim_free(&s);
+}
+
 /* Random schedule/cancel against a sorted reference: the pop order must match exactly. */
 static struct sim_event big_ev[2000];
 static int64_t popped_at[2000];
@@ -175,6 +197,7 @@ void register_test_engine(void)
     TEST_SUITE("engine",
                TEST(test_ties_fire_in_insertion_order),
                TEST(test_cancel_and_rearm),
+               TEST(test_schedule_after_bound_keeps_order),
                TEST(test_random_heap_order),
                TEST(test_calendar_matches_reference),
                TEST(test_rng_streams_independent));
