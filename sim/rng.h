@@ -7,9 +7,11 @@
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
-/* Stream ids are stable names hashed to integers: rng_stream(seed, "peer", 7). */
+/* Stream ids are stable names hashed to integers: rng_stream(seed, "peer", 7).  Streams are
+ * MT19937 with the draws of GSL's gsl_rng_mt19937, in half its memory. */
 gsl_rng *rng_stream(uint64_t run_seed, const char *component, uint64_t index);
 void     rng_free(gsl_rng *r);
+extern const gsl_rng_type *rng_mt19937_compact;
 
 /* splitmix64: the seed mixer, exposed for tests and for deriving stable ids. */
 uint64_t rng_mix64(uint64_t x);

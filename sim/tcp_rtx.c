@@ -7,7 +7,9 @@
 
 static void rtx_grow(struct tcp_ep *ep)
 {
-    size_t cap = ep->rtx_cap ? 2 * ep->rtx_cap : 64;
+    /* from 8: a direction that carries only requests or ACKs keeps a few segments in flight, and
+     * a swarm has thousands of such connections */
+    size_t cap = ep->rtx_cap ? 2 * ep->rtx_cap : 8;
     struct tcp_skb *v = malloc(cap * sizeof *v);
     if (!v) { perror("tcp"); exit(1); }
     for (size_t i = 0; i < ep->rtx_n; i++) v[i] = *rtx_at(ep, i);
