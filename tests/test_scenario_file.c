@@ -1,6 +1,7 @@
 /* Scenario files say what they mean or are refused: a comment of any length stays a comment,
  * only `key = value` sets a key, numbers are strict, a NUL byte or a file that is not a regular
- * file is named, and error lines are the file's real lines.  Every refusal is one line, exit 2. */
+ * file is named (as it is for traces, baselines and databases), and error lines are the file's
+ * real lines.  Every refusal is one line, exit 2. */
 #include "testutil.h"
 #include <sys/stat.h>
 #include "test_sweep_helpers.h"
@@ -135,6 +136,28 @@ static void test_regular_files_only(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(limited_err, "is a FIFO"));
     CU_ASSERT_EQUAL(limited("timeout 20", "run", "/dev/null"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(limited_err, "/dev/null: is a character device"));
+    /* Every other file ratelab reads the same way: a trace, a baseline, a database, a merge input
+     * (rate-replay and regress waited on the FIFO and read /dev/zero without end). */
+    static const struct { const char *args, *file, *said; } others[] = {
+        { "rate-replay --algo etorrent", NULL, "is a FIFO, not a trace file" },
+        { "rate-replay --algo etorrent", "/dev/zero", "/dev/zero: is a character device, not a trace file" },
+        { "regress --baseline", NULL, "is a FIFO, not a baseline" },
+        { "regress --baseline", "/dev/zero", "/dev/zero: is a character device, not a baseline" },
+        { "plot /dev/zero", "line --x n_up --y drops", "/dev/zero: is a character device, not a database file" },
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        int rc = limited("timeout 20", others[i].args, others[i].file ? others[i].file : fifo);
+        if (rc != 2 || !strstr(limited_err, others[i].said)) fprintf(stderr, "\n    %s -> %d: %s", others[i].args, rc, limited_err);
+        CU_ASSERT_EQUAL(rc, 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(limited_err, others[i].said));
+    }
+    char out[256], args[300];
+    tmp_path(out, sizeof out, "fifo-merge.db");
+    snprintf(args, sizeof args, "merge %s", out);
+    CU_ASSERT_EQUAL(limited("timeout 20", args, fifo), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(limited_err, "not a regular file"));
+    CU_ASSERT_NOT_EQUAL(access(out, F_OK), 0);
+    remove(out);
     rmdir(dir);
     remove(fifo);
 }
