@@ -7,6 +7,7 @@
 
 #define SYN_OPTIONS 8u        /* MSS (4) + window scale (3) + NOP (1) */
 #define DUPACK_THRESH 3u
+#define TCP_MAX_QUICKACKS 16u     /* Linux: quick ACKs after the first data or a silence */
 
 static inline struct net *ep_net(const struct tcp_ep *ep) { return ep->conn->net; }
 static inline const struct tcp_cfg *ep_cfg(const struct tcp_ep *ep) { return &ep->conn->cfg; }

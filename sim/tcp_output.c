@@ -50,9 +50,11 @@ struct packet *new_segment(struct tcp_ep *ep)
     return p;
 }
 
-/* Every segment we send acknowledges rcv_nxt, so it cancels a pending delayed ACK. */
+/* Every segment we send acknowledges rcv_nxt, so it cancels a pending delayed ACK; one that
+ * acknowledges new data uses up a quick ACK (Linux tcp_event_ack_sent, tcp_dec_quickack_mode). */
 static void sent_ack(struct tcp_ep *ep, uint32_t wnd)
 {
+    if (ep->quick && ep->rcv_nxt > ep->last_ack_sent) ep->quick--;
     ep->segs_unacked = 0;
     ep->rcv_wnd_adv = wnd;
     ep->last_ack_sent = ep->rcv_nxt;
