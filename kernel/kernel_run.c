@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "agent.h"
 #include "kernel.h"
+#include "linux_buffers.h"
 #include "netns.h"
 #include "qdisc.h"
 #include "testbed.h"
@@ -197,10 +198,6 @@ static char *fmt(char *buf, size_t len, const char *f, double v)
     return buf;
 }
 
-/* SO_RCVBUF per byte of advertised window: 1 / (2 * 162/256); SO_SNDBUF per byte of payload the
- * send buffer holds: 1 / (2 * 0.972).  Linux 6.18, veth, MSS 1460, offloads off. */
-#define KERNEL_RCV_SPACE_PER_WINDOW (256.0 / (2 * 162.0))
-#define KERNEL_SND_SPACE_PER_BYTE   (1.0 / (2 * 0.972))
 
 struct qsample { struct qdisc_stats tbf, fifo; };
 
@@ -264,8 +261,8 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
      * the window holds only until the receiver measures its scaling ratio (tcp_measure_rcv_mss
      * then recomputes window_clamp), hence the buffer sizes.  Each run records what it saw
      * (down_snd_wnd_max, down_sndq_max); docs/validation.md has the measurements. */
-    fmt(a_rcv, sizeof a_rcv, "%.0f", ceil(c->rcvbuf * KERNEL_RCV_SPACE_PER_WINDOW));
-    fmt(a_snd, sizeof a_snd, "%.0f", ceil(c->sndbuf * KERNEL_SND_SPACE_PER_BYTE));
+    fmt(a_rcv, sizeof a_rcv, "%.0f", ceil(c->rcvbuf * LINUX_SO_RCVBUF_PER_WINDOW_BYTE));
+    fmt(a_snd, sizeof a_snd, "%.0f", ceil(c->sndbuf * LINUX_SK_SNDBUF_PER_BYTE / 2));
     fmt(a_clamp, sizeof a_clamp, "%.0f", c->rcvbuf);
     fmt(a_nodelay, sizeof a_nodelay, "%.0f", c->nagle ? 0 : 1);
     fmt(a_mss, sizeof a_mss, "%.0f", c->mss + (c->timestamps ? 12 : 0) < 1460 ? c->mss + (c->timestamps ? 12 : 0) : 0);

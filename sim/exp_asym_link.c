@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <math.h>
+#include "linux_buffers.h"
 #include "experiment.h"
 #include "exp_common.h"
 #include "rng.h"
@@ -31,7 +33,7 @@ static const struct param_def asym_params[] = {
     { "init_cwnd",         PT_INT,    "10",     1, 1000, NULL, "initial congestion window, segments" },
     { "rto_min_ms",        PT_DOUBLE, "200",    1, 10000, NULL, "minimum retransmission timeout, ms (RFC 6298 says 1000; Linux uses 200)" },
     { "rcvbuf",            PT_INT,    "262144", 2048, 1e9, NULL, "receive buffer = maximum advertised window, bytes" },
-    { "sndbuf",            PT_INT,    "262144", 2048, 1e9, NULL, "send buffer, bytes" },
+    { "sndbuf",            PT_INT,    "262144", 2048, 1e9, NULL, "send buffer: the payload it holds when full and unsent, bytes (Linux charges skb memory: sk_sndbuf = sndbuf / 0.972)" },
     { "n_down",            PT_INT,    "1",      0, 1000, NULL, "bulk TCP flows remote -> client" },
     { "n_up",              PT_INT,    "0",      0, 1000, NULL, "bulk TCP flows client -> remote" },
     { "up_limit_kbps",     PT_DOUBLE, "0",      0, 1e7, NULL, "if > 0, each upload flow's application writes at most this payload rate, kbit/s" },
@@ -134,7 +136,10 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     cfg.init_cwnd = (uint32_t)param_i(ps, "init_cwnd");
     cfg.rto_min = (sim_time_t)(param_d(ps, "rto_min_ms") * 1e6);
     cfg.rcvbuf = (uint32_t)param_i(ps, "rcvbuf");
-    cfg.sndbuf = (uint32_t)param_i(ps, "sndbuf");
+    /* The hosts are Linux's: the send buffer is sk_sndbuf bytes of skb memory, twice the
+     * SO_SNDBUF the kernel engine sets for the same key. */
+    cfg.linux_wmem = 1;
+    cfg.sndbuf = 2 * (uint32_t)ceil((double)param_i(ps, "sndbuf") * LINUX_SK_SNDBUF_PER_BYTE / 2);
 
     /* Flows start at random offsets within the first 100 ms, so seeds matter and flows do not
      * march in lock-step; each flow's offset comes from its own stream. */

@@ -17,6 +17,7 @@ void tcp_cfg_default(struct tcp_cfg *c)
     c->init_cwnd = 10;
     c->rcvbuf = 262144;
     c->sndbuf = 262144;
+    c->linux_wmem = 0;
     c->rto_min = SIM_MS(200);
     c->rto_initial = SIM_SEC(1);
     c->rto_max = SIM_SEC(60);
@@ -78,9 +79,59 @@ void tcp_set_app(struct tcp_ep *ep, const struct tcp_app_ops *ops, void *app)
 
 uint32_t tcp_send_space(const struct tcp_ep *ep)
 {
-    uint64_t used = ep->write_seq - ep->snd_una;
+    uint64_t used = ep_cfg(ep)->linux_wmem ? tcp_wmem_queued(ep) : ep->write_seq - ep->snd_una;
     uint32_t buf = ep_cfg(ep)->sndbuf;
     return used >= buf ? 0 : (uint32_t)(buf - used);
+}
+
+/* Linux tcp_xmit_size_goal: the application's bytes are gathered in skbs of up to 64 KB, at most
+ * half the largest window the peer offered (tcp_bound_to_half_wnd), in whole segments. */
+uint32_t tcp_size_goal(const struct tcp_ep *ep)
+{
+    uint32_t mss = ep_cfg(ep)->mss, goal = TCP_GSO_MAX_SIZE;
+    if (ep->max_snd_wnd > 536 && ep->max_snd_wnd / 2 < goal) goal = ep->max_snd_wnd / 2;
+    goal = goal / mss * mss;
+    return goal < mss ? mss : goal;
+}
+
+/* Linux sk_wmem_queued under linux_wmem: the retransmission queue as sent (payload and the
+ * overhead of each skb), the unsent bytes and their skbs' overhead. */
+uint64_t tcp_wmem_queued(const struct tcp_ep *ep)
+{
+    return ep->wmem_sent + (ep->write_seq - ep->snd_nxt) + (uint64_t)ep->unsent_skbs * TCP_SKB_OVERHEAD;
+}
+
+/* Linux __sk_stream_is_writeable (sk_stream_write_space wakes the writer, tcp_poll reports
+ * EPOLLOUT): the memory is below sk_sndbuf and what is free is at least half of what is queued,
+ * i.e. the queue has drained to two thirds of the buffer. */
+int tcp_writable(const struct tcp_ep *ep)
+{
+    uint64_t q = tcp_wmem_queued(ep), buf = ep_cfg(ep)->sndbuf;
+    return q < buf && buf - q >= q / 2;
+}
+
+/* Linux tcp_sendmsg_locked: bytes go into the last unsent skb while it has room (up to the size
+ * goal); a new skb is started only while the memory is below sk_sndbuf (sk_stream_memory_free),
+ * so one write may overshoot the buffer by up to an skb.  A write that could not place all its
+ * bytes leaves SOCK_NOSPACE set: the writer hears of space only once tcp_writable. */
+static uint32_t sendmsg_take(struct tcp_ep *ep, uint32_t len)
+{
+    uint32_t goal = tcp_size_goal(ep), take = 0;
+    uint32_t room = ep->write_seq > ep->snd_nxt && ep->tail_len < goal ? goal - ep->tail_len : 0;
+    while (take < len) {
+        if (room == 0) {
+            if (tcp_wmem_queued(ep) + take >= ep_cfg(ep)->sndbuf) break;
+            ep->unsent_skbs++;
+            ep->tail_len = 0;
+            room = goal;
+        }
+        uint32_t c = len - take < room ? len - take : room;
+        take += c;
+        room -= c;
+        ep->tail_len += c;
+    }
+    if (take < len) ep->nospace = 1;
+    return take;
 }
 
 static void add_mark(struct tcp_ep *ep, uint64_t end, int ctrl)
@@ -131,8 +182,13 @@ void drop_acked_marks(struct tcp_ep *ep)
 uint32_t tcp_write(struct tcp_ep *ep, uint32_t len, int ctrl)
 {
     ep->st.write_calls++;
-    uint32_t space = tcp_send_space(ep);
-    uint32_t take = len < space ? len : space;
+    uint32_t take;
+    if (ep_cfg(ep)->linux_wmem) {
+        take = sendmsg_take(ep, len);
+    } else {
+        uint32_t space = tcp_send_space(ep);
+        take = len < space ? len : space;
+    }
     if (take == 0) { ep->st.write_blocked++; return 0; }
     ep->write_seq += take;
     add_mark(ep, ep->write_seq, ctrl);

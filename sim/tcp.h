@@ -18,7 +18,12 @@ struct tcp_cfg {
     sim_time_t delack_timeout;   /* otherwise ACK when this timer fires                        */
     uint32_t   init_cwnd;        /* segments (RFC 6928: 10)                                   */
     uint32_t   rcvbuf;           /* receive buffer = largest advertised window (bytes)         */
-    uint32_t   sndbuf;           /* send buffer: unacknowledged + unsent bytes (bytes)         */
+    uint32_t   sndbuf;           /* send buffer: unacknowledged + unsent bytes (bytes); with
+                                    linux_wmem, Linux's sk_sndbuf (skb memory, see below)      */
+    int        linux_wmem;       /* the send buffer as Linux charges and wakes it: skb truesize
+                                    against sk_sndbuf, tcp_sendmsg's memory check per skb, the
+                                    writer woken by sk_stream_write_space; 0: a byte budget
+                                    whose writer hears of every acknowledgement                */
     sim_time_t rto_min, rto_initial, rto_max;
 };
 void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, SACK, Reno growth, Nagle, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
@@ -58,7 +63,9 @@ struct tcp_skb {
     uint64_t   end;
     sim_time_t xmit;                 /* last (re)transmission                                    */
     uint32_t   len;
-    uint32_t   flags;                /* TCPCB_*                                                  */
+    uint16_t   flags;                /* TCPCB_*                                                  */
+    uint16_t   skb_overhead;         /* truesize beyond the payload, charged to the last segment
+                                        of the skb it was sent in (linux_wmem)                   */
 };
 
 /* Linux's congestion-avoidance states (icsk_ca_state) of a SACK connection. */
@@ -76,6 +83,12 @@ struct tcp_ep {
     uint64_t   snd_una, snd_nxt, snd_max;   /* snd_max: highest sequence ever sent             */
     uint64_t   write_seq;            /* end of the bytes the application has written           */
     uint64_t   snd_sml;              /* end of the last partial segment sent (Minshall, Linux)  */
+    /* linux_wmem: the send buffer's memory (sk_wmem_queued) is wmem_sent (payload + overhead
+     * of the retransmission queue) + unsent bytes + unsent_skbs * TCP_SKB_OVERHEAD; tail_len is
+     * the length of the last unsent skb, nospace that a write found the buffer full. */
+    uint64_t   wmem_sent;
+    uint32_t   tail_len, unsent_skbs;
+    uint8_t    nospace;
     uint32_t   snd_wnd;              /* peer's last advertised window                          */
     uint32_t   max_snd_wnd;
     uint32_t   cwnd, ssthresh;       /* bytes                                                  */

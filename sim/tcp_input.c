@@ -92,8 +92,14 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
     if (ep->snd_wnd > ep->max_snd_wnd) ep->max_snd_wnd = ep->snd_wnd;
     if (ep->snd_wnd > 0) sim_cancel(&ep_net(ep)->sim, &ep->persist_timer);
     tcp_output(ep);
-    if (ep->snd_una > prior_una && ep->app_ops && ep->app_ops->on_writable)
-        ep->app_ops->on_writable(ep, ep->app);
+    if (ep->snd_una <= prior_una || !ep->app_ops || !ep->app_ops->on_writable) return;
+    if (ep_cfg(ep)->linux_wmem) {
+        /* Linux tcp_check_space -> sk_stream_write_space: only a writer that found the buffer
+         * full is woken, and only once the queue has drained to two thirds. */
+        if (!ep->nospace || !tcp_writable(ep)) return;
+        ep->nospace = 0;
+    }
+    ep->app_ops->on_writable(ep, ep->app);
 }
 
 /* ---------------------------------------------------------------- receive side */

@@ -7,6 +7,11 @@
 
 #define SYN_OPTIONS 8u        /* MSS (4) + window scale (3) + NOP (1) */
 #define DUPACK_THRESH 3u
+#define TCP_GSO_MAX_SIZE 65536u   /* Linux GSO_LEGACY_MAX_SIZE: the largest skb TCP builds      */
+/* An skb's truesize beyond its payload: what Linux 6.18 charged the send buffer per skb on the
+ * kernel engine's veth (ss -tm: 2-segment skbs in the retransmission queue cost 1.285 bytes of
+ * sk_wmem_queued per payload byte, 3752 bytes per 2920). */
+#define TCP_SKB_OVERHEAD 832u
 #define TCP_MAX_QUICKACKS 16u     /* Linux: quick ACKs after the first data or a silence */
 
 static inline struct net *ep_net(const struct tcp_ep *ep) { return ep->conn->net; }
@@ -24,6 +29,9 @@ static inline sim_time_t cur_rto(const struct tcp_ep *ep)
 /* tcp.c: the application's side of the send buffer */
 uint32_t ctrl_bytes(const struct tcp_ep *ep, uint64_t start, uint64_t end);
 void     drop_acked_marks(struct tcp_ep *ep);
+uint32_t tcp_size_goal(const struct tcp_ep *ep);
+uint64_t tcp_wmem_queued(const struct tcp_ep *ep);
+int      tcp_writable(const struct tcp_ep *ep);
 
 /* tcp_rtx.c: the retransmission queue and its scoreboard */
 static inline struct tcp_skb *rtx_at(const struct tcp_ep *ep, size_t i)
@@ -64,8 +72,9 @@ uint32_t       rcv_window(const struct tcp_ep *ep);
 struct packet *new_segment(struct tcp_ep *ep);
 void           send_pure_ack(struct tcp_ep *ep);
 void           send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe);
-uint32_t       new_data_len(const struct tcp_ep *ep, uint64_t room);
-void           send_new_data(struct tcp_ep *ep, uint32_t len);
+uint32_t       xmit_next_len(const struct tcp_ep *ep, uint32_t ahead);
+uint32_t       tso_segs(const struct tcp_ep *ep);
+void           send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end);
 void           tcp_output(struct tcp_ep *ep);
 
 /* tcp_timer.c */

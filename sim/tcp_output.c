@@ -97,29 +97,61 @@ void send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe)
     net_send(ep_net(ep), ep->out, p);
 }
 
-/* How much new data to send now, given `room` in the windows (0: wait).  A full segment always
- * goes.  A partial one limited by the window waits unless it is at least half the largest window
- * the peer offered (sender-side silly-window avoidance, RFC 1122 4.2.3.4).  A partial one that
- * is all the application has written is held by Nagle's algorithm (RFC 896, RFC 1122 4.2.3.4)
- * with Minshall's variant, as Linux's tcp_nagle_check: while data is in flight and the last
- * small segment sent (snd_sml) is not yet acknowledged. */
-uint32_t new_data_len(const struct tcp_ep *ep, uint64_t room)
+/* How much new data tcp_write_xmit sends next, had `ahead` more bytes been sent already (0: it
+ * stops).  The segment must fit the congestion window (in_flight below cwnd, whole segments, as
+ * Linux counts packets) and the peer's window.  A full segment always goes.  A partial one limited
+ * by the window waits unless it is at least half the largest window the peer offered
+ * (sender-side silly-window avoidance, RFC 1122 4.2.3.4).  A partial one that is all the
+ * application has written is held by Nagle's algorithm (RFC 896, RFC 1122 4.2.3.4) with
+ * Minshall's variant, as Linux's tcp_nagle_check: while data is in flight and the last small
+ * segment sent (snd_sml) is not yet acknowledged. */
+uint32_t xmit_next_len(const struct tcp_ep *ep, uint32_t ahead)
 {
     uint32_t mss = ep_cfg(ep)->mss;
-    uint64_t unsent = ep->write_seq - ep->snd_nxt;
-    uint32_t len = (uint32_t)min_u64(min_u64(mss, unsent), room);
-    if (len == 0 || len == mss) return len;
+    uint64_t nxt = ep->snd_nxt + ahead, unsent = ep->write_seq - nxt, outstanding = nxt - ep->snd_una;
+    if (unsent == 0 || outstanding >= ep->snd_wnd || tcp_in_flight(ep) + ahead >= ep->cwnd) return 0;
+    uint32_t len = (uint32_t)min_u64(min_u64(mss, unsent), ep->snd_wnd - outstanding);
+    if (len == mss) return len;
     if (len < unsent) return len >= ep->max_snd_wnd / 2 ? len : 0;
-    if (ep_cfg(ep)->nagle && ep->snd_nxt > ep->snd_una && ep->snd_sml > ep->snd_una) return 0;
+    if (ep_cfg(ep)->nagle && nxt > ep->snd_una && ep->snd_sml > ep->snd_una) return 0;
     return len;
 }
 
-/* Send `len` new bytes at snd_nxt; a partial segment becomes the one Minshall's rule waits for. */
-void send_new_data(struct tcp_ep *ep, uint32_t len)
+/* Linux tcp_tso_autosize: the segments of one transmitted skb, about a millisecond at the pacing
+ * rate (tcp_update_pacing_rate: mss * max(cwnd, packets out) / srtt, times 2 below half of
+ * ssthresh and 1.2 above it; sk_pacing_shift 10), at least tcp_min_tso_segs = 2, at most 64 KB.
+ * Linux builds skbs this size even without segmentation offload (software GSO splits them at
+ * the device), and charges the send buffer per skb. */
+uint32_t tso_segs(const struct tcp_ep *ep)
+{
+    uint32_t mss = ep_cfg(ep)->mss;
+    double bytes = TCP_GSO_MAX_SIZE;
+    if (ep->rtt_valid && ep->srtt > 0) {
+        double out = (double)max_u64(ep->cwnd, ep->snd_nxt - ep->snd_una);
+        double rate = out * (ep->cwnd < ep->ssthresh / 2 ? 2.0 : 1.2) / ((double)ep->srtt / 1e9);
+        bytes = rate / 1024;
+        if (bytes > TCP_GSO_MAX_SIZE) bytes = TCP_GSO_MAX_SIZE;
+    }
+    uint32_t segs = (uint32_t)(bytes / mss);
+    return segs < 2 ? 2 : segs;
+}
+
+/* Send `len` new bytes at snd_nxt; a partial segment becomes the one Minshall's rule waits for.
+ * `piece_end`: the last segment of what is sent as one skb, which carries that skb's memory
+ * overhead (linux_wmem).  The last unsent skb shrinks with what was sent. */
+void send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end)
 {
     send_data_segment(ep, ep->snd_nxt, len, 0);
     ep->snd_nxt += len;
     if (len < ep_cfg(ep)->mss) ep->snd_sml = ep->snd_nxt;
+    if (piece_end) {
+        rtx_at(ep, ep->rtx_n - 1)->skb_overhead = TCP_SKB_OVERHEAD;
+        ep->wmem_sent += TCP_SKB_OVERHEAD;
+    }
+    uint64_t unsent = ep->write_seq - ep->snd_nxt;
+    if (ep->tail_len > unsent) ep->tail_len = (uint32_t)unsent;
+    uint64_t goal = tcp_size_goal(ep), skbs = unsent ? 1 + (unsent - ep->tail_len + goal - 1) / goal : 0;
+    if (ep->unsent_skbs > skbs) ep->unsent_skbs = (uint32_t)skbs;
 }
 
 /* Send what the windows allow (Linux's tcp_write_xmit in tcp_recovery.c), or arm the persist

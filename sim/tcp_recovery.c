@@ -24,7 +24,7 @@ static int in_cwnd_reduction(const struct tcp_ep *ep)
     return ep->ca_state == TCP_CA_CWR || ep->ca_state == TCP_CA_RECOVERY;
 }
 
-static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len);
+static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end);
 
 /* ------------------------------------------------------------------ timers */
 
@@ -338,18 +338,17 @@ static void xmit_retransmit_queue(struct tcp_ep *ep)
     if (rearm) arm_rto(ep);
 }
 
-/* New data as the windows allow (Linux tcp_write_xmit): in_flight below cwnd (whole segments, as
- * Linux counts packets), the segment inside the peer's window, Nagle and SWS avoidance. */
+/* New data as the windows allow (Linux tcp_write_xmit; xmit_next_len), sent as skbs of
+ * tso_segs segments: each piece sent is an skb of its own in the send buffer's memory (Linux
+ * tso_fragment splits the write queue's large skbs at transmit time), the last segment of a
+ * piece carries its overhead. */
 void tcp_write_xmit(struct tcp_ep *ep)
 {
     int sent = 0;
-    for (;;) {
-        uint64_t outstanding = ep->snd_nxt - ep->snd_una;
-        if (ep->write_seq == ep->snd_nxt || outstanding >= ep->snd_wnd) break;
-        if (tcp_in_flight(ep) >= ep->cwnd) break;
-        uint32_t len = new_data_len(ep, ep->snd_wnd - outstanding);
-        if (len == 0) break;
-        send_new_data_xmit(ep, len);
+    uint32_t segs = tso_segs(ep), n = 0, len;
+    while ((len = xmit_next_len(ep, 0)) > 0) {
+        int piece_end = ++n % segs == 0 || ep->snd_nxt + len == ep->write_seq || xmit_next_len(ep, len) == 0;
+        send_new_data_xmit(ep, len, piece_end);
         sent = 1;
     }
     int limited = tcp_in_flight(ep) >= ep->cwnd;
@@ -359,10 +358,10 @@ void tcp_write_xmit(struct tcp_ep *ep)
 
 /* New data (Linux tcp_event_new_data_sent): the RTO is (re)armed when
  * nothing was outstanding or a loss probe was the armed kind. */
-static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len)
+static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end)
 {
     int idle = ep->snd_una == ep->snd_max;
-    send_new_data(ep, len);
+    send_new_data(ep, len, piece_end);
     if (in_cwnd_reduction(ep)) ep->prr_out += len;
     if (idle || ep->timer_kind == XMIT_TLP) rearm_rto(ep);
 }
@@ -421,7 +420,7 @@ void tcp_send_loss_probe(struct tcp_ep *ep)
         if (ep->write_seq > ep->snd_nxt && outstanding < ep->snd_wnd)
             len = (uint32_t)min_u64(min_u64(mss_of(ep), ep->write_seq - ep->snd_nxt), ep->snd_wnd - outstanding);
         if (len) {
-            send_new_data(ep, len);
+            send_new_data(ep, len, 1);
             ep->tlp_retrans = 0;
         } else if (ep->rtx_n) {
             struct tcp_skb *s = rtx_at(ep, ep->rtx_n - 1);
@@ -576,7 +575,7 @@ void tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_stat
                ep->snd_una + ep->snd_wnd > ep->snd_nxt) {
             uint32_t len = (uint32_t)min_u64(min_u64(mss_of(ep), ep->write_seq - ep->snd_nxt),
                                              ep->snd_una + ep->snd_wnd - ep->snd_nxt);
-            send_new_data(ep, len);
+            send_new_data(ep, len, 1);
         }
         if (ep->snd_nxt <= ep->high_seq) { ep->frto = 0; xmit_retransmit_queue(ep); }
     } else if (rexmit == REXMIT_LOST) {

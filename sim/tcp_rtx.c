@@ -45,7 +45,8 @@ void rtx_sent(struct tcp_ep *ep, uint64_t seq, uint64_t end)
     }
     if (end <= seq) return;
     if (ep->rtx_n == ep->rtx_cap) rtx_grow(ep);
-    *rtx_at(ep, ep->rtx_n++) = (struct tcp_skb){ end, now, (uint32_t)(end - seq), 0 };
+    *rtx_at(ep, ep->rtx_n++) = (struct tcp_skb){ end, now, (uint32_t)(end - seq), 0, 0 };
+    ep->wmem_sent += end - seq;
 }
 
 /* RFC 8985 / Linux tcp_rack_advance: remember the most recently sent segment that was delivered.
@@ -122,6 +123,7 @@ void rtx_clean(struct tcp_ep *ep, uint64_t ack, struct ack_state *a)
                 if (s->flags & TCPCB_SACKED_RETRANS) ep->retrans_out -= d;
                 if (s->flags & TCPCB_SACKED_ACKED) ep->sacked_out -= d;
                 s->len -= d;
+                ep->wmem_sent -= d;
             }
             break;
         }
@@ -136,6 +138,7 @@ void rtx_clean(struct tcp_ep *ep, uint64_t ack, struct ack_state *a)
             if (ep_cfg(ep)->sack) rack_advance(ep, s);
         }
         a->acked_segs++;
+        ep->wmem_sent -= s->len + s->skb_overhead;
         skb_unmark(ep, s, TCPCB_LOST | TCPCB_SACKED_RETRANS | TCPCB_SACKED_ACKED);
         ep->rtx_head = (ep->rtx_head + 1) & (ep->rtx_cap - 1);
         ep->rtx_n--;

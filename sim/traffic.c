@@ -78,11 +78,18 @@ double udp_flow_loss(const struct udp_flow *f)
 
 /* ------------------------------------------------------------------ bulk TCP */
 
+#define BULK_WRITE_CHUNK 65536u     /* kernel/agent.c SEND_CHUNK */
+
 static void bulk_fill(struct bulk_flow *b)
 {
     struct tcp_ep *ep = &b->conn.ep[0];
     if (ep->state != TCP_ESTABLISHED) return;
     if (b->limit_Bps <= 0) {
+        if (ep->conn->cfg.linux_wmem) {
+            /* As the kernel engine's writer: 64-KB writes until one is cut short. */
+            while (tcp_write(ep, BULK_WRITE_CHUNK, 0) == BULK_WRITE_CHUNK) {}
+            return;
+        }
         uint32_t space = tcp_send_space(ep);
         if (space) tcp_write(ep, space, 0);
         return;
