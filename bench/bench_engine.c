@@ -127,10 +127,11 @@ static void bench_memory(void)
     hist_init(&h);
     for (int i = 1; i <= 100000; i++) hist_add(&h, (int64_t)i * 1000);    /* 1 us .. 100 ms */
     printf("memory: struct link %zu B (was %zu with its histogram), remote host (4 links) %zu B,"
-           " etorrent peer %zu B, xtreme downloader %zu B; a delay histogram over 1 us .. 100 ms %llu B (was %zu)\n",
+           " etorrent peer %zu B + its random stream %zu B (was %zu with GSL's mt19937), xtreme downloader %zu B;"
+           " a delay histogram over 1 us .. 100 ms %llu B (was %zu)\n",
            sizeof(struct link), sizeof(struct link) + (size_t)HIST_OCTAVES * HIST_SUB * 8, sizeof(struct remote_host),
-           sizeof(struct et_peer), sizeof(struct xt_downloader), (unsigned long long)hist_bytes(&h),
-           (size_t)HIST_OCTAVES * HIST_SUB * 8);
+           sizeof(struct et_peer), rng_mt19937_compact->size, gsl_rng_mt19937->size, sizeof(struct xt_downloader),
+           (unsigned long long)hist_bytes(&h), (size_t)HIST_OCTAVES * HIST_SUB * 8);
     hist_free(&h);
 }
 
