@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agent.h"
+#include "agent_counters.h"
 
 #define SEND_CHUNK 65536
 #define PACE_TICK_NS 10000000LL       /* paced writes: the simulator's 10-ms limiter tick     */
@@ -183,14 +184,6 @@ static void drain(struct flow *f)
 /* The namespace's TCP counters (`nstat`): TcpExt from /proc/net/netstat, Tcp from /proc/net/snmp. */
 static void print_counters(void)
 {
-    static const char *const want[] = {
-        "TCPTimeouts", "TCPSpuriousRTOs", "TCPLossProbes", "TCPLossProbeRecovery", "TCPLossUndo", "TCPFullUndo",
-        "TCPPartialUndo", "TCPDSACKUndo", "TCPSlowStartRetrans", "TCPLostRetransmit", "TCPSackRecovery",
-        "TCPRenoRecovery", "TCPFastRetrans", "TCPRenoFailures", "TCPSackFailures", "TCPDelayedACKs", "TCPSACKReneging",
-        "TCPDSACKRecv", "TCPDSACKOldSent", "TCPSackRecoveryFail", "TCPRenoRecoveryFail", "TCPSpuriousRtxHostQueues",
-        "TCPAutoCorking", "TCPOFOQueue", "TCPRcvQDrop", "TCPWantZeroWindowAdv", "TCPTSReorder", "TCPSACKReorder",
-        "TCPRenoReorder", "TCPFromZeroWindowAdv", "TCPToZeroWindowAdv", "TCPRcvCoalesce", "TCPAbortOnTimeout",
-        "OutSegs", "RetransSegs", "InSegs", "TCPAckCompressed", "TCPRTORecoveries", "TCPFastRetransmits", NULL };
     const char *files[] = { "/proc/net/netstat", "/proc/net/snmp" };
     for (int fi = 0; fi < 2; fi++) {
         FILE *f = fopen(files[fi], "r");
@@ -203,8 +196,8 @@ static void print_counters(void)
             char *n = strtok_r(names, " \n", &sn), *v = strtok_r(vals, " \n", &sv);
             for (n = strtok_r(NULL, " \n", &sn), v = strtok_r(NULL, " \n", &sv); n && v;
                  n = strtok_r(NULL, " \n", &sn), v = strtok_r(NULL, " \n", &sv))
-                for (int i = 0; want[i]; i++)
-                    if (!strcmp(n, want[i])) printf("n %s %s\n", n, v);
+                for (int i = 0; agent_counter_names[i]; i++)
+                    if (!strcmp(n, agent_counter_names[i])) printf("n %s %s\n", n, v);
         }
         fclose(f);
     }

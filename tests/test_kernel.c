@@ -1,6 +1,7 @@
 /* The kernel engine: keys it cannot express are refused; on a machine with root, iproute2 and
  * sch_tbf, the veth framing counts what tbf counts, the TUN delay line delays by what it is told,
- * a short run gives the line rate, SIGINT and concurrent runs leave nothing behind. */
+ * a short run gives the line rate, SIGINT and concurrent runs leave nothing behind; the agent reads
+ * its TCP counters by names this kernel has. */
 #include "testutil.h"
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "agent_counters.h"
 #include "framing.h"
 #include "kernel.h"
 #include "netns.h"
@@ -286,9 +288,49 @@ static void test_kernel_command_cleans_up_and_refuses(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(line, "needs root"));
 }
 
+/* Whether NAME is a column of a "TcpExt:" or "Tcp:" header line of FILE (-1: unreadable). */
+static int proc_counter_exists(const char *file, const char *name)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    int found = 0, row = 0;
+    while (!found && getline(&line, &cap, f) > 0) {
+        /* Header and value lines alternate: only the even ones name counters. */
+        if (row++ % 2 || (strncmp(line, "TcpExt:", 7) && strncmp(line, "Tcp:", 4))) continue;
+        char *save = NULL;
+        for (char *t = strtok_r(line, " \n", &save); t && !found; t = strtok_r(NULL, " \n", &save))
+            found = !strcmp(t, name);
+    }
+    free(line);
+    fclose(f);
+    return found;
+}
+
+/* The agent records counters by the names this kernel gives them: a wrong name is never read
+ * and the counter is silently absent (Linux calls the delayed-ACK timer count DelayedACKs, not
+ * TCPDelayedACKs: net/ipv4/proc.c snmp4_net_list, tcp_delack_timer_handler). */
+static void test_agent_counter_names_exist_in_proc(void)
+{
+    if (proc_counter_exists("/proc/net/netstat", "TCPTimeouts") < 0 || proc_counter_exists("/proc/net/snmp", "InSegs") < 0) {
+        fprintf(stderr, "\n    test_agent_counter_names_exist_in_proc SKIPPED: /proc/net/netstat or /proc/net/snmp unreadable\n");
+        return;
+    }
+    int n = 0;
+    for (int i = 0; agent_counter_names[i]; i++, n++) {
+        int found = proc_counter_exists("/proc/net/netstat", agent_counter_names[i]) == 1 ||
+                    proc_counter_exists("/proc/net/snmp", agent_counter_names[i]) == 1;
+        if (!found) fprintf(stderr, "\n    no counter %s in /proc/net/netstat or /proc/net/snmp\n", agent_counter_names[i]);
+        CU_ASSERT(found);
+    }
+    CU_ASSERT(n > 0);
+}
+
 void register_test_kernel(void)
 {
     TEST_SUITE("kernel",
+               TEST(test_agent_counter_names_exist_in_proc),
                TEST(test_kernel_refuses_what_linux_cannot_express),
                TEST(test_veth_framing_equals_tbf_bytes),
                TEST(test_tun_delay_line_delays_as_configured),
