@@ -117,6 +117,13 @@ static const char *quality_metric(const struct rec_opts *o) { return o->quality 
 
 struct mark_pt { const struct fig_point *p; struct sample_stats cpu, q; int front; };
 
+/* (hi_mark, lo_mark) of a below that of b. */
+static int marks_before(const struct fig_point *a, const struct fig_point *b)
+{
+    double ha = num(a, "hi_mark"), hb = num(b, "hi_mark");
+    return ha < hb || (ha == hb && num(a, "lo_mark") < num(b, "lo_mark"));
+}
+
 int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_table *t)
 {
     const char *qm = quality_metric(o);
@@ -264,7 +271,12 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                 if (&mp[a] == best) {
                     rec_set_stat(t, (size_t)row, 7, NULL, d.mean, d.ci95, (long)d.n, pv < 0.05 ? "*" : NULL);
                 }
-                if (fabs(d.mean) > big) { big = fabs(d.mean); bigm = &mp[a]; bigd = d; }
+                /* ties (lo_mark often changes nothing) go to the lowest marks, whatever order the runs were stored in */
+                if (fabs(d.mean) > big || (bigm && fabs(d.mean) == big && marks_before(mp[a].p, bigm->p))) {
+                    big = fabs(d.mean);
+                    bigm = &mp[a];
+                    bigd = d;
+                }
             }
             if (best && best == rm) rec_set_text(t, (size_t)row, 7, "0 (it is 16k/4k)");
             if (bigm) {

@@ -334,6 +334,38 @@ static void test_marks_table(void)
     remove_db(path);
 }
 
+/* Pairs that differ from 16000/4000 by the same amount on every seed (lo_mark below every
+ * peer's rate changes nothing): the table names the lowest marks, not the first stored. */
+static void test_marks_largest_difference_ties(void)
+{
+    char path[256], err[512];
+    sqlite3 *db = syn_open(path, sizeof path, "rec-marks-tie.db");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    const struct { int hi, lo; double q[3]; } pts[] = {
+        { 16000, 4000, { 0.90, 0.95, 0.91 } }, { 8000, 2000, { 0.80, 0.85, 0.81 } }, { 8000, 1000, { 0.80, 0.85, 0.81 } },
+    };
+    for (size_t i = 0; i < 3; i++)
+        for (int s = 0; s < 3; s++) {
+            char params[256], metrics[256];
+            snprintf(params, sizeof params, "policy=hysteresis;hi_mark=%d;lo_mark=%d", pts[i].hi, pts[i].lo);
+            snprintf(metrics, sizeof metrics, "cpu_us_per_s=100;unchoke_overlap=%g", pts[i].q[s]);
+            syn_run(db, "slow", "etorrent", params, s + 1, metrics);
+        }
+    db_close(db);
+    struct fig_ctx c;
+    CU_ASSERT_EQUAL_FATAL(load(&c, path, err, sizeof err), 0);
+    struct rec_opts o;
+    rec_opts_default(&o);
+    struct rec_table t;
+    memset(&t, 0, sizeof t);
+    CU_ASSERT_EQUAL_FATAL(recommend_marks(&c, &o, &t), REC_OK);
+    ASSERT_ABS(rec_at(&t, 1, 9)->mean, -0.10, 1e-9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 9)->text, "(8k/1k)"));
+    rec_table_free(&t);
+    fig_free(&c);
+    remove_db(path);
+}
+
 /* Slot speed: seed 1 stable at 2 and 3 KB/s, not at 4; seed 2 at 2 and 4, not at 3 (stable =
  * slot set unchanged for the last 10 s of 60 and slot_speed_err <= 0.25). */
 static void test_slot_speed_table(void)
@@ -449,6 +481,7 @@ void register_test_decisions(void)
                TEST(test_paired_diff),
                TEST(test_limit_table),
                TEST(test_marks_table),
+               TEST(test_marks_largest_difference_ties),
                TEST(test_slot_speed_table),
                TEST(test_marks_can_move),
                TEST(test_marks_follow_the_boundary),
