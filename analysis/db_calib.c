@@ -33,7 +33,7 @@ int db_calib_store(sqlite3 *db, const struct calib_record *rec, long *id, char *
     sqlite3_finalize(st);
     *id = (long)sqlite3_last_insert_rowid(db);
 
-    if (sqlite3_prepare_v2(db, "INSERT INTO calib_fits VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "INSERT INTO calib_fits VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL)", -1, &st, NULL) != SQLITE_OK)
         return fail(db, "calib_fits", err, errlen);
     for (int p = 0; p < PATH__N; p++) {
         const struct calib_fit_row *f = &rec->fit[p];
@@ -42,8 +42,10 @@ int db_calib_store(sqlite3 *db, const struct calib_record *rec, long *id, char *
         sqlite3_bind_text(st, 2, cpu_path_name[p], -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 3, f->n_points);
         sqlite3_bind_double(st, 4, f->r2);
-        sqlite3_bind_double(st, 5, f->rms_rel);
-        sqlite3_bind_double(st, 6, f->max_rel);
+        sqlite3_bind_double(st, 5, f->r2w);
+        sqlite3_bind_double(st, 6, f->rms_rel);
+        sqlite3_bind_double(st, 7, f->max_rel);
+        sqlite3_bind_double(st, 8, f->tau_us);
         if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_fits", err, errlen); }
         sqlite3_reset(st);
     }
@@ -63,19 +65,22 @@ int db_calib_store(sqlite3 *db, const struct calib_record *rec, long *id, char *
             if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_coefs", err, errlen); }
             sqlite3_reset(st);
         }
+    }
+    for (size_t i = 0; i < rec->n_mech; i++) {
         sqlite3_bind_int64(st, 1, *id);
-        sqlite3_bind_text(st, 2, cpu_path_name[p], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, "wake_latency", -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 4, rec->wake_latency_ns);
+        sqlite3_bind_text(st, 2, cpu_path_name[rec->mech[i].path], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, rec->mech[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 4, rec->mech[i].v);
         sqlite3_bind_null(st, 5);
-        sqlite3_bind_text(st, 6, "bench", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, "mech", -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_coefs", err, errlen); }
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
 
     if (sqlite3_prepare_v2(db, "INSERT INTO calib_points VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                           "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)", -1, &st, NULL) != SQLITE_OK)
+                           "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, "
+                           "?31, ?32, ?33, ?34, ?35)", -1, &st, NULL) != SQLITE_OK)
         return fail(db, "calib_points", err, errlen);
     for (size_t i = 0; i < rec->n_pts; i++) {
         const struct calib_point_row *r = &rec->pts[i];
@@ -83,18 +88,29 @@ int db_calib_store(sqlite3 *db, const struct calib_record *rec, long *id, char *
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
         sqlite3_bind_text(st, 3, cpu_path_name[r->path], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, r->role, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, r->clock, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 6, r->conns);
-        sqlite3_bind_double(st, 7, r->rate_Bps);
-        sqlite3_bind_int(st, 8, r->mss);
-        sqlite3_bind_double(st, 9, r->have_hz);
-        sqlite3_bind_double(st, 10, r->window_s);
-        sqlite3_bind_double(st, 11, r->cpu_ns);
-        bind_real_or_null(st, 12, r->own_cpu_ns);
-        const uint64_t c[8] = { r->runs, r->segs, r->reads, r->events, r->msgs, r->bytes, r->updates, r->ticks };
-        for (int k = 0; k < 8; k++) sqlite3_bind_int64(st, 13 + k, (sqlite3_int64)c[k]);
-        bind_real_or_null(st, 21, r->fit_ns);
-        bind_real_or_null(st, 22, r->sim_ns);
+        sqlite3_bind_int(st, 5, r->item);
+        sqlite3_bind_int(st, 6, r->rep);
+        sqlite3_bind_text(st, 7, r->clock, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 8, r->conns);
+        sqlite3_bind_double(st, 9, r->rate_Bps);
+        sqlite3_bind_int(st, 10, r->mss);
+        sqlite3_bind_double(st, 11, r->have_hz);
+        sqlite3_bind_double(st, 12, r->window_s);
+        sqlite3_bind_double(st, 13, r->cpu_ns);
+        bind_real_or_null(st, 14, r->own_cpu_ns);
+        const uint64_t c[11] = { r->runs, r->vcsw, r->ivcsw, r->segs, r->acks, r->reads, r->events, r->msgs, r->bytes,
+                                 r->updates, r->ticks };
+        for (int k = 0; k < 11; k++) sqlite3_bind_int64(st, 15 + k, (sqlite3_int64)c[k]);
+        sqlite3_bind_text(st, 26, r->gaps, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 27, r->agaps, -1, SQLITE_STATIC);
+        bind_real_or_null(st, 28, r->load1);
+        bind_real_or_null(st, 29, r->other_cpu);
+        sqlite3_bind_int64(st, 30, (sqlite3_int64)r->send_segs);
+        sqlite3_bind_text(st, 31, r->send_late, -1, SQLITE_STATIC);
+        bind_real_or_null(st, 32, r->fit_ns);
+        bind_real_or_null(st, 33, r->sim_ns);
+        bind_real_or_null(st, 34, r->sim_wakeups);
+        bind_real_or_null(st, 35, r->sim_deliveries);
         if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_points", err, errlen); }
         sqlite3_reset(st);
     }
@@ -119,25 +135,29 @@ int db_calib_store_validation(sqlite3 *db, long id, const struct calib_record *r
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return fail(db, "begin", err, errlen);
-    if (sqlite3_prepare_v2(db, "UPDATE calib_points SET sim_ns = ?3 WHERE calibration_id = ?1 AND seq = ?2", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "UPDATE calib_points SET sim_ns = ?3, sim_wakeups = ?4, sim_deliveries = ?5 "
+                           "WHERE calibration_id = ?1 AND seq = ?2", -1, &st, NULL) != SQLITE_OK)
         return fail(db, "calib_points", err, errlen);
     for (size_t i = 0; i < rec->n_pts; i++) {
         if (!isfinite(rec->pts[i].sim_ns)) continue;
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
         sqlite3_bind_double(st, 3, rec->pts[i].sim_ns);
+        bind_real_or_null(st, 4, rec->pts[i].sim_wakeups);
+        bind_real_or_null(st, 5, rec->pts[i].sim_deliveries);
         if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_points", err, errlen); }
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "UPDATE calib_fits SET heldout_max_rel_err = ?3 WHERE calibration_id = ?1 AND path = ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "UPDATE calib_fits SET heldout_max_rel_err = ?3, heldout_count_max_rel_err = ?4 "
+                           "WHERE calibration_id = ?1 AND path = ?2", -1, &st, NULL) != SQLITE_OK)
         return fail(db, "calib_fits", err, errlen);
     for (int p = 0; p < PATH__N; p++) {
         if (!rec->fit[p].measured || !isfinite(rec->fit[p].heldout_max_rel)) continue;
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_text(st, 2, cpu_path_name[p], -1, SQLITE_STATIC);
         sqlite3_bind_double(st, 3, rec->fit[p].heldout_max_rel);
+        bind_real_or_null(st, 4, rec->fit[p].heldout_count_max_rel);
         if (sqlite3_step(st) != SQLITE_DONE) { sqlite3_finalize(st); return fail(db, "calib_fits", err, errlen); }
         sqlite3_reset(st);
     }
@@ -171,9 +191,7 @@ int db_calib_load(sqlite3 *db, long id, struct cpu_calibration *out, char *err, 
     sqlite3_bind_int64(st, 1, id);
     while ((r = db_step(st, NULL, err, errlen)) == 1) {
         int p = cpu_path_find((const char *)sqlite3_column_text(st, 0));
-        int f = cpu_feat_find((const char *)sqlite3_column_text(st, 1));
-        if (p >= 0 && f >= 0) out->ns[p][f] = sqlite3_column_double(st, 2);
-        if (!strcmp((const char *)sqlite3_column_text(st, 1), "wake_latency")) out->wake_latency_ns = sqlite3_column_double(st, 2);
+        if (p >= 0) cpu_calibration_set(out, p, (const char *)sqlite3_column_text(st, 1), sqlite3_column_double(st, 2));
     }
     sqlite3_finalize(st);
     return r < 0 ? -1 : 0;

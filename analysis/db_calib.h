@@ -12,27 +12,35 @@
 struct calib_point_row {
     int      path;                   /* enum cpu_path */
     char     role[8];                /* fit | holdout | idle */
+    int      item, rep;
     char     clock[12];
     int      conns, mss;
     double   rate_Bps, have_hz, window_s;
     double   cpu_ns, own_cpu_ns;
-    uint64_t runs, segs, reads, events, msgs, bytes, updates, ticks;
-    double   fit_ns, sim_ns;         /* NAN: none */
+    uint64_t runs, vcsw, ivcsw, segs, acks, reads, events, msgs, bytes, updates, ticks, send_segs;
+    char     gaps[CPU_GAP_BINS * 12], agaps[CPU_GAP_BINS * 12], send_late[CPU_GAP_BINS * 12];
+    double   load1, other_cpu;
+    double   fit_ns, sim_ns, sim_wakeups, sim_deliveries;   /* NAN: none */
 };
 
 struct calib_fit_row {
     int    measured;                 /* 0: path not calibrated (no row stored) */
     int    n_points;
-    double r2, rms_rel, max_rel, heldout_max_rel;   /* heldout: NAN until validated */
+    double r2, r2w, rms_rel, max_rel, tau_us;
+    double heldout_max_rel, heldout_count_max_rel;   /* NAN until validated */
 };
+
+/* A mechanism's measured number stored with the costs (os_wakes, cold_tau_us, lat_pNN). */
+struct calib_mech_row { int path; char name[16]; double v; };
 
 struct calib_bench_row { char runtime[8]; char what[32]; double ns; };
 
 struct calib_record {
-    char   created[32], machine[256], runtime[128], code_version[64], settings[512];
+    char   created[32], machine[256], runtime[128], code_version[64], settings[1024];
     double ns[PATH__N][CPUF__N], se[PATH__N][CPUF__N];
-    double wake_latency_ns;          /* stored as feature "wake_latency" of every path (source bench) */
     char   source[PATH__N][CPUF__N][8];  /* "" = not part of this path's model (stored as 0) */
+    struct calib_mech_row   mech[PATH__N * (CPU_LAT_Q + 2)];
+    size_t                  n_mech;
     struct calib_fit_row    fit[PATH__N];
     struct calib_point_row *pts;
     size_t                  n_pts;
@@ -42,7 +50,7 @@ struct calib_record {
 
 /* Stores rec in one transaction; *id gets the new calibration's id. */
 int db_calib_store(sqlite3 *db, const struct calib_record *rec, long *id, char *err, size_t errlen);
-/* After validation: the simulator's prediction per held-out point and the worst error per path. */
+/* After validation: the simulator's prediction per held-out point and the worst errors per path. */
 int db_calib_store_validation(sqlite3 *db, long id, const struct calib_record *rec, char *err, size_t errlen);
 int db_calib_load(sqlite3 *db, long id, struct cpu_calibration *out, char *err, size_t errlen);
 /* The loader the simulator calls for cpu_calibration = ID: reads the database set here

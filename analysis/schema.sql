@@ -223,25 +223,31 @@ CREATE TABLE calibrations (
     settings     TEXT NOT NULL      -- pinning, VM flags, window and warm-up, plan
 );
 
--- Fit quality per receive path: least squares weighted by 1/y^2 (relative residuals); r2 on
--- the measured CPU per second; heldout_max_rel_err: the simulator's worst prediction of a
--- held-out point (NULL until validated).
+-- Fit quality per receive path: least squares weighted by 1/y^2 (relative residuals) on the
+-- median of each point's repetitions; r2 on the measured CPU per second, r2_weighted the same
+-- with the fit's weights; tau_us the cold-cache time constant the fit chose; heldout_max_rel_err
+-- the simulator's worst CPU prediction of a held-out point, heldout_count_max_rel_err its worst
+-- prediction of the wake-ups or deliveries there (NULL until validated).
 CREATE TABLE calib_fits (
     calibration_id      INTEGER NOT NULL REFERENCES calibrations(id),
     path                TEXT NOT NULL,   -- erl_passive | erl_active | erl_packet4 | c_blocking | c_epoll | c_hdrbody
     n_points            INTEGER NOT NULL,
     r2                  REAL NOT NULL,
+    r2_weighted         REAL NOT NULL,
     rms_rel_resid       REAL NOT NULL,
     max_rel_resid       REAL NOT NULL,
+    tau_us              REAL NOT NULL,
     heldout_max_rel_err REAL,
+    heldout_count_max_rel_err REAL,
     PRIMARY KEY (calibration_id, path)
 ) WITHOUT ROWID;
 
--- The costs: ns per unit (wakeup, event, recv, segment, message, byte, rate_mono, rate_localtime,
--- tick, switch, base per second) and wake_latency (ns from data arriving to the sleeping reader
--- running: not a cost, the window in which further data joins the same wake-up); source says
--- where each number comes from: fit (with its standard error), idle (receiver alive, no
--- traffic) or bench (micro-benchmark).
+-- The model per path: costs in ns per unit (wakeup, cold, delivery, segment, message, byte,
+-- rate_mono, rate_localtime, tick, switch, base per second) and the mechanisms' measured
+-- numbers: os_wakes (OS thread wake-ups per wake-up of the receiver), cold_tau_us (the cold-cache
+-- time constant), lat_p00 .. lat_p100 (ns from data sent to a sleeping receiver's reading code
+-- holding it, quantiles).  source says where each number comes from: fit (with its standard
+-- error), bench (micro-benchmark) or mech (measured mechanism).
 CREATE TABLE calib_coefs (
     calibration_id INTEGER NOT NULL REFERENCES calibrations(id),
     path           TEXT NOT NULL,
@@ -252,26 +258,38 @@ CREATE TABLE calib_coefs (
     PRIMARY KEY (calibration_id, path, feature)
 ) WITHOUT ROWID;
 
--- Every measured point: the traffic, what the receiver counted over the window, its CPU
--- (kernel per-thread accounting, ns) and its own accounting (getrusage / statistics(runtime));
--- fit_ns the fitted model's CPU for the same counts, sim_ns the simulator's for the same traffic.
+-- Every measurement (each repetition of each point): the traffic, what the receiver counted over
+-- the window, its CPU (kernel per-thread accounting, ns) and its own accounting (getrusage /
+-- statistics(runtime), user time only in Erlang), the machine's load then; fit_ns the fitted
+-- model's CPU for the same counts; sim_* the simulator's CPU, OS wake-ups and deliveries for the
+-- same traffic (held-out points).  gaps: deliveries by gap since the previous one (bins of
+-- sim/cpu_model.h, '/'-separated); agaps: the segments the sender wrote in the window by gap since
+-- its previous write; send_late: the sender's timer wake-ups by lateness (same bins).
 CREATE TABLE calib_points (
     calibration_id INTEGER NOT NULL REFERENCES calibrations(id),
     seq        INTEGER NOT NULL,
     path       TEXT NOT NULL,
     role       TEXT NOT NULL,       -- fit | holdout | idle
+    item       INTEGER NOT NULL,    -- the plan's point: repetitions share it
+    rep        INTEGER NOT NULL,
     clock      TEXT NOT NULL,       -- none | mono | localtime
     conns      INTEGER NOT NULL,
-    rate_Bps   REAL NOT NULL,       -- per connection
+    rate_Bps   REAL NOT NULL,       -- per connection, as asked of the sender
     mss        INTEGER NOT NULL,
     have_hz    REAL NOT NULL,
     window_s   REAL NOT NULL,
     cpu_ns     REAL NOT NULL,
     own_cpu_ns REAL,
-    runs       INTEGER, segs INTEGER, reads INTEGER, events INTEGER, msgs INTEGER,
-    bytes      INTEGER, updates INTEGER, ticks INTEGER,
+    runs       INTEGER, vcsw INTEGER, ivcsw INTEGER, segs INTEGER, acks INTEGER, reads INTEGER,
+    events     INTEGER, msgs INTEGER, bytes INTEGER, updates INTEGER, ticks INTEGER,
+    gaps       TEXT,
+    agaps      TEXT,
+    load1      REAL,                -- 1-minute load average at the window's end
+    other_cpu  REAL,                -- share of the receiver's CPU other processes used
+    send_segs  INTEGER,             -- segments the sender wrote after its warm-up
+    send_late  TEXT,
     fit_ns     REAL,
-    sim_ns     REAL,
+    sim_ns     REAL, sim_wakeups REAL, sim_deliveries REAL,
     PRIMARY KEY (calibration_id, seq)
 ) WITHOUT ROWID;
 

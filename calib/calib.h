@@ -22,6 +22,22 @@ struct calib_spec {
     int              warmup_ms, window_ms;
 };
 
+/* What the sender itself saw after the warm-up: how late its timer wake-ups were and how many
+ * segments it wrote per wake-up (a late wake-up writes every segment that fell due meanwhile). */
+#define CALIB_BURST_BINS 16
+struct calib_send_stats {
+    uint64_t segs, wakes;
+    uint64_t late[CPU_GAP_BINS];          /* wake-ups by lateness, binned as gaps (cpu_gap_bin) */
+    uint64_t burst[CALIB_BURST_BINS];     /* wake-ups by segments written, the last bin: that many or more */
+};
+/* Every write the sender made, as it made it: the traffic the simulator replays. */
+struct calib_send_ev { int64_t t_ns; int32_t conn; uint16_t bytes; uint16_t msgs; };   /* CLOCK_REALTIME */
+struct calib_send_trace {
+    struct calib_send_stats stats;
+    uint64_t n, cap;                      /* writes recorded (the first cap are kept) */
+    struct calib_send_ev ev[];
+};
+
 /* What the receiver counted over the window, and its CPU. */
 struct calib_meas {
     double   window_s;
@@ -32,6 +48,14 @@ struct calib_meas {
     uint64_t reads;           /* recv calls returning data / deliveries to the process      */
     uint64_t events;          /* C epoll: ready sockets returned by epoll_wait               */
     uint64_t msgs, bytes, updates, ticks;
+    uint64_t vcsw, ivcsw;     /* voluntary (slept, then woken) / involuntary (preempted) switches, all receiver threads */
+    uint64_t acks;            /* segments the receiver's sockets sent (tcpi_segs_out: ACKs, window updates) */
+    uint64_t gaps[CPU_GAP_BINS];   /* deliveries by gap since the previous one */
+    uint64_t agaps[CPU_GAP_BINS];  /* segments the sender wrote in the window, by gap since its previous write */
+    struct calib_send_stats send;  /* the sender's own view of its timing (from warm-up to the result) */
+    int64_t  t0_ns, t1_ns;    /* the window, CLOCK_REALTIME (the sender's trace is on the same clock) */
+    double   load1;           /* the machine's 1-minute load average at the window's end */
+    double   other_cpu;       /* share of the receiver's CPU taken by other processes over the window (0..1) */
     char     runtime[64];     /* "erts-13.1.5/OTP-25", "glibc-2.36"                           */
 };
 
@@ -43,6 +67,8 @@ struct send_cfg {
     double      rate_Bps;
     int         mss;
     double      have_hz;
+    int         warmup_ms;
+    struct calib_send_trace *trace;       /* shared with the parent; NULL: not recorded */
 };
 int calib_sender_run(const struct send_cfg *c);
 /* The stream generator the sender writes and the tests check: PIECE messages (4 + 9 + 16384
@@ -54,12 +80,12 @@ struct bt_stream {
     uint64_t pieces, haves;
 };
 void   bt_stream_init(struct bt_stream *s, double have_hz, double t0_s);
-/* Fill buf with the next n bytes of the stream at time now_s. */
-void   bt_stream_fill(struct bt_stream *s, uint8_t *buf, size_t n, double now_s);
+/* Fill buf with the next n bytes of the stream at time now_s; returns the messages it completes. */
+unsigned bt_stream_fill(struct bt_stream *s, uint8_t *buf, size_t n, double now_s);
 
 /* ---- calib/recv_c.c: the C receivers.  Listens, writes "PORT n\n" to out_fd, accepts conns,
  * measures one window and writes one "RESULT k=v ..." line.  Returns 0, or -1 with a message. */
-int calib_recv_c_run(const struct calib_spec *sp, int out_fd);
+int calib_recv_c_run(const struct calib_spec *sp, int cpu, int out_fd);
 
 /* ---- calib/point.c: run one point (receiver pinned to one CPU, sender to the other). */
 struct calib_env {
@@ -68,8 +94,9 @@ struct calib_env {
     int  cpu_recv, cpu_send;     /* -1: no pinning */
 };
 int  calib_env_init(struct calib_env *e, const char *escript_override, char *err, size_t errlen);
+/* trace: if not NULL, gets the sender's records (malloc'd; cap = the records kept) or NULL. */
 int  calib_run_point(const struct calib_env *e, const struct calib_spec *sp, struct calib_meas *m,
-                     char *err, size_t errlen);
+                     struct calib_send_trace **trace, char *err, size_t errlen);
 /* Parse a "RESULT k=v ..." line into m. */
 int  calib_parse_result(const char *line, struct calib_meas *m);
 /* Micro-benchmarks: ns per rate update with each clock, per clock read, per mode switch.
@@ -78,12 +105,22 @@ struct calib_bench {
     double rate_update_ns[CLOCK__N];   /* index CLOCK_MONO / CLOCK_LOCALTIME */
     double clock_ns[CLOCK__N];
     double switch_ns;
-    double wake_latency_ns;            /* C: median, a byte sent on one CPU to recv() returning on the other */
     char   runtime[64];
 };
 int  calib_bench_erlang(const struct calib_env *e, struct calib_bench *b, char *err, size_t errlen);
-void calib_bench_c(const struct calib_env *e, struct calib_bench *b);
-/* The kernel's accounting of this process: CPU ns and run count summed over its threads. */
-void calib_task_schedstat(uint64_t *cpu_ns, uint64_t *runs);
+void calib_bench_c(struct calib_bench *b);
+/* Latency quantiles from data sent on the sender's CPU to a sleeping receiver's reading code:
+ * a C thread blocked in recv, or (erlang) an Erlang process on an active socket; with the
+ * receiver's voluntary context switches over the n stamps (OS thread wake-ups per wake-up). */
+struct calib_latency_run { struct cpu_latency lat; double vcsw, elapsed_s; int n; };
+int  calib_latency(const struct calib_env *e, int erlang, struct calib_latency_run *out, char *err, size_t errlen);
+/* ---- calib/procstat.c: the kernel's accounting, read from /proc. */
+struct calib_task_totals { uint64_t cpu_ns, runs, vcsw, ivcsw; };
+/* This process's threads except skip_tid (0: none): ns on the CPU (schedstat, user + system and
+ * the softirq work that ran in their context), times scheduled in, voluntary and involuntary
+ * context switches. */
+void     calib_task_totals(int skip_tid, struct calib_task_totals *t);
+/* Non-idle time of one CPU from /proc/stat (every process on it), ns; 0 if cpu < 0. */
+uint64_t calib_cpu_busy_ns(int cpu);
 
 #endif

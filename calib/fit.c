@@ -1,5 +1,6 @@
 /* Weighted linear least squares (gsl_multifit_wlinear) of CPU per second on the counted events
- * per second; weights 1/y^2, so every point's relative error counts alike from 1 kB/s to 5 MB/s. */
+ * per second; weights 1/y^2, so every point's relative error counts alike from 1 kB/s to 5 MB/s
+ * (repeated points spread in proportion to their CPU: the noise is a share, not an amount). */
 #include "fit.h"
 #include <math.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ static int fit_once(const struct fit_point *pts, size_t n, const int use[CPUF__N
     }
     if (n <= k) { snprintf(err, errlen, "%zu points for %zu fitted costs", n, k); return -1; }
     for (size_t i = 0; i < n; i++)
-        if (!(pts[i].y > 0)) { snprintf(err, errlen, "point %zu: CPU %g ns/s is not positive", i, pts[i].y); return -1; }
+        if (!(pts[i].y >= 0)) { snprintf(err, errlen, "point %zu: CPU %g ns/s is negative or not a number", i, pts[i].y); return -1; }
     gsl_matrix *X = gsl_matrix_alloc(n, k), *cov = gsl_matrix_alloc(k, k);
     gsl_vector *y = gsl_vector_alloc(n), *w = gsl_vector_alloc(n), *c = gsl_vector_alloc(k);
     gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc(n, k);
@@ -54,7 +55,8 @@ static int fit_once(const struct fit_point *pts, size_t n, const int use[CPUF__N
         double rest = pts[i].y;
         for (int f = 0; f < CPUF__N; f++) if (isfinite(fixed[f])) rest -= fixed[f] * pts[i].x[f];
         gsl_vector_set(y, i, rest);
-        gsl_vector_set(w, i, 1.0 / (pts[i].y * pts[i].y));
+        double yw = fmax(pts[i].y, FIT_Y_FLOOR);
+        gsl_vector_set(w, i, 1.0 / (yw * yw));
         for (size_t j = 0; j < k; j++) gsl_matrix_set(X, i, j, pts[i].x[col[j]]);
     }
     double chisq;
@@ -67,16 +69,24 @@ static int fit_once(const struct fit_point *pts, size_t n, const int use[CPUF__N
             out->coef[col[j]] = gsl_vector_get(c, j);
             out->se[col[j]] = sqrt(gsl_matrix_get(cov, j, j) * s2);
         }
-        double mean = 0, ss_tot = 0, ss_res = 0, rel2 = 0;
-        for (size_t i = 0; i < n; i++) mean += pts[i].y / (double)n;
+        double mean = 0, ss_tot = 0, ss_res = 0, rel2 = 0, wsum = 0, wmean = 0, wss_tot = 0;
         for (size_t i = 0; i < n; i++) {
-            double e = pts[i].y - calib_fit_predict(out, pts[i].x), rel = e / pts[i].y;
+            mean += pts[i].y / (double)n;
+            wsum += gsl_vector_get(w, i);
+            wmean += gsl_vector_get(w, i) * pts[i].y;
+        }
+        wmean /= wsum;
+        for (size_t i = 0; i < n; i++) {
+            double e = pts[i].y - calib_fit_predict(out, pts[i].x), rel = e / fmax(pts[i].y, FIT_Y_FLOOR);
             ss_res += e * e;
             ss_tot += (pts[i].y - mean) * (pts[i].y - mean);
+            wss_tot += gsl_vector_get(w, i) * (pts[i].y - wmean) * (pts[i].y - wmean);
             rel2 += rel * rel;
             if (fabs(rel) > out->max_rel) out->max_rel = fabs(rel);
         }
         out->r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 1;
+        out->r2w = wss_tot > 0 ? 1 - chisq / wss_tot : 1;
+        out->chisq = chisq;
         out->rms_rel = sqrt(rel2 / (double)n);
         out->n = n;
     } else {

@@ -9,10 +9,16 @@
 /* One measured point: units of each feature per second, and CPU ns per second. */
 struct fit_point { double x[CPUF__N]; double y; };
 
+/* Weights 1 / max(y, FIT_Y_FLOOR)^2: relative residuals, except that a receiver whose CPU is
+ * (nearly) nothing, an idle C reader, counts as FIT_Y_FLOOR ns per second. */
+#define FIT_Y_FLOOR 1e5
+
 struct fit_result {
     double coef[CPUF__N], se[CPUF__N];   /* se: NAN for fixed features */
     double r2;                           /* 1 - SS_res / SS_tot on y                  */
-    double rms_rel, max_rel;             /* relative residuals (y - yhat) / y        */
+    double r2w;                          /* the same with the fit's weights           */
+    double chisq;                        /* weighted residual sum of squares          */
+    double rms_rel, max_rel;             /* relative residuals (y - yhat) / max(y, floor) */
     size_t n;
 };
 

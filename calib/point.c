@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -112,14 +113,24 @@ int calib_parse_result(const char *line, struct calib_meas *m)
     if (strncmp(line, "RESULT ", 7) != 0) return -1;
     memset(m, 0, sizeof *m);
     m->window_s = field(line, "window_ns") / 1e9;
+    const char *t0 = strstr(line, " t0_ns="), *t1 = strstr(line, " t1_ns=");
+    m->t0_ns = t0 ? strtoll(t0 + 7, NULL, 10) : 0;
+    m->t1_ns = t1 ? strtoll(t1 + 7, NULL, 10) : 0;
     m->cpu_ns = field(line, "cpu_ns");
     m->own_cpu_ns = field(line, "own_cpu_ns");
     if (m->own_cpu_ns < 0) m->own_cpu_ns = field(line, "runtime_ms") * 1e6;
-    double v[8];
-    const char *keys[8] = { "runs", "segs", "reads", "events", "msgs", "bytes", "updates", "ticks" };
-    for (int i = 0; i < 8; i++) { v[i] = field(line, keys[i]); if (v[i] < 0) v[i] = 0; }
-    m->runs = (uint64_t)v[0]; m->segs = (uint64_t)v[1]; m->reads = (uint64_t)v[2]; m->events = (uint64_t)v[3];
-    m->msgs = (uint64_t)v[4]; m->bytes = (uint64_t)v[5]; m->updates = (uint64_t)v[6]; m->ticks = (uint64_t)v[7];
+    uint64_t *dst[] = { &m->runs, &m->segs, &m->reads, &m->events, &m->msgs, &m->bytes, &m->updates, &m->ticks,
+                        &m->vcsw, &m->ivcsw, &m->acks };
+    const char *keys[] = { "runs", "segs", "reads", "events", "msgs", "bytes", "updates", "ticks", "vcsw", "ivcsw", "acks" };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) { double v = field(line, keys[i]); *dst[i] = v > 0 ? (uint64_t)v : 0; }
+    double busy = field(line, "cpu_busy_ns");
+    m->other_cpu = busy > 0 ? fmax(0, (busy - m->cpu_ns) / (m->window_s * 1e9)) : NAN;
+    const char *g = strstr(line, " gaps=");
+    for (int b = 0; g && b < CPU_GAP_BINS; b++) {
+        char *end;
+        m->gaps[b] = strtoull(g + (b ? 1 : 6), &end, 10);
+        g = *end == '/' ? end : NULL;
+    }
     const char *rt = strstr(line, " runtime=");
     if (rt) snprintf(m->runtime, sizeof m->runtime, "%s", rt + 9);
     return m->window_s > 0 && m->cpu_ns >= 0 ? 0 : -1;
@@ -134,9 +145,13 @@ static void reap(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
+/* Writes the sender records: (warm-up + window + slack) x the fastest plan's segment rate. */
+#define TRACE_CAP 262144
+
 int calib_run_point(const struct calib_env *e, const struct calib_spec *sp, struct calib_meas *m,
-                    char *err, size_t errlen)
+                    struct calib_send_trace **trace, char *err, size_t errlen)
 {
+    if (trace) *trace = NULL;
     if (is_erlang(sp->path) && !e->have_erlang) { snprintf(err, errlen, "Erlang (escript) is not available"); return -1; }
     int pfd[2];
     if (pipe(pfd) != 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
@@ -147,26 +162,32 @@ int calib_run_point(const struct calib_env *e, const struct calib_spec *sp, stru
         close(pfd[0]);
         pin(e->cpu_recv);
         if (is_erlang(sp->path)) {
-            char conns[16], warm[16], win[16];
+            char conns[16], warm[16], win[16], cpu[16];
             snprintf(conns, sizeof conns, "%d", sp->conns);
             snprintf(warm, sizeof warm, "%d", sp->warmup_ms);
             snprintf(win, sizeof win, "%d", sp->window_ms);
+            snprintf(cpu, sizeof cpu, "%d", e->cpu_recv);
             dup2(pfd[1], 1);
             execlp("escript", "escript", e->escript, "recv", erl_mode[sp->path], calib_clock_name[sp->clock],
-                   conns, warm, win, (char *)NULL);
+                   conns, warm, win, cpu, (char *)NULL);
             _exit(127);
         }
-        _exit(calib_recv_c_run(sp, pfd[1]) == 0 ? 0 : 1);
+        _exit(calib_recv_c_run(sp, e->cpu_recv, pfd[1]) == 0 ? 0 : 1);
     }
     close(pfd[1]);
-    char line[1024];
+    char line[2048];
     pid_t tx = -1;
+    struct calib_send_trace *shm = NULL;
+    size_t shm_len = sizeof *shm + TRACE_CAP * sizeof shm->ev[0];
     int rc = -1;
     if (read_line(pfd[0], line, sizeof line, 20000) != 0 || strncmp(line, "PORT ", 5) != 0) {
         snprintf(err, errlen, "%s receiver did not start", cpu_path_name[sp->path]);
         goto out;
     }
-    struct send_cfg sc = { "127.0.0.1", atoi(line + 5), sp->conns, sp->rate_Bps, sp->mss, sp->have_hz };
+    shm = mmap(NULL, shm_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shm == MAP_FAILED) { shm = NULL; snprintf(err, errlen, "mmap: %s", strerror(errno)); goto out; }
+    shm->cap = TRACE_CAP;
+    struct send_cfg sc = { "127.0.0.1", atoi(line + 5), sp->conns, sp->rate_Bps, sp->mss, sp->have_hz, sp->warmup_ms, shm };
     tx = fork();
     if (tx < 0) { snprintf(err, errlen, "fork: %s", strerror(errno)); goto out; }
     if (tx == 0) {
@@ -179,10 +200,26 @@ int calib_run_point(const struct calib_env *e, const struct calib_spec *sp, stru
         snprintf(err, errlen, "%s receiver gave no result", cpu_path_name[sp->path]);
         goto out;
     }
+    double load[3];
+    m->load1 = getloadavg(load, 3) >= 1 ? load[0] : NAN;
+    reap(tx);
+    tx = -1;
+    m->send = shm->stats;
+    size_t kept = shm->n < shm->cap ? shm->n : shm->cap;
+    for (size_t i = 1; i < kept; i++)
+        if (shm->ev[i].t_ns >= m->t0_ns && shm->ev[i].t_ns < m->t1_ns)
+            m->agaps[cpu_gap_bin((double)(shm->ev[i].t_ns - shm->ev[i - 1].t_ns) / 1e3)]++;
+    if (trace) {
+        size_t n = shm->n < shm->cap ? shm->n : shm->cap, len = sizeof *shm + n * sizeof shm->ev[0];
+        if (!(*trace = malloc(len))) { snprintf(err, errlen, "out of memory"); goto out; }
+        memcpy(*trace, shm, len);
+        (*trace)->cap = n;
+    }
     rc = 0;
 out:
     close(pfd[0]);
     reap(tx);
+    if (shm) munmap(shm, shm_len);
     if (rc == 0) {                     /* the receiver ends by itself after its result */
         int st;
         for (int i = 0; i < 100 && waitpid(rx, &st, WNOHANG) == 0; i++) usleep(20000);
@@ -237,63 +274,126 @@ static int64_t bench_clock(enum calib_clock k)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int cmp_double(const void *a, const void *b)
+static int64_t real_ns(void)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
 }
 
-/* Median time from a byte sent on the sender's CPU to recv() returning in a reader blocked on
- * the receiver's CPU (loopback TCP, 3 ms apart so the reader is asleep every time). */
-static double wake_latency(int cpu_send, int cpu_recv)
+/* The C side of the latency measurement: a thread blocked in recv, as the C readers block. */
+static void c_latency_reader(int out_fd, int n)
 {
-    enum { N = 200 };
-    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t al = sizeof a;
-    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1) || getsockname(ls, (struct sockaddr *)&a, &al)) return NAN;
-    int out = socket(AF_INET, SOCK_STREAM, 0);
-    if (out < 0 || connect(out, (struct sockaddr *)&a, sizeof a) != 0) return NAN;
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1) || getsockname(ls, (struct sockaddr *)&a, &al)) _exit(1);
+    dprintf(out_fd, "PORT %d\n", ntohs(a.sin_port));
     int in = accept(ls, NULL, NULL);
-    close(ls);
-    setsockopt(out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int64_t *lat = malloc(sizeof *lat * (size_t)n);
+    if (in < 0 || !lat) _exit(1);
+    struct calib_task_totals k0, k1;
+    calib_task_totals(0, &k0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int k = 0;
+    for (; k < n; k++) {
+        uint8_t b[8];
+        if (recv(in, b, sizeof b, MSG_WAITALL) != (ssize_t)sizeof b) break;
+        int64_t now = real_ns(), stamp = 0;
+        for (int i = 0; i < 8; i++) stamp = stamp << 8 | b[i];
+        lat[k] = now - stamp;
+    }
+    calib_task_totals(0, &k1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    qsort(lat, (size_t)k, sizeof lat[0], cmp_i64);
+    dprintf(out_fd, "LATENCY");
+    for (int q = 0; q <= 100 && k > 0; q += 5) dprintf(out_fd, " %lld", (long long)lat[(int)lround(q * (k - 1) / 100.0)]);
+    dprintf(out_fd, " vcsw=%llu elapsed_ns=%lld n=%d\n", (unsigned long long)(k1.vcsw - k0.vcsw),
+            (long long)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec)), k);
+    _exit(0);
+}
+
+/* Latency from data sent on the sender's CPU to the receiver's reading code holding it, over n
+ * stamps about gap_ms apart (a sleeping receiver each time), as quantiles at 0, 5, .., 100 %:
+ * a C thread blocked in recv, or (erlang) an Erlang process with an active socket. */
+int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_run *out, char *err, size_t errlen)
+{
+    const int n = 400, gap_us = 3000;
+    if (erlang && !e->have_erlang) { snprintf(err, errlen, "Erlang (escript) is not available"); return -1; }
     int pfd[2];
-    if (in < 0 || pipe(pfd) != 0) return NAN;
+    if (pipe(pfd) != 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
+    fflush(NULL);
     pid_t rx = fork();
     if (rx == 0) {
-        pin(cpu_recv);
-        double lat[N];
-        for (int i = 0; i < N; i++) {
-            double sent;
-            if (recv(in, &sent, sizeof sent, MSG_WAITALL) != (ssize_t)sizeof sent) _exit(1);
-            lat[i] = now_ns() - sent;
-        }
-        qsort(lat, N, sizeof lat[0], cmp_double);
-        if (write(pfd[1], &lat[N / 2], sizeof lat[0]) != (ssize_t)sizeof lat[0]) _exit(1);
-        _exit(0);
+        close(pfd[0]);
+        pin(e->cpu_recv);
+        if (!erlang) c_latency_reader(pfd[1], n);
+        char count[16];
+        snprintf(count, sizeof count, "%d", n);
+        dup2(pfd[1], 1);
+        execlp("escript", "escript", e->escript, "latency", count, (char *)NULL);
+        _exit(127);
     }
-    pid_t tx = fork();
+    close(pfd[1]);
+    char line[1024];
+    int rc = -1;
+    pid_t tx = -1;
+    if (rx < 0 || read_line(pfd[0], line, sizeof line, 20000) != 0 || strncmp(line, "PORT ", 5) != 0) {
+        snprintf(err, errlen, "the %s latency receiver did not start", erlang ? "Erlang" : "C");
+        goto out;
+    }
+    int port = atoi(line + 5);
+    tx = fork();
     if (tx == 0) {
-        pin(cpu_send);
-        for (int i = 0; i < N; i++) {
-            usleep(3000);
-            double t = now_ns();
-            if (send(out, &t, sizeof t, 0) != (ssize_t)sizeof t) _exit(1);
+        pin(e->cpu_send);
+        int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) _exit(1);
+        uint64_t jit = 88172645463325252ULL;
+        for (int i = 0; i < n; i++) {
+            jit ^= jit << 13; jit ^= jit >> 7; jit ^= jit << 17;            /* xorshift: spread the phase */
+            usleep((useconds_t)(gap_us / 2 + jit % (uint64_t)gap_us));
+            int64_t t = real_ns();
+            uint8_t b[8];
+            for (int k = 0; k < 8; k++) b[k] = (uint8_t)((uint64_t)t >> (56 - 8 * k));
+            if (send(fd, b, sizeof b, 0) != (ssize_t)sizeof b) _exit(1);
         }
+        pause();
         _exit(0);
     }
-    double med = NAN;
-    if (read(pfd[0], &med, sizeof med) != (ssize_t)sizeof med) med = NAN;
-    waitpid(tx, NULL, 0);
-    waitpid(rx, NULL, 0);
-    close(pfd[0]); close(pfd[1]); close(in); close(out);
-    return med;
+    if (read_line(pfd[0], line, sizeof line, 30000) != 0 || strncmp(line, "LATENCY", 7) != 0) {
+        snprintf(err, errlen, "the %s latency receiver gave no result", erlang ? "Erlang" : "C");
+        goto out;
+    }
+    char *p = line + 7, *end;
+    for (int q = 0; q < CPU_LAT_Q; q++, p = end) {
+        out->lat.q_ns[q] = strtod(p, &end);
+        if (end == p) { snprintf(err, errlen, "the %s latency receiver: short result", erlang ? "Erlang" : "C"); goto out; }
+    }
+    out->vcsw = field(line, "vcsw");
+    out->elapsed_s = field(line, "elapsed_ns") / 1e9;
+    out->n = (int)field(line, "n");
+    if (out->n <= 0 || out->elapsed_s <= 0) { snprintf(err, errlen, "the %s latency receiver: no count", erlang ? "Erlang" : "C"); goto out; }
+    rc = 0;
+out:
+    close(pfd[0]);
+    reap(tx);
+    reap(rx);
+    return rc;
 }
 
 /* C: the same rate update (core/rate's etorrent) with each clock, best of 5; a mode switch is
  * what a C reader pays to move a socket between a blocking thread and epoll (two fcntl calls
  * and an epoll_ctl), per direction. */
-void calib_bench_c(const struct calib_env *e, struct calib_bench *b)
+void calib_bench_c(struct calib_bench *b)
 {
     memset(b, 0, sizeof *b);
     const int n = 200000;
@@ -334,7 +434,6 @@ void calib_bench_c(const struct calib_env *e, struct calib_bench *b)
         close(sv[0]); close(sv[1]);
     }
     if (ep >= 0) close(ep);
-    b->wake_latency_ns = wake_latency(e->cpu_send, e->cpu_recv);
     snprintf(b->runtime, sizeof b->runtime, "C");
     (void)sink;
 }

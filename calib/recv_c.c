@@ -2,7 +2,6 @@
  * epoll readiness reads into a buffer, and header-then-body reads per message; each frames the
  * 4-byte length-prefixed messages and makes etorrent's per-message rate update (core/rate). */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gnu/libc-version.h>
@@ -27,6 +26,11 @@
 /* Counters written by the connection's own thread only (relaxed stores: plain moves on x86),
  * read by the main thread at the window's edges. */
 struct rx_count { _Atomic uint64_t reads, events, msgs, bytes, updates, ticks; };
+
+/* The time of the process's last delivery (any thread), for the gap histogram; the bins are
+ * bumped by whichever thread delivers (relaxed adds: counts, not a protocol). */
+static _Atomic int64_t last_delivery_ns;
+static _Atomic uint64_t gap_count[CPU_GAP_BINS];
 
 struct rx_conn {
     int              fd;
@@ -62,6 +66,13 @@ static int64_t clock_ns(enum calib_clock k)
         return s * 1000000000LL;
     }
     return mono_ns();
+}
+
+/* A delivery: a recv call (or, for epoll, a ready socket) that hands data to the reader. */
+static void on_delivery(void)
+{
+    int64_t now = mono_ns(), prev = atomic_exchange_explicit(&last_delivery_ns, now, memory_order_relaxed);
+    atomic_fetch_add_explicit(&gap_count[cpu_gap_bin((double)(now - prev) / 1e3)], 1, memory_order_relaxed);
 }
 
 static void on_message(struct rx_conn *c, uint32_t body)
@@ -114,6 +125,7 @@ static void *blocking_loop(void *arg)
         ssize_t r = recv(c->fd, c->buf + c->have, RX_BUF - c->have, 0);
         if (r <= 0) { if (r < 0 && errno == EINTR) continue; return NULL; }
         BUMP(c, reads, 1);
+        on_delivery();
         c->have += (size_t)r;
         frame(c);
         maybe_tick(c);
@@ -126,6 +138,7 @@ static int read_exact(struct rx_conn *c, uint8_t *p, size_t n)
         ssize_t r = recv(c->fd, p, n, MSG_WAITALL);
         if (r <= 0) { if (r < 0 && errno == EINTR) continue; return -1; }
         BUMP(c, reads, 1);
+        on_delivery();
         p += r;
         n -= (size_t)r;
     }
@@ -157,6 +170,7 @@ static void *epoll_loop(void *arg)
         for (int j = 0; j < k; j++) {
             struct rx_conn *c = evs[j].data.ptr;
             BUMP(c, events, 1);
+            on_delivery();
             for (;;) {
                 ssize_t r = recv(c->fd, c->buf + c->have, RX_BUF - c->have, 0);
                 if (r < 0 && errno == EAGAIN) break;
@@ -172,59 +186,44 @@ static void *epoll_loop(void *arg)
     }
 }
 
-/* The kernel's per-thread accounting (schedstat: ns on the CPU, user + system, and the number
- * of times the thread was scheduled in), summed over this process's threads. */
-void calib_task_schedstat(uint64_t *cpu_ns, uint64_t *runs)
-{
-    *cpu_ns = 0;
-    *runs = 0;
-    DIR *d = opendir("/proc/self/task");
-    if (!d) return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.') continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", de->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        unsigned long long ns, wait, n;
-        if (fscanf(f, "%llu %llu %llu", &ns, &wait, &n) == 3) { *cpu_ns += ns; *runs += n; }
-        fclose(f);
-    }
-    closedir(d);
-}
+struct snap { struct calib_task_totals k; uint64_t own, segs, acks, c[6], gaps[CPU_GAP_BINS], cpu_busy; int64_t t, real; };
 
-struct snap { uint64_t cpu, runs, own, segs, c[6]; int64_t t; };
-
-static uint64_t segs_in(int fd)
+static void tcp_counts(int fd, uint64_t *segs, uint64_t *acks)
 {
     struct tcp_info ti;
     socklen_t l = sizeof ti;
     memset(&ti, 0, sizeof ti);
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) != 0) return 0;
-    return ti.tcpi_data_segs_in;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) != 0) return;
+    *segs += ti.tcpi_data_segs_in;
+    *acks += ti.tcpi_segs_out;
 }
 
-static void take(struct snap *s, struct rx_conn *cs, int n)
+/* The main thread only measures: its CPU and switches are left out of the receiver's. */
+static void take(struct snap *s, struct rx_conn *cs, int n, int cpu)
 {
     memset(s, 0, sizeof *s);
+    s->cpu_busy = calib_cpu_busy_ns(cpu);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     s->own = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
              (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
-    calib_task_schedstat(&s->cpu, &s->runs);
+    calib_task_totals(getpid(), &s->k);
     for (int i = 0; i < n; i++) {
         struct rx_conn *c = &cs[i];
         s->c[0] += READ(c, reads); s->c[1] += READ(c, events); s->c[2] += READ(c, msgs);
         s->c[3] += READ(c, bytes); s->c[4] += READ(c, updates); s->c[5] += READ(c, ticks);
-        s->segs += segs_in(c->fd);
+        tcp_counts(c->fd, &s->segs, &s->acks);
     }
+    for (int b = 0; b < CPU_GAP_BINS; b++) s->gaps[b] = atomic_load_explicit(&gap_count[b], memory_order_relaxed);
     s->t = mono_ns();
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    s->real = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static int fail(const char *what) { fprintf(stderr, "calibrate receiver: %s: %s\n", what, strerror(errno)); return -1; }
 
-int calib_recv_c_run(const struct calib_spec *sp, int out_fd)
+int calib_recv_c_run(const struct calib_spec *sp, int cpu, int out_fd)
 {
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
@@ -267,19 +266,26 @@ int calib_recv_c_run(const struct calib_spec *sp, int out_fd)
                 return fail("pthread_create");
     }
     struct snap s0, s1;
+    atomic_store(&last_delivery_ns, mono_ns());
     usleep((useconds_t)sp->warmup_ms * 1000);
-    take(&s0, cs, sp->conns);
+    take(&s0, cs, sp->conns, cpu);
     usleep((useconds_t)sp->window_ms * 1000);
-    take(&s1, cs, sp->conns);
-    dprintf(out_fd, "RESULT mode=%s clock=%s conns=%d window_ns=%lld cpu_ns=%llu runs=%llu own_cpu_ns=%llu "
-            "segs=%llu reads=%llu events=%llu msgs=%llu bytes=%llu updates=%llu ticks=%llu runtime=glibc-%s\n",
+    take(&s1, cs, sp->conns, cpu);
+    char gaps[CPU_GAP_BINS * 12] = "";
+    for (int b = 0, o = 0; b < CPU_GAP_BINS; b++)
+        o += snprintf(gaps + o, sizeof gaps - (size_t)o, "%s%llu", b ? "/" : "", (unsigned long long)(s1.gaps[b] - s0.gaps[b]));
+    dprintf(out_fd, "RESULT mode=%s clock=%s conns=%d window_ns=%lld cpu_ns=%llu runs=%llu vcsw=%llu ivcsw=%llu "
+            "own_cpu_ns=%llu cpu_busy_ns=%llu segs=%llu acks=%llu reads=%llu events=%llu msgs=%llu bytes=%llu "
+            "updates=%llu ticks=%llu gaps=%s t0_ns=%lld t1_ns=%lld runtime=glibc-%s\n",
             cpu_path_name[sp->path], calib_clock_name[sp->clock], sp->conns, (long long)(s1.t - s0.t),
-            (unsigned long long)(s1.cpu - s0.cpu), (unsigned long long)(s1.runs - s0.runs),
-            (unsigned long long)(s1.own - s0.own), (unsigned long long)(s1.segs - s0.segs),
+            (unsigned long long)(s1.k.cpu_ns - s0.k.cpu_ns), (unsigned long long)(s1.k.runs - s0.k.runs),
+            (unsigned long long)(s1.k.vcsw - s0.k.vcsw), (unsigned long long)(s1.k.ivcsw - s0.k.ivcsw),
+            (unsigned long long)(s1.own - s0.own), (unsigned long long)(s1.cpu_busy - s0.cpu_busy),
+            (unsigned long long)(s1.segs - s0.segs), (unsigned long long)(s1.acks - s0.acks),
             (unsigned long long)(s1.c[0] - s0.c[0]), (unsigned long long)(s1.c[1] - s0.c[1]),
             (unsigned long long)(s1.c[2] - s0.c[2]), (unsigned long long)(s1.c[3] - s0.c[3]),
             (unsigned long long)(s1.c[4] - s0.c[4]), (unsigned long long)(s1.c[5] - s0.c[5]),
-            gnu_get_libc_version());
+            gaps, (long long)s0.real, (long long)s1.real, gnu_get_libc_version());
     /* The process exits right after: threads blocked in recv end with it. */
     return 0;
 }

@@ -7,11 +7,13 @@
 %% micro-benchmark.  Busy-waiting of the schedulers is off (+sbwt none, +sbwtdcpu none,
 %% +sbwtdio none), so the CPU measured is work, not spinning.
 %%
-%% usage: recv_erlang.escript recv MODE CLOCK CONNS WARMUP_MS WINDOW_MS
+%% usage: recv_erlang.escript recv MODE CLOCK CONNS WARMUP_MS WINDOW_MS CPU
 %%          MODE  passive | active | packet4
 %%          CLOCK none | mono | localtime    (the rate update's clock; none: no update)
+%%          CPU   the CPU the VM is pinned to (its /proc/stat line is read; -1: none)
 %%        prints "PORT <n>" once listening, then one "RESULT k=v ..." line after the window.
 %%        recv_erlang.escript bench N   -> "BENCH k=v ..." (ns per operation)
+%%        recv_erlang.escript latency N -> "PORT <n>", then after N stamps "LATENCY q0 q5 .. q100" (ns)
 -mode(compile).
 
 -define(TICK_MS, 5000).
@@ -25,13 +27,15 @@
 -define(C_TICKS, 5).      % 5-s ticks handled
 -define(NC, 5).
 
-main(["recv", Mode, Clock, Conns, Warm, Win]) ->
+main(["recv", Mode, Clock, Conns, Warm, Win, Cpu]) ->
     recv(list_to_atom(Mode), list_to_atom(Clock), list_to_integer(Conns),
-         list_to_integer(Warm), list_to_integer(Win));
+         list_to_integer(Warm), list_to_integer(Win), list_to_integer(Cpu));
 main(["bench", N]) ->
     bench(list_to_integer(N));
+main(["latency", N]) ->
+    latency(list_to_integer(N));
 main(_) ->
-    io:format(standard_error, "usage: recv_erlang.escript recv MODE CLOCK CONNS WARMUP_MS WINDOW_MS | bench N~n", []),
+    io:format(standard_error, "usage: recv_erlang.escript recv MODE CLOCK CONNS WARMUP_MS WINDOW_MS CPU | bench N~n", []),
     halt(2).
 
 %% ------------------------------------------------------------------ etorrent's rate (etorrent.md §1)
@@ -60,25 +64,45 @@ rate_step({R, Total, _NE, L, S}, T, A) ->
 
 %% ------------------------------------------------------------------ the receive paths
 
-recv(Mode, Clock, Conns, Warm, Win) ->
+%% Deliveries are binned by the gap since the VM's previous delivery (any connection), as
+%% sim/cpu_model.h bins them: bin 0 under 1 us, bin k in [2^(k-1), 2^k) us, the last the rest.
+-define(GAP_BINS, 24).
+
+recv(Mode, Clock, Conns, Warm, Win, Cpu) ->
     {ok, L} = gen_tcp:listen(0, [binary, {active, false}, {reuseaddr, true}, {backlog, 1024}]),
     {ok, Port} = inet:port(L),
     io:format("PORT ~b~n", [Port]),
-    Procs = [accept_one(L, Mode, Clock) || _ <- lists:seq(1, Conns)],
+    Gaps = {atomics:new(1, [{signed, true}]), counters:new(?GAP_BINS, [write_concurrency])},
+    atomics:put(element(1, Gaps), 1, erlang:monotonic_time(microsecond)),
+    Procs = [accept_one(L, Mode, Clock, Gaps) || _ <- lists:seq(1, Conns)],
     timer:sleep(Warm),
-    S0 = snapshot(Procs),
+    S0 = snapshot(Procs, Gaps, Cpu),
     timer:sleep(Win),
-    S1 = snapshot(Procs),
+    S1 = snapshot(Procs, Gaps, Cpu),
     report(Mode, Clock, Conns, S0, S1),
     halt(0).
 
-accept_one(L, Mode, Clock) ->
+accept_one(L, Mode, Clock, Gaps) ->
     {ok, S} = gen_tcp:accept(L),
     C = counters:new(?NC, []),
-    Pid = spawn(fun() -> receive go -> start(Mode, S, C, Clock) end end),
+    Pid = spawn(fun() -> receive go -> put(gaps, Gaps), start(Mode, S, C, Clock) end end),
     ok = gen_tcp:controlling_process(S, Pid),
     Pid ! go,
     {S, C}.
+
+%% One delivery to this process (a recv returning data, an active message).
+delivered(C) ->
+    counters:add(C, ?C_READS, 1),
+    {Last, Bins} = get(gaps),
+    Now = erlang:monotonic_time(microsecond),
+    Gap = Now - atomics:exchange(Last, 1, Now),
+    counters:add(Bins, gap_bin(Gap) + 1, 1).
+
+gap_bin(G) when G < 1 -> 0;
+gap_bin(G) -> min(?GAP_BINS - 1, bits(G, 0)).
+
+bits(0, N) -> N;
+bits(G, N) -> bits(G bsr 1, N + 1).
 
 start(Mode, S, C, Clock) ->
     erlang:send_after(?TICK_MS, self(), tick),
@@ -96,7 +120,7 @@ start(Mode, S, C, Clock) ->
 passive(S, C, Clock, Rate, Buf) ->
     case gen_tcp:recv(S, 0) of
         {ok, Data} ->
-            counters:add(C, ?C_READS, 1),
+            delivered(C),
             {Rest, Rate1} = frame(<<Buf/binary, Data/binary>>, C, Clock, Rate),
             Rate2 = receive tick -> on_tick(C, Clock, Rate1) after 0 -> Rate1 end,
             passive(S, C, Clock, Rate2, Rest);
@@ -107,7 +131,7 @@ passive(S, C, Clock, Rate, Buf) ->
 active(S, C, Clock, Rate, Buf) ->
     receive
         {tcp, S, Data} ->
-            counters:add(C, ?C_READS, 1),
+            delivered(C),
             {Rest, Rate1} = frame(<<Buf/binary, Data/binary>>, C, Clock, Rate),
             active(S, C, Clock, Rate1, Rest);
         tick -> active(S, C, Clock, on_tick(C, Clock, Rate), Buf);
@@ -119,7 +143,7 @@ active(S, C, Clock, Rate, Buf) ->
 packet4(S, C, Clock, Rate) ->
     receive
         {tcp, S, Msg} ->
-            counters:add(C, ?C_READS, 1),
+            delivered(C),
             packet4(S, C, Clock, on_message(byte_size(Msg), C, Clock, Rate));
         tick -> packet4(S, C, Clock, on_tick(C, Clock, Rate));
         {tcp_closed, S} -> ok;
@@ -152,48 +176,108 @@ on_tick(C, Clock, Rate) ->
 
 %% ------------------------------------------------------------------ measurement
 
-%% CPU of every thread of this VM from the kernel's per-thread accounting (ns, user + system)
-%% and the number of times each ran (wake-ups + preemptions); statistics(runtime) alongside.
-snapshot(Procs) ->
+%% CPU of every thread of this VM from the kernel's per-thread accounting (ns, user + system),
+%% times scheduled in, voluntary and involuntary context switches; statistics(runtime) alongside
+%% (user time only); the pinned CPU's busy time from /proc/stat (every process on it).
+snapshot(Procs, {_, Bins}, Cpu) ->
     {Rt, _} = statistics(runtime),
-    {Cpu, Runs} = task_schedstat(),
+    Task = task_totals(),
     Counts = lists:foldl(fun({_, C}, Acc) ->
                               [A + counters:get(C, I) || {A, I} <- lists:zip(Acc, lists:seq(1, ?NC))]
                          end, lists:duplicate(?NC, 0), Procs),
-    Segs = lists:sum([segs_in(S) || {S, _} <- Procs]),
-    #{cpu => Cpu, runs => Runs, rt => Rt, counts => Counts, segs => Segs,
-      t => erlang:monotonic_time(nanosecond)}.
+    {Segs, Acks} = lists:foldl(fun({S, _}, {A, B}) -> {Si, So} = tcp_counts(S), {A + Si, B + So} end, {0, 0}, Procs),
+    Task#{rt => Rt, counts => Counts, segs => Segs, acks => Acks, busy => cpu_busy(Cpu),
+          gaps => [counters:get(Bins, I) || I <- lists:seq(1, ?GAP_BINS)],
+          t => erlang:monotonic_time(nanosecond), real => os:system_time(nanosecond)}.
 
-task_schedstat() ->
+task_totals() ->
     Dir = "/proc/self/task",
     {ok, Tasks} = file:list_dir(Dir),
-    lists:foldl(fun(T, {C, R}) ->
+    lists:foldl(fun(T, #{cpu := C, runs := R, vcsw := V, ivcsw := I} = Acc) ->
                         case file:read_file(Dir ++ "/" ++ T ++ "/schedstat") of
                             {ok, B} ->
                                 [Ns, _Wait, Runs | _] = string:lexemes(binary_to_list(B), " \n"),
-                                {C + list_to_integer(Ns), R + list_to_integer(Runs)};
-                            _ -> {C, R}
+                                {V1, I1} = switches(Dir ++ "/" ++ T ++ "/status"),
+                                Acc#{cpu := C + list_to_integer(Ns), runs := R + list_to_integer(Runs),
+                                     vcsw := V + V1, ivcsw := I + I1};
+                            _ -> Acc
                         end
-                end, {0, 0}, Tasks).
+                end, #{cpu => 0, runs => 0, vcsw => 0, ivcsw => 0}, Tasks).
 
-%% tcpi_data_segs_in of struct tcp_info (linux/tcp.h): data segments received.
-segs_in(S) ->
+switches(File) ->
+    {ok, B} = file:read_file(File),
+    Field = fun(Key) ->
+                    case re:run(B, "\n" ++ Key ++ ":\\s+(\\d+)", [{capture, all_but_first, list}]) of
+                        {match, [N]} -> list_to_integer(N);
+                        nomatch -> 0
+                    end
+            end,
+    {Field("voluntary_ctxt_switches"), Field("nonvoluntary_ctxt_switches")}.
+
+cpu_busy(Cpu) when Cpu < 0 -> 0;
+cpu_busy(Cpu) ->
+    {ok, B} = file:read_file("/proc/stat"),
+    Want = "cpu" ++ integer_to_list(Cpu),
+    [Line] = [L || L <- string:lexemes(binary_to_list(B), "\n"), hd(string:lexemes(L, " ")) =:= Want],
+    [U, N, Sy, _Idle, _Io, Irq, Soft | _] = [list_to_integer(X) || X <- tl(string:lexemes(Line, " "))] ++ [0],
+    (U + N + Sy + Irq + Soft) * 10000000.                 % USER_HZ = 100: 10 ms per tick
+
+%% tcpi_segs_out and tcpi_data_segs_in of struct tcp_info (linux/tcp.h, offsets 136 and 152):
+%% segments the receiver sent (ACKs) and data segments it received.
+tcp_counts(S) ->
     case inet:getopts(S, [{raw, 6, 11, 256}]) of
         {ok, [{raw, 6, 11, Bin}]} when byte_size(Bin) >= 156 ->
-            <<_:152/binary, DataSegsIn:32/native, _/binary>> = Bin,
-            DataSegsIn;
-        _ -> 0
+            <<_:136/binary, SegsOut:32/native, _:12/binary, DataSegsIn:32/native, _/binary>> = Bin,
+            {DataSegsIn, SegsOut};
+        _ -> {0, 0}
     end.
 
 report(Mode, Clock, Conns, S0, S1) ->
     D = fun(K) -> maps:get(K, S1) - maps:get(K, S0) end,
     [Reads, Msgs, Bytes, Updates, Ticks] =
         [B - A || {A, B} <- lists:zip(maps:get(counts, S0), maps:get(counts, S1))],
-    io:format("RESULT mode=~s clock=~s conns=~b window_ns=~b cpu_ns=~b runs=~b runtime_ms=~b "
-              "segs=~b reads=~b msgs=~b bytes=~b updates=~b ticks=~b runtime=~s~n",
-              [Mode, Clock, Conns, D(t), D(cpu), D(runs), D(rt), D(segs), Reads, Msgs, Bytes,
-               Updates, Ticks, "erts-" ++ erlang:system_info(version) ++ "/OTP-" ++
-                   erlang:system_info(otp_release)]).
+    Gaps = string:join([integer_to_list(B - A) || {A, B} <- lists:zip(maps:get(gaps, S0), maps:get(gaps, S1))], "/"),
+    io:format("RESULT mode=~s clock=~s conns=~b window_ns=~b cpu_ns=~b runs=~b vcsw=~b ivcsw=~b runtime_ms=~b "
+              "cpu_busy_ns=~b segs=~b acks=~b reads=~b msgs=~b bytes=~b updates=~b ticks=~b gaps=~s t0_ns=~b t1_ns=~b "
+              "runtime=~s~n",
+              [Mode, Clock, Conns, D(t), D(cpu), D(runs), D(vcsw), D(ivcsw), D(rt), D(busy), D(segs), D(acks),
+               Reads, Msgs, Bytes, Updates, Ticks, Gaps, maps:get(real, S0), maps:get(real, S1),
+               "erts-" ++ erlang:system_info(version) ++ "/OTP-" ++ erlang:system_info(otp_release)]).
+
+%% ------------------------------------------------------------------ wake-up latency
+
+%% The sender writes 8-byte CLOCK_REALTIME stamps (ns, big-endian) a few ms apart; each arrival
+%% finds the VM asleep, and the latency is the stamp's age when the process holds it: the poll
+%% thread, the scheduler and the process all woke meanwhile.  The VM's voluntary context switches
+%% over the run say how many OS threads one such wake-up takes.
+latency(N) ->
+    {ok, L} = gen_tcp:listen(0, [binary, {active, false}, {reuseaddr, true}]),
+    {ok, Port} = inet:port(L),
+    io:format("PORT ~b~n", [Port]),
+    {ok, S} = gen_tcp:accept(L),
+    ok = inet:setopts(S, [{active, true}]),
+    %% reading /proc goes through the file driver and wakes threads itself: measured once idle
+    #{vcsw := V00} = task_totals(),
+    #{vcsw := V0} = task_totals(),
+    T0 = erlang:monotonic_time(nanosecond),
+    Lat = lists:sort(latency_loop(S, N, [])),
+    #{vcsw := V1} = task_totals(),
+    T1 = erlang:monotonic_time(nanosecond),
+    Q = [lists:nth(1 + round(P * (length(Lat) - 1) / 100), Lat) || P <- lists:seq(0, 100, 5)],
+    io:format("LATENCY ~s vcsw=~b elapsed_ns=~b n=~b~n",
+              [string:join([integer_to_list(X) || X <- Q], " "), max(0, (V1 - V0) - (V0 - V00)), T1 - T0, length(Lat)]),
+    halt(0).
+
+%% Two stamps arriving together are one delivery: the later one's age is the sample.
+latency_loop(_, N, Acc) when N =< 0 -> Acc;
+latency_loop(S, N, Acc) ->
+    receive
+        {tcp, S, Data} ->
+            Now = os:system_time(nanosecond),
+            <<_:(byte_size(Data) - 8)/binary, Stamp:64/big>> = Data,
+            latency_loop(S, N - byte_size(Data) div 8, [Now - Stamp | Acc]);
+        {tcp_closed, S} -> Acc
+    end.
 
 %% ------------------------------------------------------------------ micro-benchmarks
 

@@ -46,8 +46,9 @@ static void next_message(struct bt_stream *s, double now_s)
     s->pieces++;
 }
 
-void bt_stream_fill(struct bt_stream *s, uint8_t *buf, size_t n, double now_s)
+unsigned bt_stream_fill(struct bt_stream *s, uint8_t *buf, size_t n, double now_s)
 {
+    unsigned done = 0;
     while (n > 0) {
         if (s->msg_len == 0 || s->msg_off == s->msg_len) next_message(s, now_s);
         uint32_t hdr_len = s->msg_len == BT_HAVE_WIRE ? BT_HAVE_WIRE : 13u;
@@ -58,9 +59,11 @@ void bt_stream_fill(struct bt_stream *s, uint8_t *buf, size_t n, double now_s)
             buf[i] = o < hdr_len ? s->hdr[o] : 0;
         }
         s->msg_off += (uint32_t)take;
+        done += s->msg_off == s->msg_len;
         buf += take;
         n -= take;
     }
+    return done;
 }
 
 static double mono_s(void)
@@ -75,7 +78,15 @@ struct conn {
     struct bt_stream st;
     uint8_t          pend[65536];
     size_t           pend_off, pend_len;
+    unsigned         pend_msgs;           /* messages the pending segment completes */
 };
+
+static int64_t real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /* Connect with the segment size pinned: TCP_MAXSEG before connect() clamps the MSS, so on
  * loopback (MTU 65536) each write of mss bytes leaves as one segment of mss payload bytes. */
@@ -113,25 +124,44 @@ int calib_sender_run(const struct send_cfg *c)
     }
     /* Round robin over the connections, one segment each, evenly spaced: every connection
      * then carries rate_Bps in full segments. */
-    double gap = (double)seg / (c->rate_Bps * c->conns), next = t0;
+    double gap = (double)seg / (c->rate_Bps * c->conns), next = t0, count_from = t0 + c->warmup_ms / 1e3;
+    struct calib_send_stats *st = c->trace ? &c->trace->stats : NULL;
+    int burst = 0;
     for (int i = 0;; i = (i + 1) % c->conns) {
         next += gap;
         double now = mono_s();
         if (next > now) {
             struct timespec ts = { (time_t)next, (long)((next - (double)(time_t)next) * 1e9) };
             clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+            double woke = mono_s();
+            if (st && woke >= count_from) {
+                st->wakes++;
+                st->late[cpu_gap_bin((woke - next) * 1e6)]++;
+                if (burst > 0) st->burst[burst < CALIB_BURST_BINS ? burst - 1 : CALIB_BURST_BINS - 1]++;
+            }
+            burst = 0;
         } else if (now - next > 0.02) {
             next = now - 0.02;                             /* fell behind: catch up at most 20 ms */
         }
+        burst++;
+        if (st && now >= count_from) st->segs++;
         struct conn *k = &cs[i];
         if (k->pend_len == k->pend_off) {
-            bt_stream_fill(&k->st, k->pend, (size_t)seg, mono_s());
+            k->pend_msgs = bt_stream_fill(&k->st, k->pend, (size_t)seg, mono_s());
             k->pend_off = 0;
             k->pend_len = (size_t)seg;
         }
+        int64_t t_send = real_ns();
         ssize_t w = send(k->fd, k->pend + k->pend_off, k->pend_len - k->pend_off, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (w > 0) k->pend_off += (size_t)w;
-        else if (w < 0 && errno != EAGAIN && errno != EINTR) break;   /* the receiver is gone */
+        if (w > 0) {
+            k->pend_off += (size_t)w;
+            struct calib_send_trace *tr = c->trace;
+            if (tr && tr->n < tr->cap)           /* a message counts as sent with its last byte */
+                tr->ev[tr->n] = (struct calib_send_ev){ t_send, i, (uint16_t)w, (uint16_t)(k->pend_off == k->pend_len ? k->pend_msgs : 0) };
+            if (tr) tr->n++;
+        } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+            break;                               /* the receiver is gone */
+        }
     }
     for (int i = 0; i < c->conns; i++) close(cs[i].fd);
     free(cs);

@@ -1,6 +1,7 @@
 /* `ratelab calibrate`: measure the receive paths on real sockets (Erlang through an escript, C in
  * process) against the paced sender, fit each path's costs, store the calibration, and check the
- * simulator's CPU against held-out points; --export writes a stored calibration as CSV. */
+ * simulator's counts and CPU against held-out points; --measure runs one point, --export writes a
+ * stored calibration as CSV. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,15 +14,14 @@
 #include "flags.h"
 #include "db.h"
 #include "db_calib.h"
-#include "plan.h"
 #include "progress.h"
+#include "session.h"
 
-#define MAX_ITEMS 512
 #define HELDOUT_TOLERANCE 0.20
 #define R2_TARGET 0.95
 
 static const char *const usage_flags =
-    "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --export ID DIR";
+    "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --export ID DIR, --measure SPEC [--reps N]";
 
 static void machine_text(char *buf, size_t len)
 {
@@ -46,7 +46,7 @@ static int parse_paths(const char *list, int paths[PATH__N])
     memset(paths, 0, sizeof(int) * PATH__N);
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int p = cpu_path_find(tok);
         if (p < 0) return -1;
         paths[p] = 1;
@@ -54,92 +54,73 @@ static int parse_paths(const char *list, int paths[PATH__N])
     return 0;
 }
 
-static void add_bench(struct calib_record *rec, const char *runtime, const char *what, double ns)
+static void hist_text(char *buf, size_t len, const uint64_t *v, int n)
 {
-    if (rec->n_bench >= sizeof rec->bench / sizeof rec->bench[0] || !isfinite(ns)) return;
-    struct calib_bench_row *b = &rec->bench[rec->n_bench++];
-    snprintf(b->runtime, sizeof b->runtime, "%s", runtime);
-    snprintf(b->what, sizeof b->what, "%s", what);
-    b->ns = ns;
+    size_t o = 0;
+    buf[0] = 0;
+    for (int b = 0; b < n && o < len; b++) o += (size_t)snprintf(buf + o, len - o, "%s%llu", b ? "/" : "", (unsigned long long)v[b]);
 }
 
-static void print_coefs(const struct calib_record *rec)
+/* One line per measured point: the spec, the receiver's CPU and counts per second, the gap
+ * histogram, the sender's view and the machine's load (what --measure prints). */
+static void print_meas(FILE *out, const struct calib_spec *sp, const struct calib_meas *m)
 {
-    static const int shown[] = { CPUF_WAKEUP, CPUF_EVENT, CPUF_RECV, CPUF_SEGMENT, CPUF_MESSAGE, CPUF_BYTE, CPUF_RATE_MONO,
-                                 CPUF_RATE_LOCALTIME, CPUF_TICK, CPUF_BASE };
-    printf("\nfitted costs, ns per unit (byte: ns per byte; base: ns per second); * fitted, ± one standard error\n");
-    printf("%-12s", "path");
-    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) printf(" %15s", cpu_feat_name[shown[i]]);
-    printf(" %6s %8s %4s\n", "R2", "rms rel", "n");
-    for (int p = 0; p < PATH__N; p++) {
-        if (!rec->fit[p].measured) continue;
-        printf("%-12s", cpu_path_name[p]);
-        for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
-            int f = shown[i];
-            char cell[40];
-            if (!rec->source[p][f][0]) snprintf(cell, sizeof cell, "-");
-            else if (!strcmp(rec->source[p][f], "fit")) snprintf(cell, sizeof cell, "%.4g±%.2g*", rec->ns[p][f], rec->se[p][f]);
-            else snprintf(cell, sizeof cell, "%.4g (%s)", rec->ns[p][f], rec->source[p][f]);
-            printf(" %15s", cell);
+    double s = m->window_s;
+    char gaps[CPU_GAP_BINS * 12], agaps[CPU_GAP_BINS * 12], late[CPU_GAP_BINS * 12], burst[CALIB_BURST_BINS * 12];
+    hist_text(gaps, sizeof gaps, m->gaps, CPU_GAP_BINS);
+    hist_text(agaps, sizeof agaps, m->agaps, CPU_GAP_BINS);
+    hist_text(late, sizeof late, m->send.late, CPU_GAP_BINS);
+    hist_text(burst, sizeof burst, m->send.burst, CALIB_BURST_BINS);
+    fprintf(out, "path=%s clock=%s conns=%d rate=%.0f mss=%d have=%g window_s=%.3f cpu_us=%.1f own_us=%.1f runs=%.1f "
+            "vcsw=%.1f ivcsw=%.1f segs=%.1f acks=%.1f reads=%.1f events=%.1f msgs=%.1f bytes=%.0f updates=%.1f ticks=%.2f "
+            "load1=%.2f other_cpu=%.3f send_segs=%.1f send_wakes=%.1f gaps=%s agaps=%s late=%s burst=%s\n",
+            cpu_path_name[sp->path], calib_clock_name[sp->clock], sp->conns, sp->rate_Bps, sp->mss, sp->have_hz, s,
+            m->cpu_ns / s / 1e3, m->own_cpu_ns / s / 1e3, (double)m->runs / s, (double)m->vcsw / s, (double)m->ivcsw / s,
+            (double)m->segs / s, (double)m->acks / s, (double)m->reads / s, (double)m->events / s, (double)m->msgs / s,
+            (double)m->bytes / s, (double)m->updates / s, (double)m->ticks / s, m->load1, m->other_cpu,
+            (double)m->send.segs / s, (double)m->send.wakes / s, gaps, agaps, late, burst);
+}
+
+/* --measure "path=P,conns=N,rate=B,mss=M,have=H,clock=C,warmup_ms=W,window_ms=X": one point, reps times. */
+static int measure_cmd(const char *spec_text, int reps, const char *escript)
+{
+    struct calib_spec sp = { PATH_C_BLOCKING, CLOCK_MONO, 1, 8000, 1460, 1, 1000, 4000 };
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", spec_text);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '='), *end = NULL;
+        if (!eq) { fprintf(stderr, "ratelab calibrate: --measure: '%s' is not key=value\n", tok); return EXIT_BADINPUT; }
+        *eq++ = 0;
+        double v = strtod(eq, &end);
+        int num_ok = end != eq && *end == 0;
+        if (!strcmp(tok, "path")) { int p = cpu_path_find(eq); if (p < 0) goto bad; sp.path = (enum cpu_path)p; }
+        else if (!strcmp(tok, "clock")) {
+            int c = -1;
+            for (int k = 0; k < CLOCK__N; k++) if (!strcmp(eq, calib_clock_name[k])) c = k;
+            if (c < 0) goto bad;
+            sp.clock = (enum calib_clock)c;
         }
-        printf(" %6.3f %7.1f%% %4d\n", rec->fit[p].r2, 100 * rec->fit[p].rms_rel, rec->fit[p].n_points);
+        else if (!num_ok) goto bad;
+        else if (!strcmp(tok, "conns") && v >= 1 && v <= 1000) sp.conns = (int)v;
+        else if (!strcmp(tok, "rate") && v >= 0) sp.rate_Bps = v;
+        else if (!strcmp(tok, "mss") && v >= 64 && v <= 65000) sp.mss = (int)v;
+        else if (!strcmp(tok, "have") && v >= 0) sp.have_hz = v;
+        else if (!strcmp(tok, "warmup_ms") && v >= 0) sp.warmup_ms = (int)v;
+        else if (!strcmp(tok, "window_ms") && v >= 100) sp.window_ms = (int)v;
+        else goto bad;
+        continue;
+    bad:
+        fprintf(stderr, "ratelab calibrate: --measure: bad or unknown '%s=%s'\n", tok, eq);
+        return EXIT_BADINPUT;
     }
-}
-
-/* Fit one path from its measured points; fills rec's costs, fit row and each point's fit_ns. */
-static int fit_path(struct calib_record *rec, const struct calib_item *items, const struct calib_meas *meas,
-                    size_t n, int p, const struct calib_bench *erl, const struct calib_bench *cb, char *err, size_t errlen)
-{
-    struct fit_point *pts = calloc(n, sizeof *pts);
-    size_t k = 0, n_idle = 0;
-    double idle = 0, idle_runs = 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((int)items[i].sp.path != p || items[i].role != ROLE_IDLE) continue;
-        idle += meas[i].cpu_ns / meas[i].window_s;
-        idle_runs += (double)meas[i].runs / meas[i].window_s;
-        n_idle++;
-    }
-    if (n_idle) { idle /= (double)n_idle; idle_runs /= (double)n_idle; }
-    double fixed[CPUF__N];
-    for (int f = 0; f < CPUF__N; f++) fixed[f] = NAN;
-    fixed[CPUF_BASE] = idle;
-    int erlang = p <= PATH_ERL_PACKET4;
-    if (!erlang) {                                 /* tens of ns against microseconds per event */
-        fixed[CPUF_RATE_MONO] = cb->rate_update_ns[CLOCK_MONO];
-        fixed[CPUF_RATE_LOCALTIME] = cb->rate_update_ns[CLOCK_LOCALTIME];
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((int)items[i].sp.path != p || items[i].role != ROLE_FIT) continue;
-        calib_features(&items[i].sp, &meas[i], pts[k].x);
-        pts[k].x[CPUF_WAKEUP] = fmax(0, pts[k].x[CPUF_WAKEUP] - idle_runs);   /* the idle receiver's are in base */
-        pts[k].y = meas[i].cpu_ns / meas[i].window_s;
-        k++;
-    }
-    int use[CPUF__N];
-    calib_model_mask((enum cpu_path)p, use);
-    struct fit_result fr;
-    int rc = calib_fit(pts, k, use, fixed, &fr, err, errlen);
-    free(pts);
-    if (rc != 0) return -1;
-    for (int f = 0; f < CPUF__N; f++) {
-        rec->ns[p][f] = fr.coef[f];
-        rec->se[p][f] = fr.se[f];
-        const char *src = "";
-        if (use[f] && !isfinite(fixed[f])) src = "fit";
-        else if (f == CPUF_BASE) src = "idle";
-        else if (f == CPUF_RATE_MONO || f == CPUF_RATE_LOCALTIME) src = "bench";
-        if (!use[f] && !isfinite(fixed[f])) rec->ns[p][f] = 0;
-        snprintf(rec->source[p][f], sizeof rec->source[p][f], "%s", src);
-    }
-    rec->ns[p][CPUF_SWITCH] = erlang ? erl->switch_ns : cb->switch_ns;
-    snprintf(rec->source[p][CPUF_SWITCH], sizeof rec->source[p][CPUF_SWITCH], "bench");
-    rec->fit[p] = (struct calib_fit_row){ 1, (int)k, fr.r2, fr.rms_rel, fr.max_rel, NAN };
-    for (size_t i = 0; i < n; i++) {
-        if ((int)items[i].sp.path != p) continue;
-        double x[CPUF__N];
-        calib_features(&items[i].sp, &meas[i], x);
-        x[CPUF_WAKEUP] = fmax(0, x[CPUF_WAKEUP] - idle_runs);
-        rec->pts[i].fit_ns = calib_fit_predict(&fr, x) * meas[i].window_s;
+    char err[512];
+    struct calib_env env;
+    if (calib_env_init(&env, escript, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); return EXIT_BADINPUT; }
+    for (int r = 0; r < reps; r++) {
+        struct calib_meas m;
+        if (calib_run_point(&env, &sp, &m, NULL, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); return 1; }
+        print_meas(stdout, &sp, &m);
+        fflush(stdout);
     }
     return 0;
 }
@@ -161,51 +142,208 @@ static int export_cmd(const char *db_path, const char *id_text, const char *dir)
     return 0;
 }
 
-/* Held-out points: the simulator's CPU for the same traffic against the measured CPU, per
- * distinct traffic (repetitions share one prediction); fills sim_ns and the worst error per path. */
-static void validate(struct calib_record *rec, const struct calib_item *items, const struct calib_meas *meas,
-                     size_t n, long id)
+static void add_bench(struct calib_record *rec, const char *runtime, const char *what, double ns)
 {
-    printf("\nheld-out points: measured CPU (mean of repetitions, min-max), the fitted model on the measured counts,\n"
-           "and the simulator on the same traffic (µs of CPU per second)\n");
-    printf("%-12s %9s %5s %9s %19s %9s %9s %8s\n", "path", "rate B/s", "conns", "measured", "(min-max)", "fit", "sim", "sim err");
-    for (int p = 0; p < PATH__N; p++) rec->fit[p].heldout_max_rel = rec->fit[p].measured ? 0 : NAN;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].role != ROLE_HOLDOUT || isfinite(rec->pts[i].sim_ns)) continue;
-        const struct calib_spec *sp = &items[i].sp;
-        char err[512];
-        double sim = calib_sim_predict(sp, id, rec->wake_latency_ns, err, sizeof err);
-        double sum = 0, fit = 0, lo = INFINITY, hi = 0;
-        int reps = 0;
-        for (size_t j = i; j < n; j++) {
-            const struct calib_spec *q = &items[j].sp;
-            if (items[j].role != ROLE_HOLDOUT || q->path != sp->path || q->conns != sp->conns || q->rate_Bps != sp->rate_Bps ||
-                q->clock != sp->clock || q->mss != sp->mss || q->have_hz != sp->have_hz) continue;
-            double y = meas[j].cpu_ns / meas[j].window_s;
-            sum += y; fit += rec->pts[j].fit_ns / meas[j].window_s; reps++;
-            if (y < lo) lo = y;
-            if (y > hi) hi = y;
-            rec->pts[j].sim_ns = sim * meas[j].window_s;
+    if (rec->n_bench >= sizeof rec->bench / sizeof rec->bench[0] || !isfinite(ns)) return;
+    struct calib_bench_row *b = &rec->bench[rec->n_bench++];
+    snprintf(b->runtime, sizeof b->runtime, "%s", runtime);
+    snprintf(b->what, sizeof b->what, "%s", what);
+    b->ns = ns;
+}
+
+static void add_mech(struct calib_record *rec, int p, const char *name, double v)
+{
+    if (rec->n_mech >= sizeof rec->mech / sizeof rec->mech[0]) return;
+    struct calib_mech_row *m = &rec->mech[rec->n_mech++];
+    m->path = p;
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->v = v;
+}
+
+static void print_coefs(const struct calib_session *s)
+{
+    static const int shown[] = { CPUF_WAKEUP, CPUF_COLD, CPUF_DELIVERY, CPUF_SEGMENT, CPUF_MESSAGE, CPUF_RATE_MONO,
+                                 CPUF_RATE_LOCALTIME, CPUF_TICK, CPUF_BASE };
+    printf("\nfitted costs, µs per unit (base: µs per second; cold: the extra of a fully cold delivery), "
+           "± one standard error; b: micro-benchmark, -: not in this path's model\n");
+    printf("%-12s", "path");
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) printf(" %14s", cpu_feat_name[shown[i]]);
+    printf(" %7s %8s %6s %6s %7s %4s\n", "tau ms", "os wakes", "R2", "R2 w", "rms rel", "n");
+    for (int p = 0; p < PATH__N; p++) {
+        if (!s->paths[p]) continue;
+        const struct calib_path_fit *pf = &s->fit[p];
+        int use[CPUF__N];
+        calib_model_mask((enum cpu_path)p, use);
+        printf("%-12s", cpu_path_name[p]);
+        for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+            int f = shown[i];
+            char cell[40];
+            if (isfinite(s->fixed[p][f])) snprintf(cell, sizeof cell, "%.3g b", s->fixed[p][f] / 1e3);
+            else if (!use[f]) snprintf(cell, sizeof cell, "-");
+            else snprintf(cell, sizeof cell, "%.3g±%.2g", pf->fr.coef[f] / 1e3, pf->fr.se[f] / 1e3);
+            printf(" %14s", cell);
         }
-        double mean = sum / reps, rel = (sim - mean) / mean;
-        if (!isfinite(sim)) { fprintf(stderr, "ratelab calibrate: simulating %s: %s\n", cpu_path_name[sp->path], err); rel = INFINITY; }
-        if (fabs(rel) > rec->fit[sp->path].heldout_max_rel) rec->fit[sp->path].heldout_max_rel = fabs(rel);
-        printf("%-12s %9.0f %5d %9.1f %9.1f-%-9.1f %9.1f %9.1f %+7.1f%%\n", cpu_path_name[sp->path], sp->rate_Bps, sp->conns,
-               mean / 1e3, lo / 1e3, hi / 1e3, fit / reps / 1e3, sim / 1e3, 100 * rel);
+        printf(" %7.3g %8.2f %6.3f %6.3f %6.1f%% %4zu\n", pf->tau_us / 1e3, s->cal.os_wakes[p], pf->fr.r2, pf->r2w,
+               100 * pf->fr.rms_rel, pf->n_items);
     }
+}
+
+static void print_heldout(const struct calib_session *s)
+{
+    printf("\nheld-out points (rates and connection counts the fit does not use), medians of %d repetitions:\n"
+           "wake-ups (OS thread wake-ups above the idle receiver's) and deliveries per second measured / simulated,\n"
+           "the deliveries' mean cold share measured / simulated, CPU ms per second measured, of the fitted model on\n"
+           "the measured counts, and of the simulator on the sender's recorded traffic\n", s->reps);
+    printf("%-12s %9s %5s %17s %7s %17s %7s %11s %8s %8s %7s %8s %7s\n", "path", "rate B/s", "conns", "wake-ups m / s", "err",
+           "deliveries m / s", "err", "cold m / s", "CPU m", "fit", "err", "sim", "err");
+    for (size_t k = 0; k < s->n_items; k++) {
+        struct calib_heldout_row r;
+        if (s->items[k].role != ROLE_HOLDOUT || !calib_session_heldout(s, k, &r)) continue;
+        const struct calib_spec *sp = &s->items[k].sp;
+        printf("%-12s %9.0f %5d %8.0f / %-6.0f %+6.0f%% %8.0f / %-6.0f %+6.0f%% %5.2f / %-4.2f %8.2f %8.2f %+6.0f%% %8.2f %+6.0f%%\n",
+               cpu_path_name[sp->path], sp->rate_Bps, sp->conns, r.wake, r.wake_sim, 100 * (r.wake_sim / r.wake - 1),
+               r.deliv, r.deliv_sim, 100 * (r.deliv_sim / r.deliv - 1), r.cold, r.cold_sim, r.cpu / 1e6, r.cpu_fit / 1e6,
+               100 * (r.cpu_fit / r.cpu - 1), r.cpu_sim / 1e6, 100 * (r.cpu_sim / r.cpu - 1));
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The machine while measuring: 1-minute load average and the share of the receiver's CPU that
+ * other processes used, min / median / max over every measurement. */
+static void load_text(const struct calib_session *s, char *buf, size_t len)
+{
+    double *l = malloc(sizeof *l * (s->n_obs + 1)), *o = malloc(sizeof *o * (s->n_obs + 1));
+    size_t n = 0;
+    for (size_t i = 0; l && o && i < s->n_obs; i++)
+        if (isfinite(s->obs[i].m.load1) && isfinite(s->obs[i].m.other_cpu)) { l[n] = s->obs[i].m.load1; o[n] = s->obs[i].m.other_cpu; n++; }
+    if (n == 0) snprintf(buf, len, "load not recorded");
+    else {
+        qsort(l, n, sizeof *l, cmp_double);
+        qsort(o, n, sizeof *o, cmp_double);
+        snprintf(buf, len, "load average %.1f / %.1f / %.1f, other processes on the receiver's CPU %.0f / %.0f / %.0f %% "
+                 "(min / median / max over %zu measurements)", l[0], l[n / 2], l[n - 1], 100 * o[0], 100 * o[n / 2],
+                 100 * o[n - 1], n);
+    }
+    free(l);
+    free(o);
+}
+
+static void progress_cb(void *ctx, size_t done, size_t total)
+{
+    (void)total;
+    progress_update(ctx, done, 0);
+}
+
+/* The calibration record to store: machine, costs with their sources, mechanisms, fit rows,
+ * every measurement, the micro-benchmarks. */
+static struct calib_record *make_record(const struct calib_session *s, const char *load)
+{
+    struct calib_record *rec = calloc(1, sizeof *rec);
+    if (!rec || !(rec->pts = calloc(s->n_obs ? s->n_obs : 1, sizeof *rec->pts))) { free(rec); return NULL; }
+    machine_text(rec->machine, sizeof rec->machine);
+    db_iso_time(db_now_ms(), rec->created, sizeof rec->created);
+    snprintf(rec->code_version, sizeof rec->code_version, "%s", ratelab_version());
+    snprintf(rec->runtime, sizeof rec->runtime, "%s; C", s->env.have_erlang ? s->erl.runtime : "no Erlang");
+    snprintf(rec->settings, sizeof rec->settings,
+             "%s plan, %d repetitions in rounds, medians fitted; receiver on CPU %d, sender on CPU %d, not niced; "
+             "loopback TCP; segments of the set payload (TCP_MAXSEG); Erlang +sbwt none +sbwtdcpu none +sbwtdio none; "
+             "CPU from /proc/<pid>/task/*/schedstat; fit weighted 1/y^2; %s",
+             s->quick ? "quick" : "full", s->reps, s->env.cpu_recv, s->env.cpu_send, load);
+    for (int p = 0; p < PATH__N; p++) {
+        if (!s->paths[p]) continue;
+        const struct calib_path_fit *pf = &s->fit[p];
+        int use[CPUF__N];
+        calib_model_mask((enum cpu_path)p, use);
+        for (int f = 0; f < CPUF__N; f++) {
+            rec->ns[p][f] = s->cal.ns[p][f];
+            rec->se[p][f] = pf->fr.se[f];
+            const char *src = isfinite(s->fixed[p][f]) || f == CPUF_SWITCH ? "bench" : use[f] ? "fit" : "";
+            snprintf(rec->source[p][f], sizeof rec->source[p][f], "%s", src);
+        }
+        rec->fit[p] = (struct calib_fit_row){ 1, (int)pf->n_items, pf->fr.r2, pf->r2w, pf->fr.rms_rel, pf->fr.max_rel,
+                                              pf->tau_us, s->heldout_max_rel[p], s->heldout_count_max_rel[p] };
+        add_mech(rec, p, "os_wakes", s->cal.os_wakes[p]);
+        add_mech(rec, p, "cold_tau_us", s->cal.cold_tau_us[p]);
+        for (int q = 0; q < CPU_LAT_Q; q++) {
+            char name[16];
+            snprintf(name, sizeof name, "lat_p%02d", 5 * q);
+            add_mech(rec, p, name, s->cal.latency[p].q_ns[q]);
+        }
+    }
+    for (size_t i = 0; i < s->n_obs; i++) {
+        const struct calib_obs *o = &s->obs[i];
+        const struct calib_spec *sp = &s->items[o->item].sp;
+        const struct calib_meas *m = &o->m;
+        struct calib_point_row *r = &rec->pts[i];
+        r->path = sp->path;
+        snprintf(r->role, sizeof r->role, "%s", calib_role_name[s->items[o->item].role]);
+        r->item = (int)o->item;
+        r->rep = o->rep;
+        snprintf(r->clock, sizeof r->clock, "%s", calib_clock_name[sp->clock]);
+        r->conns = sp->conns; r->mss = sp->mss; r->rate_Bps = sp->rate_Bps; r->have_hz = sp->have_hz;
+        r->window_s = m->window_s; r->cpu_ns = m->cpu_ns; r->own_cpu_ns = m->own_cpu_ns;
+        r->runs = m->runs; r->vcsw = m->vcsw; r->ivcsw = m->ivcsw; r->segs = m->segs; r->acks = m->acks;
+        r->reads = m->reads; r->events = m->events; r->msgs = m->msgs; r->bytes = m->bytes;
+        r->updates = m->updates; r->ticks = m->ticks; r->send_segs = m->send.segs;
+        hist_text(r->gaps, sizeof r->gaps, m->gaps, CPU_GAP_BINS);
+        hist_text(r->agaps, sizeof r->agaps, m->agaps, CPU_GAP_BINS);
+        hist_text(r->send_late, sizeof r->send_late, m->send.late, CPU_GAP_BINS);
+        r->load1 = m->load1; r->other_cpu = m->other_cpu;
+        r->fit_ns = s->paths[sp->path] ? calib_fit_cpu(&s->fit[sp->path], sp, m) * m->window_s : NAN;
+        int simmed = s->simmed[i];
+        r->sim_ns = simmed ? s->sim[i].cpu_ns * m->window_s : NAN;
+        r->sim_wakeups = simmed ? s->sim[i].units[CPUF_WAKEUP] * m->window_s : NAN;
+        r->sim_deliveries = simmed ? s->sim[i].units[CPUF_DELIVERY] * m->window_s : NAN;
+    }
+    rec->n_pts = s->n_obs;
+    const struct calib_bench *bs[2] = { &s->cb, &s->erl };
+    const char *rt[2] = { "c", "erlang" };
+    for (int k = 0; k < (s->env.have_erlang ? 2 : 1); k++) {
+        add_bench(rec, rt[k], "rate_update_mono", bs[k]->rate_update_ns[CLOCK_MONO]);
+        add_bench(rec, rt[k], "rate_update_localtime", bs[k]->rate_update_ns[CLOCK_LOCALTIME]);
+        add_bench(rec, rt[k], "clock_mono", bs[k]->clock_ns[CLOCK_MONO]);
+        add_bench(rec, rt[k], "clock_localtime", bs[k]->clock_ns[CLOCK_LOCALTIME]);
+        add_bench(rec, rt[k], "switch", bs[k]->switch_ns);
+    }
+    return rec;
+}
+
+static void free_record(struct calib_record *rec)
+{
+    if (!rec) return;
+    free(rec->pts);
+    free(rec);
 }
 
 int cmd_calibrate(int argc, char **argv)
 {
-    const char *db_path = "results/calib.db", *escript = NULL, *path_list = NULL;
-    int quick = 0, do_validate = 1;
+    const char *db_path = "results/calib.db", *escript = NULL, *path_list = NULL, *measure = NULL;
+    int quick = 0, do_validate = 1, reps = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--no-validate")) do_validate = 0;
-        else if (!strcmp(argv[i], "--db") || !strcmp(argv[i], "--escript") || !strcmp(argv[i], "--paths")) {
+        else if (!strcmp(argv[i], "--db") || !strcmp(argv[i], "--escript") || !strcmp(argv[i], "--paths") ||
+                 !strcmp(argv[i], "--measure") || !strcmp(argv[i], "--reps")) {
             if (i + 1 >= argc) { fprintf(stderr, "ratelab calibrate: %s needs a value\n", argv[i]); return EXIT_BADINPUT; }
-            const char **dst = !strcmp(argv[i], "--db") ? &db_path : !strcmp(argv[i], "--escript") ? &escript : &path_list;
-            *dst = argv[++i];
+            const char *flag = argv[i++];
+            if (!strcmp(flag, "--reps")) {
+                char err[256];
+                long v;
+                if (flag_long("--reps", argv[i], 1, 1000, &v, err, sizeof err) != 0) {
+                    fprintf(stderr, "ratelab calibrate: %s (a count of repetitions)\n", err);
+                    return EXIT_BADINPUT;
+                }
+                reps = (int)v;
+                continue;
+            }
+            const char **dst = !strcmp(flag, "--db") ? &db_path : !strcmp(flag, "--escript") ? &escript
+                             : !strcmp(flag, "--paths") ? &path_list : &measure;
+            *dst = argv[i];
         } else if (!strcmp(argv[i], "--export")) {
             if (i + 2 >= argc) { fprintf(stderr, "ratelab calibrate: --export needs ID DIR\n"); return EXIT_BADINPUT; }
             return export_cmd(db_path, argv[i + 1], argv[i + 2]);
@@ -214,6 +352,7 @@ int cmd_calibrate(int argc, char **argv)
             return EXIT_BADINPUT;
         }
     }
+    if (measure) return measure_cmd(measure, reps, escript);
     int paths[PATH__N];
     for (int p = 0; p < PATH__N; p++) paths[p] = 1;
     if (path_list && parse_paths(path_list, paths) != 0) {
@@ -221,124 +360,88 @@ int cmd_calibrate(int argc, char **argv)
         return EXIT_BADINPUT;
     }
     char err[1024];
-    struct calib_env env;
-    if (calib_env_init(&env, escript, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); return EXIT_BADINPUT; }
-    if (!env.have_erlang) {
-        int wanted = paths[PATH_ERL_PASSIVE] || paths[PATH_ERL_ACTIVE] || paths[PATH_ERL_PACKET4];
-        paths[PATH_ERL_PASSIVE] = paths[PATH_ERL_ACTIVE] = paths[PATH_ERL_PACKET4] = 0;
-        if (wanted)
-            printf("Erlang is not installed (no escript on PATH, or no calib/recv_erlang.escript): calibrating the C "
-                   "paths only; `make deps-calibrate` installs erlang-base\n");
+    struct calib_session s;
+    if (calib_session_init(&s, escript, paths, quick, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab calibrate: %s\n", err);
+        calib_session_free(&s);
+        return EXIT_BADINPUT;
     }
+    if (!s.env.have_erlang && (paths[PATH_ERL_PASSIVE] || paths[PATH_ERL_ACTIVE] || paths[PATH_ERL_PACKET4]))
+        printf("Erlang is not installed (no escript on PATH, or no calib/recv_erlang.escript): calibrating the C "
+               "paths only; `make deps-calibrate` installs erlang-base\n");
     int any = 0;
-    for (int p = 0; p < PATH__N; p++) any |= paths[p];
-    if (!any) { fprintf(stderr, "ratelab calibrate: no receive path left to calibrate\n"); return EXIT_BADINPUT; }
+    for (int p = 0; p < PATH__N; p++) any |= s.paths[p];
+    if (!any) { fprintf(stderr, "ratelab calibrate: no receive path left to calibrate\n"); calib_session_free(&s); return EXIT_BADINPUT; }
 
-    /* open the database first: a bad --db fails before minutes of measuring */
+    /* open the database first: a bad --db fails before an hour of measuring */
     sqlite3 *db = db_open(db_path, DB_WRITE, err, sizeof err);
-    if (!db) { fprintf(stderr, "ratelab calibrate: %s\n", err); return EXIT_BADINPUT; }
+    if (!db) { fprintf(stderr, "ratelab calibrate: %s\n", err); calib_session_free(&s); return EXIT_BADINPUT; }
+    char machine[256];
+    machine_text(machine, sizeof machine);
+    printf("calibrating (%s plan: %zu points x %d repetitions) on %s\n", quick ? "quick" : "full", s.n_items, s.reps, machine);
+    printf("receiver pinned to CPU %d, sender to CPU %d, neither niced; Erlang VM flags +sbwt none +sbwtdcpu none +sbwtdio none "
+           "(scheduler busy-waiting off); CPU = the kernel's per-thread accounting of the receiver's threads (schedstat: "
+           "user + system, with the softirq work that runs in their context), checked against its own getrusage / "
+           "statistics(runtime); perf hardware counters are not supported here\n", s.env.cpu_recv, s.env.cpu_send);
 
-    static struct calib_item items[MAX_ITEMS];
-    static struct calib_meas meas[MAX_ITEMS];
-    size_t n = calib_plan(items, MAX_ITEMS, paths, quick);
-    struct calib_record *rec = calloc(1, sizeof *rec);
-    rec->pts = calloc(n, sizeof *rec->pts);
-    rec->n_pts = n;
-    machine_text(rec->machine, sizeof rec->machine);
-    db_iso_time(db_now_ms(), rec->created, sizeof rec->created);
-    snprintf(rec->code_version, sizeof rec->code_version, "%s", ratelab_version());
-    printf("calibrating %s on %s\n", quick ? "(quick plan)" : "(full plan)", rec->machine);
-    printf("receiver pinned to CPU %d, sender to CPU %d; Erlang VM flags +sbwt none +sbwtdcpu none +sbwtdio none "
-           "(scheduler busy-waiting off); CPU = the kernel's per-thread accounting of the receiver (schedstat), "
-           "checked against its own getrusage / statistics(runtime); perf hardware counters are not used (not supported here)\n",
-           env.cpu_recv, env.cpu_send);
-
-    struct calib_bench erl = { 0 }, cb;
-    calib_bench_c(&env, &cb);
-    rec->wake_latency_ns = cb.wake_latency_ns;
-    add_bench(rec, "c", "rate_update_mono", cb.rate_update_ns[CLOCK_MONO]);
-    add_bench(rec, "c", "rate_update_localtime", cb.rate_update_ns[CLOCK_LOCALTIME]);
-    add_bench(rec, "c", "clock_mono", cb.clock_ns[CLOCK_MONO]);
-    add_bench(rec, "c", "clock_localtime", cb.clock_ns[CLOCK_LOCALTIME]);
-    add_bench(rec, "c", "switch", cb.switch_ns);
-    add_bench(rec, "c", "wake_latency", cb.wake_latency_ns);
-    printf("C micro-benchmark: rate update %.0f ns (monotonic clock) / %.0f ns (local time); switch %.0f ns; "
-           "wake-up latency %.0f µs (median)\n", cb.rate_update_ns[CLOCK_MONO], cb.rate_update_ns[CLOCK_LOCALTIME],
-           cb.switch_ns, cb.wake_latency_ns / 1e3);
-    if (env.have_erlang) {
-        if (calib_bench_erlang(&env, &erl, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); db_close(db); return 1; }
-        add_bench(rec, "erlang", "rate_update_mono", erl.rate_update_ns[CLOCK_MONO]);
-        add_bench(rec, "erlang", "rate_update_localtime", erl.rate_update_ns[CLOCK_LOCALTIME]);
-        add_bench(rec, "erlang", "clock_mono", erl.clock_ns[CLOCK_MONO]);
-        add_bench(rec, "erlang", "clock_localtime", erl.clock_ns[CLOCK_LOCALTIME]);
-        add_bench(rec, "erlang", "switch", erl.switch_ns);
-        printf("Erlang micro-benchmark (%s): rate update %.0f ns (erlang:monotonic_time) / %.0f ns (calendar:local_time); "
-               "setopts switch %.0f ns\n", erl.runtime, erl.rate_update_ns[CLOCK_MONO], erl.rate_update_ns[CLOCK_LOCALTIME], erl.switch_ns);
-    }
-    snprintf(rec->runtime, sizeof rec->runtime, "%s; C", env.have_erlang ? erl.runtime : "no Erlang");
-    snprintf(rec->settings, sizeof rec->settings,
-             "%s plan; receiver on CPU %d; sender on CPU %d; loopback TCP; segments of the set payload (TCP_MAXSEG); "
-             "Erlang +sbwt none +sbwtdcpu none +sbwtdio none; CPU from /proc/<pid>/task/*/schedstat; fit weighted 1/y^2",
-             quick ? "quick" : "full", env.cpu_recv, env.cpu_send);
+    int rc = 1;
+    struct calib_record *rec = NULL;
+    if (calib_session_bench(&s, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); goto out; }
+    printf("C: rate update %.0f ns (monotonic clock) / %.0f ns (local time); socket switch %.1f µs\n",
+           s.cb.rate_update_ns[CLOCK_MONO], s.cb.rate_update_ns[CLOCK_LOCALTIME], s.cb.switch_ns / 1e3);
+    if (s.env.have_erlang)
+        printf("Erlang (%s): rate update %.2f µs (erlang:monotonic_time) / %.2f µs (calendar:local_time); setopts switch "
+               "%.1f µs\n", s.erl.runtime, s.erl.rate_update_ns[CLOCK_MONO] / 1e3, s.erl.rate_update_ns[CLOCK_LOCALTIME] / 1e3,
+               s.erl.switch_ns / 1e3);
 
     struct progress pg;
-    progress_init(&pg, 0, n, isatty(2));
-    for (size_t i = 0; i < n; i++) {
-        int rc = calib_run_point(&env, &items[i].sp, &meas[i], err, sizeof err);
-        if (rc != 0) rc = calib_run_point(&env, &items[i].sp, &meas[i], err, sizeof err);   /* once more */
-        if (rc != 0) {
-            progress_end(&pg);
-            fprintf(stderr, "ratelab calibrate: point %zu (%s, %d x %.0f B/s): %s; nothing stored\n", i,
-                    cpu_path_name[items[i].sp.path], items[i].sp.conns, items[i].sp.rate_Bps, err);
-            db_close(db);
-            return 1;
-        }
-        const struct calib_spec *sp = &items[i].sp;
-        struct calib_point_row *r = &rec->pts[i];
-        r->path = sp->path;
-        snprintf(r->role, sizeof r->role, "%s", calib_role_name[items[i].role]);
-        snprintf(r->clock, sizeof r->clock, "%s", calib_clock_name[sp->clock]);
-        r->conns = sp->conns; r->mss = sp->mss; r->rate_Bps = sp->rate_Bps; r->have_hz = sp->have_hz;
-        const struct calib_meas *m = &meas[i];
-        r->window_s = m->window_s; r->cpu_ns = m->cpu_ns; r->own_cpu_ns = m->own_cpu_ns;
-        r->runs = m->runs; r->segs = m->segs; r->reads = m->reads; r->events = m->events; r->msgs = m->msgs;
-        r->bytes = m->bytes; r->updates = m->updates; r->ticks = m->ticks;
-        r->fit_ns = r->sim_ns = NAN;
-        progress_update(&pg, i + 1, 0);
-    }
+    progress_init(&pg, 0, s.n_items * (size_t)s.reps, isatty(2));
+    int mrc = calib_session_measure(&s, progress_cb, &pg, err, sizeof err);
     progress_end(&pg);
-
-    for (int p = 0; p < PATH__N; p++) {
-        if (!paths[p]) continue;
-        if (fit_path(rec, items, meas, n, p, &erl, &cb, err, sizeof err) != 0) {
-            fprintf(stderr, "ratelab calibrate: fitting %s: %s; nothing stored\n", cpu_path_name[p], err);
-            db_close(db);
-            return 1;
-        }
-    }
-    print_coefs(rec);
-    long id;
-    if (db_calib_store(db, rec, &id, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); db_close(db); return 1; }
-    printf("\nstored as calibration %ld in %s (select it with cpu_calibration = %ld)\n", id, db_path, id);
-    int ok = 1;
-    for (int p = 0; p < PATH__N; p++)
-        if (rec->fit[p].measured && rec->fit[p].r2 < R2_TARGET) {
-            printf("%s: R2 %.3f is below %.2f\n", cpu_path_name[p], rec->fit[p].r2, R2_TARGET);
-            ok = 0;
-        }
+    if (mrc != 0) { fprintf(stderr, "ratelab calibrate: %s; nothing stored\n", err); goto out; }
+    printf("wake-up latency (data sent to a sleeping reader holding it; quantiles averaged over %d runs): C %.0f µs "
+           "median (%.0f-%.0f µs, 10-90 %%)", s.n_lat, s.lat_c.lat.q_ns[10] / 1e3, s.lat_c.lat.q_ns[2] / 1e3,
+           s.lat_c.lat.q_ns[18] / 1e3);
+    if (s.env.have_erlang)
+        printf(", Erlang %.0f µs (%.0f-%.0f µs)", s.lat_erl.lat.q_ns[10] / 1e3, s.lat_erl.lat.q_ns[2] / 1e3,
+               s.lat_erl.lat.q_ns[18] / 1e3);
+    printf("\n");
+    if (calib_session_fit(&s, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s; nothing stored\n", err); goto out; }
+    print_coefs(&s);
     if (do_validate) {
-        db_calib_use(db_path);
-        validate(rec, items, meas, n, id);
-        if (db_calib_store_validation(db, id, rec, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); ok = 0; }
-        for (int p = 0; p < PATH__N; p++)
-            if (rec->fit[p].measured && !(rec->fit[p].heldout_max_rel <= HELDOUT_TOLERANCE)) {
-                printf("%s: a held-out prediction is %.0f %% off (tolerance %.0f %%)\n", cpu_path_name[p],
-                       100 * rec->fit[p].heldout_max_rel, 100 * HELDOUT_TOLERANCE);
-                ok = 0;
-            }
+        calib_session_validate(&s);
+        print_heldout(&s);
+    } else {
+        for (int p = 0; p < PATH__N; p++) s.heldout_max_rel[p] = s.heldout_count_max_rel[p] = NAN;
     }
+    char load[256];
+    load_text(&s, load, sizeof load);
+    printf("\nmachine while measuring: %s\n", load);
+    if (!(rec = make_record(&s, load))) { fprintf(stderr, "ratelab calibrate: out of memory\n"); goto out; }
+    long id;
+    if (db_calib_store(db, rec, &id, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); goto out; }
+    if (do_validate && db_calib_store_validation(db, id, rec, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab calibrate: %s\n", err);
+        goto out;
+    }
+    printf("stored as calibration %ld in %s (select it with cpu_calibration = %ld; --export %ld DIR writes it as CSV)\n",
+           id, db_path, id, id);
+    rc = 0;
+    for (int p = 0; p < PATH__N; p++) {
+        if (!s.paths[p]) continue;
+        if (s.fit[p].fr.r2 < R2_TARGET) {
+            printf("%s: R2 %.3f is below %.2f\n", cpu_path_name[p], s.fit[p].fr.r2, R2_TARGET);
+            rc = 1;
+        }
+        if (do_validate && !(s.heldout_max_rel[p] <= HELDOUT_TOLERANCE)) {
+            printf("%s: a held-out CPU prediction is %.0f %% off (tolerance %.0f %%)\n", cpu_path_name[p],
+                   100 * s.heldout_max_rel[p], 100 * HELDOUT_TOLERANCE);
+            rc = 1;
+        }
+    }
+out:
+    free_record(rec);
     db_close(db);
-    free(rec->pts);
-    free(rec);
-    return ok ? 0 : 1;
+    calib_session_free(&s);
+    return rc;
 }

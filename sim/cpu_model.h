@@ -1,59 +1,136 @@
-/* The receive path's CPU model: nanoseconds per wake-up/delivery, recv call, segment read,
- * message, byte, rate update (per clock), tick, mode switch and second, per receive path, from a
- * calibration on real sockets (`ratelab calibrate`); the shipped one is compiled in. */
+/* The receive path's CPU model: what a receiving process does with the data that reaches it
+ * (which thread wakes, how long it takes to run, what one read round finds and delivers) and
+ * what each of those steps costs, per receive path, from a calibration on real sockets
+ * (`ratelab calibrate`); the shipped calibration is compiled in. */
 #ifndef SIM_CPU_MODEL_H
 #define SIM_CPU_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/* What costs CPU.  WAKEUP: the process scheduled in because data arrived while it slept (see
- * struct cpu_proc); EVENT: a delivery to the process (an active message, a ready socket);
- * RECV: a recv call returning data;
- * SEGMENT: a segment the runtime reads on its own ({packet,4}); MESSAGE: a complete message
- * handled; BYTE: a byte copied and framed; RATE_*: a rate update with that clock; TICK: the 5-s
- * tick; SWITCH: a socket-mode switch; BASE: one second of the receiving process being alive. */
-enum cpu_feat { CPUF_WAKEUP = 0, CPUF_EVENT, CPUF_RECV, CPUF_SEGMENT, CPUF_MESSAGE, CPUF_BYTE,
+/* What costs CPU.  WAKEUP: an OS thread of the receiver woken from sleep (a voluntary context
+ * switch); COLD: the extra a segment's arrival costs when none came for long (see cpu_cold);
+ * DELIVERY: data handed to the reading code (a recv call returning data, an active message, a
+ * ready socket of epoll); SEGMENT: a data segment received (the kernel's per-segment work in the
+ * receiver: copy, free, the ACK it sends); MESSAGE: a complete wire message framed and handled;
+ * BYTE: a byte; RATE_*: a rate update with that clock; TICK: the 5-s tick; SWITCH: a socket-mode
+ * switch; BASE: one second of the receiving process being alive (its own timers). */
+enum cpu_feat { CPUF_WAKEUP = 0, CPUF_COLD, CPUF_DELIVERY, CPUF_SEGMENT, CPUF_MESSAGE, CPUF_BYTE,
                 CPUF_RATE_MONO, CPUF_RATE_LOCALTIME, CPUF_TICK, CPUF_SWITCH, CPUF_BASE, CPUF__N };
 extern const char *const cpu_feat_name[CPUF__N];
+
+/* A segment's gap: the time since the previous segment reached the receiver (any of its
+ * connections).  A receiver that had nothing to do for long finds its caches and TLB refilled by
+ * other work and pays more for the next segment: COLD is charged cpu_cold(gap) times per segment.
+ * (The gap of a delivery, since the receiver's previous delivery, is binned the same way: the
+ * receivers count it, and it checks the simulated batching.)  Calibration and simulator bin gaps
+ * alike: bin 0 holds gaps under 1 us, bin k (1 .. N-2) gaps in [2^(k-1), 2^k) us, the last bin the
+ * rest. */
+#define CPU_GAP_BINS 24
+int    cpu_gap_bin(double gap_us);
+double cpu_gap_bin_us(int bin);              /* the bin's representative gap (geometric middle), us */
+/* 1 - exp(-gap / tau) at the representative gap of the gap's bin: 0 warm .. 1 cold. */
+double cpu_cold(double gap_us, double tau_us);
 
 /* The calibrated receive paths: etorrent's three Erlang modes and three C readers. */
 enum cpu_path { PATH_ERL_PASSIVE = 0, PATH_ERL_ACTIVE, PATH_ERL_PACKET4,
                 PATH_C_BLOCKING, PATH_C_EPOLL, PATH_C_HDRBODY, PATH__N };
 extern const char *const cpu_path_name[PATH__N];
 
+/* How a path turns what a read round finds into deliveries (facts of the runtimes, not fitted):
+ * ROUND one per round of its own thread (a blocking recv into a large buffer); SOCKET one per
+ * ready socket (epoll); CHUNK one per chunk_bytes or part of it (Erlang's inet driver reads into
+ * a 1460-byte buffer by default); MESSAGE msg_deliveries per complete message ({packet,4}: one
+ * message; header-then-body: two recv calls), charged as messages complete. */
+enum cpu_deliver { DELIVER_ROUND = 0, DELIVER_SOCKET, DELIVER_CHUNK, DELIVER_MESSAGE };
+struct cpu_mech {
+    int              thread_per_conn;        /* 1: a thread per connection; 0: one for all     */
+    enum cpu_deliver deliver;
+    double           chunk_bytes;
+    double           msg_deliveries;
+    int              tick_wakes;             /* the 5-s tick is a timer that wakes the receiver */
+};
+extern const struct cpu_mech cpu_path_mech[PATH__N];
+
 /* A profile maps the simulator's three socket modes (passive, active, packet4) onto paths:
  * erlang: the Erlang modes themselves; c: blocking recv, epoll reads, header-then-body reads. */
 enum cpu_profile_kind { CPU_PROFILE_ERLANG = 0, CPU_PROFILE_C, CPU_PROFILE__N };
 extern const char *const cpu_profile_name[CPU_PROFILE__N + 1];   /* NULL-terminated, for enums */
 
+/* Latency from data reaching a sleeping receiver to its reading code running, as quantiles at
+ * 0, 5, ..., 100 % (measured: a blocked C thread; the Erlang VM's poll thread and scheduler). */
+#define CPU_LAT_Q 21
+struct cpu_latency { double q_ns[CPU_LAT_Q]; };
+double cpu_latency_draw(const struct cpu_latency *l, double u);   /* u in [0, 1): inverse CDF */
+
 struct cpu_calibration {
     long   id;                              /* 0: the shipped calibration                */
     char   label[96];                       /* machine and date, for reports             */
     double ns[PATH__N][CPUF__N];            /* cost per unit; 0 where a path has no such cost */
-    double wake_latency_ns;                 /* data arrival to the sleeping reader running (measured) */
+    double os_wakes[PATH__N];               /* OS thread wake-ups per wake-up of the receiver */
+    double cold_tau_us[PATH__N];            /* the cold-cache time constant of COLD       */
+    struct cpu_latency latency[PATH__N];
 };
 
-/* The costs one run charges: per socket mode (0 passive, 1 active, 2 packet4) and feature. */
+/* The costs and mechanisms one run uses, per socket mode (0 passive, 1 active, 2 packet4). */
 struct cpu_costs {
-    double ns[3][CPUF__N];
-    double base_ns_per_s;                   /* the process, once per second                */
-    int    thread_per_conn[3];              /* 1: each connection has its own thread       */
-    double wake_latency_ns;
+    double             ns[3][CPUF__N];
+    double             base_ns_per_s;       /* the process, once per second                */
+    struct cpu_mech    mech[3];
+    double             os_wakes[3], cold_tau_us[3];
+    struct cpu_latency latency[3];
 };
 
-/* A receiving thread as a single server: it is busy for the CPU charged to it; data arriving
- * while it is busy is handled in the same run, data arriving while it sleeps wakes it (one
- * WAKEUP).  On this machine the wake-up dominates the cost of a slow socket. */
-struct cpu_proc { double busy_until_ns; unsigned long wake_id; };
-/* An arrival at now_ns: if it finds the thread asleep the thread is woken (returns 1: the
- * caller charges a WAKEUP) and counts as busy from now through the wake-up latency, so data
- * arriving before it runs is read in the same run. */
-int  cpu_proc_arrival(struct cpu_proc *p, double now_ns, double wake_latency_ns);
-void cpu_proc_busy(struct cpu_proc *p, double now_ns, double ns);
-/* 1 if a read for one socket at now_ns is a new read round: the socket's last read (its round
- * id in *last) was not in the thread's current run.  Data that arrives while the thread is
- * still busy with its run joins the read already made for that socket. */
-int  cpu_proc_new_read(const struct cpu_proc *p, double now_ns, unsigned long *last);
+/* ---- the receiving process as the simulator runs it.  Every thread is asleep, woken (it runs
+ * after a latency drawn from the measured distribution, and on the one CPU the process has, not
+ * before the CPU is free), or busy for the CPU charged to it.  Data reaching a sleeping thread
+ * wakes it; data reaching a woken or busy one is read in its current or next read round without
+ * a wake-up.  A round reads everything its sockets hold and charges the path's deliveries,
+ * segments (each with its COLD share) and bytes.  Rounds run lazily: each call first runs every
+ * round due by its time. */
+enum cpu_thread_state { CPU_ASLEEP = 0, CPU_WOKEN, CPU_BUSY };
+struct cpu_sock;
+struct cpu_thread {
+    enum cpu_thread_state state;
+    double            at_ns;                /* WOKEN: runs then; BUSY: its work ends then      */
+    double            debt_ns;              /* CPU charged while woken, spent when it runs      */
+    struct cpu_sock **pend;                 /* sockets with data for its next round            */
+    size_t            n_pend, cap_pend;
+    int               active;               /* listed in the process's active threads          */
+};
+struct cpu_sock {
+    int               mode;                 /* socket mode now (0 passive, 1 active, 2 packet4) */
+    double            bytes, segs, cold;    /* arrived, not yet read; the segments' cold shares  */
+    int               pending;              /* listed in its thread's pend                      */
+    struct cpu_thread own;                  /* its thread, for thread-per-connection paths      */
+};
+/* Where charged CPU goes: feature, units, ns, and when (the run's totals and per-second series). */
+typedef void (*cpu_sink)(void *ctx, enum cpu_feat k, double units, double ns, double t_ns);
+struct cpu_recv {
+    const struct cpu_costs *costs;
+    cpu_sink          sink;
+    void             *sink_ctx;
+    struct cpu_thread shared;               /* the VM / the epoll thread                        */
+    struct cpu_thread **act;                /* threads not asleep                               */
+    size_t            n_act, cap_act;
+    double            cpu_free_ns;          /* the process's CPU is busy until then             */
+    double            last_delivery_ns, last_arrival_ns;
+    uint64_t          rng;                  /* latency draws (splitmix64)                       */
+    uint64_t          gaps[CPU_GAP_BINS];   /* deliveries by gap, as the receivers count them  */
+};
+void cpu_recv_init(struct cpu_recv *r, const struct cpu_costs *c, uint64_t seed, cpu_sink sink, void *ctx);
+void cpu_recv_free(struct cpu_recv *r);
+void cpu_sock_init(struct cpu_sock *s, int mode);
+/* bytes (0: a timer) reach socket s at now_ns; segs of them as segments. */
+void cpu_recv_arrival(struct cpu_recv *r, struct cpu_sock *s, double now_ns, double bytes, double segs);
+/* A complete message on s at now_ns (charges MESSAGE, and the deliveries of MESSAGE paths). */
+void cpu_recv_message(struct cpu_recv *r, struct cpu_sock *s, double now_ns);
+/* Charge units of k on s (NULL: the process, e.g. BASE) at now_ns; a running thread is busy longer. */
+void cpu_recv_charge(struct cpu_recv *r, struct cpu_sock *s, enum cpu_feat k, double units, double now_ns);
+/* Run every round due by now_ns (before reading totals). */
+void cpu_recv_advance(struct cpu_recv *r, double now_ns);
+/* The socket's mode changes (its data so far is read under the old one). */
+void cpu_sock_set_mode(struct cpu_recv *r, struct cpu_sock *s, int mode, double now_ns);
 
 /* The calibration compiled in from calib/shipped/coefficients.csv (id 0). */
 void cpu_calibration_shipped(struct cpu_calibration *out);
@@ -62,6 +139,9 @@ void cpu_calibration_shipped(struct cpu_calibration *out);
 typedef int (*cpu_calibration_loader)(long id, struct cpu_calibration *out, char *err, size_t errlen);
 void cpu_calibration_set_loader(cpu_calibration_loader f);
 int  cpu_calibration_get(long id, struct cpu_calibration *out, char *err, size_t errlen);
+/* Set one named value of path p ("wakeup" .. "base", "os_wakes", "cold_tau_us", "lat_p00" ..
+ * "lat_p100"); 0, or -1 if the name is unknown. */
+int  cpu_calibration_set(struct cpu_calibration *cal, int p, const char *name, double v);
 /* The costs of a profile under a calibration; the rate-update feature of `clock_localtime`'s
  * choice is the one charged (the other is zeroed). */
 void cpu_costs_from(struct cpu_costs *c, const struct cpu_calibration *cal, enum cpu_profile_kind prof,

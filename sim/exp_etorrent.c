@@ -346,6 +346,7 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     r->warmup = (sim_time_t)(param_d(ps, "warmup_s") * 1e9);
     r->n_peers = (size_t)param_i(ps, "n_peers");
     net_init(&r->net, seed);
+    cpu_recv_init(&r->cpu, &r->cfg.costs, seed, et_cpu_sink, r);
     r->ring_rng = rng_stream(seed, "etorrent.ring", 0);
     r->noise_rng = rng_stream(seed, "etorrent.noise", 0);
     r->peer = calloc(r->n_peers, sizeof *r->peer);
@@ -415,6 +416,7 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     sim_schedule_at(s, &r->warmup_ev, r->warmup);
 
     sim_run_until(s, r->duration);
+    cpu_recv_advance(&r->cpu, (double)r->duration);     /* the rounds still due */
 
     et_metrics_finish(r);
     et_marks_finish(r);
@@ -437,6 +439,7 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     rng_free(r->noise_rng);
     choke_free(&r->choker);
     choke_free(&r->oracle);
+    cpu_recv_free(&r->cpu);
     free(r->rel_err);
     free(r->scratch);
     free(r->peer);

@@ -102,8 +102,7 @@ struct et_peer {
     int              ticks_waiting;  /* ticks held back by the blocking-recv defect              */
     sim_time_t       tick_due_first; /* when the oldest held-back tick was due                   */
     struct sim_event wake_ev, tick_ev;
-    struct cpu_proc  thread;         /* its own reader thread, if the CPU profile has one each   */
-    unsigned long    read_round;     /* the reader thread's run in which it last read this socket */
+    struct cpu_sock  cpu;            /* the socket in the CPU model (and its own reader thread)  */
 
     /* ground truth and accounting */
     uint64_t         arrived;        /* in-order payload bytes at the client (rcv_nxt)          */
@@ -165,7 +164,7 @@ struct et_run {
     int              measuring;
     double           cpu_ns[CPUF__N];            /* after warm-up                              */
     double           cpu_sec_ns;                 /* this second, whole run (for the series)    */
-    struct cpu_proc  thread;                     /* the one receiving thread (VM, epoll reader) */
+    struct cpu_recv  cpu;                        /* the receiving process in the CPU model      */
     struct sim_event rechoke_ev, second_ev, warmup_ev;
     sim_time_t       last_rechoke;
     uint32_t         s_est, s_true, s_mode, s_cpu;
@@ -193,11 +192,10 @@ void et_peer_free(struct et_peer *p);
 /* Charge `units` (events or bytes) of CPU kind k at the cost of p's current socket mode;
  * p == NULL charges the process (the per-second base). */
 void et_cpu_charge(struct et_run *r, struct et_peer *p, enum cpu_feat k, double units);
-/* Data (or a tick) reaches p's receiving thread now: a WAKEUP if the thread was asleep. */
-void et_cpu_arrival(struct et_run *r, struct et_peer *p);
-/* 1 if reading p now is a new read (delivery, runtime read) rather than data joining one made in
- * the thread's current run. */
-int  et_cpu_new_read(struct et_run *r, struct et_peer *p);
+/* bytes (0: a tick) reach p's socket now: the CPU model wakes, reads and charges (cpu_model.h). */
+void et_cpu_arrival(struct et_run *r, struct et_peer *p, uint64_t bytes);
+/* Where the CPU model's charges go: the run's totals after warm-up and the per-second series. */
+void et_cpu_sink(void *run, enum cpu_feat k, double units, double ns, double t_ns);
 int  et_peer_partial(const struct et_peer *p);
 /* End of run: add the time since the last mode change to the per-mode totals. */
 void et_peer_close_mode_time(struct et_peer *p);

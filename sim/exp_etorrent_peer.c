@@ -8,28 +8,25 @@
 #include "exp_etorrent.h"
 #include "rng.h"
 
-void et_cpu_charge(struct et_run *r, struct et_peer *p, enum cpu_feat k, double units)
+void et_cpu_sink(void *run, enum cpu_feat k, double units, double ns, double t_ns)
 {
-    double per = p ? r->cfg.costs.ns[sockmode_mode(&p->sm)][k] : r->cfg.costs.base_ns_per_s;
-    double ns = per * units;
-    if (p) cpu_proc_busy(r->cfg.costs.thread_per_conn[sockmode_mode(&p->sm)] ? &p->thread : &r->thread,
-                         (double)r->net.sim.now, ns);
+    struct et_run *r = run;
+    (void)units;
+    (void)t_ns;
     r->cpu_sec_ns += ns;
     if (r->measuring) r->cpu_ns[k] += ns;
 }
 
 static sim_time_t now_of(const struct et_peer *p) { return p->run->net.sim.now; }
 
-void et_cpu_arrival(struct et_run *r, struct et_peer *p)
+void et_cpu_charge(struct et_run *r, struct et_peer *p, enum cpu_feat k, double units)
 {
-    struct cpu_proc *t = r->cfg.costs.thread_per_conn[sockmode_mode(&p->sm)] ? &p->thread : &r->thread;
-    if (cpu_proc_arrival(t, (double)r->net.sim.now, r->cfg.costs.wake_latency_ns)) et_cpu_charge(r, p, CPUF_WAKEUP, 1);
+    cpu_recv_charge(&r->cpu, p ? &p->cpu : NULL, k, units, (double)r->net.sim.now);
 }
 
-int et_cpu_new_read(struct et_run *r, struct et_peer *p)
+void et_cpu_arrival(struct et_run *r, struct et_peer *p, uint64_t bytes)
 {
-    struct cpu_proc *t = r->cfg.costs.thread_per_conn[sockmode_mode(&p->sm)] ? &p->thread : &r->thread;
-    return cpu_proc_new_read(t, (double)r->net.sim.now, &p->read_round);
+    cpu_recv_arrival(&r->cpu, &p->cpu, (double)r->net.sim.now, (double)bytes, bytes > 0);
 }
 
 /* ---------------------------------------------------------------- the message stream */
@@ -260,8 +257,7 @@ static void on_message(struct et_peer *p, uint32_t size)
 {
     struct et_run *r = p->run;
     p->messages++;
-    et_cpu_charge(r, p, CPUF_MESSAGE, 1);
-    if (sockmode_mode(&p->sm) == SOCK_ACTIVE_PACKET4) et_cpu_charge(r, p, CPUF_EVENT, 1);   /* one delivery each */
+    cpu_recv_message(&r->cpu, &p->cpu, (double)now_of(p));
     if (per_message_updates(p)) rate_sample(p, size - ET_PREFIX);
     if (size == ET_PIECE_WIRE) {
         p->pieces++;
@@ -292,9 +288,7 @@ static void frame(struct et_peer *p, uint64_t n)
 /* Bytes the application itself read and frames (passive reads, active chunks, drains). */
 static void app_consume(struct et_peer *p, uint64_t n)
 {
-    struct et_run *r = p->run;
     p->read_bytes += n;
-    et_cpu_charge(r, p, CPUF_BYTE, (double)n);
     if (!per_message_updates(p)) rate_sample(p, n);
     frame(p, n);
 }
@@ -304,20 +298,13 @@ static void packet4_read(struct et_peer *p)
     uint64_t n = tcp_read(&p->conn.ep[1], UINT64_MAX);
     if (n == 0) return;
     p->read_bytes += n;
-    /* the runtime reads what arrived and frames; one delivery per message (on_message) */
-    if (et_cpu_new_read(p->run, p)) et_cpu_charge(p->run, p, CPUF_SEGMENT, 1);
-    et_cpu_charge(p->run, p, CPUF_BYTE, (double)n);
-    frame(p, n);
+    frame(p, n);                                  /* the runtime frames; one delivery per message */
 }
 
 static void active_read(struct et_peer *p)
 {
     uint64_t n = tcp_read(&p->conn.ep[1], UINT64_MAX);
     if (n == 0) return;
-    if (et_cpu_new_read(p->run, p)) {                /* one delivery / ready socket per read round */
-        et_cpu_charge(p->run, p, CPUF_EVENT, 1);
-        et_cpu_charge(p->run, p, CPUF_RECV, 1);
-    }
     app_consume(p, n);
 }
 
@@ -337,6 +324,7 @@ static void mode_changed(struct et_peer *p)
     et_cpu_charge(r, p, CPUF_SWITCH, 1);
     if (r->measuring) p->switches_warm++;
     enum sock_mode m = sockmode_mode(&p->sm);
+    cpu_sock_set_mode(&r->cpu, &p->cpu, (int)m, (double)now_of(p));
     sim_cancel(&r->net.sim, &p->wake_ev);
     p->blocked = 0;
     if (m == SOCK_PASSIVE) {
@@ -355,9 +343,9 @@ static void try_drain(struct et_peer *p, int running)
 {
     struct et_run *r = p->run;
     uint32_t need = msgq_at(&p->q, p->q.base) - p->q.rd_off;
+    (void)running;
     if (tcp_readable(&p->conn.ep[1]) < need) return;
-    if (!running) et_cpu_charge(r, p, CPUF_EVENT, 1);
-    et_cpu_charge(r, p, CPUF_RECV, 1);
+    et_cpu_charge(r, p, CPUF_DELIVERY, 1);           /* the one recv of exactly that length */
     uint64_t n = tcp_read(&p->conn.ep[1], need);
     app_consume(p, n);
     p->drain = 0;
@@ -370,7 +358,7 @@ static void try_drain(struct et_peer *p, int running)
 static void process_tick(struct et_peer *p)
 {
     struct et_run *r = p->run;
-    et_cpu_arrival(r, p);
+    et_cpu_arrival(r, p, 0);
     et_cpu_charge(r, p, CPUF_TICK, 1);
     rate_sample(p, 0);
     choke_tick_peer(&r->choker, p->id);
@@ -424,11 +412,9 @@ static void passive_wake(struct sim *s, struct sim_event *ev)
     struct et_run *r = p->run;
     if (sockmode_mode(&p->sm) != SOCK_PASSIVE || p->drain) return;
     p->blocked = 0;
-    et_cpu_charge(r, p, CPUF_EVENT, 1);
     for (;;) {
         uint64_t n = tcp_read(&p->conn.ep[1], r->cfg.recv_cap);
         if (n == 0) break;
-        et_cpu_charge(r, p, CPUF_RECV, 1);
         app_consume(p, n);
     }
     p->blocked = 1;
@@ -440,8 +426,8 @@ static void client_readable(struct tcp_ep *ep, void *app)
     struct et_peer *p = app;
     struct et_run *r = p->run;
     if (p->first_byte_at < 0) p->first_byte_at = now_of(p);
+    et_cpu_arrival(r, p, ep->rcv_nxt - p->arrived);
     p->arrived = ep->rcv_nxt;
-    et_cpu_arrival(r, p);
     if (p->drain) { try_drain(p, 0); return; }
     switch (sockmode_mode(&p->sm)) {
     case SOCK_PASSIVE:
@@ -478,6 +464,7 @@ static void connect_now(struct sim *s, struct sim_event *ev)
         abort();
     }
     sockmode_init(&p->sm, &r->cfg.smc, s->now);
+    cpu_sock_init(&p->cpu, (int)sockmode_mode(&p->sm));
     p->blocked = 1;
     p->mode_since = s->now;
     double u = gsl_rng_uniform(r->ring_rng);

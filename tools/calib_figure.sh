@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Draws docs/img/calib-cpu.png from a calibration: per receive path, the CPU per second and
-# socket (idle receiver taken off) against the rate per socket, measured (points) and modelled
-# (lines: the fitted costs on the measured counts; crosses: the simulator on held-out traffic).
+# Draws docs/img/calib-cpu.png from a stored calibration: per receive path, CPU per second and
+# socket against the rate per socket (1460-byte segments, one HAVE a second, the path's usual
+# clock): measured (points: the median of each point's repetitions), the simulator on the same
+# traffic (lines through its medians, averaged over the connection counts at a rate) and on the
+# held-out points (crosses).  The idle receiver's CPU (the fitted base) is taken off first.
 # usage: tools/calib_figure.sh DB ID OUT.png
 set -eu
 db=$1; id=$2; out=$3
@@ -9,28 +11,33 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 paths="erl_passive erl_active erl_packet4 c_blocking c_epoll c_hdrbody"
 for p in $paths; do
+    # medians over repetitions: SQLite has no median, so take the middle row of each item
     sqlite3 -separator ' ' "$db" "
-      WITH base AS (SELECT ns FROM calib_coefs WHERE calibration_id = $id AND path = '$p' AND feature = 'base')
-      SELECT rate_Bps,
-             (cpu_ns / window_s - (SELECT ns FROM base)) / conns / 1e3,
-             (fit_ns / window_s - (SELECT ns FROM base)) / conns / 1e3,
-             coalesce((sim_ns / window_s - (SELECT ns FROM base)) / conns / 1e3, 'NaN')
-      FROM calib_points
-      WHERE calibration_id = $id AND path = '$p' AND role IN ('fit', 'holdout') AND mss = 1460 AND have_hz = 1
-        AND clock = (CASE WHEN '$p' LIKE 'erl%' THEN 'localtime' ELSE 'mono' END)
-      ORDER BY rate_Bps, conns;" > "$tmp/$p.dat"
+      WITH base AS (SELECT ns FROM calib_coefs WHERE calibration_id = $id AND path = '$p' AND feature = 'base'),
+      pts AS (SELECT item, role, conns, rate_Bps, cpu_ns / window_s AS y, sim_ns / window_s AS s
+              FROM calib_points
+              WHERE calibration_id = $id AND path = '$p' AND role IN ('fit', 'holdout') AND mss = 1460
+                AND have_hz = 1 AND clock = (CASE WHEN '$p' LIKE 'erl%' THEN 'localtime' ELSE 'mono' END)),
+      ym AS (SELECT item, y, row_number() OVER (PARTITION BY item ORDER BY y) AS k, count(*) OVER (PARTITION BY item) AS n FROM pts),
+      sm AS (SELECT item, s, row_number() OVER (PARTITION BY item ORDER BY s) AS k, count(*) OVER (PARTITION BY item) AS n FROM pts)
+      SELECT DISTINCT pts.rate_Bps, pts.role,
+             (ym.y - (SELECT ns FROM base)) / pts.conns / 1e3,
+             coalesce((sm.s - (SELECT ns FROM base)) / pts.conns / 1e3, 'NaN')
+      FROM pts JOIN ym ON ym.item = pts.item AND ym.k = (ym.n + 1) / 2
+               JOIN sm ON sm.item = pts.item AND sm.k = (sm.n + 1) / 2
+      ORDER BY pts.rate_Bps;" > "$tmp/$p.dat"
 done
-cmd="set terminal pngcairo size 1000,640 font ',10'; set output '$out';
-set logscale xy; set xlabel 'rate per socket, B/s'; set ylabel 'CPU per socket, µs per s (idle receiver excluded)';
-set key top left; set grid;
-set title 'Receive-path CPU on this machine: measured (points), fitted model (lines), simulator on held-out traffic (x)';
+cmd="set terminal pngcairo size 1100,700 font ',10'; set output '$out';
+set logscale xy; set xlabel 'rate per socket, B/s'; set ylabel 'CPU per socket, µs per s (idle receiver taken off)';
+set key top left noenhanced; set grid;
+set title 'Receive-path CPU on this machine: measured (dots, medians), simulator on the same traffic (lines; crosses: held-out points)';
 plot "
 i=1
 for p in $paths; do
     [ -s "$tmp/$p.dat" ] || { i=$((i + 1)); continue; }
-    cmd="$cmd '$tmp/$p.dat' using 1:(\$2 > 0 ? \$2 : 1/0) with points pt 7 ps 0.7 lc $i title '$p measured',
-         '$tmp/$p.dat' using 1:(\$3 > 0 ? \$3 : 1/0) smooth unique with lines lc $i title '$p model',
-         '$tmp/$p.dat' using 1:(\$4 > 0 ? \$4 : 1/0) with points pt 2 ps 1.2 lc $i notitle,"
+    cmd="$cmd '$tmp/$p.dat' using 1:(\$3 > 0 ? \$3 : 1/0) with points pt 7 ps 0.6 lc $i notitle,
+         '$tmp/$p.dat' using 1:(\$4 > 0 ? \$4 : 1/0) smooth unique with lines lw 1.5 lc $i title '$p',
+         '$tmp/$p.dat' using 1:(strcol(2) eq 'holdout' && \$4 > 0 ? \$4 : 1/0) with points pt 2 ps 1.3 lc $i notitle,"
     i=$((i + 1))
 done
 gnuplot -e "${cmd%,}"

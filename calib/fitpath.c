@@ -1,0 +1,93 @@
+/* One receive path's fit: medians over repetitions (the machine is shared; a point's CPU moves
+ * with what else runs), the cold-cache time constant by profile, weights 1/y^2 (the spread of
+ * repeated points grows with their CPU), and the fit's R^2 both plain and weighted. */
+#include "fitpath.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const double calib_tau_us[CALIB_N_TAU] = { 125, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000 };
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof v[0], cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int calib_item_median(const struct calib_item *items, size_t item, const struct calib_obs *obs, size_t n_obs,
+                      double idle_vcsw, double tau_us, double x[CPUF__N], double *y)
+{
+    double vx[CPUF__N][16], vy[16];
+    size_t k = 0;
+    for (size_t i = 0; i < n_obs && k < 16; i++) {
+        if (obs[i].item != item) continue;
+        double xi[CPUF__N];
+        calib_features(&items[item].sp, &obs[i].m, idle_vcsw, tau_us, xi);
+        for (int f = 0; f < CPUF__N; f++) vx[f][k] = xi[f];
+        vy[k++] = obs[i].m.cpu_ns / obs[i].m.window_s;
+    }
+    if (k == 0) return 0;
+    for (int f = 0; f < CPUF__N; f++) x[f] = median(vx[f], k);
+    *y = median(vy, k);
+    return 1;
+}
+
+/* The idle receiver's voluntary switches per second: median over the one-connection idle
+ * item's repetitions (timers of the runtime itself). */
+static double idle_switches(enum cpu_path p, const struct calib_item *items, size_t n_items,
+                            const struct calib_obs *obs, size_t n_obs)
+{
+    double v[16];
+    size_t k = 0;
+    for (size_t i = 0; i < n_obs && k < 16; i++) {
+        const struct calib_item *it = &items[obs[i].item];
+        if (obs[i].item < n_items && it->sp.path == p && it->role == ROLE_IDLE && it->sp.conns == 1)
+            v[k++] = (double)obs[i].m.vcsw / obs[i].m.window_s;
+    }
+    return k ? median(v, k) : 0;
+}
+
+int calib_fit_path(enum cpu_path p, const struct calib_item *items, size_t n_items, const struct calib_obs *obs,
+                   size_t n_obs, const double fixed[CPUF__N], struct calib_path_fit *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->idle_vcsw = idle_switches(p, items, n_items, obs, n_obs);
+    struct fit_point *pts = calloc(n_items, sizeof *pts);
+    if (!pts) { snprintf(err, errlen, "out of memory"); return -1; }
+    int use[CPUF__N];
+    calib_model_mask(p, use);
+    double best = INFINITY;
+    for (int t = 0; t < CALIB_N_TAU; t++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n_items; i++) {
+            if (items[i].sp.path != p || items[i].role == ROLE_HOLDOUT) continue;
+            if (calib_item_median(items, i, obs, n_obs, out->idle_vcsw, calib_tau_us[t], pts[k].x, &pts[k].y)) k++;
+        }
+        struct fit_result fr;
+        if (calib_fit(pts, k, use, fixed, &fr, err, errlen) != 0) { free(pts); return -1; }
+        out->chisq[t] = fr.chisq;
+        if (fr.chisq < best) {
+            best = fr.chisq;
+            out->fr = fr;
+            out->tau_us = calib_tau_us[t];
+            out->n_items = k;
+        }
+    }
+    free(pts);
+    out->r2w = out->fr.r2w;
+    return 0;
+}
+
+double calib_fit_cpu(const struct calib_path_fit *pf, const struct calib_spec *sp, const struct calib_meas *m)
+{
+    double x[CPUF__N];
+    calib_features(sp, m, pf->idle_vcsw, pf->tau_us, x);
+    return calib_fit_predict(&pf->fr, x);
+}

@@ -1,0 +1,36 @@
+/* One receive path's costs from its measured points: the median of each point's repetitions,
+ * the cold-cache time constant chosen by profile (least squares at each candidate), fit quality,
+ * and the fitted model's CPU for any measured point. */
+#ifndef CALIB_FITPATH_H
+#define CALIB_FITPATH_H
+
+#include "fit.h"
+#include "plan.h"
+
+#define CALIB_N_TAU 9
+extern const double calib_tau_us[CALIB_N_TAU];    /* candidates, 125 us .. 32 ms */
+
+/* One measurement: which plan item, which repetition. */
+struct calib_obs { size_t item; int rep; struct calib_meas m; };
+
+struct calib_path_fit {
+    struct fit_result fr;            /* at the chosen tau                                       */
+    double tau_us;
+    double idle_vcsw;                /* the idle receiver's voluntary switches per second (in BASE) */
+    double chisq[CALIB_N_TAU];       /* the weighted residual sum at each candidate tau          */
+    double r2w;                      /* R^2 of the weighted fit (relative residuals)             */
+    size_t n_items;                  /* plan items (medians) behind the fit                      */
+};
+
+/* The median over repetitions of item's features (at tau_us) and CPU per second; 0 if the item
+ * has no observation. */
+int  calib_item_median(const struct calib_item *items, size_t item, const struct calib_obs *obs, size_t n_obs,
+                       double idle_vcsw, double tau_us, double x[CPUF__N], double *y);
+/* Fits path p: idle and fit items, each the median of its repetitions; fixed[f] (finite) are
+ * not fitted but taken as given (the C rate updates from the micro-benchmark). */
+int  calib_fit_path(enum cpu_path p, const struct calib_item *items, size_t n_items, const struct calib_obs *obs,
+                    size_t n_obs, const double fixed[CPUF__N], struct calib_path_fit *out, char *err, size_t errlen);
+/* The fitted model's CPU per second for one measurement's counts. */
+double calib_fit_cpu(const struct calib_path_fit *pf, const struct calib_spec *sp, const struct calib_meas *m);
+
+#endif

@@ -1,0 +1,64 @@
+/* The kernel's accounting a calibration point reads from /proc: per-thread CPU, runs and context
+ * switches of the receiver (its own threads), and how busy its CPU was with everything else. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "calib.h"
+
+static void add_status(const char *dir, struct calib_task_totals *t)
+{
+    char path[320], line[256];
+    snprintf(path, sizeof path, "%s/status", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    unsigned long long v;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1) t->vcsw += v;
+        else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", &v) == 1) t->ivcsw += v;
+    }
+    fclose(f);
+}
+
+void calib_task_totals(int skip_tid, struct calib_task_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    DIR *d = opendir("/proc/self/task");
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || atoi(de->d_name) == skip_tid) continue;
+        char dir[300], path[320];
+        snprintf(dir, sizeof dir, "/proc/self/task/%s", de->d_name);
+        snprintf(path, sizeof path, "%s/schedstat", dir);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        unsigned long long ns, wait, n;
+        if (fscanf(f, "%llu %llu %llu", &ns, &wait, &n) == 3) { t->cpu_ns += ns; t->runs += n; }
+        fclose(f);
+        add_status(dir, t);
+    }
+    closedir(d);
+}
+
+uint64_t calib_cpu_busy_ns(int cpu)
+{
+    if (cpu < 0) return 0;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return 0;
+    char want[16], line[512];
+    snprintf(want, sizeof want, "cpu%d ", cpu);
+    uint64_t busy = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, want, strlen(want)) != 0) continue;
+        /* user nice system idle iowait irq softirq: busy is all but idle and iowait (steal is the host's) */
+        unsigned long long v[8] = { 0 };
+        if (sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                   &v[5], &v[6], &v[7]) >= 7)
+            busy = (v[0] + v[1] + v[2] + v[5] + v[6]) * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
+        break;
+    }
+    fclose(f);
+    return busy;
+}

@@ -1,0 +1,57 @@
+/* One `ratelab calibrate` session's data and steps: the micro-benchmarks and latencies, the plan
+ * measured in rounds of repetitions (the sender's records of each kept in a temporary
+ * directory), the fit per path, the calibration assembled from them, and every point run
+ * through the simulator's receiving process. */
+#ifndef CALIB_SESSION_H
+#define CALIB_SESSION_H
+
+#include "calib.h"
+#include "fitpath.h"
+#include "plan.h"
+#include "simpoint.h"
+
+struct calib_session {
+    struct calib_env          env;
+    int                       paths[PATH__N], quick, reps;
+    struct calib_bench        cb, erl;                    /* erl: zero without Erlang */
+    struct calib_latency_run  lat_c, lat_erl;             /* quantiles averaged over the runs */
+    int                       n_lat;                      /* latency runs: before each round and at the end */
+    char                      trace_dir[256];             /* the sender's records of every observation */
+    struct calib_item        *items;
+    size_t                    n_items;
+    struct calib_obs         *obs;                        /* n_items x reps, in the order run */
+    size_t                    n_obs;
+    struct calib_path_fit     fit[PATH__N];
+    double                    fixed[PATH__N][CPUF__N];    /* NAN: fitted */
+    struct cpu_calibration    cal;                        /* assembled from fits and benches */
+    struct calib_sim_out     *sim;                        /* per observation, the simulator on its traffic */
+    int                      *simmed;                     /* 1: sim[i] holds a result */
+    double                    heldout_max_rel[PATH__N], heldout_count_max_rel[PATH__N];
+};
+
+int  calib_session_init(struct calib_session *s, const char *escript, const int paths[PATH__N], int quick,
+                        char *err, size_t errlen);
+void calib_session_free(struct calib_session *s);
+/* Micro-benchmarks and the first latency runs (Erlang's only with Erlang). */
+int  calib_session_bench(struct calib_session *s, char *err, size_t errlen);
+/* Every item reps times, in rounds (a latency run before each further round and after the
+ * last: the machine's load moves, the averaged quantiles are the session's); progress(ctx,
+ * done, total) after each.  A point that fails twice stops the session with err. */
+int  calib_session_measure(struct calib_session *s, void (*progress)(void *ctx, size_t done, size_t total), void *ctx,
+                           char *err, size_t errlen);
+/* Fits every measured path and assembles s->cal: the costs; the latencies; os_wakes, the OS
+ * thread wake-ups per simulated wake-up of the receiver, by least squares through the origin of
+ * the measured wake-ups (above idle) on the simulated ones over the fit points. */
+int  calib_session_fit(struct calib_session *s, char *err, size_t errlen);
+/* Runs every observation's traffic through the simulator with s->cal and keeps each path's worst
+ * relative error, over the held-out points, of CPU and of the counts (wake-ups, deliveries). */
+void calib_session_validate(struct calib_session *s);
+/* A held-out item, medians over its repetitions: CPU per second measured, of the fitted model on
+ * the measured counts, of the simulator on the traffic; wake-ups (above idle) and deliveries per
+ * second measured and simulated; the deliveries' mean cold share measured and simulated. */
+struct calib_heldout_row { double cpu, cpu_fit, cpu_sim, wake, wake_sim, deliv, deliv_sim, cold, cold_sim; int n; };
+int  calib_session_heldout(const struct calib_session *s, size_t item, struct calib_heldout_row *row);
+/* The sender's records of observation i (malloc'd), or NULL. */
+struct calib_send_trace *calib_session_trace(const struct calib_session *s, size_t i);
+
+#endif
