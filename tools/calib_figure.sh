@@ -4,6 +4,7 @@
 # clock): measured (points: the median of each point's repetitions), the simulator on the same
 # traffic (lines through its medians, averaged over the connection counts at a rate) and on the
 # held-out points (crosses).  The idle receiver's CPU (the fitted base) is taken off first.
+# And OUT-resid.png: the relative error of the fitted model and of the simulator per path.
 # usage: tools/calib_figure.sh DB ID OUT.png
 set -eu
 db=$1; id=$2; out=$3
@@ -42,3 +43,30 @@ for p in $paths; do
 done
 gnuplot -e "${cmd%,}"
 echo "wrote $out"
+
+# The residuals, relative to the measured CPU (floored at 0.1 ms/s), every repetition, against the
+# rate per socket, one panel per path: the fitted model on the counts each fit point measured
+# (dots) and the simulator on the traffic each held-out point's sender recorded (crosses: what the
+# 20 % tolerance is about).
+resid=${out%.png}-resid.png
+for p in $paths; do
+    sqlite3 -separator ' ' "$db" "
+      SELECT rate_Bps * (1 + 0.08 * (rep - 1)), role,
+             CASE role WHEN 'fit' THEN fit_ns ELSE sim_ns END / max(cpu_ns, 1e5 * window_s) - cpu_ns / max(cpu_ns, 1e5 * window_s)
+      FROM calib_points WHERE calibration_id = $id AND path = '$p'
+        AND ((role = 'fit' AND fit_ns IS NOT NULL) OR (role = 'holdout' AND sim_ns IS NOT NULL))
+      ORDER BY rate_Bps;" > "$tmp/$p.res"
+done
+cmd="set terminal pngcairo size 1200,700 font ',9'; set output '$resid';
+set multiplot layout 2,3 title 'Relative error of the model: fitted model on the fit points (dots), simulator on the held-out points (crosses); every repetition';
+set logscale x; set yrange [-0.8:0.8]; set grid; set xlabel 'rate per socket, B/s'; set ylabel '(model - measured) / measured';
+set key noenhanced; set termoption noenhanced;"
+for p in $paths; do
+    [ -s "$tmp/$p.res" ] || continue
+    cmd="$cmd set title '$p';
+         plot '$tmp/$p.res' using 1:(strcol(2) eq 'fit' ? \$3 : 1/0) with points pt 7 ps 0.5 lc 1 notitle,
+              '$tmp/$p.res' using 1:(strcol(2) eq 'holdout' ? \$3 : 1/0) with points pt 2 ps 0.9 lc 7 notitle,
+              0.2 with lines dt 2 lc 0 notitle, -0.2 with lines dt 2 lc 0 notitle, 0 with lines lc 0 notitle;"
+done
+gnuplot -e "$cmd unset multiplot"
+echo "wrote $resid"
