@@ -25,8 +25,6 @@ static const struct range_doc ranges[] = {
     { "etorrent",  "upload_limit_kib", "0:200",              "our upload limit: 0 = 7 slots, 200 KiB/s = 13" },
     { "etorrent",  "late_share",       "0:0.3",              "share of peers that unchoke us late" },
     { "etorrent",  "pipeline",         "2:16",               "outstanding requests per peer" },
-    { "etorrent",  "cost_wakeup_ns",   "500:5000:log",       "CPU per delivered message (runtime uncertainty)" },
-    { "etorrent",  "cost_recv_ns",     "1000:10000:log",     "CPU per recv call (runtime uncertainty)" },
     { "xtreme",    "upload_limit_kBps", "20:70",             "from 28 % to 100 % of a 576 kbit/s line" },
     { "xtreme",    "modem_queue_pkts", "10:100",             "modem FIFOs from short to bufferbloated" },
     { "xtreme",    "framing",          "pppoe_atm,ethernet", "ADSL with ATM cells or Ethernet-framed" },
