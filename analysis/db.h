@@ -9,7 +9,7 @@
 #include "params.h"
 #include "results.h"
 
-#define DB_SCHEMA_VERSION 6
+#define DB_SCHEMA_VERSION 7
 #define DB_TEXT_LEN 8192          /* canonical parameter text, run keys */
 #define DB_ROWS_PER_INSERT 16     /* rows bound to one INSERT statement */
 

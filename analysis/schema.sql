@@ -1,5 +1,5 @@
 -- ratelab results database: the documented schema, which is also the executed one (the build
--- turns this file into the C string the writer runs).  Schema version 6, stored as PRAGMA user_version.
+-- turns this file into the C string the writer runs).  Schema version 7, stored as PRAGMA user_version.
 --
 -- One row per finished run in `runs`; every other table hangs off runs.id.  A run comes from one
 -- of two engines, `sim` (the simulator: deterministic in parameters + seed) or `kernel` (real
@@ -302,4 +302,4 @@ CREATE TABLE calib_bench (
     PRIMARY KEY (calibration_id, runtime, what)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;

@@ -6,9 +6,10 @@
 # default swarm.  First the measured side: passive / packet4 on real sockets, from the
 # calibration's own points.  Prints markdown tables (docs/experiments.md, "The seed with
 # calibrated costs").
-# usage: tools/calib_seed.sh [CALIBRATION_ID [CALIB_DB]]   (0: the shipped calibration, calib/shipped)
+# usage: [RATE_GRANULARITY=per_chunk] tools/calib_seed.sh [CALIBRATION_ID [CALIB_DB]]   (0: calib/shipped)
 set -eu
 cal=${1:-0}
+gran=${RATE_GRANULARITY:-per_message}   # per_chunk: an update per read, the seed's premise
 bin=${RATELAB:-./ratelab}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -44,7 +45,7 @@ echo
 echo "(measured on real sockets: calibration $cid's points, the receiver's CPU per second, medians of the repetitions)"
 echo
 common=(--vary policy=passive,packet4,etorrent2010 --vary rate_clock=localtime,mono
-        --set cpu_calibration="$cal" --set cpu_profile=erlang --set rate_granularity=per_message
+        --set cpu_calibration="$cal" --set cpu_profile=erlang --set rate_granularity="$gran"
         --series none --db "$db")
 # 10 peers all sending at one rate, without reciprocity (each sends at its cap all run long), no
 # late or stepping peers: the rate per socket is the cap.
@@ -104,4 +105,4 @@ echo
 echo "CPU: the receiving process's modelled CPU per simulated second (the Erlang VM's base included),"
 echo "with the pre-2013 calendar:local_time() clock; the ratios with each clock; rating share: the rate"
 echo "updates' share of the rule's CPU (in brackets: of the CPU above the idle VM's base).  Calibration"
-echo "$cal ($("$bin" --version)), means over the seeds; 120-s runs of 10 peers (the default swarm: 180 s, 40 peers)."
+echo "$cal ($("$bin" --version)), rate_granularity = $gran, means over the seeds; 120-s runs of 10 peers (the default swarm: 180 s, 40 peers)."
