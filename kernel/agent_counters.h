@@ -13,6 +13,6 @@ static const char *const agent_counter_names[] = {
     "TCPSACKReneging", "TCPDSACKRecv", "TCPDSACKOldSent", "TCPSackRecoveryFail", "TCPRenoRecoveryFail",
     "TCPSpuriousRtxHostQueues", "TCPAutoCorking", "TCPOFOQueue", "TCPRcvQDrop", "TCPWantZeroWindowAdv",
     "TCPTSReorder", "TCPSACKReorder", "TCPRenoReorder", "TCPFromZeroWindowAdv", "TCPToZeroWindowAdv",
-    "TCPRcvCoalesce", "TCPAbortOnTimeout", "TCPAckCompressed", "OutSegs", "RetransSegs", "InSegs", NULL };
+    "TCPRcvCoalesce", "TCPBacklogCoalesce", "TCPAbortOnTimeout", "TCPAckCompressed", "OutSegs", "RetransSegs", "InSegs", NULL };
 
 #endif

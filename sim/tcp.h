@@ -140,6 +140,13 @@ struct tcp_ep {
     uint64_t   last_ack_sent;        /* ack field of the last segment we sent                   */
     sim_time_t ts_recent;
     struct sim_event delack_timer;
+    /* Linux's SACK compression (__tcp_ack_snd_check, tcp_compressed_ack_kick): out-of-order
+     * arrivals acknowledged at once since rcv_nxt was comp_rcv_nxt (dup_acks_sent), ACKs held
+     * back (comp_acks, tp->compressed_ack) and the timer that sends the one they became. */
+    uint64_t   comp_rcv_nxt;
+    uint32_t   comp_acks;
+    uint8_t    dup_acks_sent;
+    struct sim_event comp_sack_timer;
 
     const struct tcp_app_ops *app_ops;
     void      *app;

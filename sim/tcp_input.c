@@ -145,12 +145,36 @@ static void data_recv_event(struct tcp_ep *ep)
     ep->lrcvtime = now;
 }
 
+/* An out-of-order arrival on a SACK connection, as Linux's __tcp_ack_snd_check (SACK
+ * compression, since 4.20): the first three since rcv_nxt last moved are acknowledged at once
+ * (the sender's fast retransmit needs its duplicate ACKs), later ones are held back and one ACK
+ * with the newest SACK blocks goes when 44 are held or min(1 ms, RTT / 20) after the first.  A
+ * loss in a download then costs the uplink one ACK per millisecond, not one per segment (Linux
+ * 6.18, 20 downloads at 100 Mbit/s: TCPAckCompressed 24580 in a 60-s run). */
+static void ack_out_of_order(struct tcp_ep *ep)
+{
+    if (!ep_cfg(ep)->sack || ep->quick || ep->comp_acks >= TCP_COMP_SACK_NR) { send_pure_ack(ep); return; }
+    if (ep->comp_rcv_nxt != ep->rcv_nxt) {
+        ep->comp_rcv_nxt = ep->rcv_nxt;
+        ep->dup_acks_sent = 0;
+    }
+    if (ep->dup_acks_sent < DUPACK_THRESH) {
+        ep->dup_acks_sent++;
+        send_pure_ack(ep);
+        return;
+    }
+    ep->comp_acks++;
+    if (sim_event_pending(&ep->comp_sack_timer)) return;
+    sim_time_t delay = ep->rtt_valid && ep->srtt / 20 < TCP_COMP_SACK_DELAY ? ep->srtt / 20 : TCP_COMP_SACK_DELAY;
+    sim_schedule_in(&ep_net(ep)->sim, &ep->comp_sack_timer, delay);
+}
+
 static void data_input(struct tcp_ep *ep, const struct packet *p)
 {
     uint64_t seq = p->seq, end = p->seq + p->payload;
     uint64_t wnd_end = ep->rcv_read + ep_cfg(ep)->rcvbuf;       /* first byte beyond our buffer */
     if (end > wnd_end) end = wnd_end;                           /* trim what does not fit */
-    int immediate = 0;
+    int immediate = 0, ooo = 0;
     uint64_t before = ep->rcv_nxt;
     if (end <= ep->rcv_nxt || seq >= end) {
         immediate = 1;                                          /* old duplicate or no room: re-ACK */
@@ -163,14 +187,17 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
         if (had_ooo) immediate = 1;                             /* filled (part of) a hole: RFC 5681 4.2 */
     } else {
         long k = ivl_find(&ep->ooo, seq);
-        if (k >= 0 && ep->ooo.v[2 * k + 1] >= end) dsack_set(ep, seq, end);   /* held already */
+        int held = k >= 0 && ep->ooo.v[2 * k + 1] >= end;
+        if (held) dsack_set(ep, seq, end);
         ivl_add(&ep->ooo, seq, end);
         ep->last_ooo_seq = seq;
-        immediate = 1;                                          /* out of order: duplicate ACK at once */
+        if (held) immediate = 1;                                /* a D-SACK goes at once */
+        else ooo = 1;                                           /* duplicate ACK, perhaps compressed */
     }
     if (p->ts_val > 0 && seq <= before) ep->ts_recent = p->ts_val;
     if (ep->rcv_nxt == before) {
         if (immediate) send_pure_ack(ep);
+        else if (ooo) ack_out_of_order(ep);
         return;
     }
     /* New in-order bytes.  Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every delack_count-th

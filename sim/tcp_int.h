@@ -13,6 +13,10 @@
  * sk_wmem_queued per payload byte, 3752 bytes per 2920). */
 #define TCP_SKB_OVERHEAD 832u
 #define TCP_MAX_QUICKACKS 16u     /* Linux: quick ACKs after the first data or a silence */
+/* SACK compression, Linux's defaults (net.ipv4.tcp_comp_sack_nr, tcp_comp_sack_delay_ns, the
+ * same on the 6.18 testbed): at most 44 ACKs held back, for at most 1 ms or 5 % of the RTT. */
+#define TCP_COMP_SACK_NR 44u
+#define TCP_COMP_SACK_DELAY SIM_MS(1)
 
 static inline struct net *ep_net(const struct tcp_ep *ep) { return ep->conn->net; }
 static inline const struct tcp_cfg *ep_cfg(const struct tcp_ep *ep) { return &ep->conn->cfg; }
@@ -80,6 +84,7 @@ void           tcp_output(struct tcp_ep *ep);
 /* tcp_timer.c */
 void on_rto(struct sim *s, struct sim_event *ev);
 void on_delack(struct sim *s, struct sim_event *ev);
+void on_comp_sack(struct sim *s, struct sim_event *ev);
 void on_persist(struct sim *s, struct sim_event *ev);
 void arm_rto(struct tcp_ep *ep);
 

@@ -50,8 +50,9 @@ struct packet *new_segment(struct tcp_ep *ep)
     return p;
 }
 
-/* Every segment we send acknowledges rcv_nxt, so it cancels a pending delayed ACK; one that
- * acknowledges new data uses up a quick ACK (Linux tcp_event_ack_sent, tcp_dec_quickack_mode). */
+/* Every segment we send acknowledges rcv_nxt, so it cancels a pending delayed ACK and the ACKs
+ * SACK compression held back; one that acknowledges new data uses up a quick ACK (Linux
+ * tcp_event_ack_sent, tcp_dec_quickack_mode). */
 static void sent_ack(struct tcp_ep *ep, uint32_t wnd)
 {
     if (ep->quick && ep->rcv_nxt > ep->last_ack_sent) ep->quick--;
@@ -60,6 +61,8 @@ static void sent_ack(struct tcp_ep *ep, uint32_t wnd)
     ep->last_ack_sent = ep->rcv_nxt;
     ep->rcv_adv_edge = ep->rcv_nxt + wnd;
     sim_cancel(&ep_net(ep)->sim, &ep->delack_timer);
+    ep->comp_acks = 0;
+    sim_cancel(&ep_net(ep)->sim, &ep->comp_sack_timer);
 }
 
 void send_pure_ack(struct tcp_ep *ep)

@@ -1,6 +1,6 @@
 /* TCP timers: the retransmission timer (RFC 6298; it also serves RACK's reordering window and
- * the tail loss probe, as Linux's), delayed ACK (RFC 1122 4.2.3.2) and the persist timer that
- * probes a zero window. */
+ * the tail loss probe, as Linux's), delayed ACK (RFC 1122 4.2.3.2), compressed SACK and the
+ * persist timer that probes a zero window. */
 #include "tcp_int.h"
 
 void arm_rto(struct tcp_ep *ep)
@@ -14,6 +14,14 @@ void on_delack(struct sim *s, struct sim_event *ev)
     (void)s;
     struct tcp_ep *ep = ev->ctx;
     send_pure_ack(ep);
+}
+
+/* The compressed-SACK timer (Linux tcp_compressed_ack_kick): the held-back ACKs become one. */
+void on_comp_sack(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct tcp_ep *ep = ev->ctx;
+    if (ep->comp_acks) send_pure_ack(ep);
 }
 
 void on_persist(struct sim *s, struct sim_event *ev)

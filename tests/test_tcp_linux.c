@@ -1,7 +1,7 @@
 /* The simulated TCP against what Linux does, mechanism by mechanism (each test cites the RFC and
  * the Linux function): Nagle with Minshall's variant, RTT sampling and RTO, F-RTO, tail loss
- * probes, the SACK scoreboard across a timeout and RACK, the receiver's quick ACKs, the send
- * buffer as Linux charges and wakes it. */
+ * probes, the SACK scoreboard across a timeout and RACK, the receiver's quick ACKs and SACK
+ * compression, the send buffer as Linux charges and wakes it. */
 #include "testutil.h"
 #include "tcp_tap.h"
 #include "tcp_int.h"
@@ -473,6 +473,70 @@ static void test_writer_woken_at_two_thirds(void)
     }
 }
 
+/* ------------------------------------------------------------------ SACK compression */
+
+/* Drop the first transmission of the 150th data segment; remember its sequence number. */
+struct drop_one { uint64_t seen, seq; };
+static enum tap_verdict drop_150th(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    struct drop_one *d = t->user;
+    if (dir != 0 || p->payload == 0 || ++d->seen != 150) return TAP_PASS;
+    d->seq = p->seq;
+    return TAP_DROP;
+}
+
+static void test_out_of_order_acks_compressed(void)
+{
+    /* Linux __tcp_ack_snd_check (SACK compression, 4.20+; net.ipv4.tcp_comp_sack_nr = 44,
+     * tcp_comp_sack_delay_ns = 1 ms): while data is held out of order, the first three
+     * arrivals since rcv_nxt last moved are acknowledged at once (the duplicate ACKs the
+     * sender's fast retransmit needs), later ones are held back and one ACK goes when the
+     * compressed-ACK timer fires, min(1 ms, RTT / 20) after the first held one
+     * (tcp_compressed_ack_kick).  100 Mbit/s, 20 ms each way: a segment every 0.12 ms, so a
+     * lost segment is followed by a window of out-of-order segments, about eight per
+     * millisecond; one ACK each without compression. */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.sndbuf = 1 << 20;
+    cfg.rcvbuf = 1 << 20;
+    struct tcp_tap t;
+    tap_init(&t, &cfg, 100000000, 100000000, SIM_MS(20), 0);
+    struct drop_one d = { 0, 0 };
+    t.user = &d;
+    t.rule = drop_150th;
+    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
+    tcp_conn_open(&t.conn);
+    struct writer w; writer_start(&w, &t, 300 * 1460, SIM_MS(500), 0, 0);
+    sim_run_until(&t.net.sim, SIM_SEC(5));
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 300 * 1460);
+    CU_ASSERT_EQUAL(t.conn.ep[0].st.retrans_segs, 1);          /* fast retransmit still works */
+    CU_ASSERT_FATAL(d.seen >= 150);
+    /* Out-of-order arrivals (data above the hole before its retransmission arrives) and the
+     * duplicate ACKs they caused, with their send times. */
+    size_t ooo = 0, dup = 0;
+    sim_time_t dup_t[64];
+    int repaired = 0;
+    for (size_t i = 0; i < t.n_log && !repaired; i++) {
+        const struct tap_seg *s = &t.log[i];
+        if (s->dir == 0 && s->payload > 0) {
+            if (s->seq == d.seq) repaired = 1;
+            else if (s->seq > d.seq) ooo++;
+        } else if (s->dir == 1 && s->payload == 0 && s->ack == d.seq && s->n_sack > 0) {
+            if (dup < 64) dup_t[dup] = s->t_sent;
+            dup++;
+        }
+    }
+    fprintf(stderr, "\n    %zu out-of-order segments, %zu duplicate ACKs\n", ooo, dup);
+    CU_ASSERT(repaired);
+    CU_ASSERT(ooo >= 24);                                       /* enough to compress */
+    CU_ASSERT(dup >= 3);
+    CU_ASSERT(dup <= 3 + ooo / 6);                              /* ~8 held per 1-ms timer ...  */
+    CU_ASSERT(dup >= 3 + ooo / 10);                             /* ... and the timer sends them */
+    for (size_t k = 4; k < dup && k < 64; k++)                  /* after the three: one per timer */
+        CU_ASSERT(dup_t[k] - dup_t[k - 1] >= SIM_MS(1));
+    tap_free(&t);
+}
+
 void register_test_tcp_linux(void)
 {
     TEST_SUITE("tcp_linux",
@@ -486,5 +550,6 @@ void register_test_tcp_linux(void)
                TEST(test_rack_finds_lost_retransmission),
                TEST(test_sack_scoreboard_survives_timeout),
                TEST(test_quick_acks_after_first_data_and_silence),
-               TEST(test_writer_woken_at_two_thirds));
+               TEST(test_writer_woken_at_two_thirds),
+               TEST(test_out_of_order_acks_compressed));
 }
