@@ -77,6 +77,7 @@ int main(void)
             }
             double t2 = now_s();
             sink = acc;
+            for (int p = 0; p < N_PEERS; p++) rate_free(&est[p]);
             upd[rep] = (t1 - t0) * 1e9 / ((double)N_EVENTS * PASSES);
             rd[rep] = (t2 - t1) * 1e9 / ((double)N_EVENTS * PASSES);
         }

@@ -411,6 +411,7 @@ void calib_bench_c(struct calib_bench *b)
             double t2 = now_ns();
             if ((t1 - t0) / n < best_u) best_u = (t1 - t0) / n;
             if ((t2 - t1) / n < best_c) best_c = (t2 - t1) / n;
+            rate_free(&est);
         }
         b->rate_update_ns[k] = best_u;
         b->clock_ns[k] = best_c;

@@ -112,7 +112,7 @@ int rate_replay(FILE *in, const char *name, const struct rate_params *params, FI
     }
     struct sample *v;
     size_t n;
-    if (read_trace(in, name, &v, &n, err, errlen) != 0) return -1;
+    if (read_trace(in, name, &v, &n, err, errlen) != 0) { rate_free(&est); return -1; }
     fprintf(out, "t,bytes,rate\n");
     for (size_t i = 0; i < n; i++) {
         int64_t now_ns = llround(v[i].t * 1e9);
@@ -120,5 +120,6 @@ int rate_replay(FILE *in, const char *name, const struct rate_params *params, FI
         fprintf(out, "%.9g,%llu,%.4f\n", v[i].t, (unsigned long long)v[i].bytes, rate_read(&est, now_ns));
     }
     free(v);
+    rate_free(&est);
     return 0;
 }

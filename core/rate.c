@@ -129,8 +129,18 @@ int rate_init(struct rate_est *e, const struct rate_algo *a, const struct rate_p
         rate_params_init(&e->p, a);
     }
     if (rate_params_check(&e->p, err, errlen) != 0) return -1;
-    a->init(e, now_ns);
+    if (a->init(e, now_ns) != 0) {
+        snprintf(err, errlen, "rate algorithm %s: out of memory for its state", a->name);
+        e->algo = NULL;
+        return -1;
+    }
     return 0;
+}
+
+void rate_free(struct rate_est *e)
+{
+    if (e->algo && e->algo->fini) e->algo->fini(e);
+    e->algo = NULL;
 }
 
 void rate_update(struct rate_est *e, int64_t now_ns, uint64_t bytes)

@@ -27,7 +27,10 @@ struct rate_algo {
     size_t                       n_params;
     /* Cross-parameter check; NULL if every single-value range suffices. */
     int    (*check)(const struct rate_params *p, char *err, size_t errlen);
-    void   (*init)(struct rate_est *e, int64_t now_ns);
+    /* Returns -1 only if memory for the state could not be had. */
+    int    (*init)(struct rate_est *e, int64_t now_ns);
+    /* Gives back what init allocated; NULL if the state is all inside struct rate_est. */
+    void   (*fini)(struct rate_est *e);
     void   (*update)(struct rate_est *e, int64_t now_ns, uint64_t bytes);
     double (*read)(const struct rate_est *e, int64_t now_ns);
 };
@@ -37,7 +40,8 @@ struct rate_params {
     double                  v[RATE_MAX_PARAMS];   /* in the order of algo->params */
 };
 
-/* Per-algorithm state; one union so a caller can hold any estimator without allocating. */
+/* Per-algorithm state; one union of a few numbers each.  The window estimator's ring, the only
+ * state whose size depends on the parameters, is allocated by rate_init (see rate_free). */
 struct rate_etorrent_state {
     double  rate;            /* R, bytes/s                                      */
     double  total;           /* bytes counted so far                            */
@@ -61,7 +65,7 @@ struct rate_window_state {
     int64_t  newest;         /* absolute index of the newest bucket in ring     */
     uint32_t n_buckets;
     int64_t  bucket_ns;
-    uint64_t ring[RATE_WINDOW_MAX_BUCKETS + 1];   /* the window plus the running bucket */
+    uint64_t *ring;          /* n_buckets + 1: the window plus the running bucket; owned */
 };
 
 struct rate_est {
@@ -95,9 +99,12 @@ double rate_param_get(const struct rate_params *p, const char *name);  /* NAN if
 int  rate_params_check(const struct rate_params *p, char *err, size_t errlen);
 
 /* ---- the estimator.  params may be NULL for the algorithm's defaults.  rate_init returns -1
- * (with err) if the parameters fail rate_params_check. */
+ * (with err) if the parameters fail rate_params_check or memory runs out.  Every estimator that
+ * rate_init set up is given back with rate_free before its memory goes or rate_init runs on it
+ * again; rate_free is a no-op on a zeroed or already freed struct rate_est. */
 int    rate_init(struct rate_est *e, const struct rate_algo *a, const struct rate_params *params,
                  int64_t now_ns, char *err, size_t errlen);
+void   rate_free(struct rate_est *e);
 /* bytes == 0 is a probe / tick: it lets time-based algorithms decay. now_ns must not go back;
  * an earlier time is treated as the latest time seen. */
 void   rate_update(struct rate_est *e, int64_t now_ns, uint64_t bytes);

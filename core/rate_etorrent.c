@@ -38,18 +38,20 @@ static double whole_seconds(int64_t now_ns)
     return (double)q;
 }
 
-static void et_init(struct rate_est *e, int64_t now_ns)
+static int et_init(struct rate_est *e, int64_t now_ns)
 {
     etorrent_reset(&e->s.et, whole_seconds(now_ns), e->p.v[P_FUDGE]);
+    return 0;
 }
 static void et_update(struct rate_est *e, int64_t now_ns, uint64_t bytes)
 {
     etorrent_step(&e->s.et, whole_seconds(now_ns), e->p.v[P_WINDOW], bytes);
 }
 
-static void etns_init(struct rate_est *e, int64_t now_ns)
+static int etns_init(struct rate_est *e, int64_t now_ns)
 {
     etorrent_reset(&e->s.et, (double)now_ns / 1e9, e->p.v[P_FUDGE]);
+    return 0;
 }
 static void etns_update(struct rate_est *e, int64_t now_ns, uint64_t bytes)
 {

@@ -5,10 +5,11 @@
 
 enum { P_TAU = 0 };
 
-static void ewma_init(struct rate_est *e, int64_t now_ns)
+static int ewma_init(struct rate_est *e, int64_t now_ns)
 {
     e->s.ew.rate = 0;
     e->s.ew.last_ns = now_ns;
+    return 0;
 }
 
 static double decay(const struct rate_est *e, int64_t now_ns)

@@ -13,11 +13,12 @@ static int64_t round_of(const struct rate_est *e, int64_t now_ns)
     return q;
 }
 
-static void reset_init(struct rate_est *e, int64_t now_ns)
+static int reset_init(struct rate_est *e, int64_t now_ns)
 {
     e->s.rs.round = round_of(e, now_ns);
     e->s.rs.cur_bytes = 0;
     e->s.rs.prev_bytes = 0;
+    return 0;
 }
 
 static void reset_update(struct rate_est *e, int64_t now_ns, uint64_t bytes)

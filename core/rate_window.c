@@ -2,6 +2,7 @@
  * number, so rolling over is clearing the buckets that time skipped. */
 #include "rate_window.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { P_SECONDS = 0, P_BUCKETS_PER_S = 1 };
@@ -24,13 +25,23 @@ static int window_check(const struct rate_params *p, char *err, size_t errlen)
     return 0;
 }
 
-static void window_init(struct rate_est *e, int64_t now_ns)
+/* The ring is sized by the parameters and allocated here, so the other estimators' state (a
+ * few numbers) does not carry a maximum-sized ring; window_fini gives it back. */
+static int window_init(struct rate_est *e, int64_t now_ns)
 {
     struct rate_window_state *s = &e->s.win;
     memset(s, 0, sizeof *s);
     s->n_buckets = (uint32_t)(e->p.v[P_SECONDS] * e->p.v[P_BUCKETS_PER_S]);
     s->bucket_ns = (int64_t)(1e9 / e->p.v[P_BUCKETS_PER_S]);
     s->newest = bucket_of(s, now_ns);
+    s->ring = calloc((size_t)s->n_buckets + 1, sizeof *s->ring);
+    return s->ring ? 0 : -1;
+}
+
+static void window_fini(struct rate_est *e)
+{
+    free(e->s.win.ring);
+    e->s.win.ring = NULL;
 }
 
 /* The ring keeps n + 1 buckets, newest - n .. newest: a full window of complete buckets
@@ -78,5 +89,5 @@ const struct rate_algo rate_algo_window = {
     .doc = "sliding window of time buckets (Transmission-like 2 s by default)",
     .params = window_params, .n_params = 2,
     .check = window_check,
-    .init = window_init, .update = window_update, .read = window_read,
+    .init = window_init, .fini = window_fini, .update = window_update, .read = window_read,
 };

@@ -513,6 +513,7 @@ void et_peer_free(struct et_peer *p)
                                 &p->wake_ev, &p->tick_ev, &p->pace_ev };
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) sim_cancel(s, evs[i]);
     tcp_conn_free(&p->conn);
+    rate_free(&p->est);
     free(p->q.size);
     p->q.size = NULL;
     rng_free(p->rng);

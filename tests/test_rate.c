@@ -240,6 +240,24 @@ static void test_window_vectors(void)
     for (int i = 0; i < 100; i++) rate_update(&t, SEC(i * 0.1 + 0.05), 1000);
     CU_ASSERT_EQUAL(rate_read(&t, SEC(10)), 10000);
     CU_ASSERT_EQUAL(rate_read(&t, SEC(3.0)), 10000);    /* a read in the past is taken as now */
+    rate_free(&e);
+    rate_free(&t);
+    rate_free(&t);                                      /* a second free is harmless */
+}
+
+/* The largest window, 64 s of 500-ms buckets = 128 buckets, in a ring allocated for it: 1000 B
+ * every 0.5 s for 100 s reads 128 * 1000 / 64 = 2000 B/s at t = 100 (every slot of the ring is
+ * written, so an off-by-one in its size shows under the sanitizers and valgrind). */
+static void test_window_largest_ring(void)
+{
+    const char *kv[] = { "seconds=64", "buckets_per_s=2", NULL };
+    struct rate_est e = make("window", kv);
+    CU_ASSERT_PTR_NOT_NULL(e.s.win.ring);
+    for (int i = 0; i < 200; i++) rate_update(&e, SEC(i * 0.5 + 0.25), 1000);
+    CU_ASSERT_EQUAL(rate_read(&e, SEC(100)), 2000);
+    CU_ASSERT_EQUAL(rate_read(&e, SEC(164)), 1000 * 1.0 / 64);   /* only bucket 199 left: 99.5 s */
+    rate_free(&e);
+    CU_ASSERT_PTR_NULL(e.algo);
 }
 
 void register_test_rate(void)
@@ -254,5 +272,6 @@ void register_test_rate(void)
                TEST(test_reset10_rounds),
                TEST(test_reset10_late_starter_looks_slow),
                TEST(test_ewma_vectors),
-               TEST(test_window_vectors));
+               TEST(test_window_vectors),
+               TEST(test_window_largest_ring));
 }
