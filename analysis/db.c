@@ -214,9 +214,9 @@ static void bind_metric(sqlite3_stmt *st, int c, size_t i, const struct row_src 
 static void bind_entity(sqlite3_stmt *st, int c, size_t i, const struct row_src *s)
 {
     sqlite3_bind_int64(st, c, s->run_id);
-    sqlite3_bind_text(st, c + 1, s->res->row[i].kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, c + 1, result_row_kind(s->res, i), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, c + 2, s->res->row[i].entity);
-    sqlite3_bind_text(st, c + 3, s->res->row[i].name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, c + 3, result_row_name(s->res, i), -1, SQLITE_STATIC);
     bind_value(st, c + 4, s->res->row[i].value);
 }
 

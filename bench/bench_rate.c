@@ -5,6 +5,7 @@
 #include <time.h>
 #include <gsl/gsl_randist.h>
 #include "rate.h"
+#include "rate_window.h"
 #include "rng.h"
 
 #define N_PEERS  40
@@ -60,6 +61,7 @@ int main(void)
     for (size_t a = 0; a < rate_algo_count(); a++) {
         const struct rate_algo *algo = rate_algo_at(a);
         double upd[REPS], rd[REPS];
+        size_t state = 0;
         for (int rep = 0; rep < REPS; rep++) {
             for (int p = 0; p < N_PEERS; p++)
                 if (rate_init(&est[p], algo, NULL, 0, err, sizeof err) != 0) { fprintf(stderr, "%s\n", err); return 1; }
@@ -77,13 +79,15 @@ int main(void)
             }
             double t2 = now_s();
             sink = acc;
+            /* the window estimator's ring lives outside struct rate_est */
+            state = sizeof(struct rate_est) + (algo == &rate_algo_window ? (est[0].s.win.n_buckets + 1) * sizeof(uint64_t) : 0);
             for (int p = 0; p < N_PEERS; p++) rate_free(&est[p]);
             upd[rep] = (t1 - t0) * 1e9 / ((double)N_EVENTS * PASSES);
             rd[rep] = (t2 - t1) * 1e9 / ((double)N_EVENTS * PASSES);
         }
         qsort(upd, REPS, sizeof upd[0], cmp_double);
         qsort(rd, REPS, sizeof rd[0], cmp_double);
-        printf("%-12s %14.2f %14.2f %12zu\n", algo->name, upd[REPS / 2], rd[REPS / 2], sizeof(struct rate_est));
+        printf("%-12s %14.2f %14.2f %12zu\n", algo->name, upd[REPS / 2], rd[REPS / 2], state);
     }
     free(evs);
     return 0;

@@ -21,7 +21,7 @@ struct msg_head {
     double   wall_s;
     uint64_t events;
     int64_t  started_ms, finished_ms;
-    uint64_t n_metric, n_row, n_series, n_srow, text_len;
+    uint64_t n_metric, n_row, n_row_text, n_series, n_srow, text_len;
 };
 
 struct worker { pid_t pid; int task_fd, result_fd; int busy; size_t task; };
@@ -133,9 +133,9 @@ static void scrub_names(struct run_result *res)
     }
     for (size_t i = 0; i < res->n_row; i++) {
         struct result_row r;
-        memset(&r, 0, sizeof r);
-        strncpy(r.kind, res->row[i].kind, sizeof r.kind - 1);
-        strncpy(r.name, res->row[i].name, sizeof r.name - 1);
+        memset(&r, 0, sizeof r);   /* the padding before value */
+        r.kind = res->row[i].kind;
+        r.name = res->row[i].name;
         r.entity = res->row[i].entity;
         r.value = res->row[i].value;
         res->row[i] = r;
@@ -190,7 +190,7 @@ static void worker_main(int task_fd, int result_fd, const struct run_task *tasks
         h.err_len = h.rc ? (uint32_t)strlen(err) : 0;
         h.wall_s = res.wall_s;
         h.events = res.events;
-        h.n_metric = res.n_metric; h.n_row = res.n_row; h.n_series = res.n_series;
+        h.n_metric = res.n_metric; h.n_row = res.n_row; h.n_row_text = res.n_row_text; h.n_series = res.n_series;
         h.n_srow = enc.n_row; h.text_len = enc.text_len;
         b.len = 0;
         buf_add(&b, &h, sizeof h);
@@ -198,6 +198,7 @@ static void worker_main(int task_fd, int result_fd, const struct run_task *tasks
         scrub_names(&res);
         buf_add(&b, res.metric, res.n_metric * sizeof *res.metric);
         buf_add(&b, res.row, res.n_row * sizeof *res.row);
+        buf_add(&b, res.row_text, res.n_row_text * sizeof *res.row_text);
         buf_add(&b, res.series_name, res.n_series * sizeof *res.series_name);
         buf_add(&b, enc.row, enc.n_row * sizeof *enc.row);
         buf_add(&b, enc.text, enc.text_len);
@@ -263,18 +264,21 @@ static int read_result(struct worker *w, struct pool_result *r)
     res->events = h.events;
     res->metric = malloc((h.n_metric ? h.n_metric : 1) * sizeof *res->metric);
     res->row = malloc((h.n_row ? h.n_row : 1) * sizeof *res->row);
+    res->row_text = malloc((h.n_row_text ? h.n_row_text : 1) * sizeof *res->row_text);
     res->series_name = malloc((h.n_series ? h.n_series : 1) * sizeof *res->series_name);
     struct db_series_rows *enc = &r->series;
     enc->row = malloc((h.n_srow ? h.n_srow : 1) * sizeof *enc->row);
     enc->text = malloc(h.text_len ? h.text_len : 1);
-    if (!res->metric || !res->row || !res->series_name || !enc->row || !enc->text) return -1;
+    if (!res->metric || !res->row || !res->row_text || !res->series_name || !enc->row || !enc->text) return -1;
     res->n_metric = res->cap_metric = h.n_metric;
     res->n_row = res->cap_row = h.n_row;
+    res->n_row_text = res->cap_row_text = h.n_row_text;
     res->n_series = res->cap_series = h.n_series;
     enc->n_row = enc->cap_row = h.n_srow;
     enc->text_len = enc->text_cap = h.text_len;
     if (read_full(w->result_fd, res->metric, h.n_metric * sizeof *res->metric) != 0 ||
         read_full(w->result_fd, res->row, h.n_row * sizeof *res->row) != 0 ||
+        read_full(w->result_fd, res->row_text, h.n_row_text * sizeof *res->row_text) != 0 ||
         read_full(w->result_fd, res->series_name, h.n_series * sizeof *res->series_name) != 0 ||
         read_full(w->result_fd, enc->row, h.n_srow * sizeof *enc->row) != 0 ||
         read_full(w->result_fd, enc->text, h.text_len) != 0)

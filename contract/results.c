@@ -10,7 +10,7 @@ void result_init(struct run_result *r) { memset(r, 0, sizeof *r); }
 
 void result_free(struct run_result *r)
 {
-    free(r->metric); free(r->row); free(r->series_name); free(r->series_detail); free(r->point);
+    free(r->metric); free(r->row); free(r->row_text); free(r->series_name); free(r->series_detail); free(r->point);
     memset(r, 0, sizeof *r);
 }
 
@@ -39,14 +39,24 @@ void result_metric(struct run_result *r, const char *name, double value)
     m->value = value;
 }
 
+/* The index of text in row_text, added if new.  Experiments write a dozen kinds and names at
+ * most (never one per entity), so a scan costs a few compares. */
+static uint32_t row_text_id(struct run_result *r, const char *text, size_t len)
+{
+    for (size_t i = r->n_row_text; i-- > 0;)
+        if (!strcmp(r->row_text[i], text)) return (uint32_t)i;
+    r->row_text = grow(r->row_text, &r->cap_row_text, r->n_row_text + 1, sizeof *r->row_text);
+    char *w = r->row_text[r->n_row_text];
+    memset(w, 0, sizeof *r->row_text);   /* the table goes whole over the sweep pool's pipe */
+    copy_name(w, text, len);
+    return (uint32_t)r->n_row_text++;
+}
+
 void result_row(struct run_result *r, const char *kind, int32_t entity, const char *name, double value)
 {
+    uint32_t k = row_text_id(r, kind, RESULT_KIND_LEN), n = row_text_id(r, name, RESULT_NAME_LEN);
     r->row = grow(r->row, &r->cap_row, r->n_row + 1, sizeof *r->row);
-    struct result_row *w = &r->row[r->n_row++];
-    copy_name(w->kind, kind, sizeof w->kind);
-    copy_name(w->name, name, sizeof w->name);
-    w->entity = entity;
-    w->value = value;
+    r->row[r->n_row++] = (struct result_row){ .kind = k, .name = n, .entity = entity, .value = value };
 }
 
 const char *const result_series_names[] = { "summary", "none", "all", NULL };

@@ -9,7 +9,10 @@
 #define RESULT_NAME_LEN 48
 
 struct result_metric { char name[RESULT_NAME_LEN]; double value; };
-struct result_row    { char kind[16]; int32_t entity; char name[RESULT_NAME_LEN]; double value; };
+#define RESULT_KIND_LEN 16
+/* kind and name index run_result.row_text: a swarm's rows repeat a dozen texts over thousands of
+ * entities, so a row holds two numbers instead of 64 bytes of text. */
+struct result_row    { uint32_t kind, name; int32_t entity; double value; };
 struct result_point  { uint32_t series; int32_t entity; double t; double value; };
 
 /* Which time series a run keeps (--series): the summary is every series but per-entity detail
@@ -25,6 +28,7 @@ struct run_result {
     uint8_t              *series_detail;   /* per series id: 1 = kept only with "all" */
     struct result_metric *metric;  size_t n_metric, cap_metric;
     struct result_row    *row;     size_t n_row,    cap_row;
+    char                (*row_text)[RESULT_NAME_LEN]; size_t n_row_text, cap_row_text;
     char                (*series_name)[RESULT_NAME_LEN]; size_t n_series, cap_series;
     struct result_point  *point;   size_t n_point,  cap_point;
     double                wall_s;  /* filled by the caller that timed the run */
@@ -36,6 +40,8 @@ void   result_free(struct run_result *r);
 /* Dotted names ("up_bytes_by_class.ack") are nested into objects by the JSON printer. */
 void   result_metric(struct run_result *r, const char *name, double value);
 void   result_row(struct run_result *r, const char *kind, int32_t entity, const char *name, double value);
+static inline const char *result_row_kind(const struct run_result *r, size_t i) { return r->row_text[r->row[i].kind]; }
+static inline const char *result_row_name(const struct run_result *r, size_t i) { return r->row_text[r->row[i].name]; }
 /* Series ids are interned: look the id up once, then add points cheaply.  A detail series is
  * per-entity data no figure draws: its points are kept only when keep == RESULT_SERIES_ALL. */
 uint32_t result_series_id(struct run_result *r, const char *name);

@@ -306,7 +306,7 @@ static void test_modes_follow_rate(void)
     run(&a, base, fast);
     CU_ASSERT(result_get(&a, "mode_share_packet4") > 0.9);
     for (size_t i = 0; i < a.n_row; i++)
-        if (!strcmp(a.row[i].name, "final_mode")) CU_ASSERT_EQUAL(a.row[i].value, SOCK_ACTIVE_PACKET4);
+        if (!strcmp(result_row_name(&a, i), "final_mode")) CU_ASSERT_EQUAL(a.row[i].value, SOCK_ACTIVE_PACKET4);
     result_free(&a);
     CU_ASSERT_EQUAL(metric(base, slow_dyn, "mode_share_packet4"), 0);
 }
