@@ -34,7 +34,7 @@ void et_cpu_arrival(struct et_run *r, struct et_peer *p, uint64_t bytes)
 static void msgq_push(struct et_msgq *q, uint32_t size)
 {
     if (q->tail - q->base == q->cap) {
-        size_t ncap = q->cap ? 2 * q->cap : 64;
+        size_t ncap = q->cap ? 2 * q->cap : 16;
         uint32_t *n = malloc(ncap * sizeof *n);
         if (!n) { perror("exp_etorrent"); exit(1); }
         for (size_t a = q->base; a < q->tail; a++) n[a % ncap] = q->size[a % q->cap];

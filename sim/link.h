@@ -45,10 +45,10 @@ struct link {
     sim_time_t    prop_delay;
     struct framing framing;
     uint32_t      qlim_pkts;          /* 0: unlimited; the packet being serialized is not counted */
+    uint32_t      q_pkts;             /* waiting to be serialized (next to qlim_pkts: no padding) */
     uint64_t      qlim_bytes;         /* 0: unlimited (wire bytes)                             */
 
     struct packet *q_head, *q_tail;   /* waiting to be serialized                               */
-    uint32_t       q_pkts;
     uint64_t       q_bytes;
     struct packet *tx;                /* being serialized                                       */
     struct sim_event tx_done;

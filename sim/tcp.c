@@ -149,7 +149,7 @@ static void add_mark(struct tcp_ep *ep, uint64_t end, int ctrl)
         ep->mark_head = 0;
     }
     if (ep->n_marks == ep->cap_marks) {
-        ep->cap_marks = ep->cap_marks ? 2 * ep->cap_marks : 16;
+        ep->cap_marks = ep->cap_marks ? 2 * ep->cap_marks : 4;
         struct tcp_mark *m = realloc(ep->marks, ep->cap_marks * sizeof *m);
         if (!m) { perror("tcp"); exit(1); }
         ep->marks = m;
