@@ -99,7 +99,7 @@ void sim_init(struct sim *s)
 void sim_free(struct sim *s)
 {
     for (size_t b = 0; b < s->nb; b++)
-        for (struct sim_event *e = s->bucket[b], *nx; e; e = nx) { nx = e->next; e->next = NULL; e->pending = 0; }
+        for (struct sim_event *e = s->bucket[b], *nx; e; e = nx) { nx = e->next; e->next = NULL; e->seq = 0; }
     free(s->bucket);
     s->bucket = NULL;
     s->nb = s->n = 0;
@@ -111,7 +111,7 @@ static void unlink_event(struct sim *s, struct sim_event *ev)
     while (*p != ev) { p = &(*p)->next; s->steps++; }
     *p = ev->next;
     ev->next = NULL;
-    ev->pending = 0;
+    ev->seq = 0;
     s->n--;
 }
 
@@ -138,14 +138,13 @@ void sim_schedule_at(struct sim *s, struct sim_event *ev, sim_time_t at)
 #ifdef SIM_DEBUG_REARM
     debug_note_arm(s, ev, at);
 #endif
-    if (ev->pending) unlink_event(s, ev);    /* re-arm: TCP moves its RTO on nearly every ACK */
+    if (sim_event_pending(ev)) unlink_event(s, ev);    /* re-arm: TCP moves its RTO on nearly every ACK */
     ev->at = at;
-    ev->seq = s->next_seq++;
+    ev->seq = ++s->next_seq;                 /* from 1: 0 means not pending */
     struct sim_event **p = &s->bucket[bucket_of(s, at)];
     while (*p && !ev_less(ev, *p)) { p = &(*p)->next; s->steps++; }
     ev->next = *p;
     *p = ev;
-    ev->pending = 1;
     s->n++;
     s->ops++;
     if (s->n > 2 * s->nb || s->ops > s->ops_min) maybe_rebuild(s);
@@ -153,7 +152,7 @@ void sim_schedule_at(struct sim *s, struct sim_event *ev, sim_time_t at)
 
 void sim_cancel(struct sim *s, struct sim_event *ev)
 {
-    if (ev->pending) unlink_event(s, ev);
+    if (sim_event_pending(ev)) unlink_event(s, ev);
 }
 
 /* The earliest pending event if it is due by `until`, else NULL: the current day's list head if
@@ -193,7 +192,7 @@ void sim_run_until(struct sim *s, sim_time_t until)
         s->now = ev->at;
         s->bucket[s->cur] = ev->next;        /* the minimum is the head of the current day */
         ev->next = NULL;
-        ev->pending = 0;
+        ev->seq = 0;
         s->n--;
         s->ops++;
         if ((s->n < s->nb / 4 && s->nb > MIN_BUCKETS) || s->ops > s->ops_min) maybe_rebuild(s);
