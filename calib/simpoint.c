@@ -104,6 +104,7 @@ int calib_sim_point(const struct calib_spec *sp, const struct calib_meas *m, con
         out->cpu_ns += out->ns[k];
     }
     for (int b = 0; b < CPU_GAP_BINS; b++) out->gaps[b] = (double)r.gaps[b] / win;
+    for (int k = 0; k < sp->conns; k++) cpu_sock_free(&socks[k]);
     free(socks);
     free(next_tick);
     cpu_recv_free(&r);

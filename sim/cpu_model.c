@@ -174,6 +174,13 @@ void cpu_sock_init(struct cpu_sock *s, int mode)
     s->mode = mode;
 }
 
+void cpu_sock_free(struct cpu_sock *s)
+{
+    free(s->own.pend);
+    s->own.pend = NULL;
+    s->own.n_pend = s->own.cap_pend = 0;
+}
+
 static struct cpu_thread *thread_of(struct cpu_recv *r, struct cpu_sock *s)
 {
     return r->costs->mech[s->mode].thread_per_conn ? &s->own : &r->shared;

@@ -121,6 +121,8 @@ struct cpu_recv {
 void cpu_recv_init(struct cpu_recv *r, const struct cpu_costs *c, uint64_t seed, cpu_sink sink, void *ctx);
 void cpu_recv_free(struct cpu_recv *r);
 void cpu_sock_init(struct cpu_sock *s, int mode);
+/* Frees what the socket's own thread holds (thread-per-connection paths). */
+void cpu_sock_free(struct cpu_sock *s);
 /* bytes (0: a timer) reach socket s at now_ns; segs of them as segments. */
 void cpu_recv_arrival(struct cpu_recv *r, struct cpu_sock *s, double now_ns, double bytes, double segs);
 /* A complete message on s at now_ns (charges MESSAGE, and the deliveries of MESSAGE paths). */

@@ -439,6 +439,7 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     rng_free(r->noise_rng);
     choke_free(&r->choker);
     choke_free(&r->oracle);
+    for (size_t i = 0; i < r->n_peers; i++) cpu_sock_free(&r->peer[i].cpu);
     cpu_recv_free(&r->cpu);
     free(r->rel_err);
     free(r->scratch);

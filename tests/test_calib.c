@@ -329,6 +329,7 @@ static void test_recv_rounds_and_wakeups(void)
     cpu_recv_advance(&r, 1e9);
     ASSERT_ABS(t.units[CPUF_WAKEUP], 4, 0);
     ASSERT_ABS(t.units[CPUF_DELIVERY], 3, 0);
+    cpu_sock_free(&s);
     cpu_recv_free(&r);
 }
 
@@ -353,6 +354,8 @@ static void test_recv_delivery_rules_and_cold(void)
     ASSERT_ABS(t.units[CPUF_DELIVERY], 2, 0);          /* two ready sockets */
     double warm = cpu_cold(10, 1000);
     ASSERT_ABS(t.units[CPUF_COLD], 1 + 2 * warm, 1e-12);
+    cpu_sock_free(&a);
+    cpu_sock_free(&b);
     cpu_recv_free(&r);
 
     test_costs(&c, PATH_ERL_ACTIVE, 100000, 0);
@@ -362,6 +365,7 @@ static void test_recv_delivery_rules_and_cold(void)
     cpu_recv_arrival(&r, &a, 0, 3000, 2);
     cpu_recv_advance(&r, 1e9);
     ASSERT_ABS(t.units[CPUF_DELIVERY], 3, 0);          /* 1460 + 1460 + 80 */
+    cpu_sock_free(&a);
     cpu_recv_free(&r);
 
     test_costs(&c, PATH_ERL_PACKET4, 100000, 0);
@@ -373,6 +377,7 @@ static void test_recv_delivery_rules_and_cold(void)
     cpu_recv_advance(&r, 1e9);
     ASSERT_ABS(t.units[CPUF_DELIVERY], 1, 0);
     ASSERT_ABS(t.units[CPUF_MESSAGE], 1, 0);
+    cpu_sock_free(&a);
     cpu_recv_free(&r);
 }
 
