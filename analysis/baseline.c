@@ -352,19 +352,10 @@ sqlite3 *baseline_open(const char *path, char *err, size_t errlen)
 {
     int is_db;
     if (is_sqlite_file(path, &is_db, err, errlen) != 0) return NULL;
+    /* Structure first: db_open's DB_READ runs SQLite's integrity check, so a damaged page or
+     * index is named before any row is trusted. */
     sqlite3 *db = is_db ? db_open(path, DB_READ, err, errlen) : baseline_load_dump(path, err, errlen);
     if (!db) return NULL;
-    if (is_db) {
-        /* Structure first: a damaged page or index is named before any row is trusted. */
-        sqlite3_stmt *st;
-        int r = db_prepare(db, "PRAGMA integrity_check", &st, path, err, errlen) == 0 ? db_step(st, path, err, errlen) : -1;
-        if (r == 1 && strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
-            snprintf(err, errlen, "%s: damaged database (integrity check: %.300s)", path, sqlite3_column_text(st, 0));
-            r = -1;
-        }
-        sqlite3_finalize(st);
-        if (r != 1) { db_close(db); return NULL; }
-    }
     if (check_manifest(db, path, err, errlen) != 0) { db_close(db); return NULL; }
     return db;
 }

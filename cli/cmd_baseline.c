@@ -23,15 +23,8 @@ int cmd_baseline(int argc, char **argv)
     sqlite3 *db = db_open(path, DB_WRITE, err, sizeof err);
     if (!db) { fprintf(stderr, "ratelab baseline: %s\n", err); return EXIT_BADINPUT; }
     /* A damaged database must not be sealed as if whole. */
-    sqlite3_stmt *st;
-    int r = db_prepare(db, "PRAGMA integrity_check", &st, path, err, sizeof err) == 0 ? db_step(st, path, err, sizeof err) : -1;
-    if (r == 1 && strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
-        snprintf(err, sizeof err, "%s: damaged database (integrity check: %.300s)", path, sqlite3_column_text(st, 0));
-        r = -1;
-    }
-    sqlite3_finalize(st);
     struct baseline_manifest m;
-    if (r != 1 || baseline_seal(db, path, &m, err, sizeof err) != 0) {
+    if (db_check_intact(db, "integrity_check", path, err, sizeof err) != 0 || baseline_seal(db, path, &m, err, sizeof err) != 0) {
         fprintf(stderr, "ratelab baseline: %s\n", err);
         db_close(db);
         return EXIT_BADINPUT;
