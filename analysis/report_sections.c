@@ -315,11 +315,13 @@ int report_sections(struct report *r, const char *const *dbs, size_t n_dbs, cons
     int rc = 0;
     if (!tabs || !h) { snprintf(r->err, r->errlen, "out of memory"); free(tabs); free(h); return -1; }
     for (size_t d = 0; d < n_dbs; d++) {
-        if (!(h[d] = db_open(dbs[d], DB_READ, r->err, r->errlen))) { rc = 2; goto out; }
         size_t n = 0;
         char err[1024];
         int x = recommend_all(dbs[d], &o->rec, &tabs[n_tabs].t, MAX_TABLES - n_tabs, &n, err, sizeof err, NULL);
         if (x < 0) { snprintf(r->err, r->errlen, "%s", err); rc = x == -2 ? 2 : -1; goto out; }
+        /* recommend_all opened it with DB_READ first (a damaged file is -2 above), so its
+         * integrity check, which reads every page, need not run a second time. */
+        if (!(h[d] = db_open(dbs[d], DB_READ_UNCHECKED, r->err, r->errlen))) { rc = 2; goto out; }
         for (size_t k = 0; k < n; k++) tabs[n_tabs + k].db = dbs[d];
         n_tabs += n;
     }
