@@ -90,6 +90,7 @@ struct tcp_ep {
     uint32_t   tail_len, unsent_skbs;
     uint8_t    nospace;
     uint32_t   snd_wnd;              /* peer's last advertised window                          */
+    uint64_t   snd_wl1;              /* seq of the segment that last updated it (RFC 793 SND.WL1) */
     uint32_t   max_snd_wnd;
     uint32_t   cwnd, ssthresh;       /* bytes                                                  */
     uint32_t   bytes_acked_ca;       /* bytes acknowledged towards the next segment of growth   */

@@ -65,6 +65,18 @@ static void ack_rtt(struct tcp_ep *ep, const struct packet *p, const struct ack_
     else if (ep_cfg(ep)->timestamps && p->ts_ecr > 0 && (a->flag & FLAG_SND_UNA_ADVANCED)) rtt_sample(ep, now - p->ts_ecr);
 }
 
+/* Linux tcp_may_update_window (RFC 793 SND.WL1/WL2): an ACK updates the send window when it
+ * acknowledges new data, comes from a later segment of the peer than the last update (seq beyond
+ * snd_wl1) or, from the same one, opens the window.  Such an ACK is a window update
+ * (FLAG_WIN_UPDATE), never a duplicate ACK: a pure ACK sent after the peer's own data carries a
+ * later seq, so while the peer sends data, its duplicate ACKs are not counted and a SACK-less
+ * sender gets no fast retransmit, only the RTO. */
+static int may_update_window(const struct tcp_ep *ep, const struct packet *p)
+{
+    return p->ack > ep->snd_una || p->seq > ep->snd_wl1 ||
+           (p->seq == ep->snd_wl1 && (p->rwnd > ep->snd_wnd || p->rwnd == 0));
+}
+
 /* Linux's tcp_ack, with or without SACK: tag the scoreboard, take the cumulative ACK and its RTT
  * sample, then the recovery state machine (tcp_recovery.c) and whatever it lets us send. */
 static void ack_input(struct tcp_ep *ep, const struct packet *p)
@@ -74,7 +86,8 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
     struct ack_state a = { 0 };
     if (p->n_sack && ep_cfg(ep)->sack) rtx_sacktag(ep, p, &a);
     if (p->payload > 0) a.flag |= FLAG_NOT_DUP;
-    if (p->rwnd != ep->snd_wnd && ack >= ep->snd_una) a.flag |= FLAG_NOT_DUP;          /* window update */
+    int win_update = ack >= ep->snd_una && may_update_window(ep, p);
+    if (win_update) a.flag |= FLAG_NOT_DUP;
     if (ack > ep->snd_una) {
         a.flag |= FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP;
         rtx_clean(ep, ack, &a);
@@ -83,10 +96,13 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
         ep->rto_retransmits = 0;
         if (ep->snd_nxt < ep->snd_una) ep->snd_nxt = ep->snd_una;
         drop_acked_marks(ep);
-    } else if (ack == ep->snd_una && p->payload == 0 && ep->snd_max > ep->snd_una && p->rwnd == ep->snd_wnd) {
+    } else if (!(a.flag & FLAG_NOT_DUP) && ep->snd_max > ep->snd_una) {
         ep->st.dupacks_in++;
     }
-    if (ack >= ep->snd_una) ep->snd_wnd = p->rwnd;
+    if (win_update) {
+        ep->snd_wl1 = p->seq;
+        ep->snd_wnd = p->rwnd;
+    }
     ack_rtt(ep, p, &a);
     tcp_recovery_ack(ep, p, &a);
     if (ep->snd_wnd > ep->max_snd_wnd) ep->max_snd_wnd = ep->snd_wnd;

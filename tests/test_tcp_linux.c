@@ -537,6 +537,62 @@ static void test_out_of_order_acks_compressed(void)
     tap_free(&t);
 }
 
+/* ------------------------------------------------------------------ duplicate ACKs with data both ways */
+
+/* Drop ep[0]'s 30th data segment. */
+static enum tap_verdict drop_30th(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    int *seen = t->user;
+    if (dir == 0 && p->payload > 0 && ++*seen == 30) return TAP_DROP;
+    return TAP_PASS;
+}
+
+static void test_dupacks_after_peer_data_are_window_updates(void)
+{
+    /* Linux tcp_ack / tcp_may_update_window (RFC 793 SND.WL1): an ACK from a later segment of the
+     * peer (seq beyond snd_wl1) is a window update (FLAG_WIN_UPDATE), not a duplicate ACK, even
+     * with the window unchanged.  A receiver's duplicate ACKs carry its snd_nxt, so while it is
+     * sending data of its own every duplicate ACK follows a newer data segment: a SACK-less
+     * sender counts none, has no fast retransmit (tcp_add_reno_sack is never reached), and
+     * recovers the loss only by its RTO.  The kernel's bulk uploads under a bulk download show
+     * it: TCPRenoRecovery 1-2 per run against TCPTimeouts 4-7 (8000/256 kbit/s, FIFO 10/20, no
+     * SACK).  Without data the other way the same loss is a fast retransmit. */
+    for (int both_ways = 0; both_ways <= 1; both_ways++) {
+        struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+        cfg.sack = 0;
+        struct tcp_tap t;
+        tap_init(&t, &cfg, 1000000, 10000000, SIM_MS(20), 0);
+        tcp_set_app(&t.conn.ep[0], &reader_ops, NULL);
+        tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
+        tcp_conn_open(&t.conn);
+        int seen = 0;
+        t.user = &seen;
+        t.rule = drop_30th;
+        struct writer up; writer_start(&up, &t, 1460, SIM_MS(500), SIM_MS(20), SIM_SEC(3));
+        struct writer down;
+        if (both_ways) {               /* ep[1] sends 2.3 Mbit/s: a data segment every 5 ms */
+            writer_start(&down, &t, 1460, SIM_MS(500), SIM_MS(5), SIM_SEC(3));
+            down.ep = &t.conn.ep[1];
+        }
+        sim_run_until(&t.net.sim, SIM_SEC(6));
+        const struct tcp_ep *ep = &t.conn.ep[0];
+        CU_ASSERT_EQUAL(t.dropped[0], 1);
+        CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, up.written);
+        if (both_ways) {
+            CU_ASSERT_EQUAL(ep->st.fast_retransmits, 0);
+            CU_ASSERT_EQUAL(ep->st.dupacks_in, 0);
+            CU_ASSERT(ep->st.rto_expiries >= 1);
+            CU_ASSERT_EQUAL(t.conn.ep[0].st.bytes_read, down.written);
+        } else {
+            CU_ASSERT_EQUAL(ep->st.fast_retransmits, 1);
+            CU_ASSERT(ep->st.dupacks_in >= 3);
+            CU_ASSERT_EQUAL(ep->st.rto_expiries, 0);
+        }
+        tap_free(&t);
+    }
+}
+
 void register_test_tcp_linux(void)
 {
     TEST_SUITE("tcp_linux",
@@ -551,5 +607,6 @@ void register_test_tcp_linux(void)
                TEST(test_sack_scoreboard_survives_timeout),
                TEST(test_quick_acks_after_first_data_and_silence),
                TEST(test_writer_woken_at_two_thirds),
-               TEST(test_out_of_order_acks_compressed));
+               TEST(test_out_of_order_acks_compressed),
+               TEST(test_dupacks_after_peer_data_are_window_updates));
 }
