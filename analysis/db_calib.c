@@ -3,6 +3,7 @@
 #include "db_calib.h"
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "db.h"
 
@@ -192,6 +193,117 @@ int db_calib_load(sqlite3 *db, long id, struct cpu_calibration *out, char *err, 
     while ((r = db_step(st, NULL, err, errlen)) == 1) {
         int p = cpu_path_find((const char *)sqlite3_column_text(st, 0));
         if (p >= 0) cpu_calibration_set(out, p, (const char *)sqlite3_column_text(st, 1), sqlite3_column_double(st, 2));
+    }
+    sqlite3_finalize(st);
+    return r < 0 ? -1 : 0;
+}
+
+static void text_col(sqlite3_stmt *st, int c, char *dst, size_t len)
+{
+    const unsigned char *t = sqlite3_column_text(st, c);
+    snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+static double real_or_nan(sqlite3_stmt *st, int c)
+{
+    return sqlite3_column_type(st, c) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c);
+}
+
+int db_calib_load_points(sqlite3 *db, long id, struct calib_point_row **rows, size_t *n, char *err, size_t errlen)
+{
+    *rows = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT path, role, item, rep, clock, conns, rate_Bps, mss, have_hz, window_s, cpu_ns, "
+                           "own_cpu_ns, runs, vcsw, ivcsw, segs, acks, reads, events, msgs, bytes, updates, ticks, gaps, "
+                           "agaps, load1, other_cpu, send_segs, send_late, fit_ns, sim_ns, sim_wakeups, sim_deliveries "
+                           "FROM calib_points WHERE calibration_id = ?1 ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "calibration %ld: %s", id, sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    size_t cap = 0;
+    int r;
+    while ((r = db_step(st, NULL, err, errlen)) == 1) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 256;
+            struct calib_point_row *p = realloc(*rows, cap * sizeof *p);
+            if (!p) { r = -1; snprintf(err, errlen, "out of memory"); break; }
+            *rows = p;
+        }
+        struct calib_point_row *o = &(*rows)[*n];
+        memset(o, 0, sizeof *o);
+        const char *path = (const char *)sqlite3_column_text(st, 0);
+        o->path = cpu_path_find(path ? path : "");
+        if (o->path < 0) { r = -1; snprintf(err, errlen, "calibration %ld, point %zu: unknown path '%s'", id, *n, path ? path : ""); break; }
+        text_col(st, 1, o->role, sizeof o->role);
+        o->item = sqlite3_column_int(st, 2);
+        o->rep = sqlite3_column_int(st, 3);
+        text_col(st, 4, o->clock, sizeof o->clock);
+        o->conns = sqlite3_column_int(st, 5);
+        o->rate_Bps = sqlite3_column_double(st, 6);
+        o->mss = sqlite3_column_int(st, 7);
+        o->have_hz = sqlite3_column_double(st, 8);
+        o->window_s = sqlite3_column_double(st, 9);
+        o->cpu_ns = sqlite3_column_double(st, 10);
+        o->own_cpu_ns = real_or_nan(st, 11);
+        uint64_t *c[11] = { &o->runs, &o->vcsw, &o->ivcsw, &o->segs, &o->acks, &o->reads, &o->events, &o->msgs, &o->bytes,
+                            &o->updates, &o->ticks };
+        for (int k = 0; k < 11; k++) *c[k] = (uint64_t)sqlite3_column_int64(st, 12 + k);
+        text_col(st, 23, o->gaps, sizeof o->gaps);
+        text_col(st, 24, o->agaps, sizeof o->agaps);
+        o->load1 = real_or_nan(st, 25);
+        o->other_cpu = real_or_nan(st, 26);
+        o->send_segs = (uint64_t)sqlite3_column_int64(st, 27);
+        text_col(st, 28, o->send_late, sizeof o->send_late);
+        o->fit_ns = real_or_nan(st, 29);
+        o->sim_ns = real_or_nan(st, 30);
+        o->sim_wakeups = real_or_nan(st, 31);
+        o->sim_deliveries = real_or_nan(st, 32);
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    if (r < 0) { free(*rows); *rows = NULL; *n = 0; return -1; }
+    if (*n == 0) { snprintf(err, errlen, "calibration %ld: no stored points", id); return -1; }
+    return 0;
+}
+
+int db_calib_load_meta(sqlite3 *db, long id, char *machine, size_t mlen, char *runtime, size_t rlen, char *settings,
+                       size_t slen, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT machine, runtime, settings FROM calibrations WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "calibration %ld: %s", id, sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int r = db_step(st, NULL, err, errlen);
+    if (r == 1) {
+        text_col(st, 0, machine, mlen);
+        text_col(st, 1, runtime, rlen);
+        text_col(st, 2, settings, slen);
+    } else if (r == 0) {
+        snprintf(err, errlen, "calibration %ld: not in the calibration database", id);
+    }
+    sqlite3_finalize(st);
+    return r == 1 ? 0 : -1;
+}
+
+int db_calib_load_bench(sqlite3 *db, long id, struct calib_bench_row *rows, size_t cap, size_t *n, char *err, size_t errlen)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT runtime, what, ns FROM calib_bench WHERE calibration_id = ?1", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "calibration %ld: %s", id, sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int r;
+    while ((r = db_step(st, NULL, err, errlen)) == 1 && *n < cap) {
+        text_col(st, 0, rows[*n].runtime, sizeof rows[*n].runtime);
+        text_col(st, 1, rows[*n].what, sizeof rows[*n].what);
+        rows[*n].ns = sqlite3_column_double(st, 2);
+        (*n)++;
     }
     sqlite3_finalize(st);
     return r < 0 ? -1 : 0;

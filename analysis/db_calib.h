@@ -39,7 +39,7 @@ struct calib_record {
     char   created[32], machine[256], runtime[128], code_version[64], settings[1024];
     double ns[PATH__N][CPUF__N], se[PATH__N][CPUF__N];
     char   source[PATH__N][CPUF__N][8];  /* "" = not part of this path's model (stored as 0) */
-    struct calib_mech_row   mech[PATH__N * (CPU_LAT_Q + 2)];
+    struct calib_mech_row   mech[PATH__N * (CPU_LAT_Q + 5)];
     size_t                  n_mech;
     struct calib_fit_row    fit[PATH__N];
     struct calib_point_row *pts;
@@ -57,6 +57,14 @@ int db_calib_load(sqlite3 *db, long id, struct cpu_calibration *out, char *err, 
  * (default results/calib.db). */
 void db_calib_use(const char *path);
 int  db_calib_loader(long id, struct cpu_calibration *out, char *err, size_t errlen);
+/* Every stored measurement of calibration id, in the order taken (malloc'd rows; *n of them),
+ * and its micro-benchmarks (at most cap).  Returns 0, or -1 with err (an unknown path name or a
+ * histogram that does not parse is an error: the rows are refitted). */
+int  db_calib_load_points(sqlite3 *db, long id, struct calib_point_row **rows, size_t *n, char *err, size_t errlen);
+/* The stored machine, runtime and settings text of calibration id. */
+int  db_calib_load_meta(sqlite3 *db, long id, char *machine, size_t mlen, char *runtime, size_t rlen, char *settings,
+                        size_t slen, char *err, size_t errlen);
+int  db_calib_load_bench(sqlite3 *db, long id, struct calib_bench_row *rows, size_t cap, size_t *n, char *err, size_t errlen);
 /* calibration.csv, coefficients.csv, points.csv and bench.csv of calibration id into dir. */
 int  db_calib_export(sqlite3 *db, long id, const char *dir, char *err, size_t errlen);
 

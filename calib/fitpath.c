@@ -8,6 +8,7 @@
 #include <string.h>
 
 const double calib_tau_us[CALIB_N_TAU] = { 125, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000 };
+const double calib_gamma[CALIB_N_GAMMA] = { 0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3 };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -22,7 +23,7 @@ static double median(double *v, size_t n)
 }
 
 int calib_item_median(const struct calib_item *items, size_t item, const struct calib_obs *obs, size_t n_obs,
-                      double idle_vcsw, double tau_us, double x[CPUF__N], double *y)
+                      double idle_vcsw, double tau_us, double gamma, double x[CPUF__N], double *y)
 {
     double vx[CPUF__N][16], vy[16];
     size_t k = 0;
@@ -30,7 +31,8 @@ int calib_item_median(const struct calib_item *items, size_t item, const struct 
         if (obs[i].item != item) continue;
         double xi[CPUF__N];
         calib_features(&items[item].sp, &obs[i].m, idle_vcsw, tau_us, xi);
-        for (int f = 0; f < CPUF__N; f++) vx[f][k] = xi[f];
+        double g = cpu_interference(gamma, obs[i].m.other_cpu);
+        for (int f = 0; f < CPUF__N; f++) vx[f][k] = xi[f] * g;
         vy[k++] = obs[i].m.cpu_ns / obs[i].m.window_s;
     }
     if (k == 0) return 0;
@@ -64,22 +66,27 @@ int calib_fit_path(enum cpu_path p, const struct calib_item *items, size_t n_ite
     int use[CPUF__N];
     calib_model_mask(p, use);
     double best = INFINITY;
-    for (int t = 0; t < CALIB_N_TAU; t++) {
-        size_t k = 0;
-        for (size_t i = 0; i < n_items; i++) {
-            if (items[i].sp.path != p || items[i].role == ROLE_HOLDOUT) continue;
-            if (calib_item_median(items, i, obs, n_obs, out->idle_vcsw, calib_tau_us[t], pts[k].x, &pts[k].y)) k++;
+    for (int t = 0; t < CALIB_N_TAU; t++) out->chisq[t] = INFINITY;
+    for (int g = 0; g < CALIB_N_GAMMA; g++) out->chisq_gamma[g] = INFINITY;
+    for (int g = 0; g < CALIB_N_GAMMA; g++)
+        for (int t = 0; t < CALIB_N_TAU; t++) {
+            size_t k = 0;
+            for (size_t i = 0; i < n_items; i++) {
+                if (items[i].sp.path != p || items[i].role == ROLE_HOLDOUT) continue;
+                if (calib_item_median(items, i, obs, n_obs, out->idle_vcsw, calib_tau_us[t], calib_gamma[g], pts[k].x, &pts[k].y)) k++;
+            }
+            struct fit_result fr;
+            if (calib_fit(pts, k, use, fixed, &fr, err, errlen) != 0) { free(pts); return -1; }
+            out->chisq[t] = fmin(out->chisq[t], fr.chisq);
+            out->chisq_gamma[g] = fmin(out->chisq_gamma[g], fr.chisq);
+            if (fr.chisq < best) {
+                best = fr.chisq;
+                out->fr = fr;
+                out->tau_us = calib_tau_us[t];
+                out->gamma = calib_gamma[g];
+                out->n_items = k;
+            }
         }
-        struct fit_result fr;
-        if (calib_fit(pts, k, use, fixed, &fr, err, errlen) != 0) { free(pts); return -1; }
-        out->chisq[t] = fr.chisq;
-        if (fr.chisq < best) {
-            best = fr.chisq;
-            out->fr = fr;
-            out->tau_us = calib_tau_us[t];
-            out->n_items = k;
-        }
-    }
     free(pts);
     out->r2w = out->fr.r2w;
     return 0;
@@ -89,5 +96,5 @@ double calib_fit_cpu(const struct calib_path_fit *pf, const struct calib_spec *s
 {
     double x[CPUF__N];
     calib_features(sp, m, pf->idle_vcsw, pf->tau_us, x);
-    return calib_fit_predict(&pf->fr, x);
+    return calib_fit_predict(&pf->fr, x) * cpu_interference(pf->gamma, m->other_cpu);
 }

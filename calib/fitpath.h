@@ -9,6 +9,8 @@
 
 #define CALIB_N_TAU 9
 extern const double calib_tau_us[CALIB_N_TAU];    /* candidates, 125 us .. 32 ms */
+#define CALIB_N_GAMMA 13
+extern const double calib_gamma[CALIB_N_GAMMA];   /* interference candidates, 0 .. 3 */
 
 /* One measurement: which plan item, which repetition. */
 struct calib_obs { size_t item; int rep; struct calib_meas m; };
@@ -16,21 +18,24 @@ struct calib_obs { size_t item; int rep; struct calib_meas m; };
 struct calib_path_fit {
     struct fit_result fr;            /* at the chosen tau                                       */
     double tau_us;
+    double gamma;                    /* interference: costs x (1 + gamma x other processes' CPU share) */
     double idle_vcsw;                /* the idle receiver's voluntary switches per second (in BASE) */
-    double chisq[CALIB_N_TAU];       /* the weighted residual sum at each candidate tau          */
+    double chisq[CALIB_N_TAU];       /* the weighted residual sum at each candidate tau (best gamma) */
+    double chisq_gamma[CALIB_N_GAMMA];   /* ... at each candidate gamma (best tau)              */
     double r2w;                      /* R^2 of the weighted fit (relative residuals)             */
     size_t n_items;                  /* plan items (medians) behind the fit                      */
 };
 
-/* The median over repetitions of item's features (at tau_us) and CPU per second; 0 if the item
- * has no observation. */
+/* The median over repetitions of item's features (at tau_us, each repetition's times its
+ * interference factor at gamma) and CPU per second; 0 if the item has no observation. */
 int  calib_item_median(const struct calib_item *items, size_t item, const struct calib_obs *obs, size_t n_obs,
-                       double idle_vcsw, double tau_us, double x[CPUF__N], double *y);
-/* Fits path p: idle and fit items, each the median of its repetitions; fixed[f] (finite) are
+                       double idle_vcsw, double tau_us, double gamma, double x[CPUF__N], double *y);
+/* Fits path p: idle and fit items, each the median of its repetitions, tau and gamma by profile
+ * (least squares at every pair of candidates); fixed[f] (finite) are
  * not fitted but taken as given (the C rate updates from the micro-benchmark). */
 int  calib_fit_path(enum cpu_path p, const struct calib_item *items, size_t n_items, const struct calib_obs *obs,
                     size_t n_obs, const double fixed[CPUF__N], struct calib_path_fit *out, char *err, size_t errlen);
-/* The fitted model's CPU per second for one measurement's counts. */
+/* The fitted model's CPU per second for one measurement's counts and load. */
 double calib_fit_cpu(const struct calib_path_fit *pf, const struct calib_spec *sp, const struct calib_meas *m);
 
 #endif

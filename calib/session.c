@@ -61,7 +61,7 @@ void calib_session_free(struct calib_session *s)
     memset(s, 0, sizeof *s);
 }
 
-static int trace_save(const struct calib_session *s, size_t i, const struct calib_send_trace *tr)
+int calib_session_put_trace(const struct calib_session *s, size_t i, const struct calib_send_trace *tr)
 {
     char path[320];
     trace_path(s, i, path, sizeof path);
@@ -143,7 +143,7 @@ int calib_session_measure(struct calib_session *s, void (*progress)(void *ctx, s
             o->rep = r;
             int rc = calib_run_point(&s->env, &it->sp, &o->m, &tr, err, errlen);
             if (rc != 0) rc = calib_run_point(&s->env, &it->sp, &o->m, &tr, err, errlen);    /* once more */
-            if (rc == 0 && tr && trace_save(s, s->n_obs, tr) != 0) {
+            if (rc == 0 && tr && calib_session_put_trace(s, s->n_obs, tr) != 0) {
                 snprintf(err, errlen, "%s: cannot write the sender's records", s->trace_dir);
                 rc = -1;
             }
@@ -175,6 +175,8 @@ static void simulate(struct calib_session *s, int fit_only)
     }
 }
 
+static double median_other(const struct calib_session *s, enum cpu_path p);
+
 int calib_session_fit(struct calib_session *s, char *err, size_t errlen)
 {
     struct cpu_calibration *cal = &s->cal;
@@ -196,6 +198,8 @@ int calib_session_fit(struct calib_session *s, char *err, size_t errlen)
         cal->ns[p][CPUF_SWITCH] = is_erlang(p) ? s->erl.switch_ns : s->cb.switch_ns;
         cal->os_wakes[p] = 1;
         cal->cold_tau_us[p] = s->fit[p].tau_us;
+        cal->interference[p] = s->fit[p].gamma;
+        cal->other_ref[p] = median_other(s, (enum cpu_path)p);
         cal->latency[p] = is_erlang(p) ? s->lat_erl.lat : s->lat_c.lat;
     }
     snprintf(cal->label, sizeof cal->label, "this session's calibration");
@@ -230,6 +234,18 @@ static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof v[0], cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The share of the receiver's CPU other processes took, median over path p's measurements. */
+static double median_other(const struct calib_session *s, enum cpu_path p)
+{
+    double *v = malloc(sizeof *v * (s->n_obs + 1));
+    int n = 0;
+    for (size_t i = 0; v && i < s->n_obs; i++)
+        if (s->items[s->obs[i].item].sp.path == p && isfinite(s->obs[i].m.other_cpu)) v[n++] = s->obs[i].m.other_cpu;
+    double r = n > 0 ? median(v, n) : 0;
+    free(v);
+    return r;
 }
 
 /* The deliveries' mean cold share (0 warm .. 1 cold) of a gap histogram. */

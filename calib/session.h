@@ -51,6 +51,8 @@ void calib_session_validate(struct calib_session *s);
  * second measured and simulated; the deliveries' mean cold share measured and simulated. */
 struct calib_heldout_row { double cpu, cpu_fit, cpu_sim, wake, wake_sim, deliv, deliv_sim, cold, cold_sim; int n; };
 int  calib_session_heldout(const struct calib_session *s, size_t item, struct calib_heldout_row *row);
+/* Keeps the sender's records of observation i (0, or -1 if they cannot be written). */
+int  calib_session_put_trace(const struct calib_session *s, size_t i, const struct calib_send_trace *tr);
 /* The sender's records of observation i (malloc'd), or NULL. */
 struct calib_send_trace *calib_session_trace(const struct calib_session *s, size_t i);
 

@@ -45,6 +45,11 @@ int calib_sim_point(const struct calib_spec *sp, const struct calib_meas *m, con
     if (!tr || m->t1_ns <= m->t0_ns) return -1;
     struct cpu_costs costs;
     calib_costs_for_path(&costs, cal, sp->path, sp->clock);
+    /* the point's own load: other processes took m->other_cpu of the receiver's CPU */
+    double g = cpu_interference(cal->interference[sp->path], m->other_cpu);
+    for (int k = 0; k < 3; k++)
+        for (int f = 0; f < CPUF__N; f++) costs.ns[k][f] *= g;
+    costs.base_ns_per_s *= g;
     struct sim_acc acc = { 0, (double)(m->t1_ns - m->t0_ns), { 0 }, { 0 } };
     /* times relative to the window's start; the trace starts with the sender, before it */
     double origin = (double)m->t0_ns;
@@ -53,13 +58,19 @@ int calib_sim_point(const struct calib_spec *sp, const struct calib_meas *m, con
     struct cpu_sock *socks = calloc((size_t)sp->conns, sizeof *socks);
     double *next_tick = calloc((size_t)sp->conns, sizeof *next_tick);
     if (!socks || !next_tick) { free(socks); free(next_tick); cpu_recv_free(&r); return -1; }
+    /* The harnesses arm each connection's 5-s timer when its process starts, as the sender
+     * connects, just before its first write: every connection ticks in phase, the first time 5 s
+     * after the sender's start (calib/recv_erlang.escript start/4). */
     double start = tr->cap > 0 ? (double)tr->ev[0].t_ns - origin : 0;
-    uint64_t u = seed;
     for (int i = 0; i < sp->conns; i++) {
         cpu_sock_init(&socks[i], 0);
-        u = u * 6364136223846793005ULL + 1442695040888963407ULL;        /* each process's tick phase */
-        next_tick[i] = start + TICK_NS * (double)(u >> 11) / 9007199254740992.0;
+        next_tick[i] = start + TICK_NS;
     }
+    /* Passive Erlang blocks in recv(S, 0) without a timeout: the timer's message wakes the VM,
+     * but the tick (and its rate update) runs only after the next data on that socket. */
+    int tick_waits = sp->path == PATH_ERL_PASSIVE;
+    char *tick_due = calloc((size_t)sp->conns, 1);
+    if (!tick_due) { free(socks); free(next_tick); cpu_recv_free(&r); return -1; }
     int rate = sp->clock != CLOCK_NONE;
     enum cpu_feat rate_feat = sp->clock == CLOCK_LOCALTIME ? CPUF_RATE_LOCALTIME : CPUF_RATE_MONO;
     size_t i = 0;
@@ -80,6 +91,7 @@ int calib_sim_point(const struct calib_spec *sp, const struct calib_meas *m, con
             struct cpu_sock *s = &socks[tick];
             next_tick[tick] += TICK_NS;
             cpu_recv_arrival(&r, s, t_ev, 0, 0);
+            if (tick_waits) { tick_due[tick] = 1; continue; }
             cpu_recv_charge(&r, s, CPUF_TICK, 1, t_ev);
             if (rate) cpu_recv_charge(&r, s, rate_feat, 1, t_ev);
             continue;
@@ -91,6 +103,11 @@ int calib_sim_point(const struct calib_spec *sp, const struct calib_meas *m, con
         cpu_recv_charge(&r, s, CPUF_BYTE, 0, t_ev);
         for (unsigned k = 0; k < e->msgs; k++) {
             cpu_recv_message(&r, s, t_ev);
+            if (rate) cpu_recv_charge(&r, s, rate_feat, 1, t_ev);
+        }
+        if (tick_due[e->conn]) {
+            tick_due[e->conn] = 0;
+            cpu_recv_charge(&r, s, CPUF_TICK, 1, t_ev);
             if (rate) cpu_recv_charge(&r, s, rate_feat, 1, t_ev);
         }
     }
@@ -107,6 +124,7 @@ int calib_sim_point(const struct calib_spec *sp, const struct calib_meas *m, con
     for (int k = 0; k < sp->conns; k++) cpu_sock_free(&socks[k]);
     free(socks);
     free(next_tick);
+    free(tick_due);
     cpu_recv_free(&r);
     return 0;
 }

@@ -14,7 +14,8 @@ struct calib_sim_out {
 
 /* The costs and mechanisms of path p alone (every socket mode maps to it), clock as measured. */
 void calib_costs_for_path(struct cpu_costs *c, const struct cpu_calibration *cal, enum cpu_path p, enum calib_clock clock);
-/* Runs the sender's trace through the receiving process of sp's path over m's window.
+/* Runs the sender's trace through the receiving process of sp's path over m's window, every cost
+ * times the calibration's interference factor at m's load (m->other_cpu).
  * Returns 0, or -1 if there is no trace or window. */
 int  calib_sim_point(const struct calib_spec *sp, const struct calib_meas *m, const struct calib_send_trace *tr,
                      const struct cpu_calibration *cal, uint64_t seed, struct calib_sim_out *out);

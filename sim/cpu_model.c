@@ -58,6 +58,11 @@ double cpu_latency_draw(const struct cpu_latency *l, double u)
     return l->q_ns[i] + (x - i) * (l->q_ns[i + 1] - l->q_ns[i]);
 }
 
+double cpu_interference(double gamma, double other_share)
+{
+    return 1 + (other_share > 0 && gamma > 0 ? gamma * fmin(other_share, 1) : 0);
+}
+
 int cpu_path_find(const char *name)
 {
     for (int i = 0; i < PATH__N; i++) if (!strcmp(name, cpu_path_name[i])) return i;
@@ -77,6 +82,8 @@ int cpu_calibration_set(struct cpu_calibration *cal, int p, const char *name, do
     if (f >= 0) cal->ns[p][f] = v;
     else if (!strcmp(name, "os_wakes")) cal->os_wakes[p] = v;
     else if (!strcmp(name, "cold_tau_us")) cal->cold_tau_us[p] = v;
+    else if (!strcmp(name, "interference")) cal->interference[p] = v;
+    else if (!strcmp(name, "other_ref")) cal->other_ref[p] = v;
     else if (sscanf(name, "lat_p%d%c", &q, &tail) == 1 && q >= 0 && q <= 100 && q % 5 == 0) cal->latency[p].q_ns[q / 5] = v;
     else return -1;
     return 0;
@@ -118,7 +125,8 @@ void cpu_costs_from(struct cpu_costs *c, const struct cpu_calibration *cal, enum
     memset(c, 0, sizeof *c);
     for (int m = 0; m < 3; m++) {
         enum cpu_path p = cpu_profile_path(prof, m);
-        memcpy(c->ns[m], cal->ns[p], sizeof c->ns[m]);
+        double g = cpu_interference(cal->interference[p], cal->other_ref[p]);
+        for (int f = 0; f < CPUF__N; f++) c->ns[m][f] = cal->ns[p][f] * g;
         c->ns[m][clock_localtime ? CPUF_RATE_MONO : CPUF_RATE_LOCALTIME] = 0;
         c->ns[m][CPUF_BASE] = 0;
         c->mech[m] = cpu_path_mech[p];
@@ -126,7 +134,8 @@ void cpu_costs_from(struct cpu_costs *c, const struct cpu_calibration *cal, enum
         c->cold_tau_us[m] = cal->cold_tau_us[p];
         c->latency[m] = cal->latency[p];
     }
-    c->base_ns_per_s = cal->ns[cpu_profile_path(prof, 0)][CPUF_BASE];
+    enum cpu_path p0 = cpu_profile_path(prof, 0);
+    c->base_ns_per_s = cal->ns[p0][CPUF_BASE] * cpu_interference(cal->interference[p0], cal->other_ref[p0]);
 }
 
 /* ---------------------------------------------------------------- the receiving process */

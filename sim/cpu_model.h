@@ -69,6 +69,11 @@ struct cpu_calibration {
     double ns[PATH__N][CPUF__N];            /* cost per unit; 0 where a path has no such cost */
     double os_wakes[PATH__N];               /* OS thread wake-ups per wake-up of the receiver */
     double cold_tau_us[PATH__N];            /* the cold-cache time constant of COLD       */
+    double interference[PATH__N];           /* every cost is (1 + interference x the share of the
+                                               receiver's CPU that other processes took) times
+                                               its own: their work evicts the receiver's caches */
+    double other_ref[PATH__N];              /* the share a run's costs assume: the median over the
+                                               calibration's measurements (its machine as it was) */
     struct cpu_latency latency[PATH__N];
 };
 
@@ -134,6 +139,10 @@ void cpu_recv_advance(struct cpu_recv *r, double now_ns);
 /* The socket's mode changes (its data so far is read under the old one). */
 void cpu_sock_set_mode(struct cpu_recv *r, struct cpu_sock *s, int mode, double now_ns);
 
+/* The factor 1 + gamma x other_share on every cost (other_share: the share of the receiver's CPU
+ * other processes took, 0..1; not a number counts as 0). */
+double cpu_interference(double gamma, double other_share);
+
 /* The calibration compiled in from calib/shipped/coefficients.csv (id 0). */
 void cpu_calibration_shipped(struct cpu_calibration *out);
 /* Loader for calibration ids other than 0, installed by the program (it reads the calibration
@@ -141,10 +150,11 @@ void cpu_calibration_shipped(struct cpu_calibration *out);
 typedef int (*cpu_calibration_loader)(long id, struct cpu_calibration *out, char *err, size_t errlen);
 void cpu_calibration_set_loader(cpu_calibration_loader f);
 int  cpu_calibration_get(long id, struct cpu_calibration *out, char *err, size_t errlen);
-/* Set one named value of path p ("wakeup" .. "base", "os_wakes", "cold_tau_us", "lat_p00" ..
+/* Set one named value of path p ("wakeup" .. "base", "os_wakes", "cold_tau_us", "interference", "other_ref", "lat_p00" ..
  * "lat_p100"); 0, or -1 if the name is unknown. */
 int  cpu_calibration_set(struct cpu_calibration *cal, int p, const char *name, double v);
-/* The costs of a profile under a calibration; the rate-update feature of `clock_localtime`'s
+/* The costs of a profile under a calibration, at its reference load (each path's costs times
+ * cpu_interference(interference, other_ref)); the rate-update feature of `clock_localtime`'s
  * choice is the one charged (the other is zeroed). */
 void cpu_costs_from(struct cpu_costs *c, const struct cpu_calibration *cal, enum cpu_profile_kind prof,
                     int clock_localtime);

@@ -13,6 +13,7 @@
 #include "fit.h"
 #include "fitpath.h"
 #include "plan.h"
+#include "refit.h"
 #include "simpoint.h"
 
 /* splitmix64: a fixed, documented stream for synthetic points */
@@ -158,6 +159,96 @@ static void test_fit_path_finds_tau_and_costs(void)
     /* the profile is worse at the neighbouring time constants */
     CU_ASSERT(pf.chisq[3] > pf.chisq[4] && pf.chisq[5] > pf.chisq[4]);
     CU_ASSERT_EQUAL(pf.n_items, 24);
+}
+
+/* Interference: each repetition's CPU is (1 + gamma x its other processes' share) times the
+ * costs' sum; items differ in load, so the profile finds gamma (a candidate) and the costs. */
+static void test_fit_path_finds_interference(void)
+{
+    const double gamma = 1.5, c_wake = 30000, c_seg = 1500, c_msg = 2500, base = 5e5;
+    struct calib_item items[32];
+    struct calib_obs obs[96];
+    size_t n_items = 0, n_obs = 0;
+    uint64_t s = 11;
+    for (int i = 0; i < 24; i++) {
+        int idle = i < 2;
+        items[n_items] = (struct calib_item){ { PATH_C_HDRBODY, CLOCK_NONE, 1 + i, idle ? 0 : 8000, 1460, 1, 1000, 4000 },
+                                              idle ? ROLE_IDLE : ROLE_FIT };
+        struct calib_meas m;
+        memset(&m, 0, sizeof m);
+        m.window_s = 4;
+        if (!idle) {
+            m.segs = (uint64_t)(400 + 4000 * unit(&s));
+            m.vcsw = (uint64_t)((double)m.segs * (0.4 + 0.5 * unit(&s)));
+            m.msgs = m.segs / 11 + (uint64_t)(50 * unit(&s));
+        }
+        double sum = base * 4 + c_wake * (double)m.vcsw + c_seg * (double)m.segs + c_msg * (double)m.msgs;
+        double load = 0.9 * unit(&s);                    /* this item's load; its repetitions near it */
+        for (int r = 0; r < 3; r++) {
+            struct calib_obs *o = &obs[n_obs++];
+            o->item = n_items;
+            o->rep = r;
+            o->m = m;
+            o->m.other_cpu = load + 0.05 * r;
+            o->m.cpu_ns = sum * cpu_interference(gamma, o->m.other_cpu);
+        }
+        n_items++;
+    }
+    struct calib_path_fit pf;
+    double fixed[CPUF__N];
+    no_fixed(fixed);
+    char err[128];
+    CU_ASSERT_EQUAL_FATAL(calib_fit_path(PATH_C_HDRBODY, items, n_items, obs, n_obs, fixed, &pf, err, sizeof err), 0);
+    ASSERT_ABS(pf.gamma, gamma, 0);
+    ASSERT_REL(pf.fr.coef[CPUF_WAKEUP], c_wake, 1e-4);
+    ASSERT_REL(pf.fr.coef[CPUF_SEGMENT], c_seg, 1e-4);
+    ASSERT_REL(pf.fr.coef[CPUF_MESSAGE], c_msg, 1e-4);
+    ASSERT_REL(pf.fr.coef[CPUF_BASE], base, 1e-4);
+    CU_ASSERT(pf.chisq_gamma[5] > pf.chisq_gamma[6] && pf.chisq_gamma[7] > pf.chisq_gamma[6]);
+    /* the fitted model's CPU of one repetition carries that repetition's load */
+    ASSERT_REL(calib_fit_cpu(&pf, &items[5].sp, &obs[3 * 5 + 2].m), obs[3 * 5 + 2].m.cpu_ns / 4, 1e-4);
+    /* a load not recorded counts as none */
+    ASSERT_ABS(cpu_interference(2, NAN), 1, 0);
+    ASSERT_ABS(cpu_interference(2, 0.25), 1.5, 1e-12);
+}
+
+/* The paced sender re-made: without lateness, writes every mss / (rate x conns) seconds, round
+ * robin, from 1 s before the window to its end; a late timer makes bursts, never early writes
+ * and never fewer segments than fell due. */
+static void test_sender_replay(void)
+{
+    struct calib_spec sp = { PATH_C_EPOLL, CLOCK_NONE, 4, 14600, 1460, 0, 1000, 2000 };   /* a write every 25 ms */
+    struct calib_meas m;
+    memset(&m, 0, sizeof m);
+    m.window_s = 1.99;
+    struct calib_send_trace *tr = calib_sender_replay(&sp, &m, 5, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
+    CU_ASSERT_EQUAL(tr->n, 119);                       /* slots at -1 s + 25 ms k, k = 1 .. 119, before 1.99 s */
+    for (size_t i = 0; i < tr->n; i++) {
+        CU_ASSERT_EQUAL(tr->ev[i].conn, (int32_t)(i % 4));
+        ASSERT_ABS((double)tr->ev[i].t_ns, -1e9 + 25e6 * (double)(i + 1), 1);
+    }
+    unsigned msgs = 0;
+    for (size_t i = 0; i < tr->n; i++) msgs += tr->ev[i].msgs;
+    CU_ASSERT_EQUAL(msgs, 119 * 1460 / 4 / 16397 * 4);    /* 30 segments a connection: 2 pieces each */
+    free(tr);
+    sp.rate_Bps = 73000;                               /* a write every 5 ms */
+    m.send.late[cpu_gap_bin(12000)] = 10;             /* 8-16 ms late every time: bursts of 2-4 */
+    tr = calib_sender_replay(&sp, &m, 5, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
+    int bursts = 0;
+    for (size_t i = 0; i < tr->n; i++) {
+        CU_ASSERT((double)tr->ev[i].t_ns >= -1e9 + 5e6 * (double)(i + 1) - 1);
+        if (i > 0 && tr->ev[i].t_ns - tr->ev[i - 1].t_ns < 10000) bursts++;
+    }
+    CU_ASSERT(bursts > 200);
+    CU_ASSERT(tr->n >= 597 - 4 && tr->n <= 597);      /* behind by less than 20 ms: no slot dropped */
+    free(tr);
+    sp.rate_Bps = 0;                                   /* idle: no writes */
+    tr = calib_sender_replay(&sp, &m, 5, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
+    CU_ASSERT_EQUAL(tr->n, 0);
+    free(tr);
 }
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
@@ -410,6 +501,43 @@ static void test_sim_point_counts(void)
     free(tr);
 }
 
+/* The harnesses' 5-s timers start with the connections (in phase, 5 s after the sender's first
+ * write); passive Erlang blocks in recv without a timeout, so its tick runs only with the next
+ * data on that socket, while the timer still wakes the VM. */
+static void test_sim_point_ticks(void)
+{
+    struct calib_send_trace *tr = calloc(1, sizeof *tr + 4 * sizeof tr->ev[0]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tr);
+    const int64_t t0 = 1000000000000LL;
+    for (int c = 0; c < 3; c++) tr->ev[c] = (struct calib_send_ev){ t0 - 1000000000LL, c, 1460, 0 };
+    tr->ev[3] = (struct calib_send_ev){ t0 + 4500000000LL, 0, 1460, 0 };     /* after the tick at 4 s */
+    tr->n = tr->cap = 4;
+    struct calib_meas m = { .window_s = 6, .t0_ns = t0, .t1_ns = t0 + 6000000000LL };
+    struct cpu_calibration cal;
+    memset(&cal, 0, sizeof cal);
+    for (int p = PATH_ERL_PASSIVE; p <= PATH_ERL_ACTIVE; p++) {
+        cal.ns[p][CPUF_TICK] = 1000;
+        cal.os_wakes[p] = 1;
+        for (int q = 0; q < CPU_LAT_Q; q++) cal.latency[p].q_ns[q] = 50000;
+    }
+    struct calib_spec sp = { PATH_ERL_ACTIVE, CLOCK_NONE, 3, 1000, 1460, 0, 1000, 6000 };
+    struct calib_sim_out o;
+    CU_ASSERT_EQUAL_FATAL(calib_sim_point(&sp, &m, tr, &cal, 1, &o), 0);
+    ASSERT_ABS(o.units[CPUF_TICK] * 6, 3, 1e-9);       /* every connection's tick, at 4 s */
+    ASSERT_ABS(o.units[CPUF_WAKEUP] * 6, 2, 1e-9);     /* one VM wake-up for the ticks, one for the data */
+    sp.path = PATH_ERL_PASSIVE;
+    CU_ASSERT_EQUAL_FATAL(calib_sim_point(&sp, &m, tr, &cal, 1, &o), 0);
+    ASSERT_ABS(o.units[CPUF_TICK] * 6, 1, 1e-9);       /* only connection 0 had data after its tick */
+    ASSERT_ABS(o.units[CPUF_WAKEUP] * 6, 2, 1e-9);
+    ASSERT_ABS(o.cpu_ns * 6, 1000, 1e-6);
+    /* the point's load scales every cost by the calibration's interference */
+    cal.interference[PATH_ERL_PASSIVE] = 2;
+    m.other_cpu = 0.5;
+    CU_ASSERT_EQUAL_FATAL(calib_sim_point(&sp, &m, tr, &cal, 1, &o), 0);
+    ASSERT_ABS(o.cpu_ns * 6, 2000, 1e-6);
+    free(tr);
+}
+
 static void test_profiles_map_modes_to_paths(void)
 {
     CU_ASSERT_EQUAL(cpu_profile_path(CPU_PROFILE_ERLANG, 2), PATH_ERL_PACKET4);
@@ -462,6 +590,8 @@ static void test_calibration_round_trip(void)
     snprintf(rec.source[PATH_C_EPOLL][CPUF_WAKEUP], 8, "fit");
     rec.mech[rec.n_mech++] = (struct calib_mech_row){ PATH_C_EPOLL, "lat_p50", 150000 };
     rec.mech[rec.n_mech++] = (struct calib_mech_row){ PATH_C_EPOLL, "cold_tau_us", 2000 };
+    rec.mech[rec.n_mech++] = (struct calib_mech_row){ PATH_C_EPOLL, "interference", 1.25 };
+    rec.mech[rec.n_mech++] = (struct calib_mech_row){ PATH_C_EPOLL, "other_ref", 0.5 };
     struct calib_point_row pt = { .path = PATH_C_EPOLL, .role = "holdout", .clock = "mono", .conns = 3, .mss = 1460,
                                   .rate_Bps = 1e6, .have_hz = 1, .window_s = 2, .cpu_ns = 2e8, .own_cpu_ns = 2e8,
                                   .gaps = "1/2/3", .load1 = 7.5, .other_cpu = 0.9,
@@ -481,6 +611,26 @@ static void test_calibration_round_trip(void)
     ASSERT_ABS(cal.ns[PATH_C_EPOLL][CPUF_COLD], 0.25, 0);
     ASSERT_ABS(cal.latency[PATH_C_EPOLL].q_ns[10], 150000, 0);
     ASSERT_ABS(cal.cold_tau_us[PATH_C_EPOLL], 2000, 0);
+    ASSERT_ABS(cal.interference[PATH_C_EPOLL], 1.25, 0);
+    ASSERT_ABS(cal.other_ref[PATH_C_EPOLL], 0.5, 0);
+    struct cpu_costs costs;
+    cpu_costs_from(&costs, &cal, CPU_PROFILE_C, 0);
+    ASSERT_ABS(costs.ns[1][CPUF_WAKEUP], 85000 * 1.625, 1e-6);     /* at the reference load: 1 + 1.25 x 0.5 */
+    /* the stored points come back for a refit; a gap histogram of 3 bins is refused by name */
+    struct calib_point_row *rows = NULL;
+    size_t n_rows = 0;
+    CU_ASSERT_EQUAL_FATAL(db_calib_load_points(db, id, &rows, &n_rows, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(n_rows, 1);
+    CU_ASSERT_EQUAL(rows[0].path, PATH_C_EPOLL);
+    CU_ASSERT_STRING_EQUAL(rows[0].gaps, "1/2/3");
+    ASSERT_ABS(rows[0].other_cpu, 0.9, 0);
+    ASSERT_ABS(rows[0].sim_ns, 2.1e8, 0);
+    static struct calib_session sess;
+    memset(&sess, 0, sizeof sess);
+    CU_ASSERT_EQUAL(calib_session_from_points(&sess, rows, n_rows, NULL, 0, &cal, err, sizeof err), -1);
+    CU_ASSERT(strstr(err, "point 0: a gap histogram") != NULL);
+    calib_session_free(&sess);
+    free(rows);
     CU_ASSERT_EQUAL(db_calib_load(db, 7, &cal, err, sizeof err), -1);
     CU_ASSERT(strstr(err, "calibration 7: not in the calibration database") != NULL);
     CU_ASSERT_EQUAL(db_calib_export(db, id, dir, err, sizeof err), 0);
@@ -504,6 +654,8 @@ void register_test_calib(void)
                TEST(test_fit_recovers_known_costs),
                TEST(test_fit_keeps_costs_nonnegative),
                TEST(test_fit_path_finds_tau_and_costs),
+               TEST(test_fit_path_finds_interference),
+               TEST(test_sender_replay),
                TEST(test_sender_stream_framing),
                TEST(test_result_line_parsing),
                TEST(test_gap_bins),
@@ -511,6 +663,7 @@ void register_test_calib(void)
                TEST(test_recv_rounds_and_wakeups),
                TEST(test_recv_delivery_rules_and_cold),
                TEST(test_sim_point_counts),
+               TEST(test_sim_point_ticks),
                TEST(test_profiles_map_modes_to_paths),
                TEST(test_calibration_round_trip));
 }
