@@ -18,6 +18,7 @@ void tcp_cfg_default(struct tcp_cfg *c)
     c->rcvbuf = 262144;
     c->sndbuf = 262144;
     c->linux_wmem = 0;
+    c->ack_at_read = 0;
     c->rto_min = SIM_MS(200);
     c->rto_initial = SIM_SEC(1);
     c->rto_max = SIM_SEC(60);
@@ -207,6 +208,13 @@ uint64_t tcp_read(struct tcp_ep *ep, uint64_t max)
     if (take == 0) return 0;
     ep->rcv_read += take;
     ep->st.bytes_read += take;
+    /* Linux's tcp_cleanup_rbuf: an ACK is scheduled and more than one MSS is unacknowledged,
+     * the ACK __tcp_ack_snd_check left to the read (ack_at_read, see data_input). */
+    if (ep_cfg(ep)->ack_at_read && sim_event_pending(&ep->delack_timer) &&
+        ep->rcv_nxt - ep->last_ack_sent > ep_cfg(ep)->mss) {
+        send_pure_ack(ep);
+        return take;
+    }
     /* Window update, as Linux's tcp_cleanup_rbuf: only when the window we could offer now is at
      * least twice what is left of the last advertisement, so an application that keeps up never
      * causes extra ACKs, and a stalled one reopens the sender promptly (receiver SWS avoidance,

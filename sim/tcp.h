@@ -24,6 +24,10 @@ struct tcp_cfg {
                                     against sk_sndbuf, tcp_sendmsg's memory check per skb, the
                                     writer woken by sk_stream_write_space; 0: a byte budget
                                     whose writer hears of every acknowledgement                */
+    int        ack_at_read;      /* the receiver's ACK decision as Linux's: made before the
+                                    application reads; more than one segment unacknowledged
+                                    waits for the read (tcp_cleanup_rbuf) unless the window's
+                                    right edge advances; 0: the application reads first      */
     sim_time_t rto_min, rto_initial, rto_max;
 };
 void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, SACK, Reno growth, Nagle, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */

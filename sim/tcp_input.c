@@ -218,12 +218,31 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
     }
     /* New in-order bytes.  Delayed ACK (RFC 1122 4.2.3.2, RFC 5681 4.2): every delack_count-th
      * segment is acknowledged at once, the others when the timer fires, unless quick ACKs are
-     * left (Linux __tcp_ack_snd_check: tcp_in_quickack_mode).  The application sees the bytes
-     * first, so a read or a reply it makes at once travels with (or updates) this ACK; that is
-     * why Linux's "ping-pong" exception for interactive connections is not modelled. */
+     * left (Linux __tcp_ack_snd_check: tcp_in_quickack_mode).  Without ack_at_read the
+     * application sees the bytes first, so a read or a reply it makes at once travels with (or
+     * updates) this ACK; that is why Linux's "ping-pong" exception for interactive connections
+     * is not modelled. */
     data_recv_event(ep);
-    if (!immediate && ++ep->segs_unacked >= ep_cfg(ep)->delack_count) immediate = 1;
+    int enough = ++ep->segs_unacked >= ep_cfg(ep)->delack_count;
     if (ep->quick) immediate = 1;
+    if (ep_cfg(ep)->ack_at_read) {
+        /* Linux decides before the application has read the new bytes (the reader is only
+         * woken): more than one segment unacknowledged is acknowledged at once only if the
+         * window's right edge would not move back, __tcp_select_window() >= rcv_wnd, i.e. the
+         * receive queue holds no more unread bytes than when we last ACKed (the other case of
+         * __tcp_ack_snd_check, everything read below SO_RCVLOWAT, cannot hold with new bytes
+         * queued).  Otherwise the ACK goes when the application reads (tcp_read, as
+         * tcp_cleanup_rbuf) or when the delayed-ACK timer fires.  A reader that is slower than
+         * the segments' spacing therefore makes stretch ACKs.  delack_count = 1 is Linux's
+         * quickack route: every segment at once. */
+        if (enough && (ep_cfg(ep)->delack_count <= 1 || rcv_window(ep) >= ep->rcv_wnd_adv)) immediate = 1;
+        if (immediate) send_pure_ack(ep);
+        else if (!sim_event_pending(&ep->delack_timer))
+            sim_schedule_in(&ep_net(ep)->sim, &ep->delack_timer, ep_cfg(ep)->delack_timeout);
+        if (ep->app_ops && ep->app_ops->on_readable) ep->app_ops->on_readable(ep, ep->app);
+        return;
+    }
+    if (enough) immediate = 1;
     if (ep->app_ops && ep->app_ops->on_readable) ep->app_ops->on_readable(ep, ep->app);
     if (ep->last_ack_sent >= ep->rcv_nxt) return;               /* a reply already carried it */
     if (immediate) send_pure_ack(ep);
