@@ -236,13 +236,16 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The share of the receiver's CPU other processes took, median over path p's measurements. */
+/* The share of the receiver's CPU other processes took, median over path p's measurements
+ * behind the fit (fit and idle points: the load the costs were fitted at). */
 static double median_other(const struct calib_session *s, enum cpu_path p)
 {
     double *v = malloc(sizeof *v * (s->n_obs + 1));
     int n = 0;
     for (size_t i = 0; v && i < s->n_obs; i++)
-        if (s->items[s->obs[i].item].sp.path == p && isfinite(s->obs[i].m.other_cpu)) v[n++] = s->obs[i].m.other_cpu;
+        if (s->items[s->obs[i].item].sp.path == p && s->items[s->obs[i].item].role != ROLE_HOLDOUT &&
+            isfinite(s->obs[i].m.other_cpu))
+            v[n++] = s->obs[i].m.other_cpu;
     double r = n > 0 ? median(v, n) : 0;
     free(v);
     return r;

@@ -73,7 +73,7 @@ struct cpu_calibration {
                                                receiver's CPU that other processes took) times
                                                its own: their work evicts the receiver's caches */
     double other_ref[PATH__N];              /* the share a run's costs assume: the median over the
-                                               calibration's measurements (its machine as it was) */
+                                               fit's measurements (the machine as it was fitted) */
     struct cpu_latency latency[PATH__N];
 };
 
