@@ -20,7 +20,8 @@ struct calib_path_fit {
     double tau_us;
     double gamma;                    /* interference: costs x (1 + gamma x other processes' CPU share) */
     double idle_vcsw;                /* the idle receiver's voluntary switches per second (in BASE) */
-    double chisq[CALIB_N_TAU];       /* the weighted residual sum at each candidate tau (best gamma) */
+    double chisq[CALIB_N_TAU];       /* squared relative residuals of every repetition at its own
+                                        load, at each candidate tau (best gamma)                */
     double chisq_gamma[CALIB_N_GAMMA];   /* ... at each candidate gamma (best tau)              */
     double r2w;                      /* R^2 of the weighted fit (relative residuals)             */
     size_t n_items;                  /* plan items (medians) behind the fit                      */
@@ -30,8 +31,9 @@ struct calib_path_fit {
  * interference factor at gamma) and CPU per second; 0 if the item has no observation. */
 int  calib_item_median(const struct calib_item *items, size_t item, const struct calib_obs *obs, size_t n_obs,
                        double idle_vcsw, double tau_us, double gamma, double x[CPUF__N], double *y);
-/* Fits path p: idle and fit items, each the median of its repetitions, tau and gamma by profile
- * (least squares at every pair of candidates); fixed[f] (finite) are
+/* Fits path p: idle and fit items, each the median of its repetitions, at every pair of tau and
+ * gamma candidates; the pair kept is the one whose costs best predict every repetition at its own
+ * load (squared relative residuals); fixed[f] (finite) are
  * not fitted but taken as given (the C rate updates from the micro-benchmark). */
 int  calib_fit_path(enum cpu_path p, const struct calib_item *items, size_t n_items, const struct calib_obs *obs,
                     size_t n_obs, const double fixed[CPUF__N], struct calib_path_fit *out, char *err, size_t errlen);
