@@ -207,8 +207,12 @@ int recommend_marks(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
         double last = -INFINITY;
         while (n_fr < CHOKE_MAX_FRONT) {
             const struct mark_pt *m = NULL;
+            /* points with the very same means (lo_mark often changes nothing) stand for each other:
+             * the lowest marks are named, whatever order the runs were stored in */
             for (size_t a = 0; a < n; a++)
-                if (mp[a].front && mp[a].cpu.mean > last && (!m || mp[a].cpu.mean < m->cpu.mean)) m = &mp[a];
+                if (mp[a].front && mp[a].cpu.mean > last &&
+                    (!m || mp[a].cpu.mean < m->cpu.mean || (mp[a].cpu.mean == m->cpu.mean && marks_before(mp[a].p, m->p))))
+                    m = &mp[a];
             if (!m) break;
             last = m->cpu.mean;
             fr[n_fr++] = m;

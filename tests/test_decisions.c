@@ -334,21 +334,22 @@ static void test_marks_table(void)
     remove_db(path);
 }
 
-/* Pairs that differ from 16000/4000 by the same amount on every seed (lo_mark below every
- * peer's rate changes nothing): the table names the lowest marks, not the first stored. */
+/* Pairs with the very same runs (lo_mark below every peer's rate changes nothing), stored
+ * higher lo_mark first: the largest difference from 16000/4000 and the Pareto front name the
+ * lowest marks, not the first stored. */
 static void test_marks_largest_difference_ties(void)
 {
     char path[256], err[512];
     sqlite3 *db = syn_open(path, sizeof path, "rec-marks-tie.db");
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
-    const struct { int hi, lo; double q[3]; } pts[] = {
-        { 16000, 4000, { 0.90, 0.95, 0.91 } }, { 8000, 2000, { 0.80, 0.85, 0.81 } }, { 8000, 1000, { 0.80, 0.85, 0.81 } },
+    const struct { int hi, lo; double cpu, q[3]; } pts[] = {
+        { 16000, 4000, 100, { 0.90, 0.95, 0.91 } }, { 8000, 2000, 50, { 0.80, 0.85, 0.81 } }, { 8000, 1000, 50, { 0.80, 0.85, 0.81 } },
     };
     for (size_t i = 0; i < 3; i++)
         for (int s = 0; s < 3; s++) {
             char params[256], metrics[256];
             snprintf(params, sizeof params, "policy=hysteresis;hi_mark=%d;lo_mark=%d", pts[i].hi, pts[i].lo);
-            snprintf(metrics, sizeof metrics, "cpu_us_per_s=100;unchoke_overlap=%g", pts[i].q[s]);
+            snprintf(metrics, sizeof metrics, "cpu_us_per_s=%g;unchoke_overlap=%g", pts[i].cpu, pts[i].q[s]);
             syn_run(db, "slow", "etorrent", params, s + 1, metrics);
         }
     db_close(db);
@@ -361,6 +362,7 @@ static void test_marks_largest_difference_ties(void)
     CU_ASSERT_EQUAL_FATAL(recommend_marks(&c, &o, &t), REC_OK);
     ASSERT_ABS(rec_at(&t, 1, 9)->mean, -0.10, 1e-9);
     CU_ASSERT_PTR_NOT_NULL(strstr(rec_at(&t, 1, 9)->text, "(8k/1k)"));
+    CU_ASSERT_STRING_EQUAL(rec_at(&t, 1, 8)->text, "8k/1k, 16k/4k");
     rec_table_free(&t);
     fig_free(&c);
     remove_db(path);
