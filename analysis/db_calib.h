@@ -30,7 +30,7 @@ struct calib_fit_row {
     double heldout_max_rel, heldout_count_max_rel;   /* NAN until validated */
 };
 
-/* A mechanism's measured number stored with the costs (os_wakes, cold_tau_us, lat_pNN). */
+/* A mechanism's measured number stored with the costs (os_wakes, cold_tau_us, lat_pNN, lat_sKK_pNN, lat_sKK_n). */
 struct calib_mech_row { int path; char name[16]; double v; };
 
 struct calib_bench_row { char runtime[8]; char what[32]; double ns; };
@@ -39,7 +39,7 @@ struct calib_record {
     char   created[32], machine[256], runtime[128], code_version[64], settings[1024];
     double ns[PATH__N][CPUF__N], se[PATH__N][CPUF__N];
     char   source[PATH__N][CPUF__N][8];  /* "" = not part of this path's model (stored as 0) */
-    struct calib_mech_row   mech[PATH__N * (CPU_LAT_Q + 5)];
+    struct calib_mech_row   mech[PATH__N * ((CPU_LAT_Q + 1) * (CPU_GAP_BINS + 1) + 5)];
     size_t                  n_mech;
     struct calib_fit_row    fit[PATH__N];
     struct calib_point_row *pts;

@@ -246,7 +246,9 @@ CREATE TABLE calib_fits (
 -- rate_mono, rate_localtime, tick, switch, base per second) and the mechanisms' measured
 -- numbers: os_wakes (OS thread wake-ups per wake-up of the receiver), cold_tau_us (the cold-cache
 -- time constant), lat_p00 .. lat_p100 (ns from data sent to a sleeping receiver's reading code
--- holding it, quantiles).  source says where each number comes from: fit (with its standard
+-- holding it, quantiles over every sleep), lat_sKK_p00 .. lat_sKK_p100 (the same after sleeps in
+-- gap bin KK of sim/cpu_model.h, bins with enough samples only) and lat_sKK_n (their samples).
+-- source says where each number comes from: fit (with its standard
 -- error), bench (micro-benchmark) or mech (measured mechanism).
 CREATE TABLE calib_coefs (
     calibration_id INTEGER NOT NULL REFERENCES calibrations(id),

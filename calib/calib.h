@@ -109,11 +109,19 @@ struct calib_bench {
 };
 int  calib_bench_erlang(const struct calib_env *e, struct calib_bench *b, char *err, size_t errlen);
 void calib_bench_c(struct calib_bench *b);
-/* Latency quantiles from data sent on the sender's CPU to a sleeping receiver's reading code:
- * a C thread blocked in recv, or (erlang) an Erlang process on an active socket; with the
- * receiver's voluntary context switches over the n stamps (OS thread wake-ups per wake-up). */
-struct calib_latency_run { struct cpu_latency lat; double vcsw, elapsed_s; int n; };
+/* Latency from data sent on the sender's CPU to a sleeping receiver's reading code (a C thread
+ * blocked in recv, or (erlang) an Erlang process on an active socket), over every sleep and by the
+ * sleep's length (gaps between stamps spread evenly in log over 100 us .. 10 ms; a sleep bin keeps
+ * its quantiles from CALIB_LAT_MIN_N samples on, n_sleep their count); with the receiver's
+ * voluntary context switches over the n stamps (OS thread wake-ups per wake-up). */
+#define CALIB_LAT_GAP_MIN_US 100.0
+#define CALIB_LAT_GAP_MAX_US 10000.0
+#define CALIB_LAT_MIN_N 30
+struct calib_latency_run { struct cpu_wake_latency lat; double n_sleep[CPU_GAP_BINS]; double vcsw, elapsed_s; int n; };
 int  calib_latency(const struct calib_env *e, int erlang, struct calib_latency_run *out, char *err, size_t errlen);
+/* The quantiles of n samples (slept_ns: how long the receiver slept; lat_ns: its latency) into
+ * out->lat and out->n_sleep; samples that found the receiver awake (slept <= 0) count in `any` only. */
+void calib_latency_table(const int64_t *slept_ns, const int64_t *lat_ns, int n, struct calib_latency_run *out);
 /* ---- calib/procstat.c: the kernel's accounting, read from /proc. */
 struct calib_task_totals { uint64_t cpu_ns, runs, vcsw, ivcsw; };
 /* This process's threads except skip_tid (0: none): ns on the CPU (schedstat, user + system and

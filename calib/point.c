@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -287,7 +288,10 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The C side of the latency measurement: a thread blocked in recv, as the C readers block. */
+/* The C side of the latency measurement: a thread blocked in recv, as the C readers block.  Each
+ * sample is how long it had slept when the stamp was sent (the stamp less the time it called
+ * recv) and the stamp's age when recv returned it; printed after the last one, so the printing
+ * wakes nobody during the run. */
 static void c_latency_reader(int out_fd, int n)
 {
     int ls = socket(AF_INET, SOCK_STREAM, 0);
@@ -296,8 +300,8 @@ static void c_latency_reader(int out_fd, int n)
     if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1) || getsockname(ls, (struct sockaddr *)&a, &al)) _exit(1);
     dprintf(out_fd, "PORT %d\n", ntohs(a.sin_port));
     int in = accept(ls, NULL, NULL);
-    int64_t *lat = malloc(sizeof *lat * (size_t)n);
-    if (in < 0 || !lat) _exit(1);
+    int64_t *lat = malloc(sizeof *lat * (size_t)n), *slept = malloc(sizeof *slept * (size_t)n);
+    if (in < 0 || !lat || !slept) _exit(1);
     struct calib_task_totals k0, k1;
     calib_task_totals(0, &k0);
     struct timespec t0, t1;
@@ -305,27 +309,55 @@ static void c_latency_reader(int out_fd, int n)
     int k = 0;
     for (; k < n; k++) {
         uint8_t b[8];
+        int64_t before = real_ns();
         if (recv(in, b, sizeof b, MSG_WAITALL) != (ssize_t)sizeof b) break;
         int64_t now = real_ns(), stamp = 0;
         for (int i = 0; i < 8; i++) stamp = stamp << 8 | b[i];
         lat[k] = now - stamp;
+        slept[k] = stamp - before;
     }
     calib_task_totals(0, &k1);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    qsort(lat, (size_t)k, sizeof lat[0], cmp_i64);
-    dprintf(out_fd, "LATENCY");
-    for (int q = 0; q <= 100 && k > 0; q += 5) dprintf(out_fd, " %lld", (long long)lat[(int)lround(q * (k - 1) / 100.0)]);
-    dprintf(out_fd, " vcsw=%llu elapsed_ns=%lld n=%d\n", (unsigned long long)(k1.vcsw - k0.vcsw),
+    for (int i = 0; i < k; i++) dprintf(out_fd, "SAMPLE %lld %lld\n", (long long)slept[i], (long long)lat[i]);
+    dprintf(out_fd, "LATENCY vcsw=%llu elapsed_ns=%lld n=%d\n", (unsigned long long)(k1.vcsw - k0.vcsw),
             (long long)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec)), k);
     _exit(0);
 }
 
-/* Latency from data sent on the sender's CPU to the receiver's reading code holding it, over n
- * stamps about gap_ms apart (a sleeping receiver each time), as quantiles at 0, 5, .., 100 %:
- * a C thread blocked in recv, or (erlang) an Erlang process with an active socket. */
+/* Quantiles at 0, 5, .., 100 % of n sorted values. */
+static void quantiles(const int64_t *v, int n, struct cpu_latency *l)
+{
+    for (int q = 0; q < CPU_LAT_Q; q++) l->q_ns[q] = n > 0 ? (double)v[(int)lround(q * 5 * (n - 1) / 100.0)] : 0;
+}
+
+void calib_latency_table(const int64_t *slept_ns, const int64_t *lat_ns, int n, struct calib_latency_run *out)
+{
+    memset(&out->lat, 0, sizeof out->lat);
+    memset(out->n_sleep, 0, sizeof out->n_sleep);
+    int64_t *v = malloc(sizeof *v * (size_t)(n > 0 ? n : 1));
+    if (!v) return;
+    memcpy(v, lat_ns, sizeof *v * (size_t)n);
+    qsort(v, (size_t)n, sizeof *v, cmp_i64);
+    quantiles(v, n, &out->lat.any);
+    for (int b = 0; b < CPU_GAP_BINS; b++) {
+        int m = 0;
+        for (int i = 0; i < n; i++)
+            if (slept_ns[i] > 0 && cpu_gap_bin(slept_ns[i] / 1e3) == b) v[m++] = lat_ns[i];
+        if (m < CALIB_LAT_MIN_N) continue;
+        qsort(v, (size_t)m, sizeof *v, cmp_i64);
+        quantiles(v, m, &out->lat.by_sleep[b]);
+        out->n_sleep[b] = m;
+    }
+    free(v);
+}
+
+/* Latency from data sent on the sender's CPU to the receiver's reading code holding it, n stamps
+ * apart by gaps spread evenly in log between CALIB_LAT_GAP_MIN_US and CALIB_LAT_GAP_MAX_US (a
+ * sleeping receiver each time, for sleeps of every length the receive paths see): a C thread
+ * blocked in recv, or (erlang) an Erlang process with an active socket. */
 int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_run *out, char *err, size_t errlen)
 {
-    const int n = 400, gap_us = 3000;
+    const int n = 1500;
     if (erlang && !e->have_erlang) { snprintf(err, errlen, "Erlang (escript) is not available"); return -1; }
     int pfd[2];
     if (pipe(pfd) != 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
@@ -343,47 +375,61 @@ int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_ru
     }
     close(pfd[1]);
     char line[1024];
-    int rc = -1;
+    int rc = -1, k = 0;
     pid_t tx = -1;
+    int64_t *slept = malloc(sizeof *slept * (size_t)n), *lat = malloc(sizeof *lat * (size_t)n);
+    const char *who = erlang ? "Erlang" : "C";
+    if (!slept || !lat) { snprintf(err, errlen, "out of memory"); goto out; }
     if (rx < 0 || read_line(pfd[0], line, sizeof line, 20000) != 0 || strncmp(line, "PORT ", 5) != 0) {
-        snprintf(err, errlen, "the %s latency receiver did not start", erlang ? "Erlang" : "C");
+        snprintf(err, errlen, "the %s latency receiver did not start", who);
         goto out;
     }
     int port = atoi(line + 5);
     tx = fork();
     if (tx == 0) {
         pin(e->cpu_send);
+        prctl(PR_SET_TIMERSLACK, 1UL);              /* gaps of 100 us are not to be rounded up by 50 */
         int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) _exit(1);
         uint64_t jit = 88172645463325252ULL;
         for (int i = 0; i < n; i++) {
-            jit ^= jit << 13; jit ^= jit >> 7; jit ^= jit << 17;            /* xorshift: spread the phase */
-            usleep((useconds_t)(gap_us / 2 + jit % (uint64_t)gap_us));
+            jit ^= jit << 13; jit ^= jit >> 7; jit ^= jit << 17;            /* xorshift: the gap, log-uniform */
+            double u = (double)(jit >> 11) / 9007199254740992.0;
+            usleep((useconds_t)(CALIB_LAT_GAP_MIN_US * pow(CALIB_LAT_GAP_MAX_US / CALIB_LAT_GAP_MIN_US, u)));
             int64_t t = real_ns();
             uint8_t b[8];
-            for (int k = 0; k < 8; k++) b[k] = (uint8_t)((uint64_t)t >> (56 - 8 * k));
+            for (int j = 0; j < 8; j++) b[j] = (uint8_t)((uint64_t)t >> (56 - 8 * j));
             if (send(fd, b, sizeof b, 0) != (ssize_t)sizeof b) _exit(1);
         }
         pause();
         _exit(0);
     }
-    if (read_line(pfd[0], line, sizeof line, 30000) != 0 || strncmp(line, "LATENCY", 7) != 0) {
-        snprintf(err, errlen, "the %s latency receiver gave no result", erlang ? "Erlang" : "C");
-        goto out;
-    }
-    char *p = line + 7, *end;
-    for (int q = 0; q < CPU_LAT_Q; q++, p = end) {
-        out->lat.q_ns[q] = strtod(p, &end);
-        if (end == p) { snprintf(err, errlen, "the %s latency receiver: short result", erlang ? "Erlang" : "C"); goto out; }
+    for (;;) {
+        if (read_line(pfd[0], line, sizeof line, 60000) != 0) {
+            snprintf(err, errlen, "the %s latency receiver gave no result", who);
+            goto out;
+        }
+        if (!strncmp(line, "LATENCY", 7)) break;
+        long long a1, a2;
+        char tail;
+        if (sscanf(line, "SAMPLE %lld %lld%c", &a1, &a2, &tail) != 2 || k >= n) {
+            snprintf(err, errlen, "the %s latency receiver: '%.60s' is not a sample", who, line);
+            goto out;
+        }
+        slept[k] = a1;
+        lat[k++] = a2;
     }
     out->vcsw = field(line, "vcsw");
     out->elapsed_s = field(line, "elapsed_ns") / 1e9;
     out->n = (int)field(line, "n");
-    if (out->n <= 0 || out->elapsed_s <= 0) { snprintf(err, errlen, "the %s latency receiver: no count", erlang ? "Erlang" : "C"); goto out; }
+    if (out->n <= 0 || out->elapsed_s <= 0 || k == 0) { snprintf(err, errlen, "the %s latency receiver: no count", who); goto out; }
+    calib_latency_table(slept, lat, k, out);
     rc = 0;
 out:
+    free(slept);
+    free(lat);
     close(pfd[0]);
     reap(tx);
     reap(rx);

@@ -13,7 +13,8 @@
 %%          CPU   the CPU the VM is pinned to (its /proc/stat line is read; -1: none)
 %%        prints "PORT <n>" once listening, then one "RESULT k=v ..." line after the window.
 %%        recv_erlang.escript bench N   -> "BENCH k=v ..." (ns per operation)
-%%        recv_erlang.escript latency N -> "PORT <n>", then after N stamps "LATENCY q0 q5 .. q100" (ns)
+%%        recv_erlang.escript latency N -> "PORT <n>", then after N stamps a "SAMPLE slept_ns latency_ns"
+%%                                       line each and "LATENCY vcsw=.. elapsed_ns=.. n=.."
 -mode(compile).
 
 -define(TICK_MS, 5000).
@@ -246,10 +247,12 @@ report(Mode, Clock, Conns, S0, S1) ->
 
 %% ------------------------------------------------------------------ wake-up latency
 
-%% The sender writes 8-byte CLOCK_REALTIME stamps (ns, big-endian) a few ms apart; each arrival
+%% The sender writes 8-byte CLOCK_REALTIME stamps (ns, big-endian) 0.1-10 ms apart; each arrival
 %% finds the VM asleep, and the latency is the stamp's age when the process holds it: the poll
-%% thread, the scheduler and the process all woke meanwhile.  The VM's voluntary context switches
-%% over the run say how many OS threads one such wake-up takes.
+%% thread, the scheduler and the process all woke meanwhile.  Each sample also says how long the
+%% process had waited when the stamp was sent (the stamp less the time it entered receive); the
+%% samples are printed after the run ("SAMPLE slept_ns latency_ns"), the caller bins them.  The
+%% VM's voluntary context switches over the run say how many OS threads one such wake-up takes.
 latency(N) ->
     {ok, L} = gen_tcp:listen(0, [binary, {active, false}, {reuseaddr, true}]),
     {ok, Port} = inet:port(L),
@@ -260,22 +263,23 @@ latency(N) ->
     #{vcsw := V00} = task_totals(),
     #{vcsw := V0} = task_totals(),
     T0 = erlang:monotonic_time(nanosecond),
-    Lat = lists:sort(latency_loop(S, N, [])),
+    Samples = lists:reverse(latency_loop(S, N, [])),
     #{vcsw := V1} = task_totals(),
     T1 = erlang:monotonic_time(nanosecond),
-    Q = [lists:nth(1 + round(P * (length(Lat) - 1) / 100), Lat) || P <- lists:seq(0, 100, 5)],
-    io:format("LATENCY ~s vcsw=~b elapsed_ns=~b n=~b~n",
-              [string:join([integer_to_list(X) || X <- Q], " "), max(0, (V1 - V0) - (V0 - V00)), T1 - T0, length(Lat)]),
+    [io:format("SAMPLE ~b ~b~n", [Slept, Lat]) || {Slept, Lat} <- Samples],
+    io:format("LATENCY vcsw=~b elapsed_ns=~b n=~b~n",
+              [max(0, (V1 - V0) - (V0 - V00)), T1 - T0, length(Samples)]),
     halt(0).
 
 %% Two stamps arriving together are one delivery: the later one's age is the sample.
 latency_loop(_, N, Acc) when N =< 0 -> Acc;
 latency_loop(S, N, Acc) ->
+    Before = os:system_time(nanosecond),
     receive
         {tcp, S, Data} ->
             Now = os:system_time(nanosecond),
             <<_:(byte_size(Data) - 8)/binary, Stamp:64/big>> = Data,
-            latency_loop(S, N - byte_size(Data) div 8, [Now - Stamp | Acc]);
+            latency_loop(S, N - byte_size(Data) div 8, [{Stamp - Before, Now - Stamp} | Acc]);
         {tcp_closed, S} -> Acc
     end.
 

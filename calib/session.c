@@ -88,15 +88,23 @@ struct calib_send_trace *calib_session_trace(const struct calib_session *s, size
     return tr;
 }
 
-/* One more latency run of each runtime, averaged into the session's quantiles. */
-static int latency_run(struct calib_session *s, char *err, size_t errlen)
+/* One more latency run of each runtime, averaged into the session's quantiles: over every sleep
+ * by run, each sleep bin weighted by its samples. */
+int calib_session_latency(struct calib_session *s, char *err, size_t errlen)
 {
     struct calib_latency_run *dst[2] = { &s->lat_c, &s->lat_erl };
     for (int k = 0; k < (s->env.have_erlang ? 2 : 1); k++) {
         struct calib_latency_run r;
         if (calib_latency(&s->env, k, &r, err, errlen) != 0) return -1;
         struct calib_latency_run *d = dst[k];
-        for (int q = 0; q < CPU_LAT_Q; q++) d->lat.q_ns[q] = (d->lat.q_ns[q] * s->n_lat + r.lat.q_ns[q]) / (s->n_lat + 1);
+        for (int q = 0; q < CPU_LAT_Q; q++) d->lat.any.q_ns[q] = (d->lat.any.q_ns[q] * s->n_lat + r.lat.any.q_ns[q]) / (s->n_lat + 1);
+        for (int b = 0; b < CPU_GAP_BINS; b++) {
+            double n0 = d->n_sleep[b], n1 = r.n_sleep[b];
+            if (n1 <= 0) continue;
+            for (int q = 0; q < CPU_LAT_Q; q++)
+                d->lat.by_sleep[b].q_ns[q] = (d->lat.by_sleep[b].q_ns[q] * n0 + r.lat.by_sleep[b].q_ns[q] * n1) / (n0 + n1);
+            d->n_sleep[b] = n0 + n1;
+        }
         d->vcsw += r.vcsw;
         d->elapsed_s += r.elapsed_s;
         d->n += r.n;
@@ -109,7 +117,7 @@ int calib_session_bench(struct calib_session *s, char *err, size_t errlen)
 {
     calib_bench_c(&s->cb);
     if (s->env.have_erlang && calib_bench_erlang(&s->env, &s->erl, err, errlen) != 0) return -1;
-    return latency_run(s, err, errlen);
+    return calib_session_latency(s, err, errlen);
 }
 
 /* The order of one round: the paths' items interleaved (each path's first item, then each
@@ -134,7 +142,7 @@ int calib_session_measure(struct calib_session *s, void (*progress)(void *ctx, s
     round_order(s, order);
     s->n_obs = 0;
     for (int r = 0; r < s->reps; r++) {
-        if (r > 0 && latency_run(s, err, errlen) != 0) return -1;
+        if (r > 0 && calib_session_latency(s, err, errlen) != 0) return -1;
         for (size_t k = 0; k < s->n_items; k++) {
             const struct calib_item *it = &s->items[order[k]];
             struct calib_obs *o = &s->obs[s->n_obs];
@@ -159,7 +167,7 @@ int calib_session_measure(struct calib_session *s, void (*progress)(void *ctx, s
             if (progress) progress(ctx, s->n_obs, total);
         }
     }
-    return latency_run(s, err, errlen);
+    return calib_session_latency(s, err, errlen);
 }
 
 /* Every observation of a calibrated path (fit_only: of the fit points) through the simulator with s->cal. */

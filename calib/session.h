@@ -34,6 +34,9 @@ int  calib_session_init(struct calib_session *s, const char *escript, const int 
 void calib_session_free(struct calib_session *s);
 /* Micro-benchmarks and the first latency runs (Erlang's only with Erlang). */
 int  calib_session_bench(struct calib_session *s, char *err, size_t errlen);
+/* One more latency run of each runtime (the C one; Erlang's with Erlang), averaged into
+ * lat_c / lat_erl: their quantiles over every sleep by run, by sleep bin weighted by samples. */
+int  calib_session_latency(struct calib_session *s, char *err, size_t errlen);
 /* Every item reps times, in rounds (a latency run before each further round and after the
  * last: the machine's load moves, the averaged quantiles are the session's); progress(ctx,
  * done, total) after each.  A point that fails twice stops the session with err. */

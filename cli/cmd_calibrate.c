@@ -22,7 +22,7 @@
 #define R2_TARGET 0.95
 
 static const char *const usage_flags =
-    "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --export ID DIR, --measure SPEC [--reps N], --refit ID";
+    "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --export ID DIR, --measure SPEC [--reps N], --refit ID [--latency]";
 
 static void machine_text(char *buf, size_t len)
 {
@@ -161,6 +161,27 @@ static void add_mech(struct calib_record *rec, int p, const char *name, double v
     m->v = v;
 }
 
+/* The wake-up latency over every sleep and by the sleep's length, per runtime. */
+static void print_latency(const struct calib_session *s)
+{
+    const struct calib_latency_run *run[2] = { &s->lat_c, &s->lat_erl };
+    printf("wake-up latency (data sent to a sleeping reader holding it; quantiles averaged over %d runs), µs:\n", s->n_lat);
+    printf("  %-7s %-14s %7s %7s %7s %7s\n", "runtime", "slept", "samples", "median", "p90", "max");
+    for (int k = 0; k < (s->env.have_erlang ? 2 : 1); k++) {
+        const struct cpu_wake_latency *w = &run[k]->lat;
+        const char *who = k ? "Erlang" : "C";
+        printf("  %-7s %-14s %7d %7.0f %7.0f %7.0f\n", who, "any", run[k]->n, w->any.q_ns[10] / 1e3, w->any.q_ns[18] / 1e3,
+               w->any.q_ns[CPU_LAT_Q - 1] / 1e3);
+        for (int b = 1; b < CPU_GAP_BINS; b++) {
+            if (!cpu_latency_measured(&w->by_sleep[b])) continue;
+            char range[32];
+            snprintf(range, sizeof range, "%.0f-%.0f", ldexp(1, b - 1), ldexp(1, b));
+            printf("  %-7s %-14s %7.0f %7.0f %7.0f %7.0f\n", who, range, run[k]->n_sleep[b], w->by_sleep[b].q_ns[10] / 1e3,
+                   w->by_sleep[b].q_ns[18] / 1e3, w->by_sleep[b].q_ns[CPU_LAT_Q - 1] / 1e3);
+        }
+    }
+}
+
 static void print_coefs(const struct calib_session *s)
 {
     static const int shown[] = { CPUF_WAKEUP, CPUF_COLD, CPUF_DELIVERY, CPUF_SEGMENT, CPUF_MESSAGE, CPUF_RATE_MONO,
@@ -272,10 +293,22 @@ static struct calib_record *make_record(const struct calib_session *s, const cha
         add_mech(rec, p, "cold_tau_us", s->cal.cold_tau_us[p]);
         add_mech(rec, p, "interference", s->cal.interference[p]);
         add_mech(rec, p, "other_ref", s->cal.other_ref[p]);
+        char name[32];
         for (int q = 0; q < CPU_LAT_Q; q++) {
-            char name[16];
             snprintf(name, sizeof name, "lat_p%02d", 5 * q);
-            add_mech(rec, p, name, s->cal.latency[p].q_ns[q]);
+            add_mech(rec, p, name, s->cal.latency[p].any.q_ns[q]);
+        }
+        const struct calib_latency_run *lr = p <= PATH_ERL_PACKET4 ? &s->lat_erl : &s->lat_c;
+        for (int b = 0; b < CPU_GAP_BINS; b++) {
+            if (!cpu_latency_measured(&s->cal.latency[p].by_sleep[b])) continue;
+            for (int q = 0; q < CPU_LAT_Q; q++) {
+                snprintf(name, sizeof name, "lat_s%02d_p%02d", b, 5 * q);
+                add_mech(rec, p, name, s->cal.latency[p].by_sleep[b].q_ns[q]);
+            }
+            if (lr->n_sleep[b] > 0) {
+                snprintf(name, sizeof name, "lat_s%02d_n", b);
+                add_mech(rec, p, name, lr->n_sleep[b]);
+            }
         }
     }
     for (size_t i = 0; i < s->n_obs; i++) {
@@ -353,9 +386,9 @@ static void free_record(struct calib_record *rec)
     free(rec);
 }
 
-/* --refit ID: calibration ID's stored points fitted and validated again by this program's fit and
+/* --refit ID [--latency]: calibration ID's stored points fitted and validated again by this program's fit and
  * simulator, the sender's writes re-made from its recorded timing; stored as a new calibration. */
-static int refit_cmd(const char *db_path, const char *id_text)
+static int refit_cmd(const char *db_path, const char *id_text, int new_latency, const char *escript)
 {
     char err[1024];
     long id;
@@ -382,6 +415,28 @@ static int refit_cmd(const char *db_path, const char *id_text)
         fprintf(stderr, "ratelab calibrate: --refit %ld (%s): %s\n", id, db_path, err);
         goto out;
     }
+    if (new_latency) {
+        /* the latency measured now on this machine, in place of the stored one */
+        int have_erlang = s.env.have_erlang;
+        if (calib_env_init(&s.env, escript, err, sizeof err) != 0) {
+            fprintf(stderr, "ratelab calibrate: --latency: %s\n", err);
+            goto out;
+        }
+        if (have_erlang && !s.env.have_erlang) {
+            fprintf(stderr, "ratelab calibrate: --latency: calibration %ld has Erlang paths and Erlang (escript) is not available\n", id);
+            goto out;
+        }
+        memset(&s.lat_c, 0, sizeof s.lat_c);
+        memset(&s.lat_erl, 0, sizeof s.lat_erl);
+        s.n_lat = 0;
+        for (int r = 0; r < 3; r++)
+            if (calib_session_latency(&s, err, sizeof err) != 0) {
+                fprintf(stderr, "ratelab calibrate: --latency: %s; nothing stored\n", err);
+                rc = 1;
+                goto out;
+            }
+        print_latency(&s);
+    }
     rc = 1;
     printf("refitting calibration %ld (%zu measurements of %zu points) on %s\n", id, s.n_obs, s.n_items, machine);
     if (calib_session_fit(&s, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s; nothing stored\n", err); goto out; }
@@ -392,7 +447,8 @@ static int refit_cmd(const char *db_path, const char *id_text)
     snprintf(rec->machine, sizeof rec->machine, "%s", machine);
     snprintf(rec->runtime, sizeof rec->runtime, "%s", runtime);
     int k = snprintf(rec->settings, sizeof rec->settings, "refit of calibration %ld: its measurements, the sender's writes "
-                     "re-made from its recorded timer lateness; ", id);
+                     "re-made from its recorded timer lateness%s; ", id,
+                     new_latency ? "; the wake-up latency by sleep measured again at the refit" : "");
     if (k > 0 && (size_t)k < sizeof rec->settings)
         snprintf(rec->settings + k, sizeof rec->settings - (size_t)k, "%.*s", (int)(sizeof rec->settings - (size_t)k - 1), settings);
     rc = store_and_judge(&s, db, db_path, rec, 1);
@@ -407,7 +463,8 @@ out:
 int cmd_calibrate(int argc, char **argv)
 {
     const char *db_path = "results/calib.db", *escript = NULL, *path_list = NULL, *measure = NULL;
-    int quick = 0, do_validate = 1, reps = 1;
+    const char *refit = NULL;
+    int quick = 0, do_validate = 1, reps = 1, new_latency = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--no-validate")) do_validate = 0;
@@ -428,17 +485,21 @@ int cmd_calibrate(int argc, char **argv)
             const char **dst = !strcmp(flag, "--db") ? &db_path : !strcmp(flag, "--escript") ? &escript
                              : !strcmp(flag, "--paths") ? &path_list : &measure;
             *dst = argv[i];
+        } else if (!strcmp(argv[i], "--latency")) {
+            new_latency = 1;
         } else if (!strcmp(argv[i], "--export")) {
             if (i + 2 >= argc) { fprintf(stderr, "ratelab calibrate: --export needs ID DIR\n"); return EXIT_BADINPUT; }
             return export_cmd(db_path, argv[i + 1], argv[i + 2]);
         } else if (!strcmp(argv[i], "--refit")) {
             if (i + 1 >= argc) { fprintf(stderr, "ratelab calibrate: --refit needs a calibration id\n"); return EXIT_BADINPUT; }
-            return refit_cmd(db_path, argv[i + 1]);
+            refit = argv[++i];
         } else {
             fprintf(stderr, "ratelab calibrate: unknown argument '%s' (allowed: %s)\n", argv[i], usage_flags);
             return EXIT_BADINPUT;
         }
     }
+    if (new_latency && !refit) { fprintf(stderr, "ratelab calibrate: --latency goes with --refit ID\n"); return EXIT_BADINPUT; }
+    if (refit) return refit_cmd(db_path, refit, new_latency, escript);
     if (measure) return measure_cmd(measure, reps, escript);
     int paths[PATH__N];
     for (int p = 0; p < PATH__N; p++) paths[p] = 1;
@@ -486,13 +547,7 @@ int cmd_calibrate(int argc, char **argv)
     int mrc = calib_session_measure(&s, progress_cb, &pg, err, sizeof err);
     progress_end(&pg);
     if (mrc != 0) { fprintf(stderr, "ratelab calibrate: %s; nothing stored\n", err); goto out; }
-    printf("wake-up latency (data sent to a sleeping reader holding it; quantiles averaged over %d runs): C %.0f µs "
-           "median (%.0f-%.0f µs, 10-90 %%)", s.n_lat, s.lat_c.lat.q_ns[10] / 1e3, s.lat_c.lat.q_ns[2] / 1e3,
-           s.lat_c.lat.q_ns[18] / 1e3);
-    if (s.env.have_erlang)
-        printf(", Erlang %.0f µs (%.0f-%.0f µs)", s.lat_erl.lat.q_ns[10] / 1e3, s.lat_erl.lat.q_ns[2] / 1e3,
-               s.lat_erl.lat.q_ns[18] / 1e3);
-    printf("\n");
+    print_latency(&s);
     if (calib_session_fit(&s, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s; nothing stored\n", err); goto out; }
     print_coefs(&s);
     if (do_validate) {

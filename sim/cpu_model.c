@@ -58,6 +58,22 @@ double cpu_latency_draw(const struct cpu_latency *l, double u)
     return l->q_ns[i] + (x - i) * (l->q_ns[i + 1] - l->q_ns[i]);
 }
 
+int cpu_latency_measured(const struct cpu_latency *l)
+{
+    for (int q = 0; q < CPU_LAT_Q; q++) if (l->q_ns[q] != 0) return 1;
+    return 0;
+}
+
+const struct cpu_latency *cpu_latency_for(const struct cpu_wake_latency *w, double slept_us)
+{
+    int b = cpu_gap_bin(slept_us);
+    for (int d = 0; d < CPU_GAP_BINS; d++) {
+        if (b - d >= 0 && cpu_latency_measured(&w->by_sleep[b - d])) return &w->by_sleep[b - d];
+        if (b + d < CPU_GAP_BINS && cpu_latency_measured(&w->by_sleep[b + d])) return &w->by_sleep[b + d];
+    }
+    return &w->any;
+}
+
 double cpu_interference(double gamma, double other_share)
 {
     return 1 + (other_share > 0 && gamma > 0 ? gamma * fmin(other_share, 1) : 0);
@@ -77,14 +93,16 @@ int cpu_feat_find(const char *name)
 
 int cpu_calibration_set(struct cpu_calibration *cal, int p, const char *name, double v)
 {
-    int f = cpu_feat_find(name), q;
+    int f = cpu_feat_find(name), q, k;
     char tail;
     if (f >= 0) cal->ns[p][f] = v;
     else if (!strcmp(name, "os_wakes")) cal->os_wakes[p] = v;
     else if (!strcmp(name, "cold_tau_us")) cal->cold_tau_us[p] = v;
     else if (!strcmp(name, "interference")) cal->interference[p] = v;
     else if (!strcmp(name, "other_ref")) cal->other_ref[p] = v;
-    else if (sscanf(name, "lat_p%d%c", &q, &tail) == 1 && q >= 0 && q <= 100 && q % 5 == 0) cal->latency[p].q_ns[q / 5] = v;
+    else if (sscanf(name, "lat_p%d%c", &q, &tail) == 1 && q >= 0 && q <= 100 && q % 5 == 0) cal->latency[p].any.q_ns[q / 5] = v;
+    else if (sscanf(name, "lat_s%d_p%d%c", &k, &q, &tail) == 2 && k >= 0 && k < CPU_GAP_BINS && q >= 0 && q <= 100 && q % 5 == 0)
+        cal->latency[p].by_sleep[k].q_ns[q / 5] = v;
     else return -1;
     return 0;
 }
@@ -166,7 +184,7 @@ void cpu_recv_init(struct cpu_recv *r, const struct cpu_costs *c, uint64_t seed,
     r->sink = sink;
     r->sink_ctx = ctx;
     r->rng = seed ^ 0x63707572656376ULL;     /* "cpurecv": its own stream */
-    r->last_delivery_ns = r->last_arrival_ns = r->cpu_free_ns = -1e18;
+    r->last_delivery_ns = r->last_arrival_ns = r->cpu_free_ns = r->shared.asleep_ns = -1e18;
 }
 
 void cpu_recv_free(struct cpu_recv *r)
@@ -181,6 +199,7 @@ void cpu_sock_init(struct cpu_sock *s, int mode)
 {
     memset(s, 0, sizeof *s);
     s->mode = mode;
+    s->own.asleep_ns = -1e18;
 }
 
 void cpu_sock_free(struct cpu_sock *s)
@@ -263,6 +282,7 @@ void cpu_recv_advance(struct cpu_recv *r, double now_ns)
             run_round(r, t, best_at);           /* woken: its first round; busy with more data: the next */
         } else {
             t->state = CPU_ASLEEP;              /* done and nothing left: back to sleep */
+            t->asleep_ns = t->at_ns;
             t->active = 0;
             r->act[best] = r->act[--r->n_act];
         }
@@ -286,7 +306,8 @@ void cpu_recv_arrival(struct cpu_recv *r, struct cpu_sock *s, double now_ns, dou
     }
     if (t->state != CPU_ASLEEP || (bytes <= 0 && !r->costs->mech[s->mode].tick_wakes)) return;
     t->state = CPU_WOKEN;
-    t->at_ns = now_ns + cpu_latency_draw(&r->costs->latency[s->mode], unit_draw(&r->rng));
+    t->at_ns = now_ns + cpu_latency_draw(cpu_latency_for(&r->costs->latency[s->mode], (now_ns - t->asleep_ns) / 1e3),
+                                         unit_draw(&r->rng));
     t->debt_ns += emit(r, s, CPUF_WAKEUP, r->costs->os_wakes[s->mode], now_ns);
     activate(r, t);
 }

@@ -62,6 +62,19 @@ extern const char *const cpu_profile_name[CPU_PROFILE__N + 1];   /* NULL-termina
 #define CPU_LAT_Q 21
 struct cpu_latency { double q_ns[CPU_LAT_Q]; };
 double cpu_latency_draw(const struct cpu_latency *l, double u);   /* u in [0, 1): inverse CDF */
+/* The latency depends on how long the thread slept (measured: a thread woken after a few hundred
+ * us of sleep runs sooner than one woken after milliseconds, its CPU not yet in a deep idle state
+ * and its caches warm), so it is measured by the sleep's length, binned as gaps (cpu_gap_bin):
+ * by_sleep[k] holds the quantiles after sleeps in bin k, all zero where none were measured; any:
+ * the quantiles over every sleep (calibrations before the table have only these). */
+struct cpu_wake_latency {
+    struct cpu_latency any;
+    struct cpu_latency by_sleep[CPU_GAP_BINS];
+};
+int  cpu_latency_measured(const struct cpu_latency *l);       /* 1: holds quantiles (not all zero) */
+/* The quantiles a thread that slept slept_us draws from: its sleep's bin, else the nearest
+ * measured bin (a sleep beyond the measured range takes the range's end), else `any`. */
+const struct cpu_latency *cpu_latency_for(const struct cpu_wake_latency *w, double slept_us);
 
 struct cpu_calibration {
     long   id;                              /* 0: the shipped calibration                */
@@ -74,7 +87,7 @@ struct cpu_calibration {
                                                its own: their work evicts the receiver's caches */
     double other_ref[PATH__N];              /* the share a run's costs assume: the median over the
                                                fit's measurements (the machine as it was fitted) */
-    struct cpu_latency latency[PATH__N];
+    struct cpu_wake_latency latency[PATH__N];
 };
 
 /* The costs and mechanisms one run uses, per socket mode (0 passive, 1 active, 2 packet4). */
@@ -83,11 +96,11 @@ struct cpu_costs {
     double             base_ns_per_s;       /* the process, once per second                */
     struct cpu_mech    mech[3];
     double             os_wakes[3], cold_tau_us[3];
-    struct cpu_latency latency[3];
+    struct cpu_wake_latency latency[3];
 };
 
 /* ---- the receiving process as the simulator runs it.  Every thread is asleep, woken (it runs
- * after a latency drawn from the measured distribution, and on the one CPU the process has, not
+ * after a latency drawn from the distribution measured after a sleep as long as its own, and on the one CPU the process has, not
  * before the CPU is free), or busy for the CPU charged to it.  Data reaching a sleeping thread
  * wakes it; data reaching a woken or busy one is read in its current or next read round without
  * a wake-up.  A round reads everything its sockets hold and charges the path's deliveries,
@@ -99,6 +112,7 @@ struct cpu_thread {
     enum cpu_thread_state state;
     double            at_ns;                /* WOKEN: runs then; BUSY: its work ends then      */
     double            debt_ns;              /* CPU charged while woken, spent when it runs      */
+    double            asleep_ns;            /* ASLEEP: since then (-1e18: from the start)       */
     struct cpu_sock **pend;                 /* sockets with data for its next round            */
     size_t            n_pend, cap_pend;
     int               active;               /* listed in the process's active threads          */
@@ -151,7 +165,7 @@ typedef int (*cpu_calibration_loader)(long id, struct cpu_calibration *out, char
 void cpu_calibration_set_loader(cpu_calibration_loader f);
 int  cpu_calibration_get(long id, struct cpu_calibration *out, char *err, size_t errlen);
 /* Set one named value of path p ("wakeup" .. "base", "os_wakes", "cold_tau_us", "interference", "other_ref", "lat_p00" ..
- * "lat_p100"); 0, or -1 if the name is unknown. */
+ * "lat_p100" (any sleep), "lat_sKK_p00" .. "lat_sKK_p100" (sleeps in gap bin KK)); 0, or -1 if the name is unknown. */
 int  cpu_calibration_set(struct cpu_calibration *cal, int p, const char *name, double v);
 /* The costs of a profile under a calibration, at its reference load (each path's costs times
  * cpu_interference(interference, other_ref)); the rate-update feature of `clock_localtime`'s

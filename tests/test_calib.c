@@ -386,7 +386,7 @@ static void test_costs(struct cpu_costs *c, enum cpu_path p, double latency_ns, 
     cal.ns[p][CPUF_MESSAGE] = 500;
     cal.os_wakes[p] = 2;
     cal.cold_tau_us[p] = tau_us;
-    for (int q = 0; q < CPU_LAT_Q; q++) cal.latency[p].q_ns[q] = latency_ns;
+    for (int q = 0; q < CPU_LAT_Q; q++) cal.latency[p].any.q_ns[q] = latency_ns;
     calib_costs_for_path(c, &cal, p, CLOCK_NONE);
 }
 
@@ -490,7 +490,7 @@ static void test_sim_point_counts(void)
     cal.ns[PATH_C_BLOCKING][CPUF_DELIVERY] = 5000;
     cal.ns[PATH_C_BLOCKING][CPUF_MESSAGE] = 1000;
     cal.ns[PATH_C_BLOCKING][CPUF_BASE] = 3000;
-    for (int q = 0; q < CPU_LAT_Q; q++) cal.latency[PATH_C_BLOCKING].q_ns[q] = 50000;
+    for (int q = 0; q < CPU_LAT_Q; q++) cal.latency[PATH_C_BLOCKING].any.q_ns[q] = 50000;
     struct calib_sim_out o;
     CU_ASSERT_EQUAL_FATAL(calib_sim_point(&sp, &m, tr, &cal, 1, &o), 0);
     ASSERT_ABS(o.units[CPUF_WAKEUP], 100, 1e-9);
@@ -518,7 +518,7 @@ static void test_sim_point_ticks(void)
     for (int p = PATH_ERL_PASSIVE; p <= PATH_ERL_ACTIVE; p++) {
         cal.ns[p][CPUF_TICK] = 1000;
         cal.os_wakes[p] = 1;
-        for (int q = 0; q < CPU_LAT_Q; q++) cal.latency[p].q_ns[q] = 50000;
+        for (int q = 0; q < CPU_LAT_Q; q++) cal.latency[p].any.q_ns[q] = 50000;
     }
     struct calib_spec sp = { PATH_ERL_ACTIVE, CLOCK_NONE, 3, 1000, 1460, 0, 1000, 6000 };
     struct calib_sim_out o;
@@ -557,7 +557,7 @@ static void test_profiles_map_modes_to_paths(void)
     ASSERT_ABS(c.ns[2][CPUF_RATE_LOCALTIME], 150, 0);
     ASSERT_ABS(c.ns[2][CPUF_RATE_MONO], 0, 0);                  /* only the configured clock */
     ASSERT_ABS(c.base_ns_per_s, 1e6, 0);
-    ASSERT_ABS(c.latency[1].q_ns[10], 3e4, 0);
+    ASSERT_ABS(c.latency[1].any.q_ns[10], 3e4, 0);
     ASSERT_ABS(c.os_wakes[1], 1.5, 0);
     ASSERT_ABS(c.os_wakes[0], 1, 0);                            /* not measured: one thread */
     CU_ASSERT(c.mech[0].thread_per_conn && !c.mech[1].thread_per_conn && c.mech[2].thread_per_conn);
@@ -609,7 +609,7 @@ static void test_calibration_round_trip(void)
     CU_ASSERT_EQUAL_FATAL(db_calib_load(db, id, &cal, err, sizeof err), 0);
     ASSERT_ABS(cal.ns[PATH_C_EPOLL][CPUF_WAKEUP], 85000, 0);
     ASSERT_ABS(cal.ns[PATH_C_EPOLL][CPUF_COLD], 0.25, 0);
-    ASSERT_ABS(cal.latency[PATH_C_EPOLL].q_ns[10], 150000, 0);
+    ASSERT_ABS(cal.latency[PATH_C_EPOLL].any.q_ns[10], 150000, 0);
     ASSERT_ABS(cal.cold_tau_us[PATH_C_EPOLL], 2000, 0);
     ASSERT_ABS(cal.interference[PATH_C_EPOLL], 1.25, 0);
     ASSERT_ABS(cal.other_ref[PATH_C_EPOLL], 0.5, 0);
