@@ -293,7 +293,7 @@ static struct calib_record *make_record(const struct calib_session *s, const cha
         add_mech(rec, p, "cold_tau_us", s->cal.cold_tau_us[p]);
         add_mech(rec, p, "interference", s->cal.interference[p]);
         add_mech(rec, p, "other_ref", s->cal.other_ref[p]);
-        char name[32];
+        char name[16];
         for (int q = 0; q < CPU_LAT_Q; q++) {
             snprintf(name, sizeof name, "lat_p%02d", 5 * q);
             add_mech(rec, p, name, s->cal.latency[p].any.q_ns[q]);
@@ -302,11 +302,11 @@ static struct calib_record *make_record(const struct calib_session *s, const cha
         for (int b = 0; b < CPU_GAP_BINS; b++) {
             if (!cpu_latency_measured(&s->cal.latency[p].by_sleep[b])) continue;
             for (int q = 0; q < CPU_LAT_Q; q++) {
-                snprintf(name, sizeof name, "lat_s%02d_p%02d", b, 5 * q);
+                snprintf(name, sizeof name, "lat_s%02u_p%02u", (unsigned)b % 100u, (unsigned)(5 * q) % 1000u);
                 add_mech(rec, p, name, s->cal.latency[p].by_sleep[b].q_ns[q]);
             }
             if (lr->n_sleep[b] > 0) {
-                snprintf(name, sizeof name, "lat_s%02d_n", b);
+                snprintf(name, sizeof name, "lat_s%02u_n", (unsigned)b % 100u);
                 add_mech(rec, p, name, lr->n_sleep[b]);
             }
         }
