@@ -4,8 +4,12 @@
 #include "tcp_int.h"
 #include <math.h>
 
-/* ssthresh after a congestion event.  Linux tcp_reno_ssthresh: max(cwnd / 2, 2 segments) (RFC 5681
- * says FlightSize / 2; the same while the window is used, see cwnd_validate).  RFC 9438: cwnd * 0.7,
+/* ssthresh after a congestion event.  Linux tcp_reno_ssthresh: max(snd_cwnd >> 1, 2) in whole
+ * segments (RFC 5681 says FlightSize / 2 in bytes; the same while the window is used, see
+ * cwnd_validate).  The halving is of a segment count and rounds down: from 5 segments Linux goes
+ * to 2, where half the bytes (2.5 segments) would let a third segment out, since a segment may
+ * be sent while in_flight < cwnd.  With the windows of 2-6 segments a saturating upload lives at,
+ * that half segment is a packet more in the modem's FIFO ahead of the other flows.  RFC 9438: cwnd * 0.7,
  * remembering W_max (lowered further when the window had not regained the last one: "fast
  * convergence", which yields bandwidth to newer flows) and ending the growth epoch. */
 #define CUBIC_C    0.4
@@ -13,7 +17,7 @@
 uint32_t loss_ssthresh(struct tcp_ep *ep)
 {
     uint32_t mss = ep_cfg(ep)->mss;
-    if (!ep_cfg(ep)->cubic) return (uint32_t)max_u64(ep->cwnd / 2, 2u * mss);
+    if (!ep_cfg(ep)->cubic) return (uint32_t)max_u64(ep->cwnd / mss / 2, 2u) * mss;
     double w = (double)ep->cwnd / mss;
     ep->cubic_wmax = w < ep->cubic_wmax ? w * (1 + CUBIC_BETA) / 2 : w;
     ep->cubic_epoch = 0;

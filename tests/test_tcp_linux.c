@@ -1,7 +1,8 @@
 /* The simulated TCP against what Linux does, mechanism by mechanism (each test cites the RFC and
  * the Linux function): Nagle with Minshall's variant, RTT sampling and RTO, F-RTO, tail loss
  * probes, the SACK scoreboard across a timeout and RACK, the receiver's quick ACKs and SACK
- * compression, ACKs left to the reader, the send buffer as Linux charges and wakes it. */
+ * compression, ACKs left to the reader, the send buffer as Linux charges and wakes it, Reno's
+ * ssthresh in whole segments. */
 #include "testutil.h"
 #include "tcp_tap.h"
 #include "tcp_int.h"
@@ -662,6 +663,24 @@ static void test_acks_wait_for_the_reader(void)
     }
 }
 
+/* ------------------------------------------------------------------ congestion control */
+
+static void test_reno_ssthresh_halves_whole_segments(void)
+{
+    /* Linux tcp_reno_ssthresh: max(tcp_snd_cwnd(tp) >> 1, 2), snd_cwnd counted in segments, so an
+     * odd window rounds down (RFC 5681 (4)'s FlightSize / 2 in bytes would keep half a segment,
+     * and with it one more segment in flight, since tcp_cwnd_test sends while in_flight < cwnd). */
+    static const uint32_t v[][2] = { { 5, 2 }, { 7, 3 }, { 4, 2 }, { 3, 2 }, { 2, 2 }, { 21, 10 } };
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    struct tcp_tap t; open_tap(&t, &cfg);
+    struct tcp_ep *ep = &t.conn.ep[0];
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        ep->cwnd = v[k][0] * cfg.mss;
+        CU_ASSERT_EQUAL(loss_ssthresh(ep), v[k][1] * cfg.mss);
+    }
+    tap_free(&t);
+}
+
 void register_test_tcp_linux(void)
 {
     TEST_SUITE("tcp_linux",
@@ -678,5 +697,6 @@ void register_test_tcp_linux(void)
                TEST(test_writer_woken_at_two_thirds),
                TEST(test_out_of_order_acks_compressed),
                TEST(test_dupacks_after_peer_data_are_window_updates),
-               TEST(test_acks_wait_for_the_reader));
+               TEST(test_acks_wait_for_the_reader),
+               TEST(test_reno_ssthresh_halves_whole_segments));
 }
