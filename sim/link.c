@@ -100,7 +100,13 @@ void link_enqueue(struct net *n, struct link *l, struct packet *p)
     l->st.offered_pkts++;
     if (p->payload > 0 && !p->cross && pkt_ip_bytes(p) < LINK_SMALL_IP_BYTES) l->st.offered_small++;
     int busy = l->tx != NULL;
-    if (busy && ((l->qlim_pkts && l->q_pkts >= l->qlim_pkts) ||
+    /* The kernel engine's line is tbf with a pfifo inside: tbf_dequeue only peeks at the pfifo's
+     * head until the bucket holds its bytes, so on a busy line the packet whose time is being
+     * paid for still takes one of the pfifo's `limit` places (pfifo_enqueue counts sch->q.qlen).
+     * A veth line therefore holds modem_queue_pkts packets in all, the one in the serializer
+     * included; the other framings keep a modem's FIFO behind its serializer. */
+    uint32_t held = l->q_pkts + (uint32_t)(busy && l->framing.kind == FRAMING_VETH);
+    if (busy && ((l->qlim_pkts && held >= l->qlim_pkts) ||
                  (l->qlim_bytes && l->q_bytes + p->wire > l->qlim_bytes))) {
         l->st.drops++;
         l->st.drop_wire_bytes += p->wire;

@@ -44,7 +44,7 @@ struct link {
     uint64_t      rate_bps;
     sim_time_t    prop_delay;
     struct framing framing;
-    uint32_t      qlim_pkts;          /* 0: unlimited; the packet being serialized is not counted */
+    uint32_t      qlim_pkts;          /* 0: unlimited; the packet being serialized counts only on a veth line (tbf) */
     uint32_t      q_pkts;             /* waiting to be serialized (next to qlim_pkts: no padding) */
     uint64_t      qlim_bytes;         /* 0: unlimited (wire bytes)                             */
 

@@ -1,5 +1,6 @@
 /* Link and framing validation against analytic results: exact serialization + propagation delay,
- * ATM cell tax, M/D/1 mean wait (Pollaczek-Khinchine), per-class byte accounting. */
+ * ATM cell tax, M/D/1 mean wait (Pollaczek-Khinchine), per-class byte accounting, the FIFO limit
+ * of a tbf-shaped veth line. */
 #include "testutil.h"
 #include "framing.h"
 #include "link.h"
@@ -195,6 +196,38 @@ static void test_per_second_bytes_never_exceed_the_line(void)
     net_free(&n);
 }
 
+/* A burst of 5 packets into a busy line with a 3-packet FIFO.  The kernel engine's veth line is
+ * tbf with a pfifo inside: tbf_dequeue only peeks at the pfifo's head until the bucket holds its
+ * bytes, and pfifo_enqueue admits while qlen < limit with that head counted, so tbf+pfifo holds
+ * 3 packets in all (2 dropped).  A modem's FIFO waits behind its serializer: 1 + 3 (1 dropped). */
+static int g_delivered;
+static void count_sink(struct net *n, void *ctx, struct packet *p) { (void)ctx; g_delivered++; pkt_free(&n->pool, p); }
+static uint64_t burst_drops(enum framing_kind fk)
+{
+    struct net n; net_init(&n, 1);
+    struct link l; link_init(&l, &n, "l", 1000000, 0, (struct framing){ fk, 0 }, 3, 0);
+    struct path p = { { &l }, 1, count_sink, NULL };
+    g_delivered = 0;
+    for (int i = 0; i < 5; i++) {
+        struct packet *pk = pkt_alloc(&n.pool);
+        pk->hdr_bytes = 40; pk->payload = 1460;
+        net_send(&n, &p, pk);
+    }
+    sim_run_until(&n.sim, SIM_SEC(1));
+    uint64_t drops = l.st.drops;
+    CU_ASSERT_EQUAL((uint64_t)g_delivered + drops, 5);       /* conservation */
+    link_free(&l);
+    net_free(&n);
+    return drops;
+}
+
+static void test_veth_fifo_counts_the_packet_in_service(void)
+{
+    CU_ASSERT_EQUAL(burst_drops(FRAMING_VETH), 2);
+    CU_ASSERT_EQUAL(burst_drops(FRAMING_PPP), 1);
+    CU_ASSERT_EQUAL(burst_drops(FRAMING_ETHERNET), 1);
+}
+
 void register_test_link(void)
 {
     TEST_SUITE("link",
@@ -204,5 +237,6 @@ void register_test_link(void)
                TEST(test_md1_pollaczek_khinchine),
                TEST(test_hist_quantiles),
                TEST(test_web_bursts_are_cross_traffic),
-               TEST(test_per_second_bytes_never_exceed_the_line));
+               TEST(test_per_second_bytes_never_exceed_the_line),
+               TEST(test_veth_fifo_counts_the_packet_in_service));
 }
