@@ -65,6 +65,12 @@ int kernel_cfg_from_params(const struct param_set *ps, struct kernel_cfg *c, cha
         return param_error(ps, "delack_timeout_ms", err, errlen,
                            "%g cannot be expressed on the kernel engine: Linux's delayed-ACK timer adapts between 40 and "
                            "200 ms; use 40", dt);
+    /* The kernel's timers tick at its CONFIG_HZ, which no socket or route option changes; the
+     * reference kernel's is 250 (/proc/config.gz), the key's default. */
+    if (param_i(ps, "hz") != 250)
+        return param_error(ps, "hz", err, errlen,
+                           "%lld cannot be expressed on the kernel engine: its timers tick at the running kernel's "
+                           "CONFIG_HZ (250 on the reference kernel); use 250", (long long)param_i(ps, "hz"));
     if (c->rto_min_ms < 1 || c->rto_min_ms != floor(c->rto_min_ms))
         return param_error(ps, "rto_min_ms", err, errlen, "%g: the route's rto_min takes whole milliseconds >= 1", c->rto_min_ms);
     if (c->voip_kbps > 0 && c->voip_kbps * 1000 / 8 / 200 > 100000)

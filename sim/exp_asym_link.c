@@ -30,6 +30,7 @@ static const struct param_def asym_params[] = {
     { "nagle",             PT_BOOL,   "1",      0, 1, NULL, "Nagle's algorithm with Minshall's variant (Linux's default); 0 = TCP_NODELAY" },
     { "delack_count",      PT_INT,    "2",      1, 64, NULL, "receiver ACKs every Nth full segment" },
     { "delack_timeout_ms", PT_DOUBLE, "40",     0, 500, NULL, "delayed-ACK timer, ms" },
+    { "hz",                PT_INT,    "250",    0, 10000, NULL, "receiver timer ticks per second (Linux CONFIG_HZ; the delayed-ACK timer fires on a tick); 0: exact" },
     { "init_cwnd",         PT_INT,    "10",     1, 1000, NULL, "initial congestion window, segments" },
     { "rto_min_ms",        PT_DOUBLE, "200",    1, 10000, NULL, "minimum retransmission timeout, ms (RFC 6298 says 1000; Linux uses 200)" },
     { "rcvbuf",            PT_INT,    "262144", 2048, 1e9, NULL, "receive buffer = maximum advertised window, bytes" },
@@ -133,6 +134,7 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     if (cfg.mss > mss_max) cfg.mss = mss_max;      /* PMTU/MSS clamping, reported as mss_effective */
     cfg.delack_count = (uint32_t)param_i(ps, "delack_count");
     cfg.delack_timeout = (sim_time_t)(param_d(ps, "delack_timeout_ms") * 1e6);
+    cfg.hz = (uint32_t)param_i(ps, "hz");
     cfg.init_cwnd = (uint32_t)param_i(ps, "init_cwnd");
     cfg.rto_min = (sim_time_t)(param_d(ps, "rto_min_ms") * 1e6);
     cfg.rcvbuf = (uint32_t)param_i(ps, "rcvbuf");

@@ -89,6 +89,7 @@ static const struct param_def et_params[] = {
     { "sndbuf",           PT_INT,    "262144", 2048, 1e9, NULL, "TCP send buffer, bytes" },
     { "delack_count",     PT_INT,    "2",      1, 64, NULL, "receiver ACKs every Nth full segment" },
     { "delack_timeout_ms", PT_DOUBLE, "40",    0, 500, NULL, "delayed-ACK timer, ms" },
+    { "hz",                PT_INT,    "250",    0, 10000, NULL, "receiver timer ticks per second (Linux CONFIG_HZ; the delayed-ACK timer fires on a tick); 0: exact" },
     { "rto_min_ms",       PT_DOUBLE, "200",    1, 10000, NULL, "minimum retransmission timeout, ms" },
     /* run */
     { "duration_s",       PT_DOUBLE, "180",    1, 1e6, NULL, "simulated time, s" },
@@ -390,6 +391,7 @@ static int et_run(const struct param_set *ps, struct run_result *res, char *err,
     tc.sndbuf = (uint32_t)param_i(ps, "sndbuf");
     tc.delack_count = (uint32_t)param_i(ps, "delack_count");
     tc.delack_timeout = (sim_time_t)(param_d(ps, "delack_timeout_ms") * 1e6);
+    tc.hz = (uint32_t)param_i(ps, "hz");
     tc.rto_min = (sim_time_t)(param_d(ps, "rto_min_ms") * 1e6);
     for (size_t i = 0; i < r->n_peers; i++) {
         struct et_peer *p = &r->peer[i];

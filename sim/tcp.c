@@ -14,6 +14,7 @@ void tcp_cfg_default(struct tcp_cfg *c)
     c->nagle = 1;
     c->delack_count = 2;
     c->delack_timeout = SIM_MS(40);
+    c->hz = 250;                 /* the reference kernel's CONFIG_HZ (/proc/config.gz) */
     c->init_cwnd = 10;
     c->rcvbuf = 262144;
     c->sndbuf = 262144;

@@ -16,6 +16,9 @@ struct tcp_cfg {
     int        nagle;            /* RFC 896 with Minshall's variant (Linux's default; 0: TCP_NODELAY) */
     uint32_t   delack_count;     /* ACK at once after this many unacknowledged full segments    */
     sim_time_t delack_timeout;   /* otherwise ACK when this timer fires                        */
+    uint32_t   hz;               /* the receiver's timer ticks per second (Linux CONFIG_HZ): the
+                                    delayed-ACK timer is a whole number of ticks and fires on a
+                                    tick; 0: an exact timer                                    */
     uint32_t   init_cwnd;        /* segments (RFC 6928: 10)                                   */
     uint32_t   rcvbuf;           /* receive buffer = largest advertised window (bytes)         */
     uint32_t   sndbuf;           /* send buffer: unacknowledged + unsent bytes (bytes); with
@@ -30,7 +33,7 @@ struct tcp_cfg {
                                     right edge advances; 0: the application reads first      */
     sim_time_t rto_min, rto_initial, rto_max;
 };
-void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, SACK, Reno growth, Nagle, 2, 40 ms, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
+void tcp_cfg_default(struct tcp_cfg *c);   /* 1460, no ts, SACK, Reno growth, Nagle, 2, 40 ms, HZ 250, 10, 256 KiB, 256 KiB, 200 ms, 1 s, 60 s */
 
 enum tcp_state { TCP_CLOSED = 0, TCP_SYN_SENT, TCP_SYN_RCVD, TCP_ESTABLISHED };
 

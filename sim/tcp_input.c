@@ -185,6 +185,24 @@ static void ack_out_of_order(struct tcp_ep *ep)
     sim_schedule_in(&ep_net(ep)->sim, &ep->comp_sack_timer, delay);
 }
 
+/* Arm the delayed-ACK timer as Linux tcp_send_delayed_ack does: timeout = jiffies + ato, with ato
+ * a whole number of jiffies (msecs_to_jiffies rounds up; TCP_DELACK_MIN is HZ/25 jiffies, 40 ms),
+ * and the timer wheel runs it when jiffies reaches timeout, i.e. on a tick boundary (timers under
+ * 64 jiffies sit in the wheel's first level, which has no slack).  So the ACK goes (ato - 1, ato]
+ * ticks after the segment, depending on where in its tick the segment came: 36-40 ms at HZ 250.
+ * Ticks are counted from the run's start. */
+static void delack_arm(struct tcp_ep *ep)
+{
+    const struct tcp_cfg *c = ep_cfg(ep);
+    sim_time_t d = c->delack_timeout;
+    if (c->hz) {
+        sim_time_t tick = SIM_SEC(1) / c->hz, now = ep_now(ep);
+        sim_time_t ato = (d + tick - 1) / tick;
+        d = (now / tick + ato) * tick - now;
+    }
+    sim_schedule_in(&ep_net(ep)->sim, &ep->delack_timer, d);
+}
+
 static void data_input(struct tcp_ep *ep, const struct packet *p)
 {
     uint64_t seq = p->seq, end = p->seq + p->payload;
@@ -238,7 +256,7 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
         if (enough && (ep_cfg(ep)->delack_count <= 1 || rcv_window(ep) >= ep->rcv_wnd_adv)) immediate = 1;
         if (immediate) send_pure_ack(ep);
         else if (!sim_event_pending(&ep->delack_timer))
-            sim_schedule_in(&ep_net(ep)->sim, &ep->delack_timer, ep_cfg(ep)->delack_timeout);
+            delack_arm(ep);
         if (ep->app_ops && ep->app_ops->on_readable) ep->app_ops->on_readable(ep, ep->app);
         return;
     }
@@ -247,7 +265,7 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
     if (ep->last_ack_sent >= ep->rcv_nxt) return;               /* a reply already carried it */
     if (immediate) send_pure_ack(ep);
     else if (!sim_event_pending(&ep->delack_timer))
-        sim_schedule_in(&ep_net(ep)->sim, &ep->delack_timer, ep_cfg(ep)->delack_timeout);
+        delack_arm(ep);
 }
 
 static void established(struct tcp_ep *ep)

@@ -2,7 +2,7 @@
  * the Linux function): Nagle with Minshall's variant, RTT sampling and RTO, F-RTO, tail loss
  * probes, the SACK scoreboard across a timeout and RACK, the receiver's quick ACKs and SACK
  * compression, ACKs left to the reader, the send buffer as Linux charges and wakes it, Reno's
- * ssthresh in whole segments. */
+ * ssthresh in whole segments, the delayed-ACK timer on a jiffy tick. */
 #include "testutil.h"
 #include "tcp_tap.h"
 #include "tcp_int.h"
@@ -681,6 +681,45 @@ static void test_reno_ssthresh_halves_whole_segments(void)
     tap_free(&t);
 }
 
+/* ------------------------------------------------------------------ the delayed-ACK timer */
+
+/* The ACK of the last segment of a 31-segment burst: after 16 quick ACKs and 7 pairs it waits for
+ * the delayed-ACK timer.  Returns its delay after the segment's arrival; *arrival is that time. */
+static sim_time_t delack_delay(uint32_t hz, sim_time_t *arrival)
+{
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.hz = hz;
+    struct tcp_tap t; open_tap(&t, &cfg);
+    struct writer a;
+    writer_start(&a, &t, 31 * 1460, SIM_MS(500) + 1234567, 0, 0);
+    sim_run_until(&t.net.sim, SIM_SEC(3));
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 31 * 1460);
+    const struct tap_seg *last = data_seg(&t, 30);
+    sim_time_t d = -1;
+    CU_ASSERT_FATAL(last != NULL);
+    for (size_t i = 0; i < t.n_log && d < 0; i++)
+        if (t.log[i].dir == 1 && t.log[i].ack >= last->seq + last->payload) d = t.log[i].t_sent - last->t;
+    *arrival = last->t;
+    tap_free(&t);
+    return d;
+}
+
+static void test_delack_timer_fires_on_a_tick(void)
+{
+    /* Linux tcp_send_delayed_ack: timeout = jiffies + ato (TCP_DELACK_MIN = HZ/25 jiffies), run by
+     * the timer wheel when jiffies reaches it: at the tenth 4-ms tick boundary after the segment
+     * on a CONFIG_HZ=250 kernel, so 36-40 ms after it; an exact timer waits the whole 40 ms. */
+    sim_time_t at, at0;
+    sim_time_t d250 = delack_delay(250, &at), d0 = delack_delay(0, &at0);
+    CU_ASSERT_EQUAL(at, at0);
+    CU_ASSERT(at % SIM_MS(4) != 0);                          /* mid-tick, so the two must differ */
+    CU_ASSERT_EQUAL(d0, SIM_MS(40));
+    CU_ASSERT_EQUAL(at + d250, (at / SIM_MS(4) + 10) * SIM_MS(4));
+    CU_ASSERT(d250 > SIM_MS(36) && d250 < SIM_MS(40));
+    sim_time_t d100 = delack_delay(100, &at);                 /* HZ 100: 4 ticks of 10 ms */
+    CU_ASSERT_EQUAL(at + d100, (at / SIM_MS(10) + 4) * SIM_MS(10));
+}
+
 void register_test_tcp_linux(void)
 {
     TEST_SUITE("tcp_linux",
@@ -698,5 +737,6 @@ void register_test_tcp_linux(void)
                TEST(test_out_of_order_acks_compressed),
                TEST(test_dupacks_after_peer_data_are_window_updates),
                TEST(test_acks_wait_for_the_reader),
-               TEST(test_reno_ssthresh_halves_whole_segments));
+               TEST(test_reno_ssthresh_halves_whole_segments),
+               TEST(test_delack_timer_fires_on_a_tick));
 }
