@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "netns.h"
+#include "tbf_bucket.h"
 
 static const char role_char[TB_N] = { 'c', 'r', 's' };
 
@@ -42,16 +43,14 @@ static int missing_qdisc(const char *msg)
 }
 
 /* tbf at the line rate (bytes as the qdisc counts them: the veth frame with its 14-byte header)
- * and the modem's packet FIFO as its child.  The bucket holds one full frame, or 2 ms of the
- * rate where that is more: tbf's watchdog timer fires late by tens to hundreds of microseconds on
- * a busy machine, and tokens a one-frame bucket cannot hold are lost (measured at 100 Mbit/s:
- * 66 % of the rate with a 1600-byte bucket). */
+ * and the modem's packet FIFO as its child.  The bucket (contract/tbf_bucket.h) is the simulated
+ * veth line's too. */
 static enum kernel_status add_shaper(const struct testbed *t, const char *dev, const char *parent, const char *handle,
                                      double bps, int queue_pkts, char *err, size_t errlen)
 {
     char rate[32], limit[16], child[16], burst[32];
     snprintf(rate, sizeof rate, "%.0fbit", bps);
-    snprintf(burst, sizeof burst, "%.0f", bps / 8 * 0.002 > 1600 ? bps / 8 * 0.002 : 1600);
+    snprintf(burst, sizeof burst, "%.0f", tbf_bucket_bytes(bps));
     snprintf(limit, sizeof limit, "%d", queue_pkts);
     snprintf(child, sizeof child, "%.*s:1", (int)(strlen(handle) - 1), handle);
     const char *ns = t->ns[TB_ROUTER];

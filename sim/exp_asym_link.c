@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <math.h>
 #include "linux_buffers.h"
+#include "tbf_bucket.h"
 #include "experiment.h"
 #include "exp_common.h"
 #include "rng.h"
@@ -122,6 +123,11 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
               (sim_time_t)(param_d(ps, "core_delay_ms") * 1e6));
     r->topo.client_up.probe = 1;
     r->topo.client_down.probe = 1;
+    if (client.framing.kind == FRAMING_VETH) {
+        /* The veth line is the kernel testbed's: tbf releases what its bucket holds at once. */
+        link_set_bucket(&r->topo.client_up, (uint32_t)tbf_bucket_bytes((double)client.up_bps));
+        link_set_bucket(&r->topo.client_down, (uint32_t)tbf_bucket_bytes((double)client.down_bps));
+    }
 
     struct tcp_cfg cfg;
     tcp_cfg_default(&cfg);

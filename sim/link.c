@@ -1,5 +1,5 @@
-/* Link model: drop-tail FIFO -> serializer -> constant-delay pipe -> next hop.
- * Invariant: pipe packets arrive in FIFO order because each enters one tx time after the last. */
+/* Link model: drop-tail FIFO -> serializer (or tbf's token bucket) -> constant-delay pipe -> next hop.
+ * Invariant: pipe packets arrive in FIFO order because each enters no earlier than the last. */
 #include "link.h"
 #include "net.h"
 #include <stdio.h>
@@ -22,6 +22,26 @@ void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bp
     l->qlim_bytes = qlim_bytes;
     sim_event_init(&l->tx_done, on_tx_done, l);
     sim_event_init(&l->arrive, on_arrive, l);
+}
+
+void link_set_bucket(struct link *l, uint32_t bytes)
+{
+    l->bucket_ns = link_tx_time(l, bytes);
+    l->toks = l->bucket_ns;
+    l->t_c = l->net->sim.now;
+}
+
+/* How long the head packet of `wire` bytes waits for its tokens (tbf_dequeue: tokens grow with
+ * time up to the bucket, a packet takes its line time from them); 0 when it leaves at once. */
+static sim_time_t bucket_wait(struct link *l, sim_time_t now, uint32_t wire)
+{
+    sim_time_t cost = link_tx_time(l, wire);
+    sim_time_t toks = l->toks + (now - l->t_c);
+    if (toks > l->bucket_ns) toks = l->bucket_ns;
+    sim_time_t wait = toks >= cost ? 0 : cost - toks;
+    l->toks = toks + wait - cost;
+    l->t_c = now + wait;
+    return wait;
 }
 
 void link_track_qdelay(struct link *l)
@@ -88,7 +108,7 @@ static void start_tx(struct net *n, struct link *l)
         s->qdelay_sum_ns += (double)wait;
         s->qdelay_n++;
     }
-    sim_schedule_in(&n->sim, &l->tx_done, link_tx_time(l, p->wire));
+    sim_schedule_in(&n->sim, &l->tx_done, l->bucket_ns ? bucket_wait(l, n->sim.now, p->wire) : link_tx_time(l, p->wire));
 }
 
 void link_enqueue(struct net *n, struct link *l, struct packet *p)
@@ -104,8 +124,10 @@ void link_enqueue(struct net *n, struct link *l, struct packet *p)
      * head until the bucket holds its bytes, so on a busy line the packet whose time is being
      * paid for still takes one of the pfifo's `limit` places (pfifo_enqueue counts sch->q.qlen).
      * A veth line therefore holds modem_queue_pkts packets in all, the one in the serializer
-     * included; the other framings keep a modem's FIFO behind its serializer. */
-    uint32_t held = l->q_pkts + (uint32_t)(busy && l->framing.kind == FRAMING_VETH);
+     * included (with tbf's bucket: while it waits for its tokens; one released at once has left);
+     * the other framings keep a modem's FIFO behind its serializer. */
+    uint32_t held = l->q_pkts + (uint32_t)(busy && l->framing.kind == FRAMING_VETH &&
+                                           (!l->bucket_ns || l->tx_done.at > n->sim.now));
     if (busy && ((l->qlim_pkts && held >= l->qlim_pkts) ||
                  (l->qlim_bytes && l->q_bytes + p->wire > l->qlim_bytes))) {
         l->st.drops++;

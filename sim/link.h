@@ -16,7 +16,7 @@ struct net;
 
 /* One second of a link's life, for the time series (index = whole simulated second).  A frame's
  * bytes are spread over the seconds its serialization overlaps, so no second can show more than
- * the line rate (a 1502-byte frame takes 94 ms at 128 kbit/s). */
+ * the line rate (a 1502-byte frame takes 94 ms at 128 kbit/s), or one bucket more with a bucket. */
 struct link_second {
     double   wire_bytes[BC__N];
     uint32_t pkts, drops;
@@ -50,7 +50,10 @@ struct link {
 
     struct packet *q_head, *q_tail;   /* waiting to be serialized                               */
     uint64_t       q_bytes;
-    struct packet *tx;                /* being serialized                                       */
+    struct packet *tx;                /* being serialized (or waiting for the bucket's tokens)  */
+    sim_time_t     bucket_ns;         /* 0: a serializer; else a token bucket of this much line
+                                         time, as Linux's tbf (link_set_bucket)                 */
+    sim_time_t     toks, t_c;         /* tokens (line time) at t_c, as tbf's q->tokens, t_c      */
     struct sim_event tx_done;
     struct packet *pipe_head, *pipe_tail;   /* propagating; FIFO because delay is constant     */
     struct sim_event arrive;
@@ -66,6 +69,11 @@ struct link {
 void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bps,
                sim_time_t prop_delay, struct framing framing, uint32_t qlim_pkts, uint64_t qlim_bytes);
 void link_free(struct link *l);
+/* Release packets as Linux's tbf does (tbf_dequeue) instead of serializing them: the head
+ * packet leaves as soon as the bucket holds its line time, at once when it does, so after an
+ * idle moment up to `bytes` of frames leave back to back; the long-run rate is the line's.
+ * The bucket starts full. */
+void link_set_bucket(struct link *l, uint32_t bytes);
 void link_enqueue(struct net *n, struct link *l, struct packet *p);
 /* Nanoseconds to serialize `wire` bytes: ceil(wire * 8e9 / rate). */
 sim_time_t link_tx_time(const struct link *l, uint32_t wire);

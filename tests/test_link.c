@@ -6,6 +6,7 @@
 #include "link.h"
 #include "net.h"
 #include "rng.h"
+#include "tbf_bucket.h"
 #include "traffic.h"
 
 static sim_time_t g_arrival;
@@ -228,6 +229,93 @@ static void test_veth_fifo_counts_the_packet_in_service(void)
     CU_ASSERT_EQUAL(burst_drops(FRAMING_ETHERNET), 1);
 }
 
+static sim_time_t g_arrivals[1000];
+static size_t g_n_arrived;
+static void arrivals_sink(struct net *n, void *ctx, struct packet *p)
+{
+    (void)ctx;
+    if (g_n_arrived < 1000) g_arrivals[g_n_arrived++] = n->sim.now;
+    pkt_free(&n->pool, p);
+}
+
+/* `count` 1500-byte IP packets (1514-byte veth frames) handed at t = 0 to an idle veth line of
+ * `rate_bps` (FIFO limit qlim, 0: none), with the kernel testbed's tbf bucket or (bucket = 0) a
+ * strict serializer. */
+static void frames_at_once(uint64_t rate_bps, size_t count, int bucket, uint32_t qlim)
+{
+    struct net n; net_init(&n, 1);
+    struct link l; link_init(&l, &n, "l", rate_bps, 0, (struct framing){ FRAMING_VETH, 0 }, qlim, 0);
+    if (bucket) link_set_bucket(&l, (uint32_t)tbf_bucket_bytes((double)rate_bps));
+    struct path p = { { &l }, 1, arrivals_sink, NULL };
+    g_n_arrived = 0;
+    for (size_t i = 0; i < count; i++) {
+        struct packet *pk = pkt_alloc(&n.pool);
+        pk->hdr_bytes = 40; pk->payload = 1460;
+        net_send(&n, &p, pk);
+    }
+    sim_run_until(&n.sim, SIM_SEC(100));
+    link_free(&l);
+    net_free(&n);
+}
+
+/* Linux tbf_dequeue (net/sched/sch_tbf.c): the head packet leaves when the tokens (line time,
+ * at most the bucket) cover its length, at once if they do; the kernel testbed's bucket is one
+ * frame or 2 ms of the rate, whichever is more (contract/tbf_bucket.h, kernel/testbed.c). */
+static void test_tbf_bucket_releases_bursts(void)
+{
+    CU_ASSERT_DOUBLE_EQUAL(tbf_bucket_bytes(256000), 1600, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(tbf_bucket_bytes(8000000), 2000, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(tbf_bucket_bytes(100000000), 25000, 1e-9);
+    /* 100 Mbit/s: a frame costs 121120 ns, the full bucket 2 ms: 16 frames (24224 B) leave at
+     * once, the 17th when 121120 - (2000000 - 16 * 121120) = 59040 ns of tokens have come. */
+    frames_at_once(100000000, 1000, 1, 0);
+    CU_ASSERT_EQUAL(g_n_arrived, 1000);
+    CU_ASSERT_EQUAL(g_arrivals[0], 0);
+    CU_ASSERT_EQUAL(g_arrivals[15], 0);
+    CU_ASSERT_EQUAL(g_arrivals[16], 59040);
+    CU_ASSERT_EQUAL(g_arrivals[17], 59040 + 121120);
+    /* The rate is the line's: the bucket saves its 2 ms once, so the 1000th frame leaves at
+     * 1000 * 121120 - 2000000 ns. */
+    CU_ASSERT_EQUAL(g_arrivals[999], 1000LL * 121120 - 2000000);
+    /* A strict serializer (no bucket) releases the first frame after its line time. */
+    frames_at_once(100000000, 17, 0, 0);
+    CU_ASSERT_EQUAL(g_arrivals[0], 121120);
+    CU_ASSERT_EQUAL(g_arrivals[16], 17 * 121120);
+    /* 256 kbit/s: the one-frame bucket (50 ms) lets the first 1514-byte frame (47.3125 ms) go at
+     * once; the second waits for the rest of its tokens, 47.3125 - 2.6875 ms. */
+    frames_at_once(256000, 2, 1, 0);
+    CU_ASSERT_EQUAL(g_arrivals[0], 0);
+    CU_ASSERT_EQUAL(g_arrivals[1], 44625000);
+}
+
+/* The frame waiting for tokens is still in tbf's child FIFO (tbf_dequeue peeks at the child and
+ * takes the packet only when the tokens cover it), so it counts against the FIFO's limit. */
+static void test_tbf_head_waits_inside_the_fifo(void)
+{
+    struct net n; net_init(&n, 1);
+    struct link l; link_init(&l, &n, "l", 256000, 0, (struct framing){ FRAMING_VETH, 0 }, 2, 0);
+    link_set_bucket(&l, (uint32_t)tbf_bucket_bytes(256000));
+    struct path p = { { &l }, 1, arrivals_sink, NULL };
+    g_n_arrived = 0;
+    /* t = 0: frame 1 leaves at once (bucket 50 ms of line time, the frame 47.3125 ms); t = 10 ms:
+     * frame 2 waits 34.625 ms for its tokens, in the FIFO; t = 11 ms: frame 3 is the FIFO's
+     * second packet, frames 4 and 5 are dropped.  Were the waiting frame outside the FIFO, frame
+     * 4 would fit. */
+    sim_time_t at[5] = { 0, SIM_MS(10), SIM_MS(11), SIM_MS(11), SIM_MS(11) };
+    for (int i = 0; i < 5; i++) {
+        sim_run_until(&n.sim, at[i]);
+        struct packet *pk = pkt_alloc(&n.pool);
+        pk->hdr_bytes = 40; pk->payload = 1460;
+        net_send(&n, &p, pk);
+    }
+    sim_run_until(&n.sim, SIM_SEC(10));
+    CU_ASSERT_EQUAL(g_n_arrived, 3);
+    CU_ASSERT_EQUAL(l.st.drops, 2);
+    CU_ASSERT_EQUAL(g_arrivals[1], SIM_MS(10) + 34625000);
+    link_free(&l);
+    net_free(&n);
+}
+
 void register_test_link(void)
 {
     TEST_SUITE("link",
@@ -238,5 +326,7 @@ void register_test_link(void)
                TEST(test_hist_quantiles),
                TEST(test_web_bursts_are_cross_traffic),
                TEST(test_per_second_bytes_never_exceed_the_line),
-               TEST(test_veth_fifo_counts_the_packet_in_service));
+               TEST(test_veth_fifo_counts_the_packet_in_service),
+               TEST(test_tbf_bucket_releases_bursts),
+               TEST(test_tbf_head_waits_inside_the_fifo));
 }
