@@ -16,6 +16,7 @@
 #include "agent.h"
 #include "kernel.h"
 #include "linux_buffers.h"
+#include "start_offsets.h"
 #include "netns.h"
 #include "qdisc.h"
 #include "testbed.h"
@@ -79,17 +80,6 @@ int kernel_find_agent(char *buf, size_t len, char *err, size_t errlen)
     }
     snprintf(err, errlen, "the traffic agent ratelab-agent is not next to %s (run make, or set RATELAB_AGENT)", self);
     return -1;
-}
-
-/* Start offsets: uniform in [0, 100 ms) per flow, 20 ms for VoIP, from the seed (splitmix64), so
- * flows do not march in lock-step and a repetition is reproducible in what it asks for. */
-static double offset_draw(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) / 9007199254740992.0;
 }
 
 struct agent_proc { pid_t pid; int fd; char *out; size_t len, cap; const char *name; int done; };
@@ -236,14 +226,15 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
         if (!(ag[0].out && strstr(ag[0].out, "ready\n"))) { snprintf(err, errlen, "the delay line did not start"); goto out; }
     }
 
-    /* Offsets: downloads, uploads, VoIP, in the simulator's order and ranges (not its draws). */
+    /* Offsets: downloads, uploads, VoIP, the simulator's (contract/start_offsets.h). */
     size_t n_off = (size_t)(c->n_down + c->n_up + 1);
     char *offsets = malloc(n_off * 24 + 1);
     if (!offsets) { snprintf(err, errlen, "out of memory"); goto out; }
-    uint64_t rs = c->seed * 0x2545f4914f6cdd1dULL + 1;
+    uint64_t rs = start_offsets_seed(c->seed);
     size_t o = 0;
     for (size_t i = 0; i < n_off; i++)
-        o += (size_t)sprintf(offsets + o, "%s%.6f", i ? "," : "", offset_draw(&rs) * (i + 1 == n_off ? 0.02 : 0.1));
+        o += (size_t)sprintf(offsets + o, "%s%.6f", i ? "," : "",
+                             (double)start_offset_us(&rs, i + 1 == n_off ? START_OFFSET_VOIP_US : START_OFFSET_TCP_US) / 1e6);
     /* t0 leaves the agents time to start and listen; the client connects no earlier than t0. */
     int64_t t0 = now_ns() + 300000000LL + 2000000LL * (c->n_down + c->n_up);
     int64_t warm = (int64_t)(c->warmup_s * 1e9), dur = (int64_t)(c->duration_s * 1e9);

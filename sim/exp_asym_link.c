@@ -6,6 +6,7 @@
 #include <math.h>
 #include "linux_buffers.h"
 #include "tbf_bucket.h"
+#include "start_offsets.h"
 #include "experiment.h"
 #include "exp_common.h"
 #include "rng.h"
@@ -154,8 +155,9 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     cfg.sndbuf = 2 * (uint32_t)ceil((double)param_i(ps, "sndbuf") * LINUX_SK_SNDBUF_PER_BYTE / 2);
 
     /* Flows start at random offsets within the first 100 ms, so seeds matter and flows do not
-     * march in lock-step; each flow's offset comes from its own stream. */
-    gsl_rng *start_rng = rng_stream(seed, "asym_link.start", 0);
+     * march in lock-step; the kernel engine draws the same offsets for the same seed (who starts
+     * first decides much of a saturated line's first seconds). */
+    uint64_t start_rs = start_offsets_seed(seed);
     r->down = calloc(r->n_down ? r->n_down : 1, sizeof *r->down);
     r->up = calloc(r->n_up ? r->n_up : 1, sizeof *r->up);
     if (!r->down || !r->up) { perror("asym_link"); exit(1); }
@@ -164,7 +166,8 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         topo_path_down(&r->topo, i, &down_path);
         topo_path_up(&r->topo, i, &up_path);
         bulk_flow_init(&r->down[i], &r->net, &cfg, &down_path, &up_path, 0);
-        bulk_flow_start(&r->down[i], (sim_time_t)(gsl_rng_uniform(start_rng) * 1e8), warmup);
+        bulk_flow_set_receiver_opens(&r->down[i]);     /* the client connects, as a download's */
+        bulk_flow_start(&r->down[i], SIM_US(start_offset_us(&start_rs, START_OFFSET_TCP_US)), warmup);
     }
     double up_limit_Bps = param_d(ps, "up_limit_kbps") * 1000 / 8;
     sim_time_t up_start = (sim_time_t)(param_d(ps, "up_start_s") * 1e9);
@@ -174,7 +177,7 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         topo_path_down(&r->topo, i, &down_path);
         bulk_flow_init(&r->up[j], &r->net, &cfg, &up_path, &down_path, up_limit_Bps);
         bulk_flow_set_write_size(&r->up[j], (uint32_t)param_i(ps, "up_write_bytes"));
-        bulk_flow_start(&r->up[j], up_start + (sim_time_t)(gsl_rng_uniform(start_rng) * 1e8), warmup);
+        bulk_flow_start(&r->up[j], up_start + SIM_US(start_offset_us(&start_rs, START_OFFSET_TCP_US)), warmup);
     }
     gsl_rng *voip_rng = NULL;
     if (r->has_voip) {
@@ -184,7 +187,7 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         sim_time_t interval = (sim_time_t)(200.0 * 8 / (voip_kbps * 1000) * 1e9);
         voip_rng = rng_stream(seed, "asym_link.voip", 0);
         udp_flow_init(&r->voip, &r->net, &up_path, UDP_CBR, 200, interval, voip_rng);
-        udp_flow_start(&r->voip, (sim_time_t)(gsl_rng_uniform(start_rng) * 2e7), duration - SIM_SEC(1), warmup);
+        udp_flow_start(&r->voip, SIM_US(start_offset_us(&start_rs, START_OFFSET_VOIP_US)), duration - SIM_SEC(1), warmup);
     }
 
     sim_event_init(&r->warmup_ev, asym_warmup, r);
@@ -257,7 +260,6 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         abort();
     }
     net_free(&r->net);
-    rng_free(start_rng);
     if (voip_rng) rng_free(voip_rng);
     free(r->down);
     free(r->up);

@@ -228,14 +228,14 @@ uint64_t tcp_read(struct tcp_ep *ep, uint64_t max)
     return take;
 }
 
-void tcp_conn_open(struct tcp_conn *c)
+void tcp_conn_open(struct tcp_conn *c) { tcp_conn_open_by(c, 0); }
+
+void tcp_conn_open_by(struct tcp_conn *c, int side)
 {
-    struct tcp_ep *ep = &c->ep[0];
+    struct tcp_ep *ep = &c->ep[side ? 1 : 0];
     ep->state = TCP_SYN_SENT;
-    c->ep[1].state = TCP_SYN_RCVD;    /* a listening peer: it answers the SYN when it arrives */
-    struct packet *p = new_segment(ep);
-    p->flags = TCPF_SYN;
-    p->hdr_bytes = (uint16_t)(p->hdr_bytes + SYN_OPTIONS);
+    c->ep[side ? 0 : 1].state = TCP_SYN_RCVD;    /* a listening peer: it answers the SYN when it arrives */
+    struct packet *p = new_syn_segment(ep, TCPF_SYN);
     ep->st.segs_out++;
     sim_time_t t = ep_now(ep);
     ep->syn_timing = 1; ep->syn_time = t;

@@ -178,6 +178,9 @@ void tcp_conn_free(struct tcp_conn *c);
 void tcp_set_app(struct tcp_ep *ep, const struct tcp_app_ops *ops, void *app);
 /* ep[0] sends the SYN; both ends call on_established when the handshake completes. */
 void tcp_conn_open(struct tcp_conn *c);
+/* The same with ep[side] sending the SYN (1: the data's receiver connects, as a client that
+ * downloads from a server: the sender may send only once the third packet has arrived). */
+void tcp_conn_open_by(struct tcp_conn *c, int side);
 
 /* Queue `len` application bytes (ctrl: they are control messages); returns bytes accepted, which
  * is less than len when the send buffer is full ("would block": counted in st.write_blocked). */

@@ -284,9 +284,7 @@ void tcp_input(struct net *n, void *ctx, struct packet *p)
         if (!(p->flags & TCPF_ACK)) {
             /* SYN at the listener: answer SYN-ACK (again, if ours was lost). */
             if (ep->state == TCP_SYN_RCVD) {
-                struct packet *r = new_segment(ep);
-                r->flags = TCPF_SYN | TCPF_ACK;
-                r->hdr_bytes = (uint16_t)(r->hdr_bytes + SYN_OPTIONS);
+                struct packet *r = new_syn_segment(ep, TCPF_SYN | TCPF_ACK);
                 ep->st.segs_out++;
                 ep->syn_timing = ep->backoff == 0; ep->syn_time = n->sim.now;
                 net_send(n, ep->out, r);

@@ -6,6 +6,7 @@
 #include "tcp.h"
 
 #define SYN_OPTIONS 8u        /* MSS (4) + window scale (3) + NOP (1) */
+#define TCP_MAX_UNSCALED_WINDOW 65535u   /* the window field of a SYN (RFC 7323 2.2) */
 #define DUPACK_THRESH 3u
 #define TCP_GSO_MAX_SIZE 65536u   /* Linux GSO_LEGACY_MAX_SIZE: the largest skb TCP builds      */
 /* An skb's truesize beyond its payload: what Linux 6.18 charged the send buffer per skb on the
@@ -74,6 +75,7 @@ void rtt_sample(struct tcp_ep *ep, sim_time_t r);
 /* tcp_output.c */
 uint32_t       rcv_window(const struct tcp_ep *ep);
 struct packet *new_segment(struct tcp_ep *ep);
+struct packet *new_syn_segment(struct tcp_ep *ep, uint8_t flags);
 void           send_pure_ack(struct tcp_ep *ep);
 void           send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe);
 uint32_t       xmit_next_len(const struct tcp_ep *ep, uint32_t ahead);

@@ -65,6 +65,19 @@ static void sent_ack(struct tcp_ep *ep, uint32_t wnd)
     sim_cancel(&ep_net(ep)->sim, &ep->comp_sack_timer);
 }
 
+/* A SYN or SYN-ACK, with the MSS, window-scale and SACK-permitted options.  Its window field is
+ * never scaled (RFC 7323 2.2), so it offers at most 65535 bytes: until the first ACK the peer
+ * sees that window, and Linux sizes the first skbs it builds to half of it
+ * (tcp_bound_to_half_wnd). */
+struct packet *new_syn_segment(struct tcp_ep *ep, uint8_t flags)
+{
+    struct packet *p = new_segment(ep);
+    p->flags = flags;
+    p->hdr_bytes = (uint16_t)(p->hdr_bytes + SYN_OPTIONS);
+    if (p->rwnd > TCP_MAX_UNSCALED_WINDOW) p->rwnd = TCP_MAX_UNSCALED_WINDOW;
+    return p;
+}
+
 void send_pure_ack(struct tcp_ep *ep)
 {
     struct packet *p = new_segment(ep);

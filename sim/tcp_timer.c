@@ -45,9 +45,7 @@ void on_rto(struct sim *s, struct sim_event *ev)
         /* Lost SYN or SYN-ACK: resend it with backoff. */
         ep->st.rto_expiries++;
         if (ep->backoff < 16) ep->backoff++;
-        struct packet *p = new_segment(ep);
-        p->flags = ep->state == TCP_SYN_SENT ? TCPF_SYN : (TCPF_SYN | TCPF_ACK);
-        p->hdr_bytes = (uint16_t)(p->hdr_bytes + SYN_OPTIONS);
+        struct packet *p = new_syn_segment(ep, ep->state == TCP_SYN_SENT ? TCPF_SYN : (TCPF_SYN | TCPF_ACK));
         p->seq = 0;
         ep->st.segs_out++;
         net_send(ep_net(ep), ep->out, p);

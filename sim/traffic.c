@@ -173,13 +173,14 @@ void bulk_flow_init(struct bulk_flow *b, struct net *n, const struct tcp_cfg *cf
 }
 
 void bulk_flow_set_write_size(struct bulk_flow *b, uint32_t bytes) { b->write_bytes = b->limit_Bps > 0 ? bytes : 0; }
+void bulk_flow_set_receiver_opens(struct bulk_flow *b) { b->receiver_opens = 1; }
 
 static void bulk_open(struct sim *s, struct sim_event *ev)
 {
     (void)s;
     struct bulk_flow *b = ev->ctx;
     sim_event_init(&b->pace_ev, bulk_pace, b);          /* from now on the event paces writes */
-    tcp_conn_open(&b->conn);
+    tcp_conn_open_by(&b->conn, b->receiver_opens);
 }
 
 void bulk_flow_start(struct bulk_flow *b, sim_time_t at, sim_time_t measure_from)

@@ -49,12 +49,15 @@ struct bulk_flow {
     sim_time_t      measure_from;
     uint64_t        read_at_measure; int measuring;
     struct sim_event measure_ev;
+    int             receiver_opens; /* the receiver (ep[1]) connects to the sender            */
 };
 
 void bulk_flow_init(struct bulk_flow *b, struct net *n, const struct tcp_cfg *cfg,
                     const struct path *fwd, const struct path *rev, double limit_Bps);
 /* Paced writes of `bytes` each (needs limit_Bps > 0); call before bulk_flow_start. */
 void bulk_flow_set_write_size(struct bulk_flow *b, uint32_t bytes);
+/* The receiver connects to the sender (a download from a server); call before bulk_flow_start. */
+void bulk_flow_set_receiver_opens(struct bulk_flow *b);
 void bulk_flow_start(struct bulk_flow *b, sim_time_t at, sim_time_t measure_from);
 uint64_t bulk_flow_goodput_bytes(const struct bulk_flow *b);   /* read after measure_from */
 void bulk_flow_free(struct bulk_flow *b);

@@ -720,6 +720,59 @@ static void test_delack_timer_fires_on_a_tick(void)
     CU_ASSERT_EQUAL(at + d100, (at / SIM_MS(10) + 4) * SIM_MS(10));
 }
 
+/* ------------------------------------------------------------------ the handshake */
+
+/* When the data's receiver connects (a client downloading from a server), the sender is the
+ * passive opener: Linux moves its request socket to ESTABLISHED, and accept() hands it to the
+ * application, only when the third packet of the handshake arrives (tcp_check_req,
+ * inet_csk_accept).  1 Mbit/s, 50 ms each way: SYN at 50 ms, SYN-ACK back at 100, the third
+ * packet at the sender at 150 ms; the active opener sends once the SYN-ACK is in (100 ms). */
+static sim_time_t first_data_sent(int receiver_opens)
+{
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    struct tcp_tap t;
+    tap_init(&t, &cfg, 1000000, 1000000, SIM_MS(50), 0);
+    struct bulk_writer w = { 0, 0, 0 };
+    tcp_set_app(&t.conn.ep[0], &bulk_writer_ops, &w);
+    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
+    tcp_conn_open_by(&t.conn, receiver_opens);
+    sim_run_until(&t.net.sim, SIM_SEC(1));
+    const struct tap_seg *d = data_seg(&t, 0);
+    sim_time_t sent = d ? d->t_sent : -1;
+    CU_ASSERT(t.conn.ep[1].st.bytes_read > 0);
+    tap_free(&t);
+    return sent;
+}
+
+static void test_receiver_connects_sender_waits_for_third_packet(void)
+{
+    sim_time_t by_receiver = first_data_sent(1), by_sender = first_data_sent(0);
+    CU_ASSERT(by_receiver >= SIM_MS(150));
+    CU_ASSERT(by_receiver < SIM_MS(152));
+    CU_ASSERT(by_sender >= SIM_MS(100));
+    CU_ASSERT(by_sender < SIM_MS(102));
+}
+
+/* RFC 7323 2.2: the window field of a SYN or SYN-ACK is never scaled, so it offers at most
+ * 65535 bytes, and the active opener sees that window until the first ACK of its data
+ * (Linux tcp_rcv_synsent_state_process: snd_wnd = ntohs(th->window), max_window with it, whose
+ * half bounds the first write-queue skbs, tcp_bound_to_half_wnd).  rcvbuf 262144: before the
+ * first data ACK (200 ms here) the sender's window is 65535 and its size goal 32120 bytes (22
+ * segments), not the 64-KB skbs the whole buffer would allow. */
+static void test_syn_window_is_unscaled(void)
+{
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.rcvbuf = 262144;
+    struct tcp_tap t;
+    open_tap(&t, &cfg);
+    sim_run_until(&t.net.sim, SIM_MS(120));
+    CU_ASSERT_EQUAL(t.conn.ep[0].state, TCP_ESTABLISHED);
+    CU_ASSERT_EQUAL(t.conn.ep[0].snd_wnd, 65535);
+    CU_ASSERT_EQUAL(t.conn.ep[0].max_snd_wnd, 65535);
+    CU_ASSERT_EQUAL(tcp_size_goal(&t.conn.ep[0]), 22 * 1460);
+    tap_free(&t);
+}
+
 void register_test_tcp_linux(void)
 {
     TEST_SUITE("tcp_linux",
@@ -738,5 +791,7 @@ void register_test_tcp_linux(void)
                TEST(test_dupacks_after_peer_data_are_window_updates),
                TEST(test_acks_wait_for_the_reader),
                TEST(test_reno_ssthresh_halves_whole_segments),
-               TEST(test_delack_timer_fires_on_a_tick));
+               TEST(test_delack_timer_fires_on_a_tick),
+               TEST(test_receiver_connects_sender_waits_for_third_packet),
+               TEST(test_syn_window_is_unscaled));
 }
