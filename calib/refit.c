@@ -173,15 +173,7 @@ int calib_session_from_points(struct calib_session *s, const struct calib_point_
     s->lat_c.lat = cal->latency[PATH_C_BLOCKING];
     s->lat_erl.lat = cal->latency[PATH_ERL_PASSIVE];
     s->n_lat = 1;
-    for (int p = 0; p < PATH__N; p++)
-        for (int f = 0; f < CPUF__N; f++) s->fixed[p][f] = NAN;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s->trace_dir, sizeof s->trace_dir, "%s/ratelab-calib-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(s->trace_dir)) {
-        snprintf(err, errlen, "%s: cannot create the directory for the sender's records", s->trace_dir);
-        s->trace_dir[0] = 0;
-        return -1;
-    }
+    if (calib_session_prepare(s, err, errlen) != 0) return -1;
     for (size_t i = 0; i < n; i++) {
         const struct calib_item *it = &s->items[s->obs[i].item];
         struct calib_send_trace *tr = calib_sender_replay(&it->sp, &s->obs[i].m, CALIB_REPLAY_WRITE_US, 7000 + i);

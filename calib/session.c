@@ -30,6 +30,13 @@ int calib_session_init(struct calib_session *s, const char *escript, const int p
     s->sim = calloc(n, sizeof *s->sim);
     s->simmed = calloc(n, sizeof *s->simmed);
     if (!s->obs || !s->sim || !s->simmed) { snprintf(err, errlen, "out of memory"); return -1; }
+    return calib_session_prepare(s, err, errlen);
+}
+
+int calib_session_prepare(struct calib_session *s, char *err, size_t errlen)
+{
+    for (int p = 0; p < PATH__N; p++)
+        for (int f = 0; f < CPUF__N; f++) s->fixed[p][f] = NAN;
     const char *tmp = getenv("TMPDIR");
     snprintf(s->trace_dir, sizeof s->trace_dir, "%s/ratelab-calib-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(s->trace_dir)) {
@@ -37,8 +44,6 @@ int calib_session_init(struct calib_session *s, const char *escript, const int p
         s->trace_dir[0] = 0;
         return -1;
     }
-    for (int p = 0; p < PATH__N; p++)
-        for (int f = 0; f < CPUF__N; f++) s->fixed[p][f] = NAN;
     return 0;
 }
 

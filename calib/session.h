@@ -31,6 +31,9 @@ struct calib_session {
 
 int  calib_session_init(struct calib_session *s, const char *escript, const int paths[PATH__N], int quick,
                         char *err, size_t errlen);
+/* What every session needs before its first point, measured or re-made: no cost fixed yet, and
+ * the directory for the sender's records. */
+int  calib_session_prepare(struct calib_session *s, char *err, size_t errlen);
 void calib_session_free(struct calib_session *s);
 /* Micro-benchmarks and the first latency runs (Erlang's only with Erlang). */
 int  calib_session_bench(struct calib_session *s, char *err, size_t errlen);
