@@ -369,11 +369,15 @@ static double crossing(const struct lim_pt *lp, size_t n, long long seed, double
     return lp[top].pct + f * (lp[top + 1].pct - lp[top].pct);
 }
 
-/* Which policy: the one whose highest safe limit buys the most upload goodput (mean over seeds),
- * and its paired differences from each other policy on the seeds both kept the download on.
- * up[k * n_seeds + s]: policy k's upload goodput at its answer on seed s, NAN where none. */
+/* Which policy: among those whose limit kept the download on every seed, the one whose highest
+ * safe limit buys the most upload goodput (mean over seeds), and its paired differences from each
+ * other policy on the seeds both kept the download on.  A policy that lost the download at every
+ * limit on some seed is picked only when no policy held on every seed: its mean covers only the
+ * seeds it kept, so it would otherwise look better the more seeds it lost.
+ * up[k * n_seeds + s]: policy k's upload goodput at its answer on seed s, NAN where none;
+ * lost[k]: the seeds on which policy k kept the download at no limit swept. */
 static void limit_pick(struct rec_table *t, size_t row, size_t col, char (*policies)[32], size_t n_pol,
-                       const struct seed_values *seeds, const double *up)
+                       const struct seed_values *seeds, const double *up, const int *lost)
 {
     double mean[MAX_COLS_POL];
     int best = -1;
@@ -383,7 +387,10 @@ static void limit_pick(struct rec_table *t, size_t row, size_t col, char (*polic
         for (size_t s = 0; s < seeds->n; s++)
             if (isfinite(up[k * seeds->n + s])) { sum += up[k * seeds->n + s]; n++; }
         mean[k] = n >= 2 ? sum / (double)n : NAN;
-        if (isfinite(mean[k]) && (best < 0 || mean[k] > mean[best])) best = (int)k;
+        if (!isfinite(mean[k])) continue;
+        int better = best < 0 || (lost[k] == 0 && lost[best] > 0) ||
+                     ((lost[k] == 0) == (lost[best] == 0) && mean[k] > mean[best]);
+        if (better) best = (int)k;
     }
     if (best < 0) { rec_set_text(t, row, col, "none: no policy kept the download on 2 seeds"); return; }
     struct rec_cell *cell = rec_at(t, row, col);
@@ -411,6 +418,9 @@ static void limit_pick(struct rec_table *t, size_t row, size_t col, char (*polic
         if (!isfinite(mean[k]))
             l += (size_t)snprintf(cell->text + l, l < sizeof cell->text ? sizeof cell->text - l : 0, "; %s kept it on < 2 seeds",
                                   policies[k]);
+        else if (lost[k] > 0)
+            l += (size_t)snprintf(cell->text + l, l < sizeof cell->text ? sizeof cell->text - l : 0,
+                                  "; %s lost it at every limit on %d seed%s", policies[k], lost[k], lost[k] > 1 ? "s" : "");
 }
 
 int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_table *t)
@@ -454,7 +464,8 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
              "a lower limit also loses it (a download-limit rule at low uploads).  "
              "The upload goodput (eMule's payload reaching the downloaders) at that limit is what the setting buys: compare "
              "policies by it, not by the limit, since each policy counts different bytes against the limit.  The last column "
-             "picks the policy that buys the most upload goodput at its highest safe limit (mean over seeds) and gives its "
+             "picks, among the policies whose limit kept the download on every seed (any policy if none did), the one that "
+             "buys the most upload goodput at its highest safe limit (mean over seeds) and gives its "
              "paired differences from the others in kbit/s on the seeds where both kept the download at some limit "
              "(mean and 95 %% CI; * marks p < 0.05).",
              o->keep_share);
@@ -481,6 +492,7 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
         double *pick = malloc((n_pol * sv.n > 0 ? n_pol * sv.n : 1) * sizeof *pick);
         if (!pick) { seed_values_free(&sv); goto oom; }
         for (size_t k = 0; k < n_pol * sv.n; k++) pick[k] = NAN;
+        int lost[MAX_COLS_POL] = { 0 };
         for (size_t k = 0; k < n_pol; k++) {
             n_lp = 0;
             for (size_t i = 0; i < c->n_pts; i++) {
@@ -511,6 +523,7 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
                     upg[m++] = up_at;
                     if (cens >= 0) pick[k * sv.n + s] = up_at;
                 }
+                lost[k] = lo_cens;
                 double lm, lc, um, uc;
                 long ln, un;
                 rec_mean_ci(lim, m, &lm, &lc, &ln);
@@ -545,7 +558,7 @@ int recommend_limit(struct fig_ctx *c, const struct rec_opts *o, struct rec_tabl
             }
             for (size_t i = 0; i < n_lp; i++) { seed_values_free(&lp[i].down); seed_values_free(&lp[i].up); }
         }
-        limit_pick(t, (size_t)row, n_cols - 1, policies, n_pol, &sv, pick);
+        limit_pick(t, (size_t)row, n_cols - 1, policies, n_pol, &sv, pick, lost);
         free(pick);
         seed_values_free(&sv);
     }
