@@ -197,6 +197,51 @@ static int load(struct fig_ctx *c, const char *path, char *err, size_t len)
     return fig_load(c, path) == FIG_OK && fig_select(c, NULL) == FIG_OK ? 0 : -1;
 }
 
+/* A synthetic limit sweep on one line: per seed 1-3 a solo run (download 1000 kbit/s) and, for
+ * each policy and limit 40 / 60 / 80 % (index l), a run with download down(p, s, l) and upload
+ * goodput 2 x the limit. */
+static void limit_runs(sqlite3 *db, const char *line, const char *const *pol, double (*down)(int p, int s, int l))
+{
+    static const int lim[3] = { 40, 60, 80 };
+    char params[512], metrics[256];
+    for (int s = 0; s < 3; s++) {
+        snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=%s;upload_limit_kBps=45;dl_never_frac=1;dl_late_frac=0",
+                 pol[0]);
+        syn_run(db, line, "xtreme", params, s + 1, "down_goodput_kbps=1000;up_goodput_kbps=0");
+        for (int l = 0; l < 3; l++)
+            for (int p = 0; pol[p]; p++) {
+                snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=%s;upload_limit_kBps=%d;"
+                                                "dl_never_frac=0.1;dl_late_frac=0.1", pol[p], lim[l]);
+                snprintf(metrics, sizeof metrics, "down_goodput_kbps=%g;up_goodput_kbps=%d", down(p, s, l), 2 * lim[l]);
+                syn_run(db, line, "xtreme", params, s + 1, metrics);
+            }
+    }
+}
+
+/* The limit table of the database at path, with the default options. */
+static int limit_table(const char *path, struct fig_ctx *c, struct rec_table *t, char *err, size_t errlen)
+{
+    if (load(c, path, err, errlen) != 0) return REC_ERROR;
+    struct rec_opts o;
+    rec_opts_default(&o);
+    memset(t, 0, sizeof *t);
+    return recommend_limit(c, &o, t);
+}
+
+/* xtreme per seed (below), NAFC 990 everywhere, official 900 everywhere; "none" loses it at 40 %,
+ * keeps it at 60 %, loses it at 80 %. */
+static double table_down(int p, int s, int l)
+{
+    static const double xtreme[3][3] = { { 1000, 970, 900 }, { 1000, 990, 910 }, { 1000, 950, 850 } };
+    return p == 0 ? xtreme[s][l] : p == 1 ? 990 : p == 2 ? 900 : l == 1 ? 990 : 900;
+}
+
+/* NAFC keeps it up to 60 %; the official client everywhere on seeds 1 and 2, nowhere on seed 3. */
+static double lost_seed_down(int p, int s, int l)
+{
+    return p == 0 ? (l < 2 ? 1000 : 900) : (s < 2 ? 1000 : 900);
+}
+
 /* Limit: solo download 1000 on every seed; xtreme keeps 100 % at 40 % of the line, then per seed
  * (0.97, 0.90), (0.99, 0.91), (0.95, 0.85) at 60 and 80 %: the 95 % crossings are
  * 60 + 20 * 0.02 / 0.07, 60 + 20 * 0.04 / 0.08 and 60 (0.95 itself keeps it).  NAFC keeps it
@@ -206,32 +251,12 @@ static void test_limit_table(void)
     char path[256], err[512];
     sqlite3 *db = syn_open(path, sizeof path, "rec-limit.db");
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
-    const double down[3][3] = { { 1000, 970, 900 }, { 1000, 990, 910 }, { 1000, 950, 850 } };
-    const int lim[3] = { 40, 60, 80 };
-    char params[512], metrics[256];
-    for (int s = 0; s < 3; s++) {
-        snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=xtreme;upload_limit_kBps=45;dl_never_frac=1;dl_late_frac=0");
-        syn_run(db, "line_a", "xtreme", params, s + 1, "down_goodput_kbps=1000;up_goodput_kbps=0");
-        for (int l = 0; l < 3; l++) {
-            const char *pol[4] = { "xtreme", "nafc", "official", "none" };
-            for (int p = 0; p < 4; p++) {
-                snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=%s;upload_limit_kBps=%d;"
-                                                "dl_never_frac=0.1;dl_late_frac=0.1", pol[p], lim[l]);
-                /* none: loses it at 40 %, keeps it at 60 %, loses it at 80 % */
-                double d = p == 0 ? down[s][l] : p == 1 ? 990 : p == 2 ? 900 : l == 1 ? 990 : 900;
-                snprintf(metrics, sizeof metrics, "down_goodput_kbps=%g;up_goodput_kbps=%d", d, 2 * lim[l]);
-                syn_run(db, "line_a", "xtreme", params, s + 1, metrics);
-            }
-        }
-    }
+    static const char *const pol[] = { "xtreme", "nafc", "official", "none", NULL };
+    limit_runs(db, "line_a", pol, table_down);
     db_close(db);
     struct fig_ctx c;
-    CU_ASSERT_EQUAL_FATAL(load(&c, path, err, sizeof err), 0);
-    struct rec_opts o;
-    rec_opts_default(&o);
     struct rec_table t;
-    memset(&t, 0, sizeof t);
-    CU_ASSERT_EQUAL_FATAL(recommend_limit(&c, &o, &t), REC_OK);
+    CU_ASSERT_EQUAL_FATAL(limit_table(path, &c, &t, err, sizeof err), REC_OK);
     CU_ASSERT_EQUAL(t.n_rows, 2);
     /* columns: line, solo, then per policy in order of appearance: xtreme, nafc, official */
     CU_ASSERT_STRING_EQUAL(rec_at(&t, 0, 2)->text, "xtreme: highest limit % of line");
@@ -278,30 +303,12 @@ static void test_limit_pick_prefers_a_policy_that_held_on_every_seed(void)
     char path[256], err[512];
     sqlite3 *db = syn_open(path, sizeof path, "rec-limit-lost.db");
     CU_ASSERT_PTR_NOT_NULL_FATAL(db);
-    const int lim[3] = { 40, 60, 80 };
-    char params[512], metrics[256];
-    for (int s = 0; s < 3; s++) {
-        snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=nafc;upload_limit_kBps=45;dl_never_frac=1;dl_late_frac=0");
-        syn_run(db, "line_b", "xtreme", params, s + 1, "down_goodput_kbps=1000;up_goodput_kbps=0");
-        for (int l = 0; l < 3; l++) {
-            const char *pol[2] = { "nafc", "official" };
-            for (int p = 0; p < 2; p++) {
-                snprintf(params, sizeof params, "up_kbps=819.2;modem_queue_pkts=40;upload_policy=%s;upload_limit_kBps=%d;"
-                                                "dl_never_frac=0.1;dl_late_frac=0.1", pol[p], lim[l]);
-                double d = p == 0 ? (l < 2 ? 1000 : 900) : (s < 2 ? 1000 : 900);
-                snprintf(metrics, sizeof metrics, "down_goodput_kbps=%g;up_goodput_kbps=%d", d, 2 * lim[l]);
-                syn_run(db, "line_b", "xtreme", params, s + 1, metrics);
-            }
-        }
-    }
+    static const char *const pol[] = { "nafc", "official", NULL };
+    limit_runs(db, "line_b", pol, lost_seed_down);
     db_close(db);
     struct fig_ctx c;
-    CU_ASSERT_EQUAL_FATAL(load(&c, path, err, sizeof err), 0);
-    struct rec_opts o;
-    rec_opts_default(&o);
     struct rec_table t;
-    memset(&t, 0, sizeof t);
-    CU_ASSERT_EQUAL_FATAL(recommend_limit(&c, &o, &t), REC_OK);
+    CU_ASSERT_EQUAL_FATAL(limit_table(path, &c, &t, err, sizeof err), REC_OK);
     CU_ASSERT_EQUAL_FATAL(t.n_rows, 2);
     ASSERT_ABS(rec_at(&t, 1, 2)->mean, 70, 1e-9);
     ASSERT_ABS(rec_at(&t, 1, 3)->mean, 140, 1e-9);
