@@ -126,16 +126,26 @@ static int measure_cmd(const char *spec_text, int reps, const char *escript)
     return 0;
 }
 
+/* The calibration id given to `flag` and the calibrations' database opened in `mode`; NULL (the
+ * reason printed, exit EXIT_BADINPUT) when either is wrong. */
+static sqlite3 *open_calibration(const char *flag, const char *id_text, const char *db_path, enum db_mode mode, long *id)
+{
+    char err[1024];
+    if (flag_long(flag, id_text, 1, LONG_MAX, id, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab calibrate: %s (a calibration id)\n", err);
+        return NULL;
+    }
+    sqlite3 *db = db_open(db_path, mode, err, sizeof err);
+    if (!db) fprintf(stderr, "ratelab calibrate: %s\n", err);
+    return db;
+}
+
 static int export_cmd(const char *db_path, const char *id_text, const char *dir)
 {
     char err[1024];
     long id;
-    if (flag_long("--export", id_text, 1, LONG_MAX, &id, err, sizeof err) != 0) {
-        fprintf(stderr, "ratelab calibrate: %s (a calibration id)\n", err);
-        return EXIT_BADINPUT;
-    }
-    sqlite3 *db = db_open(db_path, DB_READ, err, sizeof err);
-    if (!db) { fprintf(stderr, "ratelab calibrate: %s\n", err); return EXIT_BADINPUT; }
+    sqlite3 *db = open_calibration("--export", id_text, db_path, DB_READ, &id);
+    if (!db) return EXIT_BADINPUT;
     int rc = db_calib_export(db, id, dir, err, sizeof err);
     db_close(db);
     if (rc != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); return 1; }
@@ -392,12 +402,8 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
 {
     char err[1024];
     long id;
-    if (flag_long("--refit", id_text, 1, LONG_MAX, &id, err, sizeof err) != 0) {
-        fprintf(stderr, "ratelab calibrate: %s (a calibration id)\n", err);
-        return EXIT_BADINPUT;
-    }
-    sqlite3 *db = db_open(db_path, DB_WRITE, err, sizeof err);
-    if (!db) { fprintf(stderr, "ratelab calibrate: %s\n", err); return EXIT_BADINPUT; }
+    sqlite3 *db = open_calibration("--refit", id_text, db_path, DB_WRITE, &id);
+    if (!db) return EXIT_BADINPUT;
     struct calib_session s;
     memset(&s, 0, sizeof s);
     struct cpu_calibration cal;
