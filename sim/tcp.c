@@ -34,6 +34,7 @@ static void ep_init(struct tcp_ep *ep, struct tcp_conn *c, struct tcp_ep *peer, 
     ep->state = TCP_CLOSED;
     ep->cwnd = c->cfg.init_cwnd * c->cfg.mss;
     ep->ssthresh = UINT32_MAX;          /* RFC 5681: arbitrarily high, cut at the first loss */
+    ep->reordering = DUPACK_THRESH;     /* net.ipv4.tcp_reordering */
     ep->rto = c->cfg.rto_initial;
     ep->snd_wnd = c->cfg.mss;           /* until the peer's first advertisement arrives */
     ep->rcv_wnd_adv = c->cfg.rcvbuf;

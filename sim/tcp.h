@@ -54,8 +54,8 @@ struct tcp_stats {
     uint64_t fast_retransmits, rto_expiries, dupacks_in, persist_probes;
     uint64_t rtt_samples;            /* RTT samples taken (handshake included)                  */
     /* as Linux's nstat counters: TCPLossProbes, TCPSpuriousRTOs (F-RTO), TCPLossUndo + TCPFullUndo,
-     * TCPLostRetransmit, TCPDSACKRecv */
-    uint64_t loss_probes, spurious_rtos, undos, lost_retransmits, dsacks_in;
+     * TCPLostRetransmit, TCPDSACKRecv, TCPRenoReorder */
+    uint64_t loss_probes, spurious_rtos, undos, lost_retransmits, dsacks_in, reno_reorders;
     uint64_t write_calls, write_blocked;   /* tcp_write attempts and those that accepted 0 bytes */
 };
 
@@ -123,6 +123,7 @@ struct tcp_ep {
     uint8_t    ca_state, timer_kind, frto, tlp_retrans, rack_advanced;
     uint64_t   high_seq;             /* snd_nxt when recovery or loss began                     */
     uint64_t   sacked_out, lost_out, retrans_out;
+    uint32_t   reordering;           /* duplicate ACKs that mark the head lost (tp->reordering)  */
     uint64_t   undo_marker;          /* snd_una when the reduction began (0: nothing to undo)   */
     int64_t    undo_retrans;         /* retransmissions not yet shown spurious (-1: none)       */
     sim_time_t retrans_stamp;        /* first retransmission of this episode (Eifel, RFC 3522)  */

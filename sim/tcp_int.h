@@ -8,6 +8,7 @@
 #define SYN_OPTIONS 8u        /* MSS (4) + window scale (3) + NOP (1) */
 #define TCP_MAX_UNSCALED_WINDOW 65535u   /* the window field of a SYN (RFC 7323 2.2) */
 #define DUPACK_THRESH 3u
+#define TCP_MAX_REORDERING 300u      /* net.ipv4.tcp_max_reordering */
 #define TCP_GSO_MAX_SIZE 65536u   /* Linux GSO_LEGACY_MAX_SIZE: the largest skb TCP builds      */
 /* An skb's truesize beyond its payload: what Linux 6.18 charged the send buffer per skb on the
  * kernel engine's veth (ss -tm: 2-segment skbs in the retransmission queue cost 1.285 bytes of

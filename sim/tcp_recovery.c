@@ -126,14 +126,32 @@ static void rack_mark_lost(struct tcp_ep *ep, uint32_t *flag)
 
 /* ------------------------------------------------------------------ NewReno without SACK */
 
+/* Linux tcp_limit_reno_sacked + tcp_check_reno_reordering: duplicate ACKs never stand for more
+ * than is outstanding less its holes (at least one: the segment they all wait for).  More than
+ * that can only be reordering (or duplicates the receiver got twice, which a SACK-less sender
+ * cannot tell from it), so the duplicate-ACK threshold becomes what was outstanding (plus what
+ * this ACK acknowledged), at most tcp_max_reordering, for the rest of the connection: a SACK-less
+ * sender only lowers it in tcp_enter_loss from a count of reno SACKs it has just reset. */
+static void check_reno_reordering(struct tcp_ep *ep, uint32_t addend_segs)
+{
+    uint64_t mss = mss_of(ep), out = ep->snd_nxt - ep->snd_una;
+    uint64_t holes = ep->lost_out > mss ? ep->lost_out : mss;
+    if (holes > out) holes = out;
+    if (ep->sacked_out + holes <= out) return;
+    ep->sacked_out = out - holes;
+    uint64_t segs = (out + mss - 1) / mss + addend_segs;
+    ep->reordering = (uint32_t)(segs < TCP_MAX_REORDERING ? segs : TCP_MAX_REORDERING);
+    ep->st.reno_reorders++;
+}
+
 /* Linux tcp_add_reno_sack: without SACK each duplicate ACK stands for one segment that left the
- * network; never more than are outstanding and not lost (tcp_check_reno_reordering). */
+ * network. */
 static void add_reno_sack(struct tcp_ep *ep, int dupacks, struct ack_state *a)
 {
     if (!dupacks) return;
-    uint64_t out = ep->snd_nxt - ep->snd_una, prior = ep->sacked_out;
+    uint64_t prior = ep->sacked_out;
     ep->sacked_out += (uint64_t)dupacks * mss_of(ep);
-    if (ep->sacked_out + ep->lost_out > out) ep->sacked_out = out > ep->lost_out ? out - ep->lost_out : 0;
+    check_reno_reordering(ep, 0);
     if (ep->sacked_out > prior) a->delivered += ep->sacked_out - prior;     /* tcp_count_delivered */
 }
 
@@ -146,14 +164,16 @@ static void remove_reno_sacks(struct tcp_ep *ep, struct ack_state *a)
     /* delivered: what the duplicate ACKs had not yet counted, at least one segment */
     a->delivered = acked > ep->sacked_out + mss ? acked - ep->sacked_out : mss;
     ep->sacked_out = eaten >= ep->sacked_out ? 0 : ep->sacked_out - eaten;
+    check_reno_reordering(ep, a->acked_segs);
 }
 
-/* Linux tcp_newreno_mark_lost: the head is lost after DupThresh duplicate ACKs, and in recovery
- * after each partial ACK (RFC 6582: one hole per round trip). */
+/* Linux tcp_newreno_mark_lost: the head is lost after `reordering` duplicate ACKs (DupThresh, 3,
+ * until reordering was seen), and in recovery after each partial ACK (RFC 6582: one hole per
+ * round trip). */
 static void newreno_mark_lost(struct tcp_ep *ep, int una_advanced)
 {
     if (!ep->rtx_n) return;
-    if ((ep->ca_state < TCP_CA_RECOVERY && ep->sacked_out >= (uint64_t)DUPACK_THRESH * mss_of(ep)) ||
+    if ((ep->ca_state < TCP_CA_RECOVERY && ep->sacked_out >= (uint64_t)ep->reordering * mss_of(ep)) ||
         (ep->ca_state == TCP_CA_RECOVERY && una_advanced)) {
         struct tcp_skb *s = rtx_at(ep, 0);
         if (!(s->flags & TCPCB_LOST)) skb_mark_lost(ep, s);
@@ -559,6 +579,8 @@ static void fastretrans_alert(struct tcp_ep *ep, const struct packet *p, struct 
 void tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_state *a)
 {
     int rexmit = REXMIT_NONE;
+    /* Nothing was outstanding (Linux tcp_ack: no_queue): no duplicate ACK to count. */
+    if (!(a->flag & FLAG_SND_UNA_ADVANCED) && ep->snd_una == ep->snd_max) return;
     if (is_reno(ep)) remove_reno_sacks(ep, a);
     uint64_t lost_before = ep->lost_out;
     if (ep->tlp_high_seq) process_tlp_ack(ep, p->ack, a->flag);

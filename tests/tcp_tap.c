@@ -1,5 +1,6 @@
 /* The test tap: sits where each path ends, logs the segment, applies the test's rule and hands
- * what passes to the real TCP input.  Held segments keep their order (one FIFO, one timer). */
+ * what passes to the real TCP input.  Held segments keep their order (one FIFO, one timer).  Also
+ * the small applications the TCP tests share: a periodic writer and a reader that reads at once. */
 #include "tcp_tap.h"
 #include "tcp_int.h"
 #include <stdio.h>
@@ -93,4 +94,35 @@ void tap_free(struct tcp_tap *t)
     link_free(&t->fwd); link_free(&t->rev);
     free(t->log);
     net_free(&t->net);
+}
+
+/* ------------------------------------------------------------------ applications for the tests */
+
+static void writer_fire(struct sim *s, struct sim_event *ev)
+{
+    struct writer *w = ev->ctx;
+    w->written += tcp_write(w->ep, w->bytes, 0);
+    if (w->every > 0 && s->now + w->every <= w->until) sim_schedule_in(s, ev, w->every);
+}
+
+void writer_start(struct writer *w, struct tcp_tap *t, uint32_t bytes, sim_time_t from,
+                  sim_time_t every, sim_time_t until)
+{
+    w->ep = &t->conn.ep[0];
+    w->bytes = bytes;
+    w->every = every;
+    w->until = until;
+    w->written = 0;
+    sim_event_init(&w->ev, writer_fire, w);
+    sim_schedule_at(&t->net.sim, &w->ev, from);
+}
+
+static void reader_readable(struct tcp_ep *ep, void *app) { (void)app; tcp_read(ep, tcp_readable(ep)); }
+const struct tcp_app_ops reader_ops = { NULL, reader_readable, NULL };
+
+void open_tap(struct tcp_tap *t, const struct tcp_cfg *cfg)
+{
+    tap_init(t, cfg, 1000000, 1000000, SIM_MS(50), 0);
+    tcp_set_app(&t->conn.ep[1], &reader_ops, NULL);
+    tcp_conn_open(&t->conn);
 }

@@ -39,4 +39,20 @@ void tap_free(struct tcp_tap *t);
 /* Data segments logged in direction dir (payload > 0), and of those with payload < below. */
 size_t tap_count_data(const struct tcp_tap *t, int dir, uint32_t below);
 
+/* An application on ep[0] that writes `bytes` every `every` (0: once), from `from` until `until`. */
+struct writer {
+    struct tcp_ep   *ep;
+    uint32_t         bytes;
+    sim_time_t       every, until;
+    uint64_t         written;
+    struct sim_event ev;
+};
+void writer_start(struct writer *w, struct tcp_tap *t, uint32_t bytes, sim_time_t from,
+                  sim_time_t every, sim_time_t until);
+/* An application that reads everything at once. */
+extern const struct tcp_app_ops reader_ops;
+/* A tap on 1 Mbit/s both ways, 50 ms each way, no queue limit, whose ep[1] reads everything at
+ * once; the connection is opened. */
+void open_tap(struct tcp_tap *t, const struct tcp_cfg *cfg);
+
 #endif

@@ -7,45 +7,6 @@
 #include "tcp_tap.h"
 #include "tcp_int.h"
 
-/* An application on ep[0] that writes `bytes` every `every`, from `from` until `until`. */
-struct writer {
-    struct tcp_ep   *ep;
-    uint32_t         bytes;
-    sim_time_t       every, until;
-    uint64_t         written;
-    struct sim_event ev;
-};
-
-static void writer_fire(struct sim *s, struct sim_event *ev)
-{
-    struct writer *w = ev->ctx;
-    w->written += tcp_write(w->ep, w->bytes, 0);
-    if (w->every > 0 && s->now + w->every <= w->until) sim_schedule_in(s, ev, w->every);
-}
-
-static void writer_start(struct writer *w, struct tcp_tap *t, uint32_t bytes, sim_time_t from,
-                         sim_time_t every, sim_time_t until)
-{
-    w->ep = &t->conn.ep[0];
-    w->bytes = bytes;
-    w->every = every;
-    w->until = until;
-    w->written = 0;
-    sim_event_init(&w->ev, writer_fire, w);
-    sim_schedule_at(&t->net.sim, &w->ev, from);
-}
-
-static void reader_readable(struct tcp_ep *ep, void *app) { (void)app; tcp_read(ep, tcp_readable(ep)); }
-static const struct tcp_app_ops reader_ops = { NULL, reader_readable, NULL };
-
-/* A tap on 1 Mbit/s both ways, 50 ms each way, whose ep[1] reads everything at once. */
-static void open_tap(struct tcp_tap *t, const struct tcp_cfg *cfg)
-{
-    tap_init(t, cfg, 1000000, 1000000, SIM_MS(50), 0);
-    tcp_set_app(&t->conn.ep[1], &reader_ops, NULL);
-    tcp_conn_open(&t->conn);
-}
-
 /* Data segments from ep[0], in arrival order: the i-th one. */
 static const struct tap_seg *data_seg(const struct tcp_tap *t, size_t i)
 {

@@ -1,0 +1,78 @@
+/* The simulated TCP's loss recovery against Linux's, where a SACK-less sender must infer what
+ * its duplicate ACKs mean: reordering seen from more duplicate ACKs than segments outstanding. */
+#include "testutil.h"
+#include "tcp_tap.h"
+#include "tcp_int.h"
+
+/* ep[0]'s segments 37 and 47 (in MSS) dropped on their first two transmissions; from 5 s on, the
+ * 20th data segment dropped once. */
+static enum tap_verdict drop_twice_then_once(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    uint64_t *st = t->user;  /* copies of 37, of 47, seq dropped after 5 s (+1), segments after 5 s */
+    if (dir != 0 || p->payload == 0) return TAP_PASS;
+    uint64_t i = p->seq / t->conn.cfg.mss;
+    if (t->net.sim.now >= SIM_SEC(5)) {
+        if (st[2] || ++st[3] < 20) return TAP_PASS;
+        st[2] = p->seq + 1;
+        return TAP_DROP;
+    }
+    if (i == 37) return ++st[0] <= 2 ? TAP_DROP : TAP_PASS;
+    if (i == 47) return ++st[1] <= 2 ? TAP_DROP : TAP_PASS;
+    return TAP_PASS;
+}
+
+static void test_reno_reordering_sets_dupthresh(void)
+{
+    /* Linux tcp_add_reno_sack / tcp_limit_reno_sacked / tcp_check_reno_reordering and
+     * tcp_newreno_mark_lost: without SACK a duplicate ACK stands for one segment that left the
+     * network, and they can never stand for more than the segments outstanding less the holes
+     * (lost_out, at least one).  When more arrive, Linux counts TCPRenoReorder and sets
+     * tp->reordering to the segments outstanding; from then on the head is marked lost after
+     * that many duplicate ACKs, not after DupThresh (3).  Here: 66 segments at 38-ms intervals,
+     * two losses whose fast retransmissions are lost too; after the RTO, F-RTO sends new data and
+     * the go-back-N resend of a segment the receiver already held (48) is answered with one
+     * duplicate ACK more than segments are outstanding less the two lost-marked ones (47, 48).
+     * The kernel engine counted TCPRenoReorder 7-13 per run on SACK-less uploads (8000/256
+     * kbit/s, FIFO 50).  A later single loss in a bulk transfer is fast-retransmitted after
+     * `reordering` duplicate ACKs (3 with the threshold fixed). */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.sack = 0;
+    struct tcp_tap t; open_tap(&t, &cfg);
+    uint64_t st[4] = { 0 };
+    t.user = st;
+    t.rule = drop_twice_then_once;
+    struct writer paced; writer_start(&paced, &t, 1460, SIM_MS(500), SIM_MS(38), SIM_SEC(3));
+    struct writer bulk; writer_start(&bulk, &t, 1460, SIM_SEC(5), SIM_MS(4), SIM_SEC(6));
+    sim_run_until(&t.net.sim, SIM_MS(4900));
+    const struct tcp_ep *ep = &t.conn.ep[0];
+    uint32_t reordering = ep->reordering;
+    uint64_t fr = ep->st.fast_retransmits, rto = ep->st.rto_expiries;
+    CU_ASSERT_EQUAL(paced.written, 66 * 1460);
+    CU_ASSERT_EQUAL(ep->st.reno_reorders, 1);
+    CU_ASSERT_EQUAL(reordering, 66 - 47);           /* segments 47..65 were outstanding */
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.reno_reorders, 0);     /* it never sent data */
+    sim_run_until(&t.net.sim, SIM_SEC(12));
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, paced.written + bulk.written);
+    /* ACKs of the segment dropped after 5 s that ep[0] had when it resent it: the one that
+     * advanced snd_una to it and the duplicates. */
+    uint64_t hole = st[2] - 1;
+    sim_time_t resent = 0;
+    int n = 0;
+    for (size_t k = 0; k < t.n_log; k++)
+        if (t.log[k].dir == 0 && t.log[k].seq == hole) { resent = t.log[k].t_sent; break; }
+    for (size_t k = 0; k < t.n_log; k++)
+        if (t.log[k].dir == 1 && t.log[k].payload == 0 && t.log[k].ack == hole && t.log[k].t <= resent) n++;
+    fprintf(stderr, "\n    reordering %u; the next loss resent after %d duplicate ACKs\n", reordering, n - 1);
+    CU_ASSERT(st[2] > 0 && resent > 0);
+    CU_ASSERT_EQUAL(n - 1, (int)reordering);
+    CU_ASSERT_EQUAL(ep->st.fast_retransmits, fr + 1);
+    CU_ASSERT_EQUAL(ep->st.rto_expiries, rto);
+    tap_free(&t);
+}
+
+void register_test_tcp_recovery(void)
+{
+    TEST_SUITE("tcp_recovery",
+               TEST(test_reno_reordering_sets_dupthresh));
+}
