@@ -48,17 +48,19 @@ static void print_run(const struct scenario *sc, const struct run_result *res, i
 
 int cmd_kernel(int argc, char **argv)
 {
-    const char *path = NULL, *db_path = NULL, *sets[256];
+    const char *path = NULL, *db_path = NULL, *trace_path = NULL, *sets[256];
     int json = 0, n_sets = 0, cleanup = 0;
     long repeat = 1;
     char err[1024];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) json = 1;
         else if (!strcmp(argv[i], "--cleanup")) cleanup = 1;
-        else if (!strcmp(argv[i], "--set") || !strcmp(argv[i], "--db") || !strcmp(argv[i], "--repeat")) {
+        else if (!strcmp(argv[i], "--set") || !strcmp(argv[i], "--db") || !strcmp(argv[i], "--repeat") ||
+                 !strcmp(argv[i], "--delay-trace")) {
             if (i + 1 >= argc) { fprintf(stderr, "ratelab kernel: %s needs a value\n", argv[i]); return EXIT_BADINPUT; }
             const char *v = argv[++i];
             if (!strcmp(argv[i - 1], "--db")) db_path = v;
+            else if (!strcmp(argv[i - 1], "--delay-trace")) trace_path = v;
             else if (!strcmp(argv[i - 1], "--repeat")) {
                 if (flag_long("--repeat", v, 1, 10000, &repeat, err, sizeof err) != 0) {
                     fprintf(stderr, "ratelab kernel: %s\n", err);
@@ -67,13 +69,13 @@ int cmd_kernel(int argc, char **argv)
             } else if (n_sets == 256) { fprintf(stderr, "ratelab kernel: too many --set\n"); return EXIT_BADINPUT; }
             else sets[n_sets++] = v;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "ratelab kernel: unknown flag '%s' (allowed: --set KEY=VALUE, --repeat N, --json, --db FILE, --cleanup)\n", argv[i]);
+            fprintf(stderr, "ratelab kernel: unknown flag '%s' (allowed: --set KEY=VALUE, --repeat N, --json, --db FILE, --delay-trace FILE, --cleanup)\n", argv[i]);
             return EXIT_BADINPUT;
         } else if (!path) path = argv[i];
         else { fprintf(stderr, "ratelab kernel: more than one scenario ('%s')\n", argv[i]); return EXIT_BADINPUT; }
     }
     if (cleanup) {
-        if (path || n_sets || db_path) { fprintf(stderr, "ratelab kernel: --cleanup takes no scenario or other flags\n"); return EXIT_BADINPUT; }
+        if (path || n_sets || db_path || trace_path) { fprintf(stderr, "ratelab kernel: --cleanup takes no scenario or other flags\n"); return EXIT_BADINPUT; }
         if (kernel_check_env(NULL, err, sizeof err) != KERNEL_OK) { fprintf(stderr, "ratelab kernel: %s\n", err); return EXIT_BADINPUT; }
         int n = kernel_cleanup_stale(stderr);
         printf("ratelab kernel: removed %d namespace%s of killed runs\n", n, n == 1 ? "" : "s");
@@ -118,6 +120,10 @@ int cmd_kernel(int argc, char **argv)
         snprintf(kv, sizeof kv, "seed=%lld", (long long)(seed0 + r));
         if (scenario_set(&sc, kv, "--repeat", err, sizeof err) != 0) { fprintf(stderr, "ratelab kernel: %s\n", err); rc = EXIT_BADINPUT; break; }
         kc.seed = (uint64_t)(seed0 + r);
+        /* One trace file per repetition: FILE, or FILE.SEED when there are several. */
+        char trace_file[4096];
+        if (trace_path) snprintf(trace_file, sizeof trace_file, repeat > 1 ? "%s.%lld" : "%s", trace_path, (long long)(seed0 + r));
+        kc.delay_trace = trace_path ? trace_file : NULL;
         if (already_stored(db_path, &sc)) {
             fprintf(stderr, "ratelab kernel: %s already holds seed %lld of this point (same code version); skipped\n", db_path,
                     (long long)(seed0 + r));

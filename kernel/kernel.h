@@ -29,6 +29,7 @@ struct kernel_cfg {
     double   rto_min_ms;              /* route rto_min                                            */
     int      quickack;                /* delack_count = 1: route quickack (ACK every segment)     */
     uint64_t seed;                    /* repetition number; draws the flows' start offsets        */
+    const char *delay_trace;          /* NULL, or a file for the delay line's per-packet trace    */
 };
 
 /* Maps validated asym_link parameters to the kernel's knobs.  Keys the kernel cannot express

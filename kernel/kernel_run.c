@@ -213,7 +213,8 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
         /* Slots for everything in flight on both directions at the smallest frame (54 B). */
         double slots = (c->down_bps + c->up_bps) / 8 * c->delay_s / 54 * 1.5 + 1024;
         char *argv[] = { (char *)agent, "delay", "--dev", TB_TUN_DEV, "--delay-ns", fmt(a_delay, sizeof a_delay, "%.0f", c->delay_s * 1e9),
-                         "--slots", fmt(a_slots, sizeof a_slots, "%.0f", slots), NULL };
+                         "--slots", fmt(a_slots, sizeof a_slots, "%.0f", slots), c->delay_trace ? "--trace" : NULL,
+                         (char *)c->delay_trace, NULL };
         if ((ag[0].pid = netns_spawn(tb.ns[TB_ROUTER], argv, &ag[0].fd, err, errlen)) < 0) goto out;
         /* Wait for "ready": the TUN device has its reader, so the route through it carries. */
         int64_t deadline = now_ns() + 5000000000LL;
@@ -320,7 +321,8 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
         if (agent_finish(&ag[i], now_ns() + 10000000000LL, err, errlen) != 0) goto out;
     if (ag[0].pid > 0) {
         kill(ag[0].pid, SIGTERM);
-        if (agent_finish(&ag[0], now_ns() + 5000000000LL, err, errlen) != 0) goto out;
+        /* A trace takes a few seconds to write. */
+        if (agent_finish(&ag[0], now_ns() + (c->delay_trace ? 60000000000LL : 5000000000LL), err, errlen) != 0) goto out;
     }
 
     /* ---- metrics, named as the simulator names them where they mean the same */
