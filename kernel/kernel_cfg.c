@@ -27,6 +27,13 @@ int kernel_cfg_from_params(const struct param_set *ps, struct kernel_cfg *c, cha
                            "%g is below a line rate: the kernel engine has no core link to limit, so the core must not be the "
                            "bottleneck (core_kbps >= down_kbps and up_kbps)", core / 1000);
     c->delay_s = (param_d(ps, "access_delay_ms") + param_d(ps, "core_delay_ms")) / 1000;
+    /* The delays come from the TUN delay line (no sch_netem here), a program whose read, wake-up
+     * and write add to every packet's delay (contract/delay_line.h); only without a delay is
+     * there no line, hence no extra. */
+    if (c->delay_s > 0 && strcmp(param_e_name(ps, "delay_line_jitter"), "0") == 0)
+        return param_error(ps, "delay_line_jitter", err, errlen,
+                           "0 cannot be expressed on the kernel engine: its delay line adds its read, wake-up and write to "
+                           "every packet (contract/delay_line.h); use measured, or access_delay_ms = core_delay_ms = 0");
     c->queue_pkts = (int)param_i(ps, "modem_queue_pkts");
     c->n_down = (int)param_i(ps, "n_down");
     c->n_up = (int)param_i(ps, "n_up");

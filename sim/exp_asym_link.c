@@ -15,6 +15,7 @@
 
 static const char *const framings[] = { "ppp", "ethernet", "pppoa_atm", "pppoe_atm", "none", "veth", NULL };
 static const char *const ccs[] = { "newreno", "cubic", NULL };
+static const char *const jitters[] = { "measured", "0", NULL };
 
 static const struct param_def asym_params[] = {
     { "down_kbps",         PT_DOUBLE, "1024",   1, 1e7, NULL, "access line downstream rate, kbit/s" },
@@ -24,6 +25,7 @@ static const struct param_def asym_params[] = {
     { "core_kbps",         PT_DOUBLE, "100000", 1, 1e8, NULL, "core link rate per direction, kbit/s" },
     { "modem_queue_pkts",  PT_INT,    "50",     1, 1e6, NULL, "drop-tail queue of each direction of the access line, packets" },
     { "framing",           PT_ENUM,   "ppp",    0, 0, framings, "access line framing (veth: the 14-byte Ethernet header tbf counts on a Linux veth, as the kernel engine's line)" },
+    { "delay_line_jitter", PT_ENUM,   "measured", 0, 0, jitters, "framing=veth with a delay only (other lines have none): the extra delay per packet of the kernel testbed's TUN delay line, FIFO order kept (measured: drawn from contract/delay_line.h; 0: the exact delay)" },
     { "eth_preamble_ifg",  PT_BOOL,   "0",      0, 1, NULL, "framing=ethernet only: also count preamble/SFD and inter-frame gap (+20 B)" },
     { "mss",               PT_INT,    "1460",   64, 9000, NULL, "TCP maximum segment size, bytes (clamped to the framing's MTU - 40)" },
     { "timestamps",        PT_BOOL,   "0",      0, 1, NULL, "TCP timestamps option (+12 B per segment)" },
@@ -128,6 +130,13 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         /* The veth line is the kernel testbed's: tbf releases what its bucket holds at once. */
         link_set_bucket(&r->topo.client_up, (uint32_t)tbf_bucket_bytes((double)client.up_bps));
         link_set_bucket(&r->topo.client_down, (uint32_t)tbf_bucket_bytes((double)client.down_bps));
+        /* Its delays come from a TUN delay line that adds a measured extra per packet; the
+         * kernel has no delay line (and no extra) when the delay is 0. */
+        if (!strcmp(param_e_name(ps, "delay_line_jitter"), "measured") && param_d(ps, "access_delay_ms") + param_d(ps, "core_delay_ms") > 0) {
+            const struct delay_line_table *dl = delay_line_for(param_d(ps, "down_kbps") + param_d(ps, "up_kbps"));
+            link_set_delay_line(&r->topo.client_up, dl, rng_stream(seed, "asym_link.delay_line", 0));
+            link_set_delay_line(&r->topo.client_down, dl, rng_stream(seed, "asym_link.delay_line", 1));
+        }
     }
 
     struct tcp_cfg cfg;

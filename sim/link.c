@@ -1,13 +1,16 @@
-/* Link model: drop-tail FIFO -> serializer (or tbf's token bucket) -> constant-delay pipe -> next hop.
- * Invariant: pipe packets arrive in FIFO order because each enters no earlier than the last. */
+/* Link model: [delay line ->] drop-tail FIFO -> serializer (or tbf's token bucket) -> constant-delay
+ * pipe -> next hop.  Invariant: pipe packets arrive in FIFO order because each enters no earlier
+ * than the last; the delay line keeps its order the same way (each leaves no earlier than the last). */
 #include "link.h"
 #include "net.h"
+#include "rng.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void on_tx_done(struct sim *s, struct sim_event *ev);
 static void on_arrive(struct sim *s, struct sim_event *ev);
+static void on_delay_line_out(struct sim *s, struct sim_event *ev);
 
 void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bps,
                sim_time_t prop_delay, struct framing framing, uint32_t qlim_pkts, uint64_t qlim_bytes)
@@ -22,6 +25,14 @@ void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bp
     l->qlim_bytes = qlim_bytes;
     sim_event_init(&l->tx_done, on_tx_done, l);
     sim_event_init(&l->arrive, on_arrive, l);
+    sim_event_init(&l->dl_out, on_delay_line_out, l);
+}
+
+void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_rng *rng)
+{
+    if (l->dl_rng) rng_free(l->dl_rng);
+    l->dl = t;
+    l->dl_rng = rng;
 }
 
 void link_set_bucket(struct link *l, uint32_t bytes)
@@ -55,6 +66,9 @@ void link_free(struct link *l)
 {
     free(l->sec);
     l->sec = NULL;
+    if (l->dl_rng) rng_free(l->dl_rng);
+    l->dl_rng = NULL;
+    l->dl = NULL;
     if (l->st.qdelay) hist_free(l->st.qdelay);
     free(l->st.qdelay);
     l->st.qdelay = NULL;
@@ -111,7 +125,35 @@ static void start_tx(struct net *n, struct link *l)
     sim_schedule_in(&n->sim, &l->tx_done, l->bucket_ns ? bucket_wait(l, n->sim.now, p->wire) : link_tx_time(l, p->wire));
 }
 
+static void fifo_enqueue(struct net *n, struct link *l, struct packet *p);
+
 void link_enqueue(struct net *n, struct link *l, struct packet *p)
+{
+    if (!l->dl) { fifo_enqueue(n, l, p); return; }
+    /* The TUN reader takes packets in arrival order and writes one at a time: a packet leaves
+     * after its own extra, and no sooner than one write after its predecessor. */
+    sim_time_t out = n->sim.now + delay_line_own_ns(l->dl, gsl_rng_uniform(l->dl_rng));
+    sim_time_t after = l->dl_last + (sim_time_t)(l->dl->service_us * 1e3 + 0.5);
+    if (out < after) out = after;
+    l->dl_last = out;
+    p->t_enq = out;                               /* reused: when it leaves the delay line */
+    p->next = NULL;
+    if (l->dl_tail) l->dl_tail->next = p; else l->dl_head = p;
+    l->dl_tail = p;
+    if (!sim_event_pending(&l->dl_out)) sim_schedule_at(&n->sim, &l->dl_out, out);
+}
+
+static void on_delay_line_out(struct sim *s, struct sim_event *ev)
+{
+    struct link *l = ev->ctx;
+    struct packet *p = l->dl_head;
+    l->dl_head = p->next;
+    if (!l->dl_head) l->dl_tail = NULL;
+    else sim_schedule_at(s, &l->dl_out, l->dl_head->t_enq);
+    fifo_enqueue(l->net, l, p);
+}
+
+static void fifo_enqueue(struct net *n, struct link *l, struct packet *p)
 {
     p->wire = framing_wire_bytes(&l->framing, pkt_ip_bytes(p));
     p->t_enq = n->sim.now;
@@ -202,20 +244,21 @@ void link_reset_stats(struct link *l)
 
 void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes)
 {
-    const struct packet *lists[2] = { l->q_head, l->pipe_head };
-    for (int k = 0; k < 2; k++)
+    const struct packet *lists[3] = { l->dl_head, l->q_head, l->pipe_head };
+    for (int k = 0; k < 3; k++)
         for (const struct packet *p = lists[k]; p; p = p->next) { (*pkts)++; *ip_bytes += pkt_ip_bytes(p); }
     if (l->tx) { (*pkts)++; *ip_bytes += pkt_ip_bytes(l->tx); }
 }
 
 void link_flush(struct link *l)
 {
-    struct packet *lists[2] = { l->q_head, l->pipe_head };
-    for (int k = 0; k < 2; k++)
+    struct packet *lists[3] = { l->dl_head, l->q_head, l->pipe_head };
+    for (int k = 0; k < 3; k++)
         for (struct packet *p = lists[k], *nx; p; p = nx) { nx = p->next; pkt_free(&l->net->pool, p); }
     if (l->tx) pkt_free(&l->net->pool, l->tx);
-    l->q_head = l->q_tail = l->pipe_head = l->pipe_tail = l->tx = NULL;
+    l->q_head = l->q_tail = l->pipe_head = l->pipe_tail = l->tx = l->dl_head = l->dl_tail = NULL;
     l->q_pkts = 0; l->q_bytes = 0;
     sim_cancel(&l->net->sim, &l->tx_done);
     sim_cancel(&l->net->sim, &l->arrive);
+    sim_cancel(&l->net->sim, &l->dl_out);
 }

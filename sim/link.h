@@ -1,5 +1,6 @@
 /* One direction of a line: rate, propagation delay, drop-tail FIFO, framing, counters.
- * At most two events per link are pending (end of serialization, head of the propagation pipe). */
+ * At most three events per link are pending (end of serialization, head of the propagation pipe,
+ * head of the delay line when the link has one). */
 #ifndef SIM_LINK_H
 #define SIM_LINK_H
 
@@ -8,6 +9,8 @@
 #include "packet.h"
 #include "framing.h"
 #include "hist.h"
+#include "delay_line.h"
+#include <gsl/gsl_rng.h>
 
 struct net;
 
@@ -58,6 +61,12 @@ struct link {
     struct packet *pipe_head, *pipe_tail;   /* propagating; FIFO because delay is constant     */
     struct sim_event arrive;
     struct net    *net;
+    /* The kernel testbed's TUN delay line in front of the FIFO (link_set_delay_line); NULL: none. */
+    const struct delay_line_table *dl;
+    gsl_rng       *dl_rng;            /* owned                                                  */
+    struct packet *dl_head, *dl_tail; /* held by the delay line, in arrival order               */
+    sim_time_t     dl_last;           /* when the last packet held leaves the delay line        */
+    struct sim_event dl_out;
 
     struct link_stats   st;
     sim_time_t          stats_from;   /* counters before this time are not kept (warm-up)      */
@@ -74,6 +83,11 @@ void link_free(struct link *l);
  * idle moment up to `bytes` of frames leave back to back; the long-run rate is the line's.
  * The bucket starts full. */
 void link_set_bucket(struct link *l, uint32_t bytes);
+/* Hold each packet before it enters the FIFO, as the kernel testbed's TUN delay line does on top
+ * of its configured delay: its own extra drawn from `t` (inverse CDF of rng's uniform draws), and
+ * no less than t->service_us after the packet before it while that one is still held (a FIFO
+ * writing one packet at a time: none overtakes another).  The link takes ownership of rng. */
+void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_rng *rng);
 void link_enqueue(struct net *n, struct link *l, struct packet *p);
 /* Nanoseconds to serialize `wire` bytes: ceil(wire * 8e9 / rate). */
 sim_time_t link_tx_time(const struct link *l, uint32_t wire);
@@ -82,7 +96,7 @@ sim_time_t link_tx_time(const struct link *l, uint32_t wire);
 void link_track_qdelay(struct link *l);
 /* Zero the counters (end of warm-up); per-second records are kept. */
 void link_reset_stats(struct link *l);
-/* Packets and IP bytes still inside the link (queued, serializing, propagating). */
+/* Packets and IP bytes still inside the link (delay line, queued, serializing, propagating). */
 void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes);
 /* Split a packet's wire bytes over byte classes (out[BC__N] is added to). */
 void link_classify(const struct packet *p, uint32_t wire, uint64_t out[BC__N]);

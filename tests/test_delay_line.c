@@ -1,0 +1,215 @@
+/* The simulated veth line's delay line: its own draws have the measured table's quantiles
+ * (contract/delay_line.h), a packet waiting for its predecessor leaves one write after it and never
+ * before it (the kernel's TUN reader is a FIFO), off means the exact delay. */
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "delay_line.h"
+#include "experiment.h"
+#include "kernel.h"
+#include "link.h"
+#include "net.h"
+#include "params.h"
+#include "results.h"
+#include "rng.h"
+
+/* A made-up table whose inverse CDF can be computed by hand. */
+static const struct delay_line_point hand_pts[] = { { 0, 10 }, { 0.5, 100 }, { 0.9, 300 }, { 1, 1300 } };
+static const struct delay_line_table HAND = { hand_pts, 4, 0, 0 };
+
+static void test_inverse_cdf_by_hand(void)
+{
+    CU_ASSERT_EQUAL(delay_line_own_ns(&HAND, 0.0), 10000);
+    CU_ASSERT_EQUAL(delay_line_own_ns(&HAND, 0.25), 55000);       /* halfway from 10 to 100 us */
+    CU_ASSERT_EQUAL(delay_line_own_ns(&HAND, 0.5), 100000);
+    CU_ASSERT_EQUAL(delay_line_own_ns(&HAND, 0.8), 250000);       /* 100 + 0.75 * 200 */
+    CU_ASSERT_EQUAL(delay_line_own_ns(&HAND, 0.95), 800000);      /* 300 + 0.5 * 1000 */
+    CU_ASSERT_EQUAL(delay_line_own_ns(&HAND, 0.999999), 1299990); /* 300 + 0.99999 * 1000 */
+    CU_ASSERT_EQUAL(delay_line_own_ns(&HAND, 1.0), 1300000);        /* never beyond the largest */
+    /* The committed tables: rising quantiles from 0 to 1, never a negative extra; the table of
+     * the lower measured load up to the geometric mean of the measured rates (8256, 110000 kbit/s). */
+    const struct delay_line_table *t[] = { &DELAY_LINE_TABLES[0], &DELAY_LINE_TABLES[1] };
+    CU_ASSERT_PTR_EQUAL(delay_line_for(1024 + 128), t[0]);
+    CU_ASSERT_PTR_EQUAL(delay_line_for(30000), t[0]);
+    CU_ASSERT_PTR_EQUAL(delay_line_for(31000), t[1]);
+    CU_ASSERT_PTR_EQUAL(delay_line_for(100000 + 10000), t[1]);
+    for (int k = 0; k < 2; k++) {
+        CU_ASSERT_EQUAL(t[k]->pt[0].q, 0.0);
+        CU_ASSERT_EQUAL(t[k]->pt[t[k]->n - 1].q, 1.0);
+        for (int i = 0; i < t[k]->n; i++) {
+            CU_ASSERT(t[k]->pt[i].us >= 0);
+            if (i) { CU_ASSERT(t[k]->pt[i].q > t[k]->pt[i - 1].q); CU_ASSERT(t[k]->pt[i].us >= t[k]->pt[i - 1].us); }
+        }
+    }
+}
+
+/* Packets sent over one link (1 Gbit/s, 5 ms, veth framing) at the given spacing; records each
+ * one's arrival in order of arrival, and its sequence number (kept in the packet's seq). */
+#define N_PKTS 100000
+static sim_time_t g_arr[N_PKTS];
+static uint32_t g_seq[N_PKTS];
+static size_t g_n;
+static void sink(struct net *n, void *ctx, struct packet *p)
+{
+    (void)ctx;
+    if (g_n < N_PKTS) { g_arr[g_n] = n->sim.now; g_seq[g_n] = p->seq; g_n++; }
+    pkt_free(&n->pool, p);
+}
+
+static sim_time_t g_sent[N_PKTS];
+static void run_line(const struct delay_line_table *t, uint64_t seed, sim_time_t spacing)
+{
+    struct net n;
+    net_init(&n, seed);
+    struct link l;
+    link_init(&l, &n, "l", 1000000000, SIM_MS(5), (struct framing){ FRAMING_VETH, 0 }, 0, 0);
+    if (t) link_set_delay_line(&l, t, rng_stream(seed, "test.delay_line", 0));
+    struct path p = { { &l }, 1, sink, NULL };
+    g_n = 0;
+    for (size_t i = 0; i < N_PKTS; i++) {
+        g_sent[i] = (sim_time_t)i * spacing;
+        sim_run_until(&n.sim, g_sent[i]);
+        struct packet *pk = pkt_alloc(&n.pool);
+        pk->hdr_bytes = 40;
+        pk->payload = 1460;
+        pk->seq = (uint32_t)i;
+        net_send(&n, &p, pk);
+    }
+    sim_run_until(&n.sim, g_sent[N_PKTS - 1] + SIM_SEC(1));
+    uint64_t left = 0, bytes = 0;
+    link_in_flight(&l, &left, &bytes);
+    CU_ASSERT_EQUAL(left, 0);
+    link_flush(&l);
+    link_free(&l);
+    net_free(&n);
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    sim_time_t x = *(const sim_time_t *)a, y = *(const sim_time_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Packets 20 ms apart never wait for each other, so each one's extra is its own draw: the
+ * sample's quantiles are the table's (100000 draws: the empirical quantile at q of a continuous
+ * distribution has a standard error of sqrt(q (1 - q) / n) <= 0.0016 in q, so +-0.005 is 3 sigma). */
+static void test_draws_have_the_tables_quantiles(void)
+{
+    const sim_time_t base = 1500 * 8 + 14 * 8 + SIM_MS(5);     /* 1514 B at 1 Gbit/s + 5 ms */
+    const struct delay_line_table *tabs[] = { &DELAY_LINE_TABLES[0], &DELAY_LINE_TABLES[1] };
+    static sim_time_t extra[N_PKTS];
+    for (int k = 0; k < 2; k++) {
+        run_line(tabs[k], 7, SIM_MS(20));
+        CU_ASSERT_EQUAL_FATAL(g_n, N_PKTS);
+        for (size_t i = 0; i < N_PKTS; i++) extra[i] = g_arr[i] - g_sent[g_seq[i]] - base;
+        qsort(extra, N_PKTS, sizeof extra[0], cmp_time);
+        const struct delay_line_table *t = tabs[k];
+        for (int j = 1; j < t->n - 1; j++) {
+            if (t->pt[j].q < 0.05 || t->pt[j].q > 0.99) continue;
+            /* Compare with the table at q +- 0.005: the sampling error of the empirical quantile. */
+            double got = (double)extra[(size_t)(t->pt[j].q * N_PKTS)] / 1e3;
+            double lo = (double)delay_line_own_ns(t, t->pt[j].q - 0.005) / 1e3 - 0.5;
+            double hi = (double)delay_line_own_ns(t, t->pt[j].q + 0.005) / 1e3 + 0.5;
+            if (got < lo || got > hi)
+                fprintf(stderr, "\n    table %d q %.3f: drawn %.1f us, table %.1f us (%.1f..%.1f)\n", k, t->pt[j].q, got, t->pt[j].us, lo, hi);
+            CU_ASSERT(got >= lo && got <= hi);
+        }
+        CU_ASSERT(extra[0] >= (sim_time_t)(t->pt[0].us * 1e3));
+        CU_ASSERT(extra[N_PKTS - 1] <= (sim_time_t)(t->pt[t->n - 1].us * 1e3 + 1));
+    }
+}
+
+/* Packets 20 us apart (more than a frame's 12.112 us at 1 Gbit/s, less than the extras' spread):
+ * none overtakes another, and many wait for their predecessor in the delay line and leave it
+ * one write (15.6 us at the low load) after it; none leaves sooner than that. */
+static void test_fifo_order_kept(void)
+{
+    const struct delay_line_table *t = &DELAY_LINE_TABLES[0];
+    const sim_time_t write = (sim_time_t)(t->service_us * 1e3 + 0.5);
+    CU_ASSERT_EQUAL(write, 15600);
+    run_line(t, 3, SIM_US(20));
+    CU_ASSERT_EQUAL_FATAL(g_n, N_PKTS);
+    size_t out_of_order = 0, held = 0, too_soon = 0;
+    for (size_t i = 0; i < N_PKTS; i++) {
+        if (g_seq[i] != i) out_of_order++;
+        if (!i) continue;
+        if (g_arr[i] - g_arr[i - 1] == write) held++;       /* left one write behind the one before */
+        if (g_arr[i] - g_arr[i - 1] < write) too_soon++;
+    }
+    CU_ASSERT_EQUAL(out_of_order, 0);
+    CU_ASSERT_EQUAL(too_soon, 0);
+    CU_ASSERT(held > N_PKTS / 10);
+}
+
+/* Off: the exact delay (serialization + 5 ms), as before the delay line existed. */
+static void test_off_is_the_exact_delay(void)
+{
+    run_line(NULL, 7, SIM_MS(20));
+    CU_ASSERT_EQUAL_FATAL(g_n, N_PKTS);
+    size_t exact = 0;
+    for (size_t i = 0; i < N_PKTS; i++) exact += g_arr[i] - g_sent[g_seq[i]] == 1514 * 8 + SIM_MS(5);
+    CU_ASSERT_EQUAL(exact, N_PKTS);
+}
+
+static void test_same_seed_same_draws(void)
+{
+    static sim_time_t first[N_PKTS];
+    run_line(&DELAY_LINE_TABLES[0], 11, SIM_US(300));
+    memcpy(first, g_arr, sizeof first);
+    run_line(&DELAY_LINE_TABLES[0], 11, SIM_US(300));
+    CU_ASSERT_EQUAL(memcmp(first, g_arr, sizeof first), 0);
+    run_line(&DELAY_LINE_TABLES[0], 12, SIM_US(300));
+    CU_ASSERT_NOT_EQUAL(memcmp(first, g_arr, sizeof first), 0);
+}
+
+static double table_mean_us(const struct delay_line_table *t)
+{
+    double m = 0;
+    for (int i = 1; i < t->n; i++) m += (t->pt[i].q - t->pt[i - 1].q) * (t->pt[i].us + t->pt[i - 1].us) / 2;
+    return m;
+}
+
+/* The key: on a veth line VoIP datagrams 20 ms apart (alone on the line: they never wait for each
+ * other) take the table's mean own extra more with it than without; the kernel engine refuses 0
+ * while it has a delay line, and accepts it without one. */
+static void test_key(void)
+{
+    const struct experiment *e = experiment_find("asym_link");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    struct param_set ps;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(params_init(&ps, e->params, e->n_params), 0);
+    const char *base[][2] = { { "framing", "veth" }, { "duration_s", "40" }, { "warmup_s", "2" }, { "n_down", "0" },
+                              { "voip_kbps", "80" } };
+    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
+        CU_ASSERT_EQUAL(params_set(&ps, base[i][0], base[i][1], "test", err, sizeof err), 0);
+    double delay_ms[2];
+    for (int off = 0; off < 2; off++) {
+        CU_ASSERT_EQUAL(params_set(&ps, "delay_line_jitter", off ? "0" : "measured", "test", err, sizeof err), 0);
+        struct run_result res;
+        result_init(&res);
+        CU_ASSERT_EQUAL_FATAL(e->run(&ps, &res, err, sizeof err), 0);
+        delay_ms[off] = result_get(&res, "voip_delay_ms_mean");
+        result_free(&res);
+    }
+    /* 1900 datagrams: the sample mean's standard error is about 2 % of the table's 236 us. */
+    ASSERT_REL((delay_ms[0] - delay_ms[1]) * 1000, table_mean_us(&DELAY_LINE_TABLES[0]), 0.1);
+    struct kernel_cfg kc;
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &kc, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "delay_line_jitter"));
+    CU_ASSERT_EQUAL(params_set(&ps, "access_delay_ms", "0", "test", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(params_set(&ps, "core_delay_ms", "0", "test", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &kc, err, sizeof err), 0);
+    params_free(&ps);
+}
+
+void register_test_delay_line(void)
+{
+    TEST_SUITE("delay_line",
+               TEST(test_inverse_cdf_by_hand),
+               TEST(test_draws_have_the_tables_quantiles),
+               TEST(test_fifo_order_kept),
+               TEST(test_off_is_the_exact_delay),
+               TEST(test_same_seed_same_draws),
+               TEST(test_key));
+}
