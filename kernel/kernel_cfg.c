@@ -2,6 +2,7 @@
  * route metrics); what it cannot is refused in one line rather than silently ignored. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "kernel.h"
 
@@ -78,6 +79,14 @@ int kernel_cfg_from_params(const struct param_set *ps, struct kernel_cfg *c, cha
         return param_error(ps, "hz", err, errlen,
                            "%lld cannot be expressed on the kernel engine: its timers tick at the running kernel's "
                            "CONFIG_HZ (250 on the reference kernel); use 250", (long long)param_i(ps, "hz"));
+    /* How late the agents read is the host's scheduling, which no option sets; the keys'
+     * defaults are what was measured on the agents. */
+    const char *wake_keys[] = { "client_wake_us", "server_wake_us" };
+    for (int i = 0; i < 2; i++)
+        if (param_d(ps, wake_keys[i]) != strtod(ps->defs[params_index(ps, wake_keys[i])].def, NULL))
+            return param_error(ps, wake_keys[i], err, errlen,
+                               "%g cannot be expressed on the kernel engine: its agents read as the host schedules "
+                               "them; leave the default", param_d(ps, wake_keys[i]));
     if (c->rto_min_ms < 1 || c->rto_min_ms != floor(c->rto_min_ms))
         return param_error(ps, "rto_min_ms", err, errlen, "%g: the route's rto_min takes whole milliseconds >= 1", c->rto_min_ms);
     if (c->voip_kbps > 0 && c->voip_kbps * 1000 / 8 / 200 > 100000)

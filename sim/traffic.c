@@ -2,6 +2,8 @@
  * Sources schedule themselves with one re-armed event each, so they add no allocation per packet. */
 #include "traffic.h"
 #include <gsl/gsl_randist.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ UDP */
@@ -147,7 +149,54 @@ static void bulk_established(struct tcp_ep *ep, void *app)
     bulk_fill(b);
     if (b->limit_Bps > 0) sim_schedule_in(&b->conn.net->sim, &b->pace_ev, SIM_MS(10));
 }
-static void bulk_readable(struct tcp_ep *ep, void *app) { (void)app; tcp_read(ep, tcp_readable(ep)); }
+static void bulk_readable(struct tcp_ep *ep, void *app)
+{
+    struct bulk_flow *b = app;
+    struct bulk_reader *r = b->reader;
+    if (!r) { tcp_read(ep, tcp_readable(ep)); return; }
+    if (b->read_pending) return;
+    if (r->n_pend == r->cap_pend) {
+        r->cap_pend = r->cap_pend ? 2 * r->cap_pend : 8;
+        struct bulk_flow **v = realloc(r->pend, r->cap_pend * sizeof *v);
+        if (!v) { perror("bulk_reader"); exit(1); }
+        r->pend = v;
+    }
+    r->pend[r->n_pend++] = b;
+    b->read_pending = 1;
+    if (!sim_event_pending(&r->wake_ev)) sim_schedule_in(&r->net->sim, &r->wake_ev, r->wake_latency);
+}
+
+/* The woken loop's round: every ready socket drained, then back to sleep. */
+static void reader_round(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct bulk_reader *r = ev->ctx;
+    r->wakes++;
+    for (size_t i = 0; i < r->n_pend; i++) {
+        struct tcp_ep *ep = &r->pend[i]->conn.ep[1];
+        r->pend[i]->read_pending = 0;
+        tcp_read(ep, tcp_readable(ep));
+    }
+    r->n_pend = 0;
+}
+
+void bulk_reader_init(struct bulk_reader *r, struct net *n, sim_time_t wake_latency)
+{
+    memset(r, 0, sizeof *r);
+    r->net = n;
+    r->wake_latency = wake_latency;
+    sim_event_init(&r->wake_ev, reader_round, r);
+}
+
+void bulk_flow_set_reader(struct bulk_flow *b, struct bulk_reader *r) { b->reader = r; }
+
+void bulk_reader_free(struct bulk_reader *r)
+{
+    sim_cancel(&r->net->sim, &r->wake_ev);
+    free(r->pend);
+    r->pend = NULL;
+    r->n_pend = r->cap_pend = 0;
+}
 
 static const struct tcp_app_ops bulk_sender_ops = { bulk_established, NULL, bulk_writable };
 static const struct tcp_app_ops bulk_receiver_ops = { NULL, bulk_readable, NULL };

@@ -50,7 +50,29 @@ struct bulk_flow {
     uint64_t        read_at_measure; int measuring;
     struct sim_event measure_ev;
     int             receiver_opens; /* the receiver (ep[1]) connects to the sender            */
+    struct bulk_reader *reader;     /* NULL: ep[1] reads each arrival at once                  */
+    int             read_pending;   /* listed in its reader's next round                      */
 };
+
+/* One process reading several bulk receivers from one event loop, as the kernel engine's agent
+ * does (one epoll loop per host; each ready socket drained with 64-KB recv calls until EAGAIN).
+ * Data reaching it while it sleeps wakes it; it reads wake_latency later (the time a woken agent
+ * waits for and spends on the CPU before it sleeps again, measured on the testbed), and that
+ * round reads every socket that received data meanwhile, in the order they became ready.  The
+ * receivers' ACKs left to the read (tcp_read as Linux's tcp_cleanup_rbuf, with ack_at_read) then
+ * cover every segment that gathered: stretch ACKs. */
+struct bulk_reader {
+    struct net       *net;
+    sim_time_t        wake_latency;
+    struct bulk_flow **pend;                /* flows with data for the next round                */
+    size_t            n_pend, cap_pend;
+    struct sim_event  wake_ev;
+    uint64_t          wakes;
+};
+void bulk_reader_init(struct bulk_reader *r, struct net *n, sim_time_t wake_latency);
+/* b's receiver is read by r from now on (call before bulk_flow_start). */
+void bulk_flow_set_reader(struct bulk_flow *b, struct bulk_reader *r);
+void bulk_reader_free(struct bulk_reader *r);
 
 void bulk_flow_init(struct bulk_flow *b, struct net *n, const struct tcp_cfg *cfg,
                     const struct path *fwd, const struct path *rev, double limit_Bps);
