@@ -1,6 +1,7 @@
 /* `ratelab kernel`: an asym_link scenario on real Linux TCP in network namespaces, --repeat N
  * times (seeds seed..seed+N-1), stored like simulator runs with engine = kernel. */
 #include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,10 @@ int cmd_kernel(int argc, char **argv)
         char trace_file[4096];
         if (trace_path) snprintf(trace_file, sizeof trace_file, repeat > 1 ? "%s.%lld" : "%s", trace_path, (long long)(seed0 + r));
         kc.delay_trace = trace_path ? trace_file : NULL;
+        /* The line writes the trace when it stops: find out now, not after the run, that it cannot. */
+        FILE *tf = trace_path ? fopen(trace_file, "w") : NULL;
+        if (trace_path && !tf) { fprintf(stderr, "ratelab kernel: --delay-trace %s: %s\n", trace_file, strerror(errno)); rc = EXIT_BADINPUT; break; }
+        if (tf) fclose(tf);
         if (already_stored(db_path, &sc)) {
             fprintf(stderr, "ratelab kernel: %s already holds seed %lld of this point (same code version); skipped\n", db_path,
                     (long long)(seed0 + r));
