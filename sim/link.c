@@ -25,14 +25,15 @@ void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bp
     l->qlim_bytes = qlim_bytes;
     sim_event_init(&l->tx_done, on_tx_done, l);
     sim_event_init(&l->arrive, on_arrive, l);
-    sim_event_init(&l->dl_out, on_delay_line_out, l);
 }
 
 void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_rng *rng)
 {
-    if (l->dl_rng) rng_free(l->dl_rng);
-    l->dl = t;
-    l->dl_rng = rng;
+    if (!l->dl && !(l->dl = calloc(1, sizeof *l->dl))) { perror("link"); exit(1); }
+    if (l->dl->rng) rng_free(l->dl->rng);
+    l->dl->t = t;
+    l->dl->rng = rng;
+    sim_event_init(&l->dl->out, on_delay_line_out, l);
 }
 
 void link_set_bucket(struct link *l, uint32_t bytes)
@@ -66,8 +67,8 @@ void link_free(struct link *l)
 {
     free(l->sec);
     l->sec = NULL;
-    if (l->dl_rng) rng_free(l->dl_rng);
-    l->dl_rng = NULL;
+    if (l->dl && l->dl->rng) rng_free(l->dl->rng);
+    free(l->dl);
     l->dl = NULL;
     if (l->st.qdelay) hist_free(l->st.qdelay);
     free(l->st.qdelay);
@@ -132,24 +133,26 @@ void link_enqueue(struct net *n, struct link *l, struct packet *p)
     if (!l->dl) { fifo_enqueue(n, l, p); return; }
     /* The TUN reader takes packets in arrival order and writes one at a time: a packet leaves
      * after its own extra, and no sooner than one write after its predecessor. */
-    sim_time_t out = n->sim.now + delay_line_own_ns(l->dl, gsl_rng_uniform(l->dl_rng));
-    sim_time_t after = l->dl_last + (sim_time_t)(l->dl->service_us * 1e3 + 0.5);
+    struct link_delay_line *d = l->dl;
+    sim_time_t out = n->sim.now + delay_line_own_ns(d->t, gsl_rng_uniform(d->rng));
+    sim_time_t after = d->last + (sim_time_t)(d->t->service_us * 1e3 + 0.5);
     if (out < after) out = after;
-    l->dl_last = out;
+    d->last = out;
     p->t_enq = out;                               /* reused: when it leaves the delay line */
     p->next = NULL;
-    if (l->dl_tail) l->dl_tail->next = p; else l->dl_head = p;
-    l->dl_tail = p;
-    if (!sim_event_pending(&l->dl_out)) sim_schedule_at(&n->sim, &l->dl_out, out);
+    if (d->tail) d->tail->next = p; else d->head = p;
+    d->tail = p;
+    if (!sim_event_pending(&d->out)) sim_schedule_at(&n->sim, &d->out, out);
 }
 
 static void on_delay_line_out(struct sim *s, struct sim_event *ev)
 {
     struct link *l = ev->ctx;
-    struct packet *p = l->dl_head;
-    l->dl_head = p->next;
-    if (!l->dl_head) l->dl_tail = NULL;
-    else sim_schedule_at(s, &l->dl_out, l->dl_head->t_enq);
+    struct link_delay_line *d = l->dl;
+    struct packet *p = d->head;
+    d->head = p->next;
+    if (!d->head) d->tail = NULL;
+    else sim_schedule_at(s, &d->out, d->head->t_enq);
     fifo_enqueue(l->net, l, p);
 }
 
@@ -244,7 +247,7 @@ void link_reset_stats(struct link *l)
 
 void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes)
 {
-    const struct packet *lists[3] = { l->dl_head, l->q_head, l->pipe_head };
+    const struct packet *lists[3] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head };
     for (int k = 0; k < 3; k++)
         for (const struct packet *p = lists[k]; p; p = p->next) { (*pkts)++; *ip_bytes += pkt_ip_bytes(p); }
     if (l->tx) { (*pkts)++; *ip_bytes += pkt_ip_bytes(l->tx); }
@@ -252,13 +255,16 @@ void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes)
 
 void link_flush(struct link *l)
 {
-    struct packet *lists[3] = { l->dl_head, l->q_head, l->pipe_head };
+    struct packet *lists[3] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head };
     for (int k = 0; k < 3; k++)
         for (struct packet *p = lists[k], *nx; p; p = nx) { nx = p->next; pkt_free(&l->net->pool, p); }
     if (l->tx) pkt_free(&l->net->pool, l->tx);
-    l->q_head = l->q_tail = l->pipe_head = l->pipe_tail = l->tx = l->dl_head = l->dl_tail = NULL;
+    l->q_head = l->q_tail = l->pipe_head = l->pipe_tail = l->tx = NULL;
     l->q_pkts = 0; l->q_bytes = 0;
     sim_cancel(&l->net->sim, &l->tx_done);
     sim_cancel(&l->net->sim, &l->arrive);
-    sim_cancel(&l->net->sim, &l->dl_out);
+    if (l->dl) {
+        l->dl->head = l->dl->tail = NULL;
+        sim_cancel(&l->net->sim, &l->dl->out);
+    }
 }

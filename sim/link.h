@@ -12,6 +12,14 @@
 #include "delay_line.h"
 #include <gsl/gsl_rng.h>
 
+struct link_delay_line {
+    const struct delay_line_table *t;
+    gsl_rng       *rng;               /* owned                                                  */
+    struct packet *head, *tail;       /* held, in arrival order                                 */
+    sim_time_t     last;              /* when the last packet held leaves                       */
+    struct sim_event out;
+};
+
 struct net;
 
 /* A payload-carrying packet below this many IP bytes is "small" (offered_small). */
@@ -61,12 +69,9 @@ struct link {
     struct packet *pipe_head, *pipe_tail;   /* propagating; FIFO because delay is constant     */
     struct sim_event arrive;
     struct net    *net;
-    /* The kernel testbed's TUN delay line in front of the FIFO (link_set_delay_line); NULL: none. */
-    const struct delay_line_table *dl;
-    gsl_rng       *dl_rng;            /* owned                                                  */
-    struct packet *dl_head, *dl_tail; /* held by the delay line, in arrival order               */
-    sim_time_t     dl_last;           /* when the last packet held leaves the delay line        */
-    struct sim_event dl_out;
+    /* The kernel testbed's TUN delay line in front of the FIFO (link_set_delay_line); NULL: none,
+     * and a link without one pays only this pointer. */
+    struct link_delay_line *dl;
 
     struct link_stats   st;
     sim_time_t          stats_from;   /* counters before this time are not kept (warm-up)      */
