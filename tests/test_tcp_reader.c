@@ -44,6 +44,7 @@ static void readers_free(struct readers_run *r, size_t n)
         link_flush(&r->fwd[i]); link_flush(&r->rev[i]);
         link_free(&r->fwd[i]); link_free(&r->rev[i]);
     }
+    net_free(&r->net);
 }
 
 /* Segments flow i's receiver took in, and the ACKs it sent, over the run. */
