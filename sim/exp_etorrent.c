@@ -89,7 +89,7 @@ static const struct param_def et_params[] = {
     { "sndbuf",           PT_INT,    "262144", 2048, 1e9, NULL, "TCP send buffer, bytes" },
     { "delack_count",     PT_INT,    "2",      1, 64, NULL, "receiver ACKs every Nth full segment" },
     { "delack_timeout_ms", PT_DOUBLE, "40",    0, 500, NULL, "delayed-ACK timer, ms" },
-    { "hz",                PT_INT,    "250",    0, 10000, NULL, "receiver timer ticks per second (Linux CONFIG_HZ; the delayed-ACK timer fires on a tick); 0: exact" },
+    { "hz",                PT_INT,    "250",    0, 10000, NULL, "timer ticks per second (Linux CONFIG_HZ; TCP's timers run in whole ticks on the timer wheel); 0: exact" },
     { "rto_min_ms",       PT_DOUBLE, "200",    1, 10000, NULL, "minimum retransmission timeout, ms" },
     /* run */
     { "duration_s",       PT_DOUBLE, "180",    1, 1e6, NULL, "simulated time, s" },

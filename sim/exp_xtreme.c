@@ -31,7 +31,7 @@ static const struct param_def xt_params[] = {
     { "mss",               PT_INT,    "1460",  64, 9000, NULL, "TCP MSS, bytes (clamped to the framing's MTU - 40)" },
     { "delack_count",      PT_INT,    "2",     1, 64, NULL, "receivers ACK every Nth full segment" },
     { "delack_timeout_ms", PT_DOUBLE, "40",    0, 500, NULL, "delayed-ACK timer, ms" },
-    { "hz",                PT_INT,    "250",    0, 10000, NULL, "receiver timer ticks per second (Linux CONFIG_HZ; the delayed-ACK timer fires on a tick); 0: exact" },
+    { "hz",                PT_INT,    "250",    0, 10000, NULL, "timer ticks per second (Linux CONFIG_HZ; TCP's timers run in whole ticks on the timer wheel); 0: exact" },
     { "rto_min_ms",        PT_DOUBLE, "200",   1, 10000, NULL, "minimum retransmission timeout, ms" },
     { "read_delay_ms",     PT_DOUBLE, "5",     0.001, 1000, NULL, "from data arriving to the client's receive event (FD_READ -> OnReceive), which reads all that is buffered, ms (assumed: eMule's busy GUI thread; idle host ~0.05, a Windows quantum ~30)" },
     { "ack_booking",       PT_ENUM,   "per_event", 0, 0, ack_bookings, "Xtreme's ACK estimate: once per receive event (code) or once per full segment read" },

@@ -16,9 +16,9 @@ struct tcp_cfg {
     int        nagle;            /* RFC 896 with Minshall's variant (Linux's default; 0: TCP_NODELAY) */
     uint32_t   delack_count;     /* ACK at once after this many unacknowledged full segments    */
     sim_time_t delack_timeout;   /* otherwise ACK when this timer fires                        */
-    uint32_t   hz;               /* the receiver's timer ticks per second (Linux CONFIG_HZ): the
-                                    delayed-ACK timer is a whole number of ticks and fires on a
-                                    tick; 0: an exact timer                                    */
+    uint32_t   hz;               /* timer ticks per second (Linux CONFIG_HZ): the RTO, loss-probe,
+                                    reordering, persist and delayed-ACK timers are whole ticks
+                                    and fire on the timer wheel (tcp_timer_arm); 0: exact      */
     uint32_t   init_cwnd;        /* segments (RFC 6928: 10)                                   */
     uint32_t   rcvbuf;           /* receive buffer = largest advertised window (bytes)         */
     uint32_t   sndbuf;           /* send buffer: unacknowledged + unsent bytes (bytes); with

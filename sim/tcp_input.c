@@ -49,7 +49,7 @@ void rtt_sample(struct tcp_ep *ep, sim_time_t m)
     }
     if (ep->srtt8 < 1) ep->srtt8 = 1;
     ep->srtt = ep->srtt8 >> 3;
-    ep->rto = ep->srtt + ep->rttvar;
+    ep->rto = tcp_jiffies_up(ep, ep->srtt + ep->rttvar);     /* __tcp_set_rto: usecs_to_jiffies */
     if (ep->rto > ep_cfg(ep)->rto_max) ep->rto = ep_cfg(ep)->rto_max;
 }
 
@@ -186,21 +186,11 @@ static void ack_out_of_order(struct tcp_ep *ep)
 }
 
 /* Arm the delayed-ACK timer as Linux tcp_send_delayed_ack does: timeout = jiffies + ato, with ato
- * a whole number of jiffies (msecs_to_jiffies rounds up; TCP_DELACK_MIN is HZ/25 jiffies, 40 ms),
- * and the timer wheel runs it when jiffies reaches timeout, i.e. on a tick boundary (timers under
- * 64 jiffies sit in the wheel's first level, which has no slack).  So the ACK goes (ato - 1, ato]
- * ticks after the segment, depending on where in its tick the segment came: 36-40 ms at HZ 250.
- * Ticks are counted from the run's start. */
+ * a whole number of jiffies (TCP_DELACK_MIN is HZ/25 jiffies, 40 ms), on the timer wheel
+ * (tcp_timer_arm): 40-44 ms after the segment at HZ 250. */
 static void delack_arm(struct tcp_ep *ep)
 {
-    const struct tcp_cfg *c = ep_cfg(ep);
-    sim_time_t d = c->delack_timeout;
-    if (c->hz) {
-        sim_time_t tick = SIM_SEC(1) / c->hz, now = ep_now(ep);
-        sim_time_t ato = (d + tick - 1) / tick;
-        d = (now / tick + ato) * tick - now;
-    }
-    sim_schedule_in(&ep_net(ep)->sim, &ep->delack_timer, d);
+    tcp_timer_arm(ep, &ep->delack_timer, ep_cfg(ep)->delack_timeout);
 }
 
 static void data_input(struct tcp_ep *ep, const struct packet *p)

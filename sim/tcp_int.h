@@ -9,6 +9,9 @@
 #define TCP_MAX_UNSCALED_WINDOW 65535u   /* the window field of a SYN (RFC 7323 2.2) */
 #define DUPACK_THRESH 3u
 #define TCP_MAX_REORDERING 300u      /* net.ipv4.tcp_max_reordering */
+/* Linux's timer wheel (kernel/time/timer.c): 64 buckets per level, each level 8x coarser */
+#define TIMER_LVL_SIZE 64u
+#define TIMER_LVL_CLK_SHIFT 3u
 #define TCP_GSO_MAX_SIZE 65536u   /* Linux GSO_LEGACY_MAX_SIZE: the largest skb TCP builds      */
 /* An skb's truesize beyond its payload: what Linux 6.18 charged the send buffer per skb on the
  * kernel engine's veth (ss -tm: 2-segment skbs in the retransmission queue cost 1.285 bytes of
@@ -25,6 +28,15 @@ static inline const struct tcp_cfg *ep_cfg(const struct tcp_ep *ep) { return &ep
 static inline sim_time_t ep_now(const struct tcp_ep *ep) { return ep->conn->net->sim.now; }
 static inline uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+/* Linux usecs_to_jiffies: a duration as whole timer ticks (tcp_cfg.hz, CONFIG_HZ), rounded up;
+ * Linux keeps icsk_rto, rto_min and the timeouts it arms in jiffies.  hz 0: exact. */
+static inline sim_time_t tcp_jiffies_up(const struct tcp_ep *ep, sim_time_t d)
+{
+    uint32_t hz = ep->conn->cfg.hz;
+    if (!hz || d <= 0) return d;
+    sim_time_t tick = SIM_SEC(1) / hz;
+    return (d + tick - 1) / tick * tick;
+}
 /* The RTO with its exponential backoff (Linux icsk_rto), at most rto_max. */
 static inline sim_time_t cur_rto(const struct tcp_ep *ep)
 {
@@ -90,6 +102,7 @@ void on_delack(struct sim *s, struct sim_event *ev);
 void on_comp_sack(struct sim *s, struct sim_event *ev);
 void on_persist(struct sim *s, struct sim_event *ev);
 void arm_rto(struct tcp_ep *ep);
+void tcp_timer_arm(struct tcp_ep *ep, struct sim_event *ev, sim_time_t d);
 
 /* tcp_recovery.c: loss recovery as Linux does it, with SACK or without (NewReno) */
 uint64_t tcp_in_flight(const struct tcp_ep *ep);

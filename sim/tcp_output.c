@@ -177,11 +177,7 @@ void tcp_output(struct tcp_ep *ep)
     if (ep->state != TCP_ESTABLISHED || ep->write_seq == ep->snd_nxt) return;
     if (ep->snd_wnd == 0 && ep->snd_nxt == ep->snd_una) {
         /* Zero window and nothing in flight: only the persist timer can learn of an opening. */
-        if (!sim_event_pending(&ep->persist_timer)) {
-            sim_time_t t = ep->rto << ep->backoff;
-            if (t > ep_cfg(ep)->rto_max) t = ep_cfg(ep)->rto_max;
-            sim_schedule_in(&ep_net(ep)->sim, &ep->persist_timer, t);
-        }
+        if (!sim_event_pending(&ep->persist_timer)) tcp_timer_arm(ep, &ep->persist_timer, cur_rto(ep));
         return;
     }
     tcp_write_xmit(ep);

@@ -36,7 +36,7 @@ static void rearm_rto(struct tcp_ep *ep)
     if ((ep->timer_kind == XMIT_REO || ep->timer_kind == XMIT_TLP) && ep->rtx_n) {
         sim_time_t delta = rtx_at(ep, 0)->xmit + cur_rto(ep) - ep_now(ep);
         ep->timer_kind = XMIT_RTO;
-        sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, delta > 0 ? delta : 1);
+        tcp_timer_arm(ep, &ep->rto_timer, delta > 0 ? delta : 1);
         return;
     }
     arm_rto(ep);
@@ -44,7 +44,9 @@ static void rearm_rto(struct tcp_ep *ep)
 
 /* Linux tcp_schedule_loss_probe: on a SACK connection in Open or CWR with data outstanding, a
  * probe timeout PTO = 2 srtt (+ rto_min when only one segment is out, for the peer's delayed
- * ACK; + 2 ms otherwise), unless the RTO would fire earlier. */
+ * ACK; + 2 ms otherwise), unless the RTO would fire earlier; both in jiffies rounded up
+ * (usecs_to_jiffies of each, and the smaller of two rounded values is the rounded smaller one),
+ * armed on the timer wheel. */
 static int schedule_loss_probe(struct tcp_ep *ep, int advancing_rto)
 {
     if (is_reno(ep) || (ep->ca_state != TCP_CA_OPEN && ep->ca_state != TCP_CA_CWR)) return 0;
@@ -61,7 +63,7 @@ static int schedule_loss_probe(struct tcp_ep *ep, int advancing_rto)
         rto_delta = rtx_at(ep, 0)->xmit + cur_rto(ep) - ep_now(ep);     /* Linux tcp_rto_delta_us */
     if (rto_delta > 0 && rto_delta < pto) pto = rto_delta;
     ep->timer_kind = XMIT_TLP;
-    sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, pto > 0 ? pto : 1);
+    tcp_timer_arm(ep, &ep->rto_timer, pto > 0 ? pto : 1);
     return 1;
 }
 
@@ -119,7 +121,7 @@ static void rack_mark_lost(struct tcp_ep *ep, uint32_t *flag)
     sim_time_t wait = rack_detect_loss(ep, flag);
     if (wait) {
         ep->timer_kind = XMIT_REO;
-        sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, wait + TCP_TIMEOUT_MIN);
+        tcp_timer_arm(ep, &ep->rto_timer, wait + TCP_TIMEOUT_MIN);
         *flag |= FLAG_REO_ARMED;
     }
 }
@@ -471,7 +473,7 @@ void tcp_rack_reo_timeout(struct tcp_ep *ep)
     }
     if (wait) {
         ep->timer_kind = XMIT_REO;
-        sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, wait + TCP_TIMEOUT_MIN);
+        tcp_timer_arm(ep, &ep->rto_timer, wait + TCP_TIMEOUT_MIN);
     } else if (!sim_event_pending(&ep->rto_timer)) {
         rearm_rto(ep);
     }

@@ -1,12 +1,39 @@
 /* TCP timers: the retransmission timer (RFC 6298; it also serves RACK's reordering window and
  * the tail loss probe, as Linux's), delayed ACK (RFC 1122 4.2.3.2), compressed SACK and the
- * persist timer that probes a zero window. */
+ * persist timer that probes a zero window; all but the compressed SACK (an hrtimer in Linux) run
+ * on the kernel's timer wheel, in whole jiffies. */
 #include "tcp_int.h"
+
+/* Arm a timer `d` from now as Linux arms a timer_list (sk_reset_timer, mod_timer): the timeout
+ * in whole jiffies, rounded up (usecs_to_jiffies), expires = jiffies + that; the timer wheel puts
+ * it in the level its distance falls in (calc_wheel_index: under 63 jiffies level 0, then levels
+ * of 8x coarser granularity, each from 63 of its units on) and rounds the expiry up to the next
+ * boundary of that level's granularity strictly after it (calc_index: (expires >> shift) + 1), so
+ * it never fires early and fires on a tick.  At HZ 250: a 40-ms delayed ACK goes 40-44 ms after
+ * it was armed, a 300-ms RTO at the next 32-ms boundary after the 75th tick, a 1-s SYN timeout
+ * 1.004-1.032 s after the SYN (this machine's kernel, a dropped SYN: 1.020-1.029 s; after 2 s of
+ * backoff 2.012 s, level 1; after 4 s 4.128 s, level 2, whose granularity is 256 ms).  The wheel's
+ * own clock is taken as jiffies (it may lag by one; that only moves the level boundaries by one
+ * tick).  Ticks are counted from the run's start; hz 0: an exact timer. */
+void tcp_timer_arm(struct tcp_ep *ep, struct sim_event *ev, sim_time_t d)
+{
+    struct sim *s = &ep_net(ep)->sim;
+    uint32_t hz = ep_cfg(ep)->hz;
+    if (!hz) { sim_schedule_in(s, ev, d > 0 ? d : 1); return; }
+    sim_time_t tick = SIM_SEC(1) / hz;
+    uint64_t jiffies = (uint64_t)(s->now / tick);
+    uint64_t n = d > 0 ? (uint64_t)((d + tick - 1) / tick) : 0, expires = jiffies + n;
+    unsigned shift = 0;
+    while (shift < 8 * TIMER_LVL_CLK_SHIFT && n >= (uint64_t)(TIMER_LVL_SIZE - 1) << shift)
+        shift += TIMER_LVL_CLK_SHIFT;
+    uint64_t fire = ((expires >> shift) + 1) << shift;
+    sim_schedule_at(s, ev, (sim_time_t)fire * tick);
+}
 
 void arm_rto(struct tcp_ep *ep)
 {
     ep->timer_kind = XMIT_RTO;
-    sim_schedule_in(&ep_net(ep)->sim, &ep->rto_timer, cur_rto(ep));
+    tcp_timer_arm(ep, &ep->rto_timer, cur_rto(ep));
 }
 
 void on_delack(struct sim *s, struct sim_event *ev)
@@ -32,9 +59,7 @@ void on_persist(struct sim *s, struct sim_event *ev)
     /* Zero-window probe: one byte beyond the window; the receiver answers with its window. */
     send_data_segment(ep, ep->snd_nxt, 1, 1);
     if (ep->backoff < 16) ep->backoff++;
-    sim_time_t t = ep->rto << ep->backoff;
-    if (t > ep_cfg(ep)->rto_max || t <= 0) t = ep_cfg(ep)->rto_max;
-    sim_schedule_in(&ep_net(ep)->sim, &ep->persist_timer, t);
+    tcp_timer_arm(ep, &ep->persist_timer, cur_rto(ep));
 }
 
 void on_rto(struct sim *s, struct sim_event *ev)
