@@ -9,26 +9,47 @@
  * cwnd_validate).  The halving is of a segment count and rounds down: from 5 segments Linux goes
  * to 2, where half the bytes (2.5 segments) would let a third segment out, since a segment may
  * be sent while in_flight < cwnd.  With the windows of 2-6 segments a saturating upload lives at,
- * that half segment is a packet more in the modem's FIFO ahead of the other flows.  RFC 9438: cwnd * 0.7,
- * remembering W_max (lowered further when the window had not regained the last one: "fast
- * convergence", which yields bandwidth to newer flows) and ending the growth epoch. */
+ * that half segment is a packet more in the modem's FIFO ahead of the other flows.  CUBIC as
+ * Linux's bictcp_recalc_ssthresh: cwnd * 717 / 1024 (beta 0.7 in tenths of a thousand and
+ * twenty-four) in whole segments, at least 2, remembering W_max (lowered to cwnd * (1024 + 717) /
+ * 2048 when the window had not regained the last one: "fast convergence", which yields bandwidth
+ * to newer flows) and ending the growth epoch (RFC 9438 4.6-4.7). */
 #define CUBIC_C    0.4
 #define CUBIC_BETA 0.7
+#define CUBIC_BETA_SCALED 717u      /* Linux tcp_cubic.c beta, of BICTCP_BETA_SCALE = 1024 */
 uint32_t loss_ssthresh(struct tcp_ep *ep)
 {
-    uint32_t mss = ep_cfg(ep)->mss;
-    if (!ep_cfg(ep)->cubic) return (uint32_t)max_u64(ep->cwnd / mss / 2, 2u) * mss;
-    double w = (double)ep->cwnd / mss;
-    ep->cubic_wmax = w < ep->cubic_wmax ? w * (1 + CUBIC_BETA) / 2 : w;
+    uint32_t mss = ep_cfg(ep)->mss, segs = ep->cwnd / mss;
+    if (!ep_cfg(ep)->cubic) return (uint32_t)max_u64(segs / 2, 2u) * mss;
+    ep->cubic_wmax = segs < ep->cubic_wmax ? (double)(segs * (1024u + CUBIC_BETA_SCALED) / 2048u) : segs;
     ep->cubic_epoch = 0;
-    return (uint32_t)fmax(w * CUBIC_BETA * mss, 2.0 * mss);
+    return (uint32_t)max_u64((uint64_t)segs * CUBIC_BETA_SCALED / 1024u, 2u) * mss;
+}
+
+/* Linux tcp_cong_avoid_ai: one segment more per w segments acknowledged (counted in bytes here,
+ * snd_cwnd_cnt in Linux), so the window stays a whole number of segments. */
+static void cong_avoid_ai(struct tcp_ep *ep, uint32_t w, uint64_t acked)
+{
+    uint32_t mss = ep_cfg(ep)->mss;
+    uint64_t per = (uint64_t)(w ? w : 1) * mss;
+    if (ep->bytes_acked_ca >= per) { ep->bytes_acked_ca = 0; ep->cwnd += mss; }
+    uint64_t cnt = ep->bytes_acked_ca + acked;
+    if (cnt >= per) {
+        uint64_t segs = cnt / per;
+        cnt -= segs * per;
+        ep->cwnd += (uint32_t)(segs * mss);
+    }
+    ep->bytes_acked_ca = (uint32_t)cnt;
 }
 
 /* RFC 9438 4.2-4.4: in congestion avoidance the window follows W_cubic(t) = C (t - K)^3 + W_max,
- * aiming one RTT ahead and at most 1.5 cwnd, but never below the Reno-friendly estimate W_est. */
+ * aiming one RTT ahead and at most 1.5 cwnd, but never below the Reno-friendly estimate W_est.
+ * As Linux's bictcp_update the target becomes a count: one segment more per cwnd / (target -
+ * cwnd) segments acknowledged (at least 2, i.e. at most 1.5 cwnd per round trip; 100 cwnd when
+ * the target is not above the window), applied by tcp_cong_avoid_ai in whole segments. */
 static void cubic_grow(struct tcp_ep *ep, uint64_t acked)
 {
-    double mss = ep_cfg(ep)->mss, w = (double)ep->cwnd / mss, segs = (double)acked / mss;
+    double mss = ep_cfg(ep)->mss, w = (double)(ep->cwnd / ep_cfg(ep)->mss), segs = (double)acked / mss;
     sim_time_t now = ep_now(ep);
     if (ep->cubic_epoch == 0) {
         ep->cubic_epoch = now > 0 ? now : 1;
@@ -42,8 +63,10 @@ static void cubic_grow(struct tcp_ep *ep, uint64_t acked)
     if (target > 1.5 * w) target = 1.5 * w;
     ep->cubic_west += 3 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA) * segs / w;
     if (ep->cubic_west > target) target = ep->cubic_west;          /* Reno-friendly region */
-    if (target > w) w += (target - w) / w * segs;
-    ep->cwnd = (uint32_t)(w * mss);
+    double cnt = target > w ? w / (target - w) : 100 * w;
+    if (cnt < 2) cnt = 2;
+    if (cnt > 1e9) cnt = 1e9;
+    cong_avoid_ai(ep, (uint32_t)cnt, acked);
 }
 
 
@@ -85,10 +108,5 @@ void cong_on_ack(struct tcp_ep *ep, uint64_t acked)
         cubic_grow(ep, acked);
         return;
     }
-    ep->bytes_acked_ca += (uint32_t)acked;
-    if (ep->bytes_acked_ca >= ep->cwnd) {
-        uint32_t segs = ep->bytes_acked_ca / ep->cwnd;
-        ep->bytes_acked_ca -= segs * ep->cwnd;
-        ep->cwnd += segs * mss;
-    }
+    cong_avoid_ai(ep, ep->cwnd / mss, acked);     /* Linux tcp_reno_cong_avoid */
 }

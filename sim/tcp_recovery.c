@@ -310,7 +310,9 @@ static void enter_recovery(struct tcp_ep *ep)
 }
 
 /* RFC 6937 / Linux tcp_cwnd_reduction: while in_flight exceeds ssthresh, send in proportion
- * ssthresh / prior_cwnd of what is delivered; below it, slow-start back up to ssthresh. */
+ * ssthresh / prior_cwnd of what is delivered; below it, slow-start back up to ssthresh.  Linux
+ * counts all of it in segments, so the proportional share is a whole number of segments
+ * (rounded up) and the window stays one. */
 static void prr_cwnd(struct tcp_ep *ep, uint64_t delivered, uint32_t flag, int newly_lost)
 {
     if (!delivered || !ep->prior_cwnd) return;
@@ -318,7 +320,8 @@ static void prr_cwnd(struct tcp_ep *ep, uint64_t delivered, uint32_t flag, int n
     int64_t delta = (int64_t)ep->ssthresh - (int64_t)in_flight, sndcnt;
     ep->prr_delivered += delivered;
     if (delta < 0) {
-        uint64_t due = ((uint64_t)ep->ssthresh * ep->prr_delivered + ep->prior_cwnd - 1) / ep->prior_cwnd;
+        uint64_t pc = ep->prior_cwnd / mss ? ep->prior_cwnd / mss : 1;
+        uint64_t due = ((uint64_t)(ep->ssthresh / mss) * (ep->prr_delivered / mss) + pc - 1) / pc * mss;
         sndcnt = (int64_t)due - (int64_t)ep->prr_out;
     } else {
         sndcnt = (int64_t)ep->prr_delivered - (int64_t)ep->prr_out;

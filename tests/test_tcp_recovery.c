@@ -1,5 +1,6 @@
-/* The simulated TCP's loss recovery against Linux's, where a SACK-less sender must infer what
- * its duplicate ACKs mean: reordering seen from more duplicate ACKs than segments outstanding. */
+/* The simulated TCP's loss recovery against Linux's: where a SACK-less sender must infer what its
+ * duplicate ACKs mean (reordering seen from more duplicate ACKs than segments outstanding), and
+ * the window after a loss and its growth in whole segments, as Linux keeps snd_cwnd. */
 #include "testutil.h"
 #include "tcp_tap.h"
 #include "tcp_int.h"
@@ -71,8 +72,79 @@ static void test_reno_reordering_sets_dupthresh(void)
     tap_free(&t);
 }
 
+/* ------------------------------------------------------------------ windows in whole segments */
+
+static void test_cubic_ssthresh_in_whole_segments(void)
+{
+    /* Linux bictcp_recalc_ssthresh: max(snd_cwnd * 717 / 1024, 2) in segments (beta 0.7 as
+     * 717/1024), and W_max = snd_cwnd, or snd_cwnd * (1024 + 717) / 2048 when the window had not
+     * regained the last W_max (fast convergence).  Hand-computed: 10 -> 7, 7 -> 4 (4.9), 3 -> 2,
+     * 100 -> 70; W_max 100 and a loss at 50 -> W_max 42 (42.5). */
+    static const uint32_t v[][2] = { { 10, 7 }, { 7, 4 }, { 3, 2 }, { 2, 2 }, { 100, 70 } };
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.cubic = 1;
+    struct tcp_tap t; open_tap(&t, &cfg);
+    struct tcp_ep *ep = &t.conn.ep[0];
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        ep->cubic_wmax = 0;
+        ep->cwnd = v[k][0] * cfg.mss;
+        CU_ASSERT_EQUAL(loss_ssthresh(ep), v[k][1] * cfg.mss);
+        CU_ASSERT_EQUAL(ep->cubic_wmax, (double)v[k][0]);
+    }
+    ep->cubic_wmax = 100;
+    ep->cwnd = 50 * cfg.mss;
+    CU_ASSERT_EQUAL(loss_ssthresh(ep), 35 * cfg.mss);
+    CU_ASSERT_EQUAL(ep->cubic_wmax, 42.0);
+    tap_free(&t);
+}
+
+/* Drop ep[0]'s 40th data segment once. */
+static enum tap_verdict drop_40th(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    uint64_t *n = t->user;
+    if (dir != 0 || p->payload == 0) return TAP_PASS;
+    return ++*n == 40 ? TAP_DROP : TAP_PASS;
+}
+
+static void test_windows_grow_in_whole_segments(void)
+{
+    /* Linux keeps snd_cwnd as a count of segments: slow start adds whole segments, and congestion
+     * avoidance one segment per cnt segments acknowledged (tcp_cong_avoid_ai, with cnt = cwnd for
+     * Reno and cwnd / (target - cwnd) for CUBIC's bictcp_update).  A bulk transfer with one loss,
+     * its window sampled every 5 ms for 8 s: always whole segments, also during the recovery, whose
+     * proportional rate reduction Linux counts in segments too (tcp_cwnd_reduction), and growing
+     * again after the loss, with Reno and with CUBIC. */
+    for (int cubic = 0; cubic <= 1; cubic++) {
+        struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+        cfg.cubic = cubic;
+        struct tcp_tap t; open_tap(&t, &cfg);
+        uint64_t n = 0;
+        t.user = &n;
+        t.rule = drop_40th;
+        struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(8), SIM_SEC(9));
+        const struct tcp_ep *ep = &t.conn.ep[0];
+        int fractional = 0;
+        uint32_t after_loss = 0, last = 0;
+        for (sim_time_t at = SIM_MS(500); at <= SIM_MS(8500); at += SIM_MS(5)) {
+            sim_run_until(&t.net.sim, at);
+            if (ep->cwnd % cfg.mss) fractional++;
+            if (ep->st.fast_retransmits && !after_loss && ep->ca_state == TCP_CA_OPEN) after_loss = ep->cwnd;
+            last = ep->cwnd;
+        }
+        fprintf(stderr, "\n    %s: cwnd after the loss %u, at 8.5 s %u segments; %d fractional samples ",
+                cubic ? "cubic" : "reno", after_loss / cfg.mss, last / cfg.mss, fractional);
+        CU_ASSERT_EQUAL(ep->st.fast_retransmits, 1);
+        CU_ASSERT_EQUAL(fractional, 0);
+        CU_ASSERT(after_loss > 0 && last > after_loss + 2 * cfg.mss);
+        tap_free(&t);
+    }
+}
+
 void register_test_tcp_recovery(void)
 {
     TEST_SUITE("tcp_recovery",
-               TEST(test_reno_reordering_sets_dupthresh));
+               TEST(test_reno_reordering_sets_dupthresh),
+               TEST(test_cubic_ssthresh_in_whole_segments),
+               TEST(test_windows_grow_in_whole_segments));
 }
