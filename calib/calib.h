@@ -117,11 +117,24 @@ void calib_bench_c(struct calib_bench *b);
 #define CALIB_LAT_GAP_MIN_US 100.0
 #define CALIB_LAT_GAP_MAX_US 10000.0
 #define CALIB_LAT_MIN_N 30
-struct calib_latency_run { struct cpu_wake_latency lat; double n_sleep[CPU_GAP_BINS]; double vcsw, elapsed_s; int n; };
+struct calib_latency_run {
+    struct cpu_wake_latency lat;
+    double n_sleep[CPU_GAP_BINS];
+    double wake_cpu_ns[CPU_GAP_BINS];      /* the receiver's CPU per wake-up after a sleep in the bin
+                                              (every thread, from its stamp to the next), mean; 0: too
+                                              few samples */
+    double n_cpu[CPU_GAP_BINS];
+    double other_cpu;                      /* share of the reader's CPU other processes took (0..1) */
+    double vcsw, elapsed_s;
+    int n;
+};
 int  calib_latency(const struct calib_env *e, int erlang, struct calib_latency_run *out, char *err, size_t errlen);
 /* The quantiles of n samples (slept_ns: how long the receiver slept; lat_ns: its latency) into
- * out->lat and out->n_sleep; samples that found the receiver awake (slept <= 0) count in `any` only. */
-void calib_latency_table(const int64_t *slept_ns, const int64_t *lat_ns, int n, struct calib_latency_run *out);
+ * out->lat and out->n_sleep, and the mean of their cpu_ns (the receiver's CPU for that wake-up;
+ * < 0: not known; cpu_ns may be NULL) into out->wake_cpu_ns and out->n_cpu, by sleep bin; samples
+ * that found the receiver awake (slept <= 0) count in `any` only. */
+void calib_latency_table(const int64_t *slept_ns, const int64_t *lat_ns, const int64_t *cpu_ns, int n,
+                         struct calib_latency_run *out);
 /* ---- calib/procstat.c: the kernel's accounting, read from /proc. */
 struct calib_task_totals { uint64_t cpu_ns, runs, vcsw, ivcsw; };
 /* This process's threads except skip_tid (0: none): ns on the CPU (schedstat, user + system and

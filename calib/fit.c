@@ -97,3 +97,23 @@ static int fit_once(const struct fit_point *pts, size_t n, const int use[CPUF__N
     gsl_vector_free(y); gsl_vector_free(w); gsl_vector_free(c);
     return rc == 0 ? 0 : -1;
 }
+
+void calib_fit_pair_nonneg(const double a[2][2], const double v[2], double yy, size_t n, double *c0, double *c1)
+{
+    /* one term alone: c = v / a, residual yy - v^2 / a */
+    double r0 = a[0][0] > 0 ? yy - v[0] * v[0] / a[0][0] : INFINITY, r1 = a[1][1] > 0 ? yy - v[1] * v[1] / a[1][1] : INFINITY;
+    double one = fmin(r0, r1);
+    *c0 = *c1 = 0;
+    if (r0 <= r1 && a[0][0] > 0) *c0 = fmax(0, v[0] / a[0][0]);
+    else if (a[1][1] > 0) *c1 = fmax(0, v[1] / a[1][1]);
+    double det = a[0][0] * a[1][1] - a[0][1] * a[1][0];
+    if (!(det > 0) || n < 3) return;
+    double b0 = (v[0] * a[1][1] - v[1] * a[0][1]) / det, b1 = (v[1] * a[0][0] - v[0] * a[1][0]) / det;
+    double two = yy - b0 * v[0] - b1 * v[1];
+    /* the second term is kept if it lowers the Bayesian information criterion n ln(RSS) + k ln(n) */
+    double eps = 1e-12 * yy;                   /* a residual that small is rounding: an exact fit */
+    if (b0 >= 0 && b1 >= 0 && (two <= eps || (one > eps && (double)n * log(two / one) + log((double)n) < 0))) {
+        *c0 = b0;
+        *c1 = b1;
+    }
+}

@@ -28,5 +28,10 @@ struct fit_result {
 int  calib_fit(const struct fit_point *pts, size_t n, const int use[CPUF__N], const double fixed[CPUF__N],
                struct fit_result *out, char *err, size_t errlen);
 double calib_fit_predict(const struct fit_result *r, const double x[CPUF__N]);
+/* Least squares of y on two features through the origin, coefficients >= 0, from the normal
+ * equations of n points (a = X'X, v = X'y, yy = y'y): the better single term (the other 0), or
+ * both if both come out >= 0 and the second term lowers the Bayesian information criterion
+ * n ln(RSS) + k ln(n) (a term the points cannot tell from noise is left out). */
+void   calib_fit_pair_nonneg(const double a[2][2], const double v[2], double yy, size_t n, double *c0, double *c1);
 
 #endif

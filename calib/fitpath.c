@@ -9,6 +9,7 @@
 
 const double calib_tau_us[CALIB_N_TAU] = { 125, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000 };
 const double calib_gamma[CALIB_N_GAMMA] = { 0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3 };
+const double calib_conn_tau_us[CALIB_N_CONN_TAU] = { 3000, 10000, 30000, 100000, 300000, 1000000 };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -23,14 +24,14 @@ static double median(double *v, size_t n)
 }
 
 int calib_item_median(const struct calib_item *items, size_t item, const struct calib_obs *obs, size_t n_obs,
-                      double idle_vcsw, double tau_us, double gamma, double x[CPUF__N], double *y)
+                      const struct calib_shape *sh, double gamma, double x[CPUF__N], double *y)
 {
     double vx[CPUF__N][16], vy[16];
     size_t k = 0;
     for (size_t i = 0; i < n_obs && k < 16; i++) {
         if (obs[i].item != item) continue;
         double xi[CPUF__N];
-        calib_features(&items[item].sp, &obs[i].m, idle_vcsw, tau_us, xi);
+        calib_features(&items[item].sp, &obs[i].m, sh, xi);
         double g = cpu_interference(gamma, obs[i].m.other_cpu);
         for (int f = 0; f < CPUF__N; f++) vx[f][k] = xi[f] * g;
         vy[k++] = obs[i].m.cpu_ns / obs[i].m.window_s;
@@ -59,16 +60,18 @@ static double idle_switches(enum cpu_path p, const struct calib_item *items, siz
 /* The squared relative residuals of every fit and idle repetition of path p, each predicted at
  * its own load. */
 static double rep_chisq(enum cpu_path p, const struct calib_item *items, const struct calib_obs *obs, size_t n_obs,
-                        double idle_vcsw, double tau_us, double gamma, const struct fit_result *fr)
+                        const struct calib_shape *sh, double gamma, const struct fit_result *fr, size_t *n)
 {
     double sum = 0;
+    *n = 0;
     for (size_t i = 0; i < n_obs; i++) {
         const struct calib_item *it = &items[obs[i].item];
         if (it->sp.path != p || it->role == ROLE_HOLDOUT) continue;
         double x[CPUF__N], y = obs[i].m.cpu_ns / obs[i].m.window_s;
-        calib_features(&it->sp, &obs[i].m, idle_vcsw, tau_us, x);
+        calib_features(&it->sp, &obs[i].m, sh, x);
         double e = (y - calib_fit_predict(fr, x) * cpu_interference(gamma, obs[i].m.other_cpu)) / fmax(y, FIT_Y_FLOOR);
         sum += e * e;
+        (*n)++;
     }
     return sum;
 }
@@ -82,31 +85,55 @@ int calib_fit_path(enum cpu_path p, const struct calib_item *items, size_t n_ite
     if (!pts) { snprintf(err, errlen, "out of memory"); return -1; }
     int use[CPUF__N];
     calib_model_mask(p, use);
+    int conn_use = use[CPUF_CONN_COLD];
     double best = INFINITY;
     for (int t = 0; t < CALIB_N_TAU; t++) out->chisq[t] = INFINITY;
     for (int g = 0; g < CALIB_N_GAMMA; g++) out->chisq_gamma[g] = INFINITY;
-    for (int g = 0; g < CALIB_N_GAMMA; g++)
-        for (int t = 0; t < CALIB_N_TAU; t++) {
-            size_t k = 0;
-            for (size_t i = 0; i < n_items; i++) {
-                if (items[i].sp.path != p || items[i].role == ROLE_HOLDOUT) continue;
-                if (calib_item_median(items, i, obs, n_obs, out->idle_vcsw, calib_tau_us[t], calib_gamma[g], pts[k].x, &pts[k].y)) k++;
+    for (int c = 0; c < CALIB_N_CONN_TAU; c++) out->chisq_conn[c] = INFINITY;
+    /* c = -1: without CONN_COLD; it is kept only if it lowers the Bayesian information criterion
+     * over the repetitions, n ln(chisq) + k ln(n), for its two parameters (cost and time constant) */
+    struct calib_path_fit without = *out;
+    double best_without = INFINITY;
+    size_t n_reps = 0;
+    for (int c = -1; c < (conn_use ? CALIB_N_CONN_TAU : 0); c++)
+        for (int g = 0; g < CALIB_N_GAMMA; g++)
+            for (int t = 0; t < CALIB_N_TAU; t++) {
+                struct calib_shape sh = { out->idle_vcsw, calib_tau_us[t], c < 0 ? 0 : calib_conn_tau_us[c] };
+                use[CPUF_CONN_COLD] = c >= 0;
+                size_t k = 0;
+                for (size_t i = 0; i < n_items; i++) {
+                    if (items[i].sp.path != p || items[i].role == ROLE_HOLDOUT) continue;
+                    if (calib_item_median(items, i, obs, n_obs, &sh, calib_gamma[g], pts[k].x, &pts[k].y)) k++;
+                }
+                struct fit_result fr;
+                if (calib_fit(pts, k, use, fixed, &fr, err, errlen) != 0) { free(pts); return -1; }
+                /* judged on every repetition at its own load: the medians keep the costs robust, but
+                 * the load differs most between repetitions of one point, and only they show gamma */
+                double chisq = rep_chisq(p, items, obs, n_obs, &sh, calib_gamma[g], &fr, &n_reps);
+                struct calib_path_fit *dst = c < 0 ? &without : out;
+                double *b = c < 0 ? &best_without : &best;
+                if (c >= 0) out->chisq_conn[c] = fmin(out->chisq_conn[c], chisq);
+                dst->chisq[t] = fmin(dst->chisq[t], chisq);
+                dst->chisq_gamma[g] = fmin(dst->chisq_gamma[g], chisq);
+                if (chisq < *b) {
+                    *b = chisq;
+                    dst->fr = fr;
+                    dst->tau_us = calib_tau_us[t];
+                    dst->conn_tau_us = c < 0 ? 0 : calib_conn_tau_us[c];
+                    dst->gamma = calib_gamma[g];
+                    dst->n_items = k;
+                }
             }
-            struct fit_result fr;
-            if (calib_fit(pts, k, use, fixed, &fr, err, errlen) != 0) { free(pts); return -1; }
-            /* judged on every repetition at its own load: the medians keep the costs robust, but
-             * the load differs most between repetitions of one point, and only they show gamma */
-            double chisq = rep_chisq(p, items, obs, n_obs, out->idle_vcsw, calib_tau_us[t], calib_gamma[g], &fr);
-            out->chisq[t] = fmin(out->chisq[t], chisq);
-            out->chisq_gamma[g] = fmin(out->chisq_gamma[g], chisq);
-            if (chisq < best) {
-                best = chisq;
-                out->fr = fr;
-                out->tau_us = calib_tau_us[t];
-                out->gamma = calib_gamma[g];
-                out->n_items = k;
-            }
-        }
+    out->chisq_without_conn = best_without;
+    /* relative residuals below 1e-6 are rounding, not a difference between the models */
+    double floor = 1e-12 * (double)n_reps;
+    if (!(n_reps > 2 && (double)n_reps * log((best + floor) / (best_without + floor)) + 2 * log((double)n_reps) < 0)) {
+        double chisq_conn[CALIB_N_CONN_TAU];
+        memcpy(chisq_conn, out->chisq_conn, sizeof chisq_conn);
+        *out = without;
+        memcpy(out->chisq_conn, chisq_conn, sizeof chisq_conn);
+        out->chisq_without_conn = best_without;
+    }
     free(pts);
     out->r2w = out->fr.r2w;
     return 0;
@@ -115,6 +142,7 @@ int calib_fit_path(enum cpu_path p, const struct calib_item *items, size_t n_ite
 double calib_fit_cpu(const struct calib_path_fit *pf, const struct calib_spec *sp, const struct calib_meas *m)
 {
     double x[CPUF__N];
-    calib_features(sp, m, pf->idle_vcsw, pf->tau_us, x);
+    struct calib_shape sh = { pf->idle_vcsw, pf->tau_us, pf->conn_tau_us };
+    calib_features(sp, m, &sh, x);
     return calib_fit_predict(&pf->fr, x) * cpu_interference(pf->gamma, m->other_cpu);
 }

@@ -4,6 +4,7 @@
  * And the features a measured point gives the fit. */
 #include "plan.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const calib_role_name[3] = { "fit", "holdout", "idle" };
@@ -85,24 +86,26 @@ double calib_deliveries(const struct calib_spec *sp, const struct calib_meas *m)
     return (double)(sp->path == PATH_C_EPOLL ? m->events : m->reads);
 }
 
-void calib_features(const struct calib_spec *sp, const struct calib_meas *m, double idle_vcsw, double tau_us,
+void calib_features(const struct calib_spec *sp, const struct calib_meas *m, const struct calib_shape *sh,
                     double x[CPUF__N])
 {
     memset(x, 0, sizeof(double) * CPUF__N);
     double s = m->window_s, cold = 0;
-    for (int b = 0; b < CPU_GAP_BINS; b++) cold += (double)m->agaps[b] * cpu_cold(cpu_gap_bin_us(b), tau_us);
-    x[CPUF_WAKEUP] = fmax(0, (double)m->vcsw / s - idle_vcsw);
+    for (int b = 0; b < CPU_GAP_BINS; b++) cold += (double)m->agaps[b] * cpu_cold(cpu_gap_bin_us(b), sh->tau_us);
+    x[CPUF_WAKEUP] = fmax(0, (double)m->vcsw / s - sh->idle_vcsw);
+    if (sp->rate_Bps > 0) x[CPUF_CONN_COLD] = (double)m->segs / s * cpu_cold(sp->mss / sp->rate_Bps * 1e6, sh->conn_tau_us);
     x[CPUF_COLD] = cold / s;
     x[CPUF_DELIVERY] = calib_deliveries(sp, m) / s;
     x[CPUF_SEGMENT] = (double)m->segs / s;
     x[CPUF_MESSAGE] = (double)m->msgs / s;
     x[CPUF_BYTE] = (double)m->bytes / s;
+
     x[CPUF_TICK] = (double)m->ticks / s;
     x[CPUF_BASE] = 1;
     if (sp->clock != CLOCK_NONE) x[sp->clock == CLOCK_LOCALTIME ? CPUF_RATE_LOCALTIME : CPUF_RATE_MONO] = (double)m->updates / s;
 }
 
-/* Every path: wake-ups, cold segments, segments, messages, base; the rate updates (given by the
+/* Every path: wake-ups, cold segments (receiver and connection), segments, messages, base; the rate updates (given by the
  * micro-benchmark, see calib_session_fit).  Deliveries where they are not a fixed multiple of
  * the messages ({packet,4} and header-then-body deliver per message: their delivery cost is in
  * MESSAGE).  Erlang: the 5-s tick, a timer that wakes the VM (in C it is a check after a read).
@@ -111,7 +114,7 @@ void calib_features(const struct calib_spec *sp, const struct calib_meas *m, dou
 void calib_model_mask(enum cpu_path p, int use[CPUF__N])
 {
     memset(use, 0, sizeof(int) * CPUF__N);
-    use[CPUF_WAKEUP] = use[CPUF_COLD] = use[CPUF_SEGMENT] = use[CPUF_MESSAGE] = use[CPUF_BASE] = 1;
+    use[CPUF_WAKEUP] = use[CPUF_COLD] = use[CPUF_CONN_COLD] = use[CPUF_SEGMENT] = use[CPUF_MESSAGE] = use[CPUF_BASE] = 1;
     use[CPUF_RATE_MONO] = use[CPUF_RATE_LOCALTIME] = 1;
     use[CPUF_DELIVERY] = cpu_path_mech[p].deliver != DELIVER_MESSAGE;
     if (is_erlang(p)) use[CPUF_TICK] = 1;

@@ -17,11 +17,15 @@ size_t calib_plan(struct calib_item *out, size_t cap, const int paths[PATH__N], 
  * spread over all points alike); the fit takes each item's median. */
 int    calib_plan_reps(int quick);
 
+/* What a fit computes its features with, besides the counts: the idle receiver's voluntary
+ * switches per second (part of BASE) and the time constants of COLD and CONN_COLD. */
+struct calib_shape { double idle_vcsw, tau_us, conn_tau_us; };
 /* Features per second of a measured point: x[CPUF_BASE] = 1; WAKEUP the receiver's voluntary
- * context switches above idle_vcsw (the idle receiver's own, per second, part of BASE); COLD
- * the segments' cold shares at time constant tau_us (their gaps from the sender's records);
- * DELIVERY the path's deliveries. */
-void   calib_features(const struct calib_spec *sp, const struct calib_meas *m, double idle_vcsw, double tau_us,
+ * context switches above idle_vcsw;
+ * COLD the segments' cold shares at tau_us (their gaps from the sender's records); CONN_COLD
+ * the segments' shares cold for their connection at conn_tau_us (the paced sender spaces one
+ * connection's segments by mss / rate); DELIVERY the path's deliveries. */
+void   calib_features(const struct calib_spec *sp, const struct calib_meas *m, const struct calib_shape *sh,
                       double x[CPUF__N]);
 /* The deliveries of a measured point: reads (recv calls returning data, active messages) or, for
  * epoll, ready sockets. */

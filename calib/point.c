@@ -1,6 +1,7 @@
 /* One calibration point: the receiver (an Erlang VM running recv_erlang.escript, or a C reader)
  * pinned to one CPU, the paced sender to the other, one measured window; and the micro-benchmarks. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -301,7 +302,8 @@ static void c_latency_reader(int out_fd, int n)
     dprintf(out_fd, "PORT %d\n", ntohs(a.sin_port));
     int in = accept(ls, NULL, NULL);
     int64_t *lat = malloc(sizeof *lat * (size_t)n), *slept = malloc(sizeof *slept * (size_t)n);
-    if (in < 0 || !lat || !slept) _exit(1);
+    int64_t *stamps = malloc(sizeof *stamps * (size_t)n);
+    if (in < 0 || !lat || !slept || !stamps) _exit(1);
     struct calib_task_totals k0, k1;
     calib_task_totals(0, &k0);
     struct timespec t0, t1;
@@ -315,10 +317,12 @@ static void c_latency_reader(int out_fd, int n)
         for (int i = 0; i < 8; i++) stamp = stamp << 8 | b[i];
         lat[k] = now - stamp;
         slept[k] = stamp - before;
+        stamps[k] = stamp;
     }
     calib_task_totals(0, &k1);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    for (int i = 0; i < k; i++) dprintf(out_fd, "SAMPLE %lld %lld\n", (long long)slept[i], (long long)lat[i]);
+    for (int i = 0; i < k; i++)
+        dprintf(out_fd, "SAMPLE %lld %lld %lld\n", (long long)slept[i], (long long)lat[i], (long long)stamps[i]);
     dprintf(out_fd, "LATENCY vcsw=%llu elapsed_ns=%lld n=%d\n", (unsigned long long)(k1.vcsw - k0.vcsw),
             (long long)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec)), k);
     _exit(0);
@@ -330,19 +334,27 @@ static void quantiles(const int64_t *v, int n, struct cpu_latency *l)
     for (int q = 0; q < CPU_LAT_Q; q++) l->q_ns[q] = n > 0 ? (double)v[(int)lround(q * 5 * (n - 1) / 100.0)] : 0;
 }
 
-void calib_latency_table(const int64_t *slept_ns, const int64_t *lat_ns, int n, struct calib_latency_run *out)
+void calib_latency_table(const int64_t *slept_ns, const int64_t *lat_ns, const int64_t *cpu_ns, int n,
+                         struct calib_latency_run *out)
 {
     memset(&out->lat, 0, sizeof out->lat);
     memset(out->n_sleep, 0, sizeof out->n_sleep);
+    memset(out->wake_cpu_ns, 0, sizeof out->wake_cpu_ns);
+    memset(out->n_cpu, 0, sizeof out->n_cpu);
     int64_t *v = malloc(sizeof *v * (size_t)(n > 0 ? n : 1));
     if (!v) return;
     memcpy(v, lat_ns, sizeof *v * (size_t)n);
     qsort(v, (size_t)n, sizeof *v, cmp_i64);
     quantiles(v, n, &out->lat.any);
     for (int b = 0; b < CPU_GAP_BINS; b++) {
-        int m = 0;
-        for (int i = 0; i < n; i++)
-            if (slept_ns[i] > 0 && cpu_gap_bin(slept_ns[i] / 1e3) == b) v[m++] = lat_ns[i];
+        int m = 0, c = 0;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            if (!(slept_ns[i] > 0 && cpu_gap_bin(slept_ns[i] / 1e3) == b)) continue;
+            v[m++] = lat_ns[i];
+            if (cpu_ns && cpu_ns[i] >= 0) { sum += (double)cpu_ns[i]; c++; }
+        }
+        if (c >= CALIB_LAT_MIN_N) { out->wake_cpu_ns[b] = sum / c; out->n_cpu[b] = c; }
         if (m < CALIB_LAT_MIN_N) continue;
         qsort(v, (size_t)m, sizeof *v, cmp_i64);
         quantiles(v, m, &out->lat.by_sleep[b]);
@@ -351,16 +363,67 @@ void calib_latency_table(const int64_t *slept_ns, const int64_t *lat_ns, int n, 
     free(v);
 }
 
+/* What the sender records of each stamp for the parent: the stamp, and the receiver's CPU (every
+ * thread, schedstat) when it was sent.  The receiver sleeps then, so the difference between two
+ * stamps' readings is the CPU it took to wake for one, read it and go back to sleep. */
+struct lat_send_log { int64_t stamp[1500], cpu_ns[1500]; };
+
+/* The receiver's threads' schedstat files, opened once (its threads exist once it listens). */
+static int open_task_stats(pid_t pid, int *fds, int cap)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    int k = 0;
+    struct dirent *de;
+    while (d && k < cap && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.') continue;
+        char f[300];
+        snprintf(f, sizeof f, "/proc/%d/task/%.32s/schedstat", (int)pid, de->d_name);
+        int fd = open(f, O_RDONLY);
+        if (fd >= 0) fds[k++] = fd;
+    }
+    if (d) closedir(d);
+    return k;
+}
+
+static int64_t task_stats_cpu(const int *fds, int k)
+{
+    int64_t sum = 0;
+    for (int i = 0; i < k; i++) {
+        char b[96];
+        ssize_t r = pread(fds[i], b, sizeof b - 1, 0);
+        if (r <= 0) continue;
+        b[r] = 0;
+        sum += strtoll(b, NULL, 10);
+    }
+    return sum;
+}
+
+/* Each sample's receiver CPU: the reading at its stamp to the reading at the next stamp (none
+ * for the last stamp, or a stamp the log does not hold: -1). */
+static void sample_cpu(const int64_t *stamps, int k, const struct lat_send_log *log, int n, int64_t *cpu_ns)
+{
+    int j = 0;
+    for (int i = 0; i < k; i++) {
+        while (j < n && log->stamp[j] < stamps[i]) j++;
+        cpu_ns[i] = j + 1 < n && log->stamp[j] == stamps[i] && log->cpu_ns[j] > 0 ? log->cpu_ns[j + 1] - log->cpu_ns[j] : -1;
+    }
+}
+
 /* Latency from data sent on the sender's CPU to the receiver's reading code holding it, n stamps
  * apart by gaps spread evenly in log between CALIB_LAT_GAP_MIN_US and CALIB_LAT_GAP_MAX_US (a
  * sleeping receiver each time, for sleeps of every length the receive paths see): a C thread
- * blocked in recv, or (erlang) an Erlang process with an active socket. */
+ * blocked in recv, or (erlang) an Erlang process with an active socket; and the receiver's CPU
+ * per wake-up by the same sleep bins. */
 int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_run *out, char *err, size_t errlen)
 {
-    const int n = 1500;
+    const int n = (int)(sizeof ((struct lat_send_log *)0)->stamp / sizeof (int64_t));
     if (erlang && !e->have_erlang) { snprintf(err, errlen, "Erlang (escript) is not available"); return -1; }
+    struct lat_send_log *log = mmap(NULL, sizeof *log, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (log == MAP_FAILED) { snprintf(err, errlen, "mmap: %s", strerror(errno)); return -1; }
     int pfd[2];
-    if (pipe(pfd) != 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
+    if (pipe(pfd) != 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); munmap(log, sizeof *log); return -1; }
     fflush(NULL);
     pid_t rx = fork();
     if (rx == 0) {
@@ -378,13 +441,17 @@ int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_ru
     int rc = -1, k = 0;
     pid_t tx = -1;
     int64_t *slept = malloc(sizeof *slept * (size_t)n), *lat = malloc(sizeof *lat * (size_t)n);
+    int64_t *stamps = malloc(sizeof *stamps * (size_t)n), *cpu = malloc(sizeof *cpu * (size_t)n);
     const char *who = erlang ? "Erlang" : "C";
-    if (!slept || !lat) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (!slept || !lat || !stamps || !cpu) { snprintf(err, errlen, "out of memory"); goto out; }
     if (rx < 0 || read_line(pfd[0], line, sizeof line, 20000) != 0 || strncmp(line, "PORT ", 5) != 0) {
         snprintf(err, errlen, "the %s latency receiver did not start", who);
         goto out;
     }
     int port = atoi(line + 5);
+    struct timespec w0, w1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
+    uint64_t busy0 = calib_cpu_busy_ns(e->cpu_recv);
     tx = fork();
     if (tx == 0) {
         pin(e->cpu_send);
@@ -393,12 +460,16 @@ int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_ru
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) _exit(1);
+        int task_fd[512];
+        int n_task = open_task_stats(rx, task_fd, 512);
         uint64_t jit = 88172645463325252ULL;
         for (int i = 0; i < n; i++) {
             jit ^= jit << 13; jit ^= jit >> 7; jit ^= jit << 17;            /* xorshift: the gap, log-uniform */
             double u = (double)(jit >> 11) / 9007199254740992.0;
             usleep((useconds_t)(CALIB_LAT_GAP_MIN_US * pow(CALIB_LAT_GAP_MAX_US / CALIB_LAT_GAP_MIN_US, u)));
+            log->cpu_ns[i] = n_task > 0 ? task_stats_cpu(task_fd, n_task) : 0;
             int64_t t = real_ns();
+            log->stamp[i] = t;
             uint8_t b[8];
             for (int j = 0; j < 8; j++) b[j] = (uint8_t)((uint64_t)t >> (56 - 8 * j));
             if (send(fd, b, sizeof b, 0) != (ssize_t)sizeof b) _exit(1);
@@ -412,27 +483,37 @@ int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_ru
             goto out;
         }
         if (!strncmp(line, "LATENCY", 7)) break;
-        long long a1, a2;
+        long long a1, a2, a3;
         char tail;
-        if (sscanf(line, "SAMPLE %lld %lld%c", &a1, &a2, &tail) != 2 || k >= n) {
+        if (sscanf(line, "SAMPLE %lld %lld %lld%c", &a1, &a2, &a3, &tail) != 3 || k >= n) {
             snprintf(err, errlen, "the %s latency receiver: '%.60s' is not a sample", who, line);
             goto out;
         }
         slept[k] = a1;
-        lat[k++] = a2;
+        lat[k] = a2;
+        stamps[k++] = a3;
     }
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    double wall_ns = (double)(w1.tv_sec - w0.tv_sec) * 1e9 + (double)(w1.tv_nsec - w0.tv_nsec);
+    double rx_cpu = k > 1 ? (double)(log->cpu_ns[n - 1] - log->cpu_ns[0]) : 0;
+    out->other_cpu = e->cpu_recv >= 0 && wall_ns > 0
+                   ? fmax(0, fmin(1, ((double)(calib_cpu_busy_ns(e->cpu_recv) - busy0) - rx_cpu) / wall_ns)) : NAN;
     out->vcsw = field(line, "vcsw");
     out->elapsed_s = field(line, "elapsed_ns") / 1e9;
     out->n = (int)field(line, "n");
     if (out->n <= 0 || out->elapsed_s <= 0 || k == 0) { snprintf(err, errlen, "the %s latency receiver: no count", who); goto out; }
-    calib_latency_table(slept, lat, k, out);
+    sample_cpu(stamps, k, log, n, cpu);
+    calib_latency_table(slept, lat, cpu, k, out);
     rc = 0;
 out:
     free(slept);
     free(lat);
+    free(stamps);
+    free(cpu);
     close(pfd[0]);
     reap(tx);
     reap(rx);
+    munmap(log, sizeof *log);
     return rc;
 }
 

@@ -13,7 +13,7 @@
 %%          CPU   the CPU the VM is pinned to (its /proc/stat line is read; -1: none)
 %%        prints "PORT <n>" once listening, then one "RESULT k=v ..." line after the window.
 %%        recv_erlang.escript bench N   -> "BENCH k=v ..." (ns per operation)
-%%        recv_erlang.escript latency N -> "PORT <n>", then after N stamps a "SAMPLE slept_ns latency_ns"
+%%        recv_erlang.escript latency N -> "PORT <n>", then after N stamps a "SAMPLE slept_ns latency_ns stamp_ns"
 %%                                       line each and "LATENCY vcsw=.. elapsed_ns=.. n=.."
 -mode(compile).
 
@@ -266,7 +266,7 @@ latency(N) ->
     Samples = lists:reverse(latency_loop(S, N, [])),
     #{vcsw := V1} = task_totals(),
     T1 = erlang:monotonic_time(nanosecond),
-    [io:format("SAMPLE ~b ~b~n", [Slept, Lat]) || {Slept, Lat} <- Samples],
+    [io:format("SAMPLE ~b ~b ~b~n", [Slept, Lat, Stamp]) || {Slept, Lat, Stamp} <- Samples],
     io:format("LATENCY vcsw=~b elapsed_ns=~b n=~b~n",
               [max(0, (V1 - V0) - (V0 - V00)), T1 - T0, length(Samples)]),
     halt(0).
@@ -279,7 +279,7 @@ latency_loop(S, N, Acc) ->
         {tcp, S, Data} ->
             Now = os:system_time(nanosecond),
             <<_:(byte_size(Data) - 8)/binary, Stamp:64/big>> = Data,
-            latency_loop(S, N - byte_size(Data) div 8, [{Stamp - Before, Now - Stamp} | Acc]);
+            latency_loop(S, N - byte_size(Data) div 8, [{Stamp - Before, Now - Stamp, Stamp} | Acc]);
         {tcp_closed, S} -> Acc
     end.
 

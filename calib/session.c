@@ -110,6 +110,13 @@ int calib_session_latency(struct calib_session *s, char *err, size_t errlen)
                 d->lat.by_sleep[b].q_ns[q] = (d->lat.by_sleep[b].q_ns[q] * n0 + r.lat.by_sleep[b].q_ns[q] * n1) / (n0 + n1);
             d->n_sleep[b] = n0 + n1;
         }
+        for (int b = 0; b < CPU_GAP_BINS; b++) {
+            double n0 = d->n_cpu[b], n1 = r.n_cpu[b];
+            if (n1 <= 0) continue;
+            d->wake_cpu_ns[b] = (d->wake_cpu_ns[b] * n0 + r.wake_cpu_ns[b] * n1) / (n0 + n1);
+            d->n_cpu[b] = n0 + n1;
+        }
+        d->other_cpu = (d->other_cpu * s->n_lat + (isfinite(r.other_cpu) ? r.other_cpu : 0)) / (s->n_lat + 1);
         d->vcsw += r.vcsw;
         d->elapsed_s += r.elapsed_s;
         d->n += r.n;
@@ -203,6 +210,7 @@ int calib_session_fit(struct calib_session *s, char *err, size_t errlen)
         s->fixed[p][CPUF_RATE_MONO] = b->rate_update_ns[CLOCK_MONO];
         s->fixed[p][CPUF_RATE_LOCALTIME] = b->rate_update_ns[CLOCK_LOCALTIME];
         char e[512];
+        const struct calib_latency_run *lr = is_erlang(p) ? &s->lat_erl : &s->lat_c;
         if (calib_fit_path((enum cpu_path)p, s->items, s->n_items, s->obs, s->n_obs, s->fixed[p], &s->fit[p], e, sizeof e) != 0) {
             snprintf(err, errlen, "fitting %s: %s", cpu_path_name[p], e);
             return -1;
@@ -211,28 +219,40 @@ int calib_session_fit(struct calib_session *s, char *err, size_t errlen)
         cal->ns[p][CPUF_SWITCH] = is_erlang(p) ? s->erl.switch_ns : s->cb.switch_ns;
         cal->os_wakes[p] = 1;
         cal->cold_tau_us[p] = s->fit[p].tau_us;
+        cal->conn_tau_us[p] = s->fit[p].conn_tau_us;
         cal->interference[p] = s->fit[p].gamma;
         cal->other_ref[p] = median_other(s, (enum cpu_path)p);
-        cal->latency[p] = is_erlang(p) ? s->lat_erl.lat : s->lat_c.lat;
+        cal->latency[p] = lr->lat;
     }
     snprintf(cal->label, sizeof cal->label, "this session's calibration");
-    /* OS wake-ups per simulated wake-up: the simulator counts the receiver's wake-ups (one per
-     * sleeping thread woken); the kernel counts every thread's (the Erlang VM wakes more than
-     * one, and has timers of its own).  Two passes: the wake-ups' own CPU moves the batching. */
+    /* OS wake-ups per simulated wake-up and per segment: the simulator counts the receiver's
+     * wake-ups (one per sleeping thread woken); the kernel counts every thread's (the Erlang VM
+     * wakes more than one, has timers of its own, and its poll thread wakes for data that reaches
+     * a busy scheduler as well).  Least squares through the origin over the fit points, both
+     * terms non-negative, the second only where it earns its place (calib_fit_pair_nonneg).
+     * Two passes: the wake-ups' own CPU moves the batching. */
     for (int pass = 0; pass < 2; pass++) {
         simulate(s, 1);
-        double sxy[PATH__N] = { 0 }, sxx[PATH__N] = { 0 };
+        double a[PATH__N][2][2] = { { { 0 } } }, v[PATH__N][2] = { { 0 } }, mm[PATH__N] = { 0 };
+        size_t n[PATH__N] = { 0 };
         for (size_t i = 0; i < s->n_obs; i++) {
             if (!s->simmed[i]) continue;
             const struct calib_obs *o = &s->obs[i];
             int p = s->items[o->item].sp.path;
             double meas = fmax(0, (double)o->m.vcsw / o->m.window_s - s->fit[p].idle_vcsw);
-            double sim = s->sim[i].units[CPUF_WAKEUP] / cal->os_wakes[p];      /* receiver wake-ups */
-            sxy[p] += meas * sim;
-            sxx[p] += sim * sim;
+            double x[2] = { s->sim[i].wakes, cpu_path_mech[p].poll_thread ? (double)o->m.segs / o->m.window_s : 0 };
+            for (int j = 0; j < 2; j++) {
+                for (int k = 0; k < 2; k++) a[p][j][k] += x[j] * x[k];
+                v[p][j] += x[j] * meas;
+            }
+            mm[p] += meas * meas;
+            n[p]++;
         }
-        for (int p = 0; p < PATH__N; p++)
-            if (s->paths[p] && sxx[p] > 0) cal->os_wakes[p] = fmax(0.1, sxy[p] / sxx[p]);
+        for (int p = 0; p < PATH__N; p++) {
+            if (!s->paths[p] || a[p][0][0] <= 0) continue;
+            calib_fit_pair_nonneg(a[p], v[p], mm[p], n[p], &cal->os_wakes[p], &cal->os_wakes_seg[p]);
+            cal->os_wakes[p] = fmax(0.1, cal->os_wakes[p]);
+        }
     }
     return 0;
 }

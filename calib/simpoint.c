@@ -32,7 +32,9 @@ void calib_costs_for_path(struct cpu_costs *c, const struct cpu_calibration *cal
         c->ns[m][CPUF_BASE] = 0;
         c->mech[m] = cpu_path_mech[p];
         c->os_wakes[m] = cal->os_wakes[p] > 0 ? cal->os_wakes[p] : 1;
+        c->os_wakes_seg[m] = cal->os_wakes_seg[p];
         c->cold_tau_us[m] = cal->cold_tau_us[p];
+        c->conn_tau_us[m] = cal->conn_tau_us[p];
         c->latency[m] = cal->latency[p];
     }
     c->base_ns_per_s = cal->ns[p][CPUF_BASE];
@@ -85,6 +87,7 @@ int calib_sim_point(const struct calib_spec *sp, const struct calib_meas *m, con
         if (!in_window && t_ev >= 0) {
             cpu_recv_advance(&r, 0);
             memset(r.gaps, 0, sizeof r.gaps);          /* count the window's deliveries only */
+            r.wakes = 0;
             in_window = 1;
         }
         if (tick >= 0) {
@@ -121,6 +124,7 @@ int calib_sim_point(const struct calib_spec *sp, const struct calib_meas *m, con
         out->cpu_ns += out->ns[k];
     }
     for (int b = 0; b < CPU_GAP_BINS; b++) out->gaps[b] = (double)r.gaps[b] / win;
+    out->wakes = (double)r.wakes / win;
     for (int k = 0; k < sp->conns; k++) cpu_sock_free(&socks[k]);
     free(socks);
     free(next_tick);

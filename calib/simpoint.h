@@ -10,6 +10,7 @@ struct calib_sim_out {
     double ns[CPUF__N];             /* CPU per second by feature                                */
     double cpu_ns;                  /* CPU per second, all features                             */
     double gaps[CPU_GAP_BINS];      /* deliveries per second by gap                             */
+    double wakes;                   /* the receiver's wake-ups (sleeping threads woken) per second */
 };
 
 /* The costs and mechanisms of path p alone (every socket mode maps to it), clock as measured. */

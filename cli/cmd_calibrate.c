@@ -175,8 +175,9 @@ static void add_mech(struct calib_record *rec, int p, const char *name, double v
 static void print_latency(const struct calib_session *s)
 {
     const struct calib_latency_run *run[2] = { &s->lat_c, &s->lat_erl };
-    printf("wake-up latency (data sent to a sleeping reader holding it; quantiles averaged over %d runs), µs:\n", s->n_lat);
-    printf("  %-7s %-14s %7s %7s %7s %7s\n", "runtime", "slept", "samples", "median", "p90", "max");
+    printf("wake-up latency (data sent to a sleeping reader holding it; quantiles averaged over %d runs) and the\n"
+           "reader's CPU per wake-up (mean), µs:\n", s->n_lat);
+    printf("  %-7s %-14s %7s %7s %7s %7s %8s\n", "runtime", "slept", "samples", "median", "p90", "max", "wake CPU");
     for (int k = 0; k < (s->env.have_erlang ? 2 : 1); k++) {
         const struct cpu_wake_latency *w = &run[k]->lat;
         const char *who = k ? "Erlang" : "C";
@@ -186,21 +187,24 @@ static void print_latency(const struct calib_session *s)
             if (!cpu_latency_measured(&w->by_sleep[b])) continue;
             char range[32];
             snprintf(range, sizeof range, "%.0f-%.0f", ldexp(1, b - 1), ldexp(1, b));
-            printf("  %-7s %-14s %7.0f %7.0f %7.0f %7.0f\n", who, range, run[k]->n_sleep[b], w->by_sleep[b].q_ns[10] / 1e3,
-                   w->by_sleep[b].q_ns[18] / 1e3, w->by_sleep[b].q_ns[CPU_LAT_Q - 1] / 1e3);
+            printf("  %-7s %-14s %7.0f %7.0f %7.0f %7.0f %8.1f\n", who, range, run[k]->n_sleep[b], w->by_sleep[b].q_ns[10] / 1e3,
+                   w->by_sleep[b].q_ns[18] / 1e3, w->by_sleep[b].q_ns[CPU_LAT_Q - 1] / 1e3, run[k]->wake_cpu_ns[b] / 1e3);
         }
+        printf("  %-7s other processes took %.0f %% of the reader's CPU over the runs\n", who, 100 * run[k]->other_cpu);
     }
 }
 
 static void print_coefs(const struct calib_session *s)
 {
-    static const int shown[] = { CPUF_WAKEUP, CPUF_COLD, CPUF_DELIVERY, CPUF_SEGMENT, CPUF_MESSAGE, CPUF_RATE_MONO,
-                                 CPUF_RATE_LOCALTIME, CPUF_TICK, CPUF_BASE };
-    printf("\nfitted costs, µs per unit (base: µs per second; cold: the extra of a fully cold delivery), "
+    static const int shown[] = { CPUF_WAKEUP, CPUF_COLD, CPUF_CONN_COLD, CPUF_DELIVERY, CPUF_SEGMENT, CPUF_MESSAGE,
+                                 CPUF_RATE_MONO, CPUF_RATE_LOCALTIME, CPUF_TICK, CPUF_BASE };
+    printf("\nfitted costs, µs per unit (base: µs per second; cold / conn_cold: the extra of a segment fully cold for the "
+           "receiver / its connection), "
            "± one standard error; b: micro-benchmark, -: not in this path's model\n");
     printf("%-12s", "path");
     for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) printf(" %14s", cpu_feat_name[shown[i]]);
-    printf(" %7s %6s %8s %6s %6s %7s %4s\n", "tau ms", "interf", "os wakes", "R2", "R2 w", "rms rel", "n");
+    printf(" %7s %7s %6s %8s %8s %6s %6s %7s %4s\n", "tau ms", "ctau ms", "interf", "os wakes", "/segment", "R2", "R2 w",
+           "rms rel", "n");
     for (int p = 0; p < PATH__N; p++) {
         if (!s->paths[p]) continue;
         const struct calib_path_fit *pf = &s->fit[p];
@@ -215,7 +219,8 @@ static void print_coefs(const struct calib_session *s)
             else snprintf(cell, sizeof cell, "%.3g±%.2g", pf->fr.coef[f] / 1e3, pf->fr.se[f] / 1e3);
             printf(" %14s", cell);
         }
-        printf(" %7.3g %6.2f %8.2f %6.3f %6.3f %6.1f%% %4zu\n", pf->tau_us / 1e3, pf->gamma, s->cal.os_wakes[p], pf->fr.r2, pf->r2w,
+        printf(" %7.3g %7.3g %6.2f %8.2f %8.2f %6.3f %6.3f %6.1f%% %4zu\n", pf->tau_us / 1e3, pf->conn_tau_us / 1e3, pf->gamma,
+               s->cal.os_wakes[p], s->cal.os_wakes_seg[p], pf->fr.r2, pf->r2w,
                100 * pf->fr.rms_rel, pf->n_items);
     }
 }
@@ -300,7 +305,9 @@ static struct calib_record *make_record(const struct calib_session *s, const cha
         rec->fit[p] = (struct calib_fit_row){ 1, (int)pf->n_items, pf->fr.r2, pf->r2w, pf->fr.rms_rel, pf->fr.max_rel,
                                               pf->tau_us, s->heldout_max_rel[p], s->heldout_count_max_rel[p] };
         add_mech(rec, p, "os_wakes", s->cal.os_wakes[p]);
+        add_mech(rec, p, "os_wakes_seg", s->cal.os_wakes_seg[p]);
         add_mech(rec, p, "cold_tau_us", s->cal.cold_tau_us[p]);
+        add_mech(rec, p, "conn_tau_us", s->cal.conn_tau_us[p]);
         add_mech(rec, p, "interference", s->cal.interference[p]);
         add_mech(rec, p, "other_ref", s->cal.other_ref[p]);
         char name[16];
@@ -319,6 +326,11 @@ static struct calib_record *make_record(const struct calib_session *s, const cha
                 snprintf(name, sizeof name, "lat_s%02u_n", (unsigned)b % 100u);
                 add_mech(rec, p, name, lr->n_sleep[b]);
             }
+        }
+        for (int b = 0; b < CPU_GAP_BINS; b++) {
+            if (!(lr->wake_cpu_ns[b] > 0)) continue;          /* measured, not (yet) in the model */
+            snprintf(name, sizeof name, "lat_s%02u_cpu", (unsigned)b % 100u);
+            add_mech(rec, p, name, lr->wake_cpu_ns[b]);
         }
     }
     for (size_t i = 0; i < s->n_obs; i++) {

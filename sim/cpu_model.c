@@ -10,6 +10,7 @@
 
 const char *const cpu_feat_name[CPUF__N] = {
     "wakeup", "cold", "delivery", "segment", "message", "byte", "rate_mono", "rate_localtime", "tick", "switch", "base",
+    "conn_cold",
 };
 const char *const cpu_path_name[PATH__N] = {
     "erl_passive", "erl_active", "erl_packet4", "c_blocking", "c_epoll", "c_hdrbody",
@@ -19,17 +20,18 @@ const char *const cpu_profile_name[CPU_PROFILE__N + 1] = { "erlang", "c", NULL }
 /* Erlang: one VM for every socket; gen_tcp's inet driver reads into its user-level buffer,
  * 1460 bytes unless the `buffer` option is set (inet(3), setopts/2 `buffer`), so a raw socket
  * delivers at most 1460 bytes per recv(S, 0) or {tcp, S, Data}; {packet,4} delivers one message;
- * each process's 5-s tick is an erlang:send_after timer that wakes the VM.
+ * each process's 5-s tick is an erlang:send_after timer that wakes the VM; the VM's sockets are
+ * watched by a poll thread apart from the schedulers (erts_check_io, OTP 21 on).
  * C (calib/recv_c.c): a thread per connection blocking in recv into 256 KiB; one epoll thread
  * reading each ready socket until EAGAIN; a thread per connection reading header then body; the
  * tick is checked after a read and wakes nothing. */
 const struct cpu_mech cpu_path_mech[PATH__N] = {
-    [PATH_ERL_PASSIVE] = { 0, DELIVER_CHUNK, 1460, 0, 1 },
-    [PATH_ERL_ACTIVE]  = { 0, DELIVER_CHUNK, 1460, 0, 1 },
-    [PATH_ERL_PACKET4] = { 0, DELIVER_MESSAGE, 0, 1, 1 },
-    [PATH_C_BLOCKING]  = { 1, DELIVER_ROUND, 0, 0, 0 },
-    [PATH_C_EPOLL]     = { 0, DELIVER_SOCKET, 0, 0, 0 },
-    [PATH_C_HDRBODY]   = { 1, DELIVER_MESSAGE, 0, 2, 0 },
+    [PATH_ERL_PASSIVE] = { 0, DELIVER_CHUNK, 1460, 0, 1, 1 },
+    [PATH_ERL_ACTIVE]  = { 0, DELIVER_CHUNK, 1460, 0, 1, 1 },
+    [PATH_ERL_PACKET4] = { 0, DELIVER_MESSAGE, 0, 1, 1, 1 },
+    [PATH_C_BLOCKING]  = { 1, DELIVER_ROUND, 0, 0, 0, 0 },
+    [PATH_C_EPOLL]     = { 0, DELIVER_SOCKET, 0, 0, 0, 0 },
+    [PATH_C_HDRBODY]   = { 1, DELIVER_MESSAGE, 0, 2, 0, 0 },
 };
 
 int cpu_gap_bin(double gap_us)
@@ -97,7 +99,9 @@ int cpu_calibration_set(struct cpu_calibration *cal, int p, const char *name, do
     char tail;
     if (f >= 0) cal->ns[p][f] = v;
     else if (!strcmp(name, "os_wakes")) cal->os_wakes[p] = v;
+    else if (!strcmp(name, "os_wakes_seg")) cal->os_wakes_seg[p] = v;
     else if (!strcmp(name, "cold_tau_us")) cal->cold_tau_us[p] = v;
+    else if (!strcmp(name, "conn_tau_us")) cal->conn_tau_us[p] = v;
     else if (!strcmp(name, "interference")) cal->interference[p] = v;
     else if (!strcmp(name, "other_ref")) cal->other_ref[p] = v;
     else if (sscanf(name, "lat_p%d%c", &q, &tail) == 1 && q >= 0 && q <= 100 && q % 5 == 0) cal->latency[p].any.q_ns[q / 5] = v;
@@ -149,7 +153,9 @@ void cpu_costs_from(struct cpu_costs *c, const struct cpu_calibration *cal, enum
         c->ns[m][CPUF_BASE] = 0;
         c->mech[m] = cpu_path_mech[p];
         c->os_wakes[m] = cal->os_wakes[p] > 0 ? cal->os_wakes[p] : 1;
+        c->os_wakes_seg[m] = cal->os_wakes_seg[p];
         c->cold_tau_us[m] = cal->cold_tau_us[p];
+        c->conn_tau_us[m] = cal->conn_tau_us[p];
         c->latency[m] = cal->latency[p];
     }
     enum cpu_path p0 = cpu_profile_path(prof, 0);
@@ -200,6 +206,7 @@ void cpu_sock_init(struct cpu_sock *s, int mode)
     memset(s, 0, sizeof *s);
     s->mode = mode;
     s->own.asleep_ns = -1e18;
+    s->last_arrival_ns = -1e18;
 }
 
 void cpu_sock_free(struct cpu_sock *s)
@@ -221,6 +228,7 @@ static double emit(struct cpu_recv *r, const struct cpu_sock *s, enum cpu_feat k
     if (units != 0 && r->sink) r->sink(r->sink_ctx, k, units, ns, t);
     return ns;
 }
+
 
 /* n deliveries at t; the first one's gap is binned as the receivers bin it. */
 static double deliver(struct cpu_recv *r, const struct cpu_sock *s, double n, double t)
@@ -246,8 +254,9 @@ static void run_round(struct cpu_recv *r, struct cpu_thread *t, double t0)
             else if (m->deliver == DELIVER_CHUNK) n = ceil(s->bytes / m->chunk_bytes);
         }
         cost += deliver(r, s, n, t0 + cost);
-        cost += emit(r, s, CPUF_SEGMENT, s->segs, t0) + emit(r, s, CPUF_COLD, s->cold, t0) + emit(r, s, CPUF_BYTE, s->bytes, t0);
-        s->bytes = s->segs = s->cold = 0;
+        cost += emit(r, s, CPUF_SEGMENT, s->segs, t0) + emit(r, s, CPUF_COLD, s->cold, t0) + emit(r, s, CPUF_BYTE, s->bytes, t0) +
+                emit(r, s, CPUF_CONN_COLD, s->conn_cold, t0);
+        s->bytes = s->segs = s->cold = s->conn_cold = 0;
         s->pending = 0;
     }
     t->n_pend = 0;
@@ -297,7 +306,14 @@ void cpu_recv_arrival(struct cpu_recv *r, struct cpu_sock *s, double now_ns, dou
         s->bytes += bytes;
         s->segs += segs;
         s->cold += segs * cpu_cold((now_ns - r->last_arrival_ns) / 1e3, r->costs->cold_tau_us[s->mode]);
-        r->last_arrival_ns = now_ns;
+        s->conn_cold += segs * cpu_cold((now_ns - s->last_arrival_ns) / 1e3, r->costs->conn_tau_us[s->mode]);
+        r->last_arrival_ns = s->last_arrival_ns = now_ns;
+        if (r->costs->os_wakes_seg[s->mode] > 0) {
+            double ns = emit(r, s, CPUF_WAKEUP, segs * r->costs->os_wakes_seg[s->mode], now_ns);
+            if (t->state == CPU_WOKEN) t->debt_ns += ns;
+            else if (t->state == CPU_BUSY) { t->at_ns += ns; if (r->cpu_free_ns < t->at_ns) r->cpu_free_ns = t->at_ns; }
+            else t->debt_ns += ns;              /* asleep: it wakes below and pays it first */
+        }
         if (!s->pending) {
             grow((void **)&t->pend, &t->cap_pend, t->n_pend + 1, sizeof *t->pend);
             t->pend[t->n_pend++] = s;
@@ -306,6 +322,7 @@ void cpu_recv_arrival(struct cpu_recv *r, struct cpu_sock *s, double now_ns, dou
     }
     if (t->state != CPU_ASLEEP || (bytes <= 0 && !r->costs->mech[s->mode].tick_wakes)) return;
     t->state = CPU_WOKEN;
+    r->wakes++;
     t->at_ns = now_ns + cpu_latency_draw(cpu_latency_for(&r->costs->latency[s->mode], (now_ns - t->asleep_ns) / 1e3),
                                          unit_draw(&r->rng));
     t->debt_ns += emit(r, s, CPUF_WAKEUP, r->costs->os_wakes[s->mode], now_ns);

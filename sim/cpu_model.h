@@ -14,9 +14,14 @@
  * ready socket of epoll); SEGMENT: a data segment received (the kernel's per-segment work in the
  * receiver: copy, free, the ACK it sends); MESSAGE: a complete wire message framed and handled;
  * BYTE: a byte; RATE_*: a rate update with that clock; TICK: the 5-s tick; SWITCH: a socket-mode
- * switch; BASE: one second of the receiving process being alive (its own timers). */
+ * switch; BASE: one second of the receiving process being alive (its own timers); CONN_COLD:
+ * the extra a segment costs when its own connection had none for long (cpu_cold of the gap since
+ * that connection's previous segment, time constant conn_tau_us): the connection's own state, its
+ * socket and buffers and the Erlang process or C thread that reads it, is out of the caches
+ * (measured: with COLD alone the fit under-predicts points with many slow connections and
+ * over-predicts one fast connection at the same total rate). */
 enum cpu_feat { CPUF_WAKEUP = 0, CPUF_COLD, CPUF_DELIVERY, CPUF_SEGMENT, CPUF_MESSAGE, CPUF_BYTE,
-                CPUF_RATE_MONO, CPUF_RATE_LOCALTIME, CPUF_TICK, CPUF_SWITCH, CPUF_BASE, CPUF__N };
+                CPUF_RATE_MONO, CPUF_RATE_LOCALTIME, CPUF_TICK, CPUF_SWITCH, CPUF_BASE, CPUF_CONN_COLD, CPUF__N };
 extern const char *const cpu_feat_name[CPUF__N];
 
 /* A segment's gap: the time since the previous segment reached the receiver (any of its
@@ -49,6 +54,9 @@ struct cpu_mech {
     double           chunk_bytes;
     double           msg_deliveries;
     int              tick_wakes;             /* the 5-s tick is a timer that wakes the receiver */
+    int              poll_thread;            /* a thread of its own waits for the sockets' events
+                                                and wakes for data a busy reader has not yet
+                                                taken (os_wakes_seg applies) */
 };
 extern const struct cpu_mech cpu_path_mech[PATH__N];
 
@@ -81,7 +89,11 @@ struct cpu_calibration {
     char   label[96];                       /* machine and date, for reports             */
     double ns[PATH__N][CPUF__N];            /* cost per unit; 0 where a path has no such cost */
     double os_wakes[PATH__N];               /* OS thread wake-ups per wake-up of the receiver */
+    double os_wakes_seg[PATH__N];           /* ... and per segment received, woken or not (the
+                                               Erlang VM's poll thread wakes for data that reaches a
+                                               busy scheduler too) */
     double cold_tau_us[PATH__N];            /* the cold-cache time constant of COLD       */
+    double conn_tau_us[PATH__N];            /* ... of CONN_COLD                           */
     double interference[PATH__N];           /* every cost is (1 + interference x the share of the
                                                receiver's CPU that other processes took) times
                                                its own: their work evicts the receiver's caches */
@@ -95,7 +107,7 @@ struct cpu_costs {
     double             ns[3][CPUF__N];
     double             base_ns_per_s;       /* the process, once per second                */
     struct cpu_mech    mech[3];
-    double             os_wakes[3], cold_tau_us[3];
+    double             os_wakes[3], os_wakes_seg[3], cold_tau_us[3], conn_tau_us[3];
     struct cpu_wake_latency latency[3];
 };
 
@@ -120,6 +132,8 @@ struct cpu_thread {
 struct cpu_sock {
     int               mode;                 /* socket mode now (0 passive, 1 active, 2 packet4) */
     double            bytes, segs, cold;    /* arrived, not yet read; the segments' cold shares  */
+    double            conn_cold;            /* ... their shares cold for their connection        */
+    double            last_arrival_ns;      /* its previous segment (-1e18: none yet)            */
     int               pending;              /* listed in its thread's pend                      */
     struct cpu_thread own;                  /* its thread, for thread-per-connection paths      */
 };
@@ -136,6 +150,7 @@ struct cpu_recv {
     double            last_delivery_ns, last_arrival_ns;
     uint64_t          rng;                  /* latency draws (splitmix64)                       */
     uint64_t          gaps[CPU_GAP_BINS];   /* deliveries by gap, as the receivers count them  */
+    uint64_t          wakes;                /* sleeping threads woken                           */
 };
 void cpu_recv_init(struct cpu_recv *r, const struct cpu_costs *c, uint64_t seed, cpu_sink sink, void *ctx);
 void cpu_recv_free(struct cpu_recv *r);
@@ -164,7 +179,7 @@ void cpu_calibration_shipped(struct cpu_calibration *out);
 typedef int (*cpu_calibration_loader)(long id, struct cpu_calibration *out, char *err, size_t errlen);
 void cpu_calibration_set_loader(cpu_calibration_loader f);
 int  cpu_calibration_get(long id, struct cpu_calibration *out, char *err, size_t errlen);
-/* Set one named value of path p ("wakeup" .. "base", "os_wakes", "cold_tau_us", "interference", "other_ref", "lat_p00" ..
+/* Set one named value of path p ("wakeup" .. "conn_cold", "os_wakes", "os_wakes_seg", "cold_tau_us", "conn_tau_us", "interference", "other_ref", "lat_p00" ..
  * "lat_p100" (any sleep), "lat_sKK_p00" .. "lat_sKK_p100" (sleeps in gap bin KK)); 0, or -1 if the name is unknown. */
 int  cpu_calibration_set(struct cpu_calibration *cal, int p, const char *name, double v);
 /* The costs of a profile under a calibration, at its reference load (each path's costs times

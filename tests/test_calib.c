@@ -340,7 +340,7 @@ static void test_features_follow_the_path(void)
     m.agaps[10] = 100;                                   /* 512 .. 1024 us */
     m.agaps[30 > CPU_GAP_BINS - 1 ? CPU_GAP_BINS - 1 : 30] = 50;
     double x[CPUF__N];
-    calib_features(&sp, &m, 50, 724.0773439350246, x);
+    calib_features(&sp, &m, &(struct calib_shape){ 50, 724.0773439350246, 0 }, x);
     ASSERT_ABS(x[CPUF_DELIVERY], 1250, 1e-9);
     ASSERT_ABS(x[CPUF_WAKEUP], 400, 1e-9);               /* 450 per second less the idle 50 */
     ASSERT_ABS(x[CPUF_COLD], (100 * (1 - exp(-1)) + 50) / 2, 1e-9);
@@ -349,11 +349,11 @@ static void test_features_follow_the_path(void)
     ASSERT_ABS(x[CPUF_BASE], 1, 0);
     sp.path = PATH_ERL_PASSIVE;
     sp.clock = CLOCK_LOCALTIME;
-    calib_features(&sp, &m, 50, 1000, x);
+    calib_features(&sp, &m, &(struct calib_shape){ 50, 1000, 0 }, x);
     ASSERT_ABS(x[CPUF_DELIVERY], 1300, 1e-9);
     ASSERT_ABS(x[CPUF_RATE_LOCALTIME], 185.5, 1e-9);
     sp.clock = CLOCK_NONE;
-    calib_features(&sp, &m, 50, 1000, x);
+    calib_features(&sp, &m, &(struct calib_shape){ 50, 1000, 0 }, x);
     ASSERT_ABS(x[CPUF_RATE_LOCALTIME] + x[CPUF_RATE_MONO], 0, 0);
     int use[CPUF__N];
     calib_model_mask(PATH_ERL_PACKET4, use);             /* deliveries are per message: in MESSAGE */

@@ -46,14 +46,19 @@ static void test_latency_bin_chosen_by_sleep(void)
  * receiver awake (slept <= 0: `any` only). */
 static void test_latency_table_from_samples(void)
 {
-    int64_t slept[95], lat[95];
+    int64_t slept[95], lat[95], cpu[95];
     int n = 0;
-    for (int i = 0; i < 40; i++, n++) { slept[n] = 200000; lat[n] = (i + 1) * 1000; }
-    for (int i = 0; i < 40; i++, n++) { slept[n] = 3000000; lat[n] = (101 + i) * 1000; }
-    for (int i = 0; i < 10; i++, n++) { slept[n] = 600000; lat[n] = 50000; }
-    for (int i = 0; i < 5; i++, n++) { slept[n] = -1000; lat[n] = 500; }
+    for (int i = 0; i < 40; i++, n++) { slept[n] = 200000; lat[n] = (i + 1) * 1000; cpu[n] = i < 39 ? 40000 + 1000 * (i % 2) : -1; }
+    for (int i = 0; i < 40; i++, n++) { slept[n] = 3000000; lat[n] = (101 + i) * 1000; cpu[n] = 90000; }
+    for (int i = 0; i < 10; i++, n++) { slept[n] = 600000; lat[n] = 50000; cpu[n] = 60000; }
+    for (int i = 0; i < 5; i++, n++) { slept[n] = -1000; lat[n] = 500; cpu[n] = 1000; }
     static struct calib_latency_run run;
-    calib_latency_table(slept, lat, n, &run);
+    calib_latency_table(slept, lat, cpu, n, &run);
+    /* the wake-up CPU: the mean of a bin's known samples (39 of bin 8: 20 x 40 us, 19 x 41 us) */
+    ASSERT_ABS(run.wake_cpu_ns[8], (20 * 40000.0 + 19 * 41000.0) / 39, 1e-9);
+    ASSERT_ABS(run.n_cpu[8], 39, 0);
+    ASSERT_ABS(run.wake_cpu_ns[12], 90000, 0);
+    ASSERT_ABS(run.wake_cpu_ns[10], 0, 0);                  /* 10 samples: too few */
     ASSERT_ABS(run.n_sleep[8], 40, 0);
     ASSERT_ABS(run.n_sleep[12], 40, 0);
     ASSERT_ABS(run.n_sleep[10], 0, 0);
