@@ -230,8 +230,11 @@ static int may_undo(const struct tcp_ep *ep, const struct packet *p)
 {
     if (!ep->undo_marker) return 0;
     if (ep->undo_retrans == 0) return 1;
-    if (ep->retrans_stamp && ep_cfg(ep)->timestamps && p->ts_ecr > 0 && p->ts_ecr < ep->retrans_stamp) return 1;
-    return ep->retrans_stamp == 0;
+    if (ep->retrans_stamp) return ep_cfg(ep)->timestamps && p->ts_ecr > 0 && p->ts_ecr < ep->retrans_stamp;
+    /* Linux tcp_packet_delayed: a zero retrans_stamp means nothing was resent, except without
+     * SACK once snd_una reached high_seq, where tcp_is_non_sack_preventing_reopen cleared it
+     * while holding the state: that is no sign the retransmissions were needless. */
+    return !(is_reno(ep) && ep->snd_una >= ep->high_seq);
 }
 
 /* Linux tcp_undo_cwnd_reduction: back to the window before the reduction (Reno and CUBIC undo

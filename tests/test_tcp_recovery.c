@@ -72,6 +72,55 @@ static void test_reno_reordering_sets_dupthresh(void)
     tap_free(&t);
 }
 
+/* Drop ep[0]'s data segment 19 (in MSS) on its first transmission. */
+static enum tap_verdict drop_19th_once(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    uint64_t *n = t->user;
+    if (dir != 0 || p->payload == 0 || p->seq / t->conn.cfg.mss != 19 || *n) return TAP_PASS;
+    *n = 1;
+    return TAP_DROP;
+}
+
+static void test_reno_loss_not_undone_after_hold(void)
+{
+    /* Linux tcp_packet_delayed (since "tcp: fix tcp_packet_delayed() for
+     * tcp_is_non_sack_preventing_reopen() behavior", in 6.16): a zero retrans_stamp means
+     * nothing was retransmitted, except on a SACK-less connection whose snd_una reached
+     * high_seq, because tcp_is_non_sack_preventing_reopen clears retrans_stamp there while it
+     * holds the state.  So without SACK and timestamps nothing can show a retransmission was
+     * needless, and the reduction stays.  Here: 20 segments at 38-ms intervals, the last lost;
+     * no duplicate ACKs come, the RTO resends it, its ACK is exactly high_seq (held in Loss), and
+     * the ACK of the next data, written from 4 s on, must not restore the window (before this,
+     * ssthresh went back to its initial infinity: the validation case down_1024_128_q50_nosack
+     * then timed out every ~3 s). */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.sack = 0;
+    cfg.timestamps = 0;
+    struct tcp_tap t; open_tap(&t, &cfg);
+    uint64_t dropped = 0;
+    t.user = &dropped;
+    t.rule = drop_19th_once;
+    struct writer first; writer_start(&first, &t, 1460, SIM_MS(500), SIM_MS(38), SIM_MS(500 + 19 * 38 + 1));
+    struct writer later; writer_start(&later, &t, 1460, SIM_SEC(4), SIM_MS(38), SIM_SEC(5));
+    sim_run_until(&t.net.sim, SIM_MS(3900));
+    const struct tcp_ep *ep = &t.conn.ep[0];
+    CU_ASSERT_EQUAL(first.written, 20 * 1460);
+    CU_ASSERT_EQUAL(dropped, 1);
+    CU_ASSERT_EQUAL(ep->st.rto_expiries, 1);
+    uint32_t ssthresh = ep->ssthresh;
+    CU_ASSERT(ssthresh < UINT32_MAX);
+    sim_run_until(&t.net.sim, SIM_SEC(8));
+    fprintf(stderr, "\n    ssthresh after the RTO %u, at 8 s %u segments; undos %llu ",
+            ssthresh / cfg.mss, ep->ssthresh / cfg.mss, (unsigned long long)ep->st.undos);
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, first.written + later.written);
+    CU_ASSERT(later.written > 0 && ep->snd_una == first.written + later.written);
+    CU_ASSERT_EQUAL(ep->st.undos, 0);
+    CU_ASSERT_EQUAL(ep->ssthresh, ssthresh);
+    CU_ASSERT_EQUAL(ep->ca_state, TCP_CA_OPEN);
+    tap_free(&t);
+}
+
 /* ------------------------------------------------------------------ windows in whole segments */
 
 static void test_cubic_ssthresh_in_whole_segments(void)
@@ -145,6 +194,7 @@ void register_test_tcp_recovery(void)
 {
     TEST_SUITE("tcp_recovery",
                TEST(test_reno_reordering_sets_dupthresh),
+               TEST(test_reno_loss_not_undone_after_hold),
                TEST(test_cubic_ssthresh_in_whole_segments),
                TEST(test_windows_grow_in_whole_segments));
 }
