@@ -96,6 +96,15 @@ void tap_free(struct tcp_tap *t)
     net_free(&t->net);
 }
 
+enum tap_verdict tap_drop_nth_data(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *hold_until)
+{
+    (void)hold_until;
+    struct tap_drop_nth *d = t->user;
+    if (dir != 0 || p->payload == 0 || ++d->seen != d->n) return TAP_PASS;
+    d->seq = p->seq;
+    return TAP_DROP;
+}
+
 /* ------------------------------------------------------------------ applications for the tests */
 
 static void writer_fire(struct sim *s, struct sim_event *ev)

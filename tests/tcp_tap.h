@@ -39,6 +39,11 @@ void tap_free(struct tcp_tap *t);
 /* Data segments logged in direction dir (payload > 0), and of those with payload < below. */
 size_t tap_count_data(const struct tcp_tap *t, int dir, uint32_t below);
 
+/* A rule dropping ep[0]'s n-th data segment (counted as it reaches the tap, copies included) once;
+ * t->user points to it, and seq records the dropped segment's sequence number. */
+struct tap_drop_nth { uint64_t n, seen, seq; };
+enum tap_verdict tap_drop_nth_data(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *hold_until);
+
 /* An application on ep[0] that writes `bytes` every `every` (0: once), from `from` until `until`. */
 struct writer {
     struct tcp_ep   *ep;

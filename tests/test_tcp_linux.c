@@ -138,15 +138,6 @@ static void test_rtt_sampled_on_every_ack(void)
     tap_free(&t);
 }
 
-/* Drop the 20th data segment once. */
-static enum tap_verdict drop_20th(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
-{
-    (void)until;
-    int *seen = t->user;
-    if (dir == 0 && p->payload > 0 && ++*seen == 20) return TAP_DROP;
-    return TAP_PASS;
-}
-
 static void test_karn_no_sample_from_retransmitted_data(void)
 {
     /* Karn's rule (RFC 6298 (3); Linux FLAG_RETRANS_DATA_ACKED voids seq_rtt): an ACK that
@@ -158,9 +149,9 @@ static void test_karn_no_sample_from_retransmitted_data(void)
         cfg.delack_count = 1;
         cfg.sack = sack;
         struct tcp_tap t; open_tap(&t, &cfg);
-        int seen = 0;
-        t.user = &seen;
-        t.rule = drop_20th;
+        struct tap_drop_nth d = { .n = 20 };      /* the 20th data segment, once */
+        t.user = &d;
+        t.rule = tap_drop_nth_data;
         struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(10), SIM_SEC(3));
         sim_run_until(&t.net.sim, SIM_SEC(5));
         const struct tcp_ep *ep = &t.conn.ep[0];
@@ -215,15 +206,6 @@ static void test_frto_undoes_spurious_timeout(void)
     }
 }
 
-/* Drop the last of the first ten data segments (a tail loss). */
-static enum tap_verdict drop_10th(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
-{
-    (void)until;
-    int *seen = t->user;
-    if (dir == 0 && p->payload > 0 && ++*seen == 10) return TAP_DROP;
-    return TAP_PASS;
-}
-
 static void test_tail_loss_probe_repairs_tail(void)
 {
     /* RFC 8985 7, Linux tcp_schedule_loss_probe / tcp_send_loss_probe: ten segments written at
@@ -234,9 +216,9 @@ static void test_tail_loss_probe_repairs_tail(void)
         struct tcp_cfg cfg; tcp_cfg_default(&cfg);
         cfg.sack = sack;
         struct tcp_tap t; open_tap(&t, &cfg);
-        int seen = 0;
-        t.user = &seen;
-        t.rule = drop_10th;
+        struct tap_drop_nth d = { .n = 10 };      /* the last of the first ten: a tail loss */
+        t.user = &d;
+        t.rule = tap_drop_nth_data;
         struct writer w; writer_start(&w, &t, 14600, SIM_MS(500), 0, 0);
         sim_run_until(&t.net.sim, SIM_SEC(5));
         const struct tcp_ep *ep = &t.conn.ep[0];
@@ -487,17 +469,6 @@ static void test_write_fills_open_window_past_sndbuf(void)
 
 /* ------------------------------------------------------------------ SACK compression */
 
-/* Drop the first transmission of the 150th data segment; remember its sequence number. */
-struct drop_one { uint64_t seen, seq; };
-static enum tap_verdict drop_150th(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
-{
-    (void)until;
-    struct drop_one *d = t->user;
-    if (dir != 0 || p->payload == 0 || ++d->seen != 150) return TAP_PASS;
-    d->seq = p->seq;
-    return TAP_DROP;
-}
-
 static void test_out_of_order_acks_compressed(void)
 {
     /* Linux __tcp_ack_snd_check (SACK compression, 4.20+; net.ipv4.tcp_comp_sack_nr = 44,
@@ -513,9 +484,9 @@ static void test_out_of_order_acks_compressed(void)
     cfg.rcvbuf = 1 << 20;
     struct tcp_tap t;
     tap_init(&t, &cfg, 100000000, 100000000, SIM_MS(20), 0);
-    struct drop_one d = { 0, 0 };
+    struct tap_drop_nth d = { .n = 150 };         /* the 150th's first transmission */
     t.user = &d;
-    t.rule = drop_150th;
+    t.rule = tap_drop_nth_data;
     tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
     tcp_conn_open(&t.conn);
     struct writer w; writer_start(&w, &t, 300 * 1460, SIM_MS(500), 0, 0);
@@ -569,9 +540,9 @@ static void test_dupacks_after_peer_data_are_window_updates(void)
         tcp_set_app(&t.conn.ep[0], &reader_ops, NULL);
         tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
         tcp_conn_open(&t.conn);
-        int seen = 0;
-        t.user = &seen;
-        t.rule = drop_20th;
+        struct tap_drop_nth d = { .n = 20 };      /* the 20th data segment, once */
+        t.user = &d;
+        t.rule = tap_drop_nth_data;
         struct writer up; writer_start(&up, &t, 1460, SIM_MS(500), SIM_MS(20), SIM_SEC(3));
         struct writer down;
         if (both_ways) {               /* ep[1] sends 2.3 Mbit/s: a data segment every 5 ms */

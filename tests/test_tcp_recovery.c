@@ -147,15 +147,6 @@ static void test_cubic_ssthresh_in_whole_segments(void)
     tap_free(&t);
 }
 
-/* Drop ep[0]'s 40th data segment once. */
-static enum tap_verdict drop_40th(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
-{
-    (void)until;
-    uint64_t *n = t->user;
-    if (dir != 0 || p->payload == 0) return TAP_PASS;
-    return ++*n == 40 ? TAP_DROP : TAP_PASS;
-}
-
 static void test_windows_grow_in_whole_segments(void)
 {
     /* Linux keeps snd_cwnd as a count of segments: slow start adds whole segments, and congestion
@@ -168,9 +159,9 @@ static void test_windows_grow_in_whole_segments(void)
         struct tcp_cfg cfg; tcp_cfg_default(&cfg);
         cfg.cubic = cubic;
         struct tcp_tap t; open_tap(&t, &cfg);
-        uint64_t n = 0;
-        t.user = &n;
-        t.rule = drop_40th;
+        struct tap_drop_nth d = { .n = 40 };      /* the 40th data segment, once */
+        t.user = &d;
+        t.rule = tap_drop_nth_data;
         struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(8), SIM_SEC(9));
         const struct tcp_ep *ep = &t.conn.ep[0];
         int fractional = 0;
