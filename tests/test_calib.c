@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "testutil.h"
+#include "cpu_tally.h"
 #include "calib.h"
 #include "db.h"
 #include "db_calib.h"
@@ -364,16 +365,6 @@ static void test_features_follow_the_path(void)
 
 /* ---------------------------------------------------------------- the receiving process */
 
-struct tally { double units[CPUF__N], ns[CPUF__N]; };
-
-static void tally_sink(void *ctx, enum cpu_feat k, double units, double ns, double t_ns)
-{
-    struct tally *t = ctx;
-    (void)t_ns;
-    t->units[k] += units;
-    t->ns[k] += ns;
-}
-
 /* Costs of one path in every mode, a fixed latency, round numbers. */
 static void test_costs(struct cpu_costs *c, enum cpu_path p, double latency_ns, double tau_us)
 {
@@ -397,9 +388,9 @@ static void test_recv_rounds_and_wakeups(void)
 {
     struct cpu_costs c;
     test_costs(&c, PATH_C_BLOCKING, 100000, 0);
-    struct tally t = { { 0 }, { 0 } };
+    struct cpu_tally t = { { 0 }, { 0 } };
     struct cpu_recv r;
-    cpu_recv_init(&r, &c, 1, tally_sink, &t);
+    cpu_recv_init(&r, &c, 1, cpu_tally_sink, &t);
     struct cpu_sock s;
     cpu_sock_init(&s, 0);
     cpu_recv_arrival(&r, &s, 0, 1460, 1);              /* wakes: runs at 100 us */
@@ -431,9 +422,9 @@ static void test_recv_delivery_rules_and_cold(void)
 {
     struct cpu_costs c;
     test_costs(&c, PATH_C_EPOLL, 100000, 1000);
-    struct tally t = { { 0 }, { 0 } };
+    struct cpu_tally t = { { 0 }, { 0 } };
     struct cpu_recv r;
-    cpu_recv_init(&r, &c, 1, tally_sink, &t);
+    cpu_recv_init(&r, &c, 1, cpu_tally_sink, &t);
     struct cpu_sock a, b;
     cpu_sock_init(&a, 0);
     cpu_sock_init(&b, 0);
@@ -451,7 +442,7 @@ static void test_recv_delivery_rules_and_cold(void)
 
     test_costs(&c, PATH_ERL_ACTIVE, 100000, 0);
     memset(&t, 0, sizeof t);
-    cpu_recv_init(&r, &c, 1, tally_sink, &t);
+    cpu_recv_init(&r, &c, 1, cpu_tally_sink, &t);
     cpu_sock_init(&a, 0);
     cpu_recv_arrival(&r, &a, 0, 3000, 2);
     cpu_recv_advance(&r, 1e9);
@@ -461,7 +452,7 @@ static void test_recv_delivery_rules_and_cold(void)
 
     test_costs(&c, PATH_ERL_PACKET4, 100000, 0);
     memset(&t, 0, sizeof t);
-    cpu_recv_init(&r, &c, 1, tally_sink, &t);
+    cpu_recv_init(&r, &c, 1, cpu_tally_sink, &t);
     cpu_sock_init(&a, 0);
     cpu_recv_arrival(&r, &a, 0, 1460, 1);
     cpu_recv_message(&r, &a, 0);

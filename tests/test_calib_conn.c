@@ -5,18 +5,10 @@
 #include <stdint.h>
 #include <string.h>
 #include "testutil.h"
+#include "cpu_tally.h"
 #include "calib.h"
 #include "fitpath.h"
 #include "simpoint.h"
-
-struct conn_tally { double units[CPUF__N]; };
-
-static void conn_sink(void *ctx, enum cpu_feat k, double units, double ns, double t_ns)
-{
-    struct conn_tally *t = ctx;
-    (void)ns; (void)t_ns;
-    t->units[k] += units;
-}
 
 static void costs_of(struct cpu_costs *c, enum cpu_path p, double conn_tau_us, double os_wakes_seg)
 {
@@ -39,10 +31,10 @@ static void test_conn_cold_by_connection_gap(void)
 {
     struct cpu_costs c;
     costs_of(&c, PATH_ERL_ACTIVE, 10000, 0);
-    struct conn_tally t;
+    struct cpu_tally t;
     memset(&t, 0, sizeof t);
     struct cpu_recv r;
-    cpu_recv_init(&r, &c, 1, conn_sink, &t);
+    cpu_recv_init(&r, &c, 1, cpu_tally_sink, &t);
     struct cpu_sock a, b;
     cpu_sock_init(&a, 0);
     cpu_sock_init(&b, 0);
@@ -61,7 +53,7 @@ static void test_conn_cold_by_connection_gap(void)
     /* without a time constant, nothing is charged */
     costs_of(&c, PATH_ERL_ACTIVE, 0, 0);
     memset(&t, 0, sizeof t);
-    cpu_recv_init(&r, &c, 1, conn_sink, &t);
+    cpu_recv_init(&r, &c, 1, cpu_tally_sink, &t);
     cpu_sock_init(&a, 0);
     cpu_recv_arrival(&r, &a, 1e9, 1460, 1);
     cpu_recv_advance(&r, 2e9);
@@ -79,10 +71,10 @@ static void test_os_wakes_per_segment(void)
     costs_of(&c, PATH_ERL_PASSIVE, 0, 0.5);
     for (int m = 0; m < 3; m++)
         for (int q = 0; q < CPU_LAT_Q; q++) c.latency[m].any.q_ns[q] = 100000;      /* runs 100 us later */
-    struct conn_tally t;
+    struct cpu_tally t;
     memset(&t, 0, sizeof t);
     struct cpu_recv r;
-    cpu_recv_init(&r, &c, 1, conn_sink, &t);
+    cpu_recv_init(&r, &c, 1, cpu_tally_sink, &t);
     struct cpu_sock a;
     cpu_sock_init(&a, 0);
     cpu_recv_arrival(&r, &a, 1e9, 1460, 1);

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "testutil.h"
+#include "cpu_tally.h"
 #include "calib.h"
 #include "simpoint.h"
 
@@ -72,17 +73,6 @@ static void test_latency_table_from_samples(void)
     ASSERT_ABS(run.lat.any.q_ns[10], 50000, 0);             /* sample 47 of 95: among the ten 50-us ones */
 }
 
-struct wake_tally { double wakeups, deliveries, segments; };
-
-static void tally(void *ctx, enum cpu_feat k, double units, double ns, double t_ns)
-{
-    struct wake_tally *t = ctx;
-    (void)ns; (void)t_ns;
-    if (k == CPUF_WAKEUP) t->wakeups += units;
-    if (k == CPUF_DELIVERY) t->deliveries += units;
-    if (k == CPUF_SEGMENT) t->segments += units;
-}
-
 /* A blocking reader (a thread of its own; one delivery per round), nothing costing CPU, 40
  * segments 300 us apart.  Sleep-blind 1-ms latency: each wake-up runs 1 ms later and reads the 4
  * segments that arrived since: 10 wake-ups.  The same 1 ms after long sleeps but 10 us after
@@ -102,16 +92,16 @@ static void test_latency_by_sleep_batching(void)
         }
         struct cpu_costs c;
         calib_costs_for_path(&c, &cal, PATH_C_BLOCKING, CLOCK_NONE);
-        struct wake_tally t = { 0, 0, 0 };
+        struct cpu_tally t = { { 0 }, { 0 } };
         struct cpu_recv r;
-        cpu_recv_init(&r, &c, 1, tally, &t);
+        cpu_recv_init(&r, &c, 1, cpu_tally_sink, &t);
         struct cpu_sock s;
         cpu_sock_init(&s, 0);
         for (int i = 0; i < 40; i++) cpu_recv_arrival(&r, &s, i * 300e3, 1460, 1);
         cpu_recv_advance(&r, 1e12);
-        ASSERT_ABS(t.segments, 40, 0);
-        ASSERT_ABS(t.wakeups, with_table ? 37 : 10, 0);
-        ASSERT_ABS(t.deliveries, with_table ? 37 : 10, 0);
+        ASSERT_ABS(t.units[CPUF_SEGMENT], 40, 0);
+        ASSERT_ABS(t.units[CPUF_WAKEUP], with_table ? 37 : 10, 0);
+        ASSERT_ABS(t.units[CPUF_DELIVERY], with_table ? 37 : 10, 0);
         if (with_table) {
             CU_ASSERT_EQUAL(r.gaps[CPU_GAP_BINS - 1], 1);  /* the first: none before it */
             CU_ASSERT_EQUAL(r.gaps[8], 1);                  /* 1000 -> 1210 us */
