@@ -22,7 +22,7 @@ void tcp_timer_arm(struct tcp_ep *ep, struct sim_event *ev, sim_time_t d)
     if (!hz) { sim_schedule_in(s, ev, d > 0 ? d : 1); return; }
     sim_time_t tick = SIM_SEC(1) / hz;
     uint64_t jiffies = (uint64_t)(s->now / tick);
-    uint64_t n = d > 0 ? (uint64_t)((d + tick - 1) / tick) : 0, expires = jiffies + n;
+    uint64_t n = d > 0 ? (uint64_t)(tcp_jiffies_up(ep, d) / tick) : 0, expires = jiffies + n;
     unsigned shift = 0;
     while (shift < 8 * TIMER_LVL_CLK_SHIFT && n >= (uint64_t)(TIMER_LVL_SIZE - 1) << shift)
         shift += TIMER_LVL_CLK_SHIFT;
