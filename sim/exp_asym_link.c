@@ -139,6 +139,13 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
             const struct delay_line_table *dl = delay_line_for(param_d(ps, "down_kbps") + param_d(ps, "up_kbps"));
             link_set_delay_line(&r->topo.client_up, dl, rng_stream(seed, "asym_link.delay_line", 0));
             link_set_delay_line(&r->topo.client_down, dl, rng_stream(seed, "asym_link.delay_line", 1));
+            /* It is one line for both directions (one TUN, one reader: kernel/agent_delay.c), at
+             * the router, which a packet from either host reaches at once.  So the downstream's
+             * core delay goes behind the line, with the access delay (a constant delay commutes
+             * with a FIFO server), and a packet enters the shared line when the real one would. */
+            r->topo.client_down.prop_delay += (sim_time_t)(param_d(ps, "core_delay_ms") * 1e6);
+            for (size_t i = 0; i < n_remote; i++) r->topo.remote[i].core_from.prop_delay = 0;
+            link_share_delay_line(&r->topo.client_up, &r->topo.client_down);
         }
     }
 

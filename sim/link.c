@@ -36,6 +36,12 @@ void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_r
     sim_event_init(&l->dl->out, on_delay_line_out, l);
 }
 
+void link_share_delay_line(struct link *a, struct link *b)
+{
+    a->dl->peer = b->dl;
+    b->dl->peer = a->dl;
+}
+
 void link_set_bucket(struct link *l, uint32_t bytes)
 {
     l->bucket_ns = link_tx_time(l, bytes);
@@ -68,6 +74,7 @@ void link_free(struct link *l)
     free(l->sec);
     l->sec = NULL;
     if (l->dl && l->dl->rng) rng_free(l->dl->rng);
+    if (l->dl && l->dl->peer) l->dl->peer->peer = NULL;
     free(l->dl);
     l->dl = NULL;
     if (l->st.qdelay) hist_free(l->st.qdelay);
@@ -132,10 +139,12 @@ void link_enqueue(struct net *n, struct link *l, struct packet *p)
 {
     if (!l->dl) { fifo_enqueue(n, l, p); return; }
     /* The TUN reader takes packets in arrival order and writes one at a time: a packet leaves
-     * after its own extra, and no sooner than one write after its predecessor. */
+     * after its own extra, and no sooner than one write after its predecessor, of either
+     * direction when the two share the line. */
     struct link_delay_line *d = l->dl;
     sim_time_t out = n->sim.now + delay_line_own_ns(d->t, gsl_rng_uniform(d->rng));
-    sim_time_t after = d->last + (sim_time_t)(d->t->service_us * 1e3 + 0.5);
+    sim_time_t last = d->peer && d->peer->last > d->last ? d->peer->last : d->last;
+    sim_time_t after = last + (sim_time_t)(d->t->service_us * 1e3 + 0.5);
     if (out < after) out = after;
     d->last = out;
     p->t_enq = out;                               /* reused: when it leaves the delay line */

@@ -16,7 +16,10 @@ struct link_delay_line {
     const struct delay_line_table *t;
     gsl_rng       *rng;               /* owned                                                  */
     struct packet *head, *tail;       /* held, in arrival order                                 */
-    sim_time_t     last;              /* when the last packet held leaves                       */
+    sim_time_t     last;              /* when the last packet held here leaves                  */
+    struct link_delay_line *peer;     /* the other direction's, when both share one line (one
+                                         reader): a packet also leaves no sooner than one write
+                                         after the peer's last (link_share_delay_line)          */
     struct sim_event out;
 };
 
@@ -93,6 +96,12 @@ void link_set_bucket(struct link *l, uint32_t bytes);
  * no less than t->service_us after the packet before it while that one is still held (a FIFO
  * writing one packet at a time: none overtakes another).  The link takes ownership of rng. */
 void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_rng *rng);
+/* Make the delay lines of `a` and `b` (both set) one line, as the kernel testbed's single TUN
+ * reader is for both directions: a packet leaves no sooner than one write after the last packet
+ * of either direction.  Each link still draws its own extras and keeps its own FIFO order.  The
+ * caller makes the two lines' arrival times those of the real line (no constant delay before
+ * either). */
+void link_share_delay_line(struct link *a, struct link *b);
 void link_enqueue(struct net *n, struct link *l, struct packet *p);
 /* Nanoseconds to serialize `wire` bytes: ceil(wire * 8e9 / rate). */
 sim_time_t link_tx_time(const struct link *l, uint32_t wire);

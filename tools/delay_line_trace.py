@@ -14,7 +14,8 @@ The line is a FIFO: a packet due while the one before it is still inside waits f
 model (sim/link.c) is: own = the extra of packets due after the one before them had left (their
 own wake-up, read and write), and service = the median time between the departures of packets
 that waited (one write).  A packet leaves at max(arrival + delay + own, previous departure +
-service); "model" replays each trace's arrivals through it, per direction, to compare with "extra".
+service); "model" replays each trace's arrivals through it, both directions through one line (one TUN), to
+compare with "extra".
 --table prints own's quantiles and service as the rows of contract/delay_line.h."""
 import bisect
 import random
@@ -99,15 +100,15 @@ def own_and_service(pkts, delay):
 
 
 def model_replay(pkts, own, service_us, seed=1):
-    """Each direction's packets through the model: returns {up: extras} drawn from own."""
+    """The packets of both directions through one line, as the TUN is one (sim/link.c,
+    link_share_delay_line): returns {up: extras} drawn from own."""
     rnd = random.Random(seed)
     out = {True: [], False: []}
-    for up in (True, False):
-        last = float('-inf')
-        for p in sorted((p for p in pkts if p['up'] == up), key=lambda p: p['out']):
-            t = p['out'] / 1e3
-            last = max(t + own[int(rnd.random() * len(own))], last + service_us)
-            out[up].append(last - t)
+    last = float('-inf')
+    for p in sorted(pkts, key=lambda p: p['out']):
+        t = p['out'] / 1e3
+        last = max(t + own[int(rnd.random() * len(own))], last + service_us)
+        out[p['up']].append(last - t)
     return out
 
 
