@@ -95,7 +95,9 @@ int cmd_kernel(int argc, char **argv)
     }
     for (int i = 0; i < n_sets; i++)
         if (scenario_set(&sc, sets[i], "--set", err, sizeof err) != 0) { fprintf(stderr, "ratelab kernel: %s\n", err); goto out; }
-    if (scenario_validate(&sc, err, sizeof err) != 0 || kernel_cfg_from_params(&sc.ps, &kc, err, sizeof err) != 0) {
+    struct kernel_host host;
+    kernel_host_probe(&host);
+    if (scenario_validate(&sc, err, sizeof err) != 0 || kernel_cfg_from_params(&sc.ps, &host, &kc, err, sizeof err) != 0) {
         fprintf(stderr, "ratelab kernel: %s\n", err);
         goto out;
     }

@@ -30,12 +30,29 @@ struct kernel_cfg {
     int      quickack;                /* delack_count = 1: route quickack (ACK every segment)     */
     uint64_t seed;                    /* repetition number; draws the flows' start offsets        */
     const char *delay_trace;          /* NULL, or a file for the delay line's per-packet trace    */
+    int      host_hz;                 /* the running kernel's CONFIG_HZ; 0: unknown (refused by
+                                         kernel_check_env)                                         */
 };
+
+/* What the host does that no option changes, which the keys describing it must match. */
+struct kernel_host {
+    int  hz;                          /* the running kernel's CONFIG_HZ; 0: could not be told     */
+    char hz_source[160];              /* where it came from (or why it could not be told)        */
+};
+/* The running kernel's CONFIG_HZ: from /boot/config-$(uname -r), else measured from the jiffies
+ * of /proc/timer_list over 200 ms (root only); h->hz = 0 when neither works. */
+void kernel_host_probe(struct kernel_host *h);
+/* The CONFIG_HZ=N line of a kernel configuration; 0 if there is none. */
+int kernel_hz_from_config(FILE *f);
+/* The Kconfig HZ choice (100, 250, 300, 1000) within 5 % of a measured tick rate; 0 if none. */
+int kernel_hz_nearest(double ticks_per_s);
 
 /* Maps validated asym_link parameters to the kernel's knobs.  Keys the kernel cannot express
  * (a framing other than veth, a fixed delayed-ACK count other than 1 or 2, ...) are refused with
- * one line naming the key and its origin; returns 0 or -1. */
-int kernel_cfg_from_params(const struct param_set *ps, struct kernel_cfg *c, char *err, size_t errlen);
+ * one line naming the key and its origin, and so are keys that describe the host (hz, the agents'
+ * wake-up lateness) with a value other than the host's; returns 0 or -1. */
+int kernel_cfg_from_params(const struct param_set *ps, const struct kernel_host *host, struct kernel_cfg *c,
+                           char *err, size_t errlen);
 
 enum kernel_status {
     KERNEL_OK = 0,

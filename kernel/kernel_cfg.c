@@ -10,7 +10,17 @@
 #define IP_TCP_HDR 40
 #define TS_OPT 12
 
-int kernel_cfg_from_params(const struct param_set *ps, struct kernel_cfg *c, char *err, size_t errlen)
+/* A key that describes the host rather than a knob: only the host's own value can be expressed. */
+static int host_fixed(const struct param_set *ps, const char *key, double host, const char *what,
+                      char *err, size_t errlen)
+{
+    if (param_d(ps, key) == host) return 0;
+    return param_error(ps, key, err, errlen, "%g cannot be expressed on the kernel engine: %s %g; use %g",
+                       param_d(ps, key), what, host, host);
+}
+
+int kernel_cfg_from_params(const struct param_set *ps, const struct kernel_host *host, struct kernel_cfg *c,
+                           char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     /* The line: a veth whose qdisc counts the 14-byte Ethernet header; nothing else is real here. */
@@ -73,20 +83,18 @@ int kernel_cfg_from_params(const struct param_set *ps, struct kernel_cfg *c, cha
         return param_error(ps, "delack_timeout_ms", err, errlen,
                            "%g cannot be expressed on the kernel engine: Linux's delayed-ACK timer adapts between 40 and "
                            "200 ms; use 40", dt);
-    /* The kernel's timers tick at its CONFIG_HZ, which no socket or route option changes; the
-     * reference kernel's is 250 (/proc/config.gz), the key's default. */
-    if (param_i(ps, "hz") != 250)
-        return param_error(ps, "hz", err, errlen,
-                           "%lld cannot be expressed on the kernel engine: its timers tick at the running kernel's "
-                           "CONFIG_HZ (250 on the reference kernel); use 250", (long long)param_i(ps, "hz"));
-    /* How late the agents read is the host's scheduling, which no option sets; the keys'
-     * defaults are what was measured on the agents. */
+    /* Keys that describe the host, not a knob.  The kernel's timers tick at the running kernel's
+     * CONFIG_HZ (an unknown one is refused by kernel_check_env).  How late the agents read is
+     * the host's scheduling; the keys' defaults are what was measured on the agents. */
+    c->host_hz = host->hz;
+    char what[256];
+    snprintf(what, sizeof what, "its timers tick at the running kernel's CONFIG_HZ (%s),", host->hz_source);
+    if (host->hz && host_fixed(ps, "hz", host->hz, what, err, errlen) != 0) return -1;
     const char *wake_keys[] = { "client_wake_us", "server_wake_us" };
     for (int i = 0; i < 2; i++)
-        if (param_d(ps, wake_keys[i]) != strtod(ps->defs[params_index(ps, wake_keys[i])].def, NULL))
-            return param_error(ps, wake_keys[i], err, errlen,
-                               "%g cannot be expressed on the kernel engine: its agents read as the host schedules "
-                               "them; leave the default", param_d(ps, wake_keys[i]));
+        if (host_fixed(ps, wake_keys[i], strtod(ps->defs[params_index(ps, wake_keys[i])].def, NULL),
+                       "its agents read as the host schedules them, measured (schedstat) at", err, errlen) != 0)
+            return -1;
     if (c->rto_min_ms < 1 || c->rto_min_ms != floor(c->rto_min_ms))
         return param_error(ps, "rto_min_ms", err, errlen, "%g: the route's rto_min takes whole milliseconds >= 1", c->rto_min_ms);
     if (c->voip_kbps > 0 && c->voip_kbps * 1000 / 8 / 200 > 100000)

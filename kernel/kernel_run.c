@@ -43,10 +43,14 @@ static int has_caps(void)
 
 enum kernel_status kernel_check_env(const struct kernel_cfg *c, char *err, size_t errlen)
 {
-    (void)c;
     if (!has_caps()) {
         snprintf(err, errlen, "needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN, to create network namespaces and qdiscs); "
                  "running as uid %d", (int)geteuid());
+        return KERNEL_ENV;
+    }
+    if (c && !c->host_hz) {
+        snprintf(err, errlen, "cannot tell the running kernel's CONFIG_HZ, which the key hz must match (no "
+                 "/boot/config-RELEASE with CONFIG_HZ, and no jiffies in /proc/timer_list)");
         return KERNEL_ENV;
     }
     if (netns_find_tools(err, errlen) != 0) return KERNEL_ENV;

@@ -252,11 +252,12 @@ static void test_key(void)
     /* 1900 datagrams: the sample mean's standard error is about 2 % of the table's 236 us. */
     ASSERT_REL((delay_ms[0] - delay_ms[1]) * 1000, table_mean_us(&DELAY_LINE_TABLES[0]), 0.1);
     struct kernel_cfg kc;
-    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &kc, err, sizeof err), -1);
+    const struct kernel_host host = { 250, "test" };
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &host, &kc, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "delay_line_jitter"));
     CU_ASSERT_EQUAL(params_set(&ps, "access_delay_ms", "0", "test", err, sizeof err), 0);
     CU_ASSERT_EQUAL(params_set(&ps, "core_delay_ms", "0", "test", err, sizeof err), 0);
-    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &kc, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &host, &kc, err, sizeof err), 0);
     params_free(&ps);
 }
 

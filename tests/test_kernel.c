@@ -34,6 +34,22 @@ static const char *skip_reason(void)
     return why[0] ? why : NULL;
 }
 
+/* The machine's own host facts, probed once; with ps, its hz key is set to the running kernel's
+ * so that a real run's scenario describes this host. */
+static void set(struct param_set *ps, const char *k, const char *v);
+static const struct kernel_host *host_of_this_machine(struct param_set *ps)
+{
+    static struct kernel_host h;
+    static int probed;
+    if (!probed) { kernel_host_probe(&h); probed = 1; }
+    if (ps && h.hz) {
+        char hz[16];
+        snprintf(hz, sizeof hz, "%d", h.hz);
+        set(ps, "hz", hz);
+    }
+    return &h;
+}
+
 static int skipped(const char *test)
 {
     const char *why = skip_reason();
@@ -62,27 +78,88 @@ static void test_kernel_refuses_what_linux_cannot_express(void)
     struct param_set ps;
     struct kernel_cfg c;
     char err[512];
+    const struct kernel_host h250 = { 250, "test" }, *host = &h250;
     asym_params(&ps);
-    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), 0);
     set(&ps, "framing", "ppp");
-    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'framing'"));
     set(&ps, "framing", "veth");
     set(&ps, "delack_count", "3");
-    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'delack_count'"));
     set(&ps, "delack_count", "1");              /* route quickack: ACK every segment */
-    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), 0);
     CU_ASSERT_EQUAL(c.quickack, 1);
     set(&ps, "core_kbps", "64");                /* a core slower than the line does not exist here */
-    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'core_kbps'"));
     set(&ps, "core_kbps", "100000");
     set(&ps, "timestamps", "1");                /* payload per segment clamped like the simulator */
-    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), 0);
     CU_ASSERT_EQUAL(c.mss, 1448);
     CU_ASSERT_STRING_EQUAL(c.cc, "reno");       /* newreno is Linux's reno module */
+    /* Keys that describe the host take the host's value only, one rule for all of them: hz the
+     * running kernel's CONFIG_HZ (whatever the key's default), the wake-up lateness what was
+     * measured on the agents (the keys' defaults). */
+    set(&ps, "hz", "100");
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'hz'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "CONFIG_HZ (test), 250; use 250"));
+    CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+    const struct kernel_host h100 = { 100, "test" };
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &h100, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.host_hz, 100);
+    set(&ps, "hz", "250");
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &h100, &c, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'hz'"));
+    /* An unknown CONFIG_HZ passes here and is refused by kernel_check_env, after its root check. */
+    const struct kernel_host unknown = { 0, "no /boot/config-R and /proc/timer_list unreadable" };
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &unknown, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.host_hz, 0);
+    if (!skip_reason()) {
+        CU_ASSERT_EQUAL(kernel_check_env(&c, err, sizeof err), KERNEL_ENV);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "CONFIG_HZ"));
+    }
+    set(&ps, "server_wake_us", "100");
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'server_wake_us'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "measured (schedstat) at 470; use 470"));
+    set(&ps, "server_wake_us", "470");
+    set(&ps, "client_wake_us", "0");
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "key 'client_wake_us'"));
+    set(&ps, "client_wake_us", "280");
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, host, &c, err, sizeof err), 0);
     params_free(&ps);
+}
+
+/* The running kernel's CONFIG_HZ: a configuration's line, a measured tick rate to the nearest
+ * Kconfig choice (kernel/Kconfig.hz: 100, 250, 300, 1000), and on this machine the probe (which
+ * measures jiffies when /boot has no configuration) agrees with /proc/config.gz. */
+static void test_kernel_host_hz(void)
+{
+    const char *cfg = "# CONFIG_HZ_100 is not set\nCONFIG_HZ_250=y\nCONFIG_HZ=250\nCONFIG_HZ_PERIODIC=y\n";
+    FILE *f = fmemopen((void *)cfg, strlen(cfg), "r");
+    CU_ASSERT_EQUAL(kernel_hz_from_config(f), 250);
+    fclose(f);
+    const char *none = "CONFIG_HZ_250=y\nCONFIG_HZ=\nCONFIG_HZX=1\n";
+    f = fmemopen((void *)none, strlen(none), "r");
+    CU_ASSERT_EQUAL(kernel_hz_from_config(f), 0);
+    fclose(f);
+    CU_ASSERT_EQUAL(kernel_hz_nearest(249.2), 250);
+    CU_ASSERT_EQUAL(kernel_hz_nearest(255.0), 250);
+    CU_ASSERT_EQUAL(kernel_hz_nearest(301.0), 300);
+    CU_ASSERT_EQUAL(kernel_hz_nearest(99.0), 100);
+    CU_ASSERT_EQUAL(kernel_hz_nearest(1004.0), 1000);
+    CU_ASSERT_EQUAL(kernel_hz_nearest(275.0), 0);        /* between 250 and 300: cannot tell */
+    CU_ASSERT_EQUAL(kernel_hz_nearest(0.0), 0);
+    if (skipped("test_kernel_host_hz (probe)")) return;
+    FILE *z = popen("zcat /proc/config.gz 2>/dev/null", "r");
+    int want = z ? kernel_hz_from_config(z) : 0;
+    if (z) pclose(z);
+    if (!want) { fprintf(stderr, "\n    test_kernel_host_hz (probe) SKIPPED: no /proc/config.gz to compare with\n"); return; }
+    CU_ASSERT_EQUAL(host_of_this_machine(NULL)->hz, want);
 }
 
 static int ns_left(void)
@@ -110,7 +187,7 @@ static void test_veth_framing_equals_tbf_bytes(void)
     set(&ps, "core_delay_ms", "0");
     set(&ps, "up_kbps", "10000");
     set(&ps, "modem_queue_pkts", "1000");
-    CU_ASSERT_EQUAL_FATAL(kernel_cfg_from_params(&ps, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(kernel_cfg_from_params(&ps, host_of_this_machine(&ps), &c, err, sizeof err), 0);
     struct testbed tb;
     enum kernel_status st = testbed_build(&tb, &c, TB_DELAY_NONE, err, sizeof err);
     if (st != KERNEL_OK) fprintf(stderr, "\n    %s\n", err);
@@ -164,7 +241,7 @@ static enum kernel_status run_kernel(struct param_set *ps, struct run_result *re
 {
     struct kernel_cfg c;
     char err[512], agent[1024];
-    CU_ASSERT_EQUAL_FATAL(kernel_cfg_from_params(ps, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(kernel_cfg_from_params(ps, host_of_this_machine(ps), &c, err, sizeof err), 0);
     CU_ASSERT_EQUAL_FATAL(kernel_find_agent(agent, sizeof agent, err, sizeof err), 0);
     volatile sig_atomic_t stop = 0;
     result_init(res);
@@ -332,6 +409,7 @@ void register_test_kernel(void)
     TEST_SUITE("kernel",
                TEST(test_agent_counter_names_exist_in_proc),
                TEST(test_kernel_refuses_what_linux_cannot_express),
+               TEST(test_kernel_host_hz),
                TEST(test_veth_framing_equals_tbf_bytes),
                TEST(test_tun_delay_line_delays_as_configured),
                TEST(test_kernel_short_download_fills_the_line),
