@@ -196,7 +196,9 @@ static void delack_arm(struct tcp_ep *ep)
 static void data_input(struct tcp_ep *ep, const struct packet *p)
 {
     uint64_t seq = p->seq, end = p->seq + p->payload;
-    uint64_t wnd_end = ep->rcv_read + ep_cfg(ep)->rcvbuf;       /* first byte beyond our buffer */
+    /* First byte beyond what we take: the buffer, or the right edge we offered if that is beyond
+     * it (a window rounded up to the scale's unit; Linux accepts what its window offered). */
+    uint64_t wnd_end = max_u64(ep->rcv_read + ep_cfg(ep)->rcvbuf, ep->rcv_adv_edge);
     if (end > wnd_end) end = wnd_end;                           /* trim what does not fit */
     int immediate = 0, ooo = 0;
     uint64_t before = ep->rcv_nxt;

@@ -4,13 +4,60 @@
 
 /* ---------------------------------------------------------------- receive window and ACKs */
 
-/* What we may advertise: buffer minus unread in-order bytes.  Out-of-order bytes are not
- * subtracted (as RFC 793's receive window counts from rcv_nxt). */
+/* The receive window scale Linux picks (tcp_select_initial_window): ilog2 of the largest window,
+ * less 15, so that the window field holds it.  The largest window is window_clamp, which the
+ * kernel engine sets to rcvbuf (docs/validation.md); 3 for the grid's 262144. */
+static unsigned rcv_wscale(const struct tcp_ep *ep)
+{
+    uint32_t space = ep_cfg(ep)->rcvbuf;
+    unsigned lg = 0;
+    while (space >> (lg + 1)) lg++;
+    return lg > 15 ? (lg - 15 < 14 ? lg - 15 : 14) : 0;
+}
+
+/* The window we could offer now, Linux's __tcp_select_window.  Free space is what the receive
+ * memory has left (tcp_space): the buffer less the unread in-order bytes *and* the out-of-order
+ * queue, which holds socket memory as well.  (In the simulator rcvbuf is the largest window,
+ * i.e. memory already scaled by tcp_win_from_space, so bytes count one for one.)  Less than half
+ * the buffer free: rounded down to the scale's granularity, and no window at all below 1/16 of
+ * the buffer or one MSS (the receiver's silly-window avoidance; tcp_select_window then keeps the
+ * edge already offered).  With a window scale the window is the free space rounded up to the
+ * scale's unit; without one, a multiple of the MSS, kept as it was while within one MSS of the
+ * free space.  Not modelled: rcv_ssthresh (tcp_grow_window's ramp of the offered window) and
+ * memory pressure. */
 uint32_t rcv_window(const struct tcp_ep *ep)
 {
-    uint64_t unread = ep->rcv_nxt - ep->rcv_read;
-    uint32_t buf = ep_cfg(ep)->rcvbuf;
-    return unread >= buf ? 0 : (uint32_t)(buf - unread);
+    uint32_t full = ep_cfg(ep)->rcvbuf, mss = ep_cfg(ep)->mss;
+    uint64_t used = (ep->rcv_nxt - ep->rcv_read) + ivl_bytes(&ep->ooo);
+    uint32_t free_space = used >= full ? 0 : (uint32_t)(full - used);
+    uint32_t unit = 1u << rcv_wscale(ep);
+    if (mss > full) mss = full;
+    if (free_space < full / 2) {
+        free_space -= free_space % unit;
+        if (free_space < full / 16 || free_space < mss) return 0;
+    }
+    if (unit > 1) return (free_space + unit - 1) / unit * unit;
+    uint32_t window = ep->rcv_wnd_adv;
+    if (window + mss <= free_space || window > free_space) window = free_space / mss * mss;
+    else if (mss == full && free_space > window + full / 2) window = free_space;
+    return window;
+}
+
+/* The window an outgoing segment carries, Linux's tcp_select_window: never less than what is left
+ * of the window last offered (tcp_receive_window), so the right edge never moves back (RFC 7323
+ * 2.4, RFC 9293 3.8.6.2.2), even when out-of-order data or unread bytes took the space.  Without
+ * this the edge moved back and forth with the reader: after the application read what a
+ * retransmission made in order, the next duplicate ACK offered more than the last, and a sender
+ * takes such an ACK for a window update, not a duplicate (tcp_may_update_window), so a
+ * SACK-less recovery ran out of duplicate ACKs and timed out.  The window field holds at most
+ * 65535 units of the scale. */
+static uint32_t select_window(const struct tcp_ep *ep)
+{
+    uint32_t unit = 1u << rcv_wscale(ep);
+    uint64_t cur = ep->rcv_adv_edge > ep->rcv_nxt ? ep->rcv_adv_edge - ep->rcv_nxt : 0;
+    uint64_t win = rcv_window(ep);
+    if (win < cur) win = (cur + unit - 1) / unit * unit;
+    return (uint32_t)min_u64(win, (uint64_t)TCP_MAX_UNSCALED_WINDOW * unit);
 }
 
 struct packet *new_segment(struct tcp_ep *ep)
@@ -22,7 +69,7 @@ struct packet *new_segment(struct tcp_ep *ep)
     p->flags = TCPF_ACK;
     p->cross = ep->conn->cross;
     p->ack = ep->rcv_nxt;
-    p->rwnd = rcv_window(ep);
+    p->rwnd = select_window(ep);
     p->ts_val = n->sim.now;
     p->ts_ecr = ep->ts_recent;
     if (ep->dsack_end > ep->dsack_start) {

@@ -19,6 +19,7 @@ static void tap_deliver(struct tcp_tap *t, struct packet *p)
     struct tap_seg *s = &t->log[t->n_log++];
     memset(s, 0, sizeof *s);
     s->t = t->net.sim.now; s->t_sent = p->t_sent; s->seq = p->seq; s->ack = p->ack; s->payload = p->payload;
+    s->rwnd = p->rwnd;
     s->dir = (uint8_t)dir; s->n_sack = p->n_sack; s->flags = p->flags;
     memcpy(s->sack, p->sack, sizeof s->sack);
     tcp_input(&t->net, &t->conn.ep[1 - dir], p);

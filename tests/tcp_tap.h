@@ -11,7 +11,7 @@ enum tap_verdict { TAP_PASS, TAP_DROP, TAP_HOLD };
 struct tap_seg {                  /* one delivery: dir 0 = ep[0] -> ep[1] (data), 1 = the other */
     sim_time_t t, t_sent;
     uint64_t   seq, ack;
-    uint32_t   payload;
+    uint32_t   payload, rwnd;
     uint8_t    dir, n_sack, flags;
     uint64_t   sack[3][2];
 };

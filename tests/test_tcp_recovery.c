@@ -121,6 +121,118 @@ static void test_reno_loss_not_undone_after_hold(void)
     tap_free(&t);
 }
 
+/* ------------------------------------------------------------------ the receiver's window in a recovery */
+
+/* ep[0]'s data segments 40, 42, 44, 46 and 48 (in MSS) dropped on their first transmission. */
+static enum tap_verdict drop_five_holes(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    uint64_t *dropped = t->user;                 /* bit i: segment 40 + 2i was dropped */
+    if (dir != 0 || p->payload == 0) return TAP_PASS;
+    uint64_t i = p->seq / t->conn.cfg.mss;
+    if (i < 40 || i > 48 || i % 2 || (*dropped & (1u << ((i - 40) / 2)))) return TAP_PASS;
+    *dropped |= 1u << ((i - 40) / 2);
+    return TAP_DROP;
+}
+
+/* A receiving application that reads everything 1 ms after data woke it, as a process that is
+ * scheduled later than the ACK leaves; it also checks the window the receiver could offer while
+ * it holds out-of-order data. */
+struct late_reader {
+    struct tcp_ep   *ep;
+    struct sim_event ev;
+    int              ooo_checks, ooo_wrong;
+};
+
+static void late_read(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct late_reader *r = ev->ctx;
+    tcp_read(r->ep, tcp_readable(r->ep));
+    if (r->ep->ooo.n) {
+        /* Linux __tcp_select_window: free space is the buffer less unread and out-of-order bytes
+         * (all read here), in units of the window scale, 2^3 for 262144
+         * (tcp_select_initial_window): rounded down when less than half the buffer is free,
+         * else up (ALIGN). */
+        uint64_t buf = ep_cfg(r->ep)->rcvbuf, free_space = buf - ivl_bytes(&r->ep->ooo);
+        uint64_t want = free_space < buf / 2 ? free_space / 8 * 8 : (free_space + 7) / 8 * 8;
+        r->ooo_checks++;
+        if (rcv_window(r->ep) != want) r->ooo_wrong++;
+    }
+}
+
+static void late_readable(struct tcp_ep *ep, void *app)
+{
+    struct late_reader *r = app;
+    if (!sim_event_pending(&r->ev)) sim_schedule_in(&ep_net(ep)->sim, &r->ev, SIM_MS(1));
+}
+
+static const struct tcp_app_ops late_reader_ops = { NULL, late_readable, NULL };
+
+static void test_reno_recovery_window_never_moves_back(void)
+{
+    /* Linux tcp_select_window / __tcp_select_window: the receiver offers the free space of its
+     * receive memory, which the out-of-order queue uses too, and never less than what is left of
+     * the window it offered last (tcp_receive_window), so the right edge never moves back.  A
+     * duplicate ACK is one whose window did not change (RFC 5681 section 2; Linux
+     * tcp_may_update_window makes any other a window update, FLAG_WIN_UPDATE, not a duplicate).
+     * Here, without SACK: a bulk transfer loses five segments of one window (every other one from
+     * 40); NewReno repairs one per partial ACK, and the application reads each repair 1 ms after
+     * its ACK left.  Before the window counted the out-of-order data, the first duplicate ACK
+     * after each read offered the whole buffer again, the sender took it for a window update,
+     * and with those duplicates missing the recovery ran dry and waited for the RTO (the
+     * validation case down_1024_128_q50_nosack: 2 RTOs, the kernel none). */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.sack = 0;
+    struct tcp_tap t;
+    tap_init(&t, &cfg, 10000000, 10000000, SIM_MS(50), 0);
+    struct late_reader r = { .ep = &t.conn.ep[1] };
+    sim_event_init(&r.ev, late_read, &r);
+    tcp_set_app(&t.conn.ep[1], &late_reader_ops, &r);
+    tcp_conn_open(&t.conn);
+    uint64_t dropped = 0;
+    t.user = &dropped;
+    t.rule = drop_five_holes;
+    struct writer bulk; writer_start(&bulk, &t, 1460, SIM_MS(500), SIM_MS(4), SIM_SEC(3));
+    sim_run_until(&t.net.sim, SIM_SEC(10));
+    const struct tcp_ep *ep = &t.conn.ep[0];
+    CU_ASSERT_EQUAL(dropped, 0x1f);
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, bulk.written);
+    /* The receiver's ACKs: the right edge never moves back, and while the holes were repaired
+     * (acknowledgements up to the last hole's end) a repeated ACK repeats the window.  (When the
+     * last repair makes everything in order, the read after it opens the window: a window update,
+     * which the sender rightly does not count.) */
+    uint64_t prev_ack = 0, prev_edge = 0, dups = 0, recovered = 49 * (uint64_t)cfg.mss;
+    uint32_t prev_wnd = 0;
+    int back = 0, changed = 0;
+    for (size_t k = 0; k < t.n_log; k++) {
+        const struct tap_seg *g = &t.log[k];
+        if (g->dir != 1 || (g->flags & TCPF_SYN)) continue;
+        if (g->ack + g->rwnd < prev_edge) back++;
+        if (g->ack == prev_ack && g->payload == 0 && g->ack <= recovered) {
+            dups++;
+            if (g->rwnd != prev_wnd) changed++;
+        }
+        prev_ack = g->ack; prev_wnd = g->rwnd;
+        if (g->ack + g->rwnd > prev_edge) prev_edge = g->ack + g->rwnd;
+    }
+    fprintf(stderr, "\n    %llu repeated ACKs, %d with another window; sender: %llu duplicate ACKs, "
+            "%llu fast retransmits, %llu retransmissions, %llu RTOs; %d of %d checks wrong ",
+            (unsigned long long)dups, changed, (unsigned long long)ep->st.dupacks_in,
+            (unsigned long long)ep->st.fast_retransmits, (unsigned long long)ep->st.retrans_segs,
+            (unsigned long long)ep->st.rto_expiries, r.ooo_wrong, r.ooo_checks);
+    CU_ASSERT_EQUAL(back, 0);
+    CU_ASSERT_EQUAL(changed, 0);
+    CU_ASSERT_EQUAL(ep->st.dupacks_in, dups);
+    CU_ASSERT(r.ooo_checks > 0);
+    CU_ASSERT_EQUAL(r.ooo_wrong, 0);
+    CU_ASSERT_EQUAL(ep->st.fast_retransmits, 1);
+    CU_ASSERT_EQUAL(ep->st.retrans_segs, 5);
+    CU_ASSERT_EQUAL(ep->st.rto_expiries, 0);
+    sim_cancel(&t.net.sim, &r.ev);
+    tap_free(&t);
+}
+
 /* ------------------------------------------------------------------ windows in whole segments */
 
 static void test_cubic_ssthresh_in_whole_segments(void)
@@ -186,6 +298,7 @@ void register_test_tcp_recovery(void)
     TEST_SUITE("tcp_recovery",
                TEST(test_reno_reordering_sets_dupthresh),
                TEST(test_reno_loss_not_undone_after_hold),
+               TEST(test_reno_recovery_window_never_moves_back),
                TEST(test_cubic_ssthresh_in_whole_segments),
                TEST(test_windows_grow_in_whole_segments));
 }
