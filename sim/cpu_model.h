@@ -72,11 +72,12 @@ struct cpu_latency { double q_ns[CPU_LAT_Q]; };
 double cpu_latency_draw(const struct cpu_latency *l, double u);   /* u in [0, 1): inverse CDF */
 /* The latency depends on how long the thread slept (measured: a thread woken after a few hundred
  * us of sleep runs sooner than one woken after milliseconds), so it is measured by the sleep's
- * length, binned as gaps (cpu_gap_bin).  What sets it on this machine (a virtual machine with no
- * cpuidle driver) is the CPU's recent idle periods more than this one sleep: in a paced stream a
+ * length, binned as gaps (cpu_gap_bin).  On an otherwise idle CPU of this machine (a virtual
+ * machine with no cpuidle driver) the pace matters more than this one sleep: in a paced stream a
  * reader whose sleeps stay under ~200 us is woken in ~20 us, one whose sleeps are longer in
- * ~80 us, the step of the hypervisor's adaptive halt polling; the table, measured with random
- * gaps, holds the second kind (not modelled yet, see docs/experiments.md):
+ * ~80 us, the step of the hypervisor's adaptive halt polling; with other processes on the CPU
+ * the step is gone and the in-stream latency is no lighter than this table (not modelled yet, see
+ * docs/experiments.md):
  * by_sleep[k] holds the quantiles after sleeps in bin k, all zero where none were measured; any:
  * the quantiles over every sleep (calibrations before the table have only these). */
 struct cpu_wake_latency {
