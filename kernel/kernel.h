@@ -40,7 +40,7 @@ struct kernel_host {
     char hz_source[160];              /* where it came from (or why it could not be told)        */
 };
 /* The running kernel's CONFIG_HZ: from /boot/config-$(uname -r), else measured from the jiffies
- * of /proc/timer_list over 200 ms (root only); h->hz = 0 when neither works. */
+ * of /proc/timer_list over 300 ms (root only; a read preempted for over 1 ms is done again); h->hz = 0 when neither works. */
 void kernel_host_probe(struct kernel_host *h);
 /* The CONFIG_HZ=N line of a kernel configuration; 0 if there is none. */
 int kernel_hz_from_config(FILE *f);

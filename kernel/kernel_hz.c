@@ -28,20 +28,31 @@ int kernel_hz_nearest(double ticks_per_s)
     return 0;
 }
 
-/* The jiffies counter as /proc/timer_list prints it (readable by root only). */
-static int read_jiffies(unsigned long long *j, double *at)
+static double mono_s(void)
 {
-    FILE *f = fopen("/proc/timer_list", "r");
-    if (!f) return -1;
-    char line[256];
-    int ok = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "jiffies: %llu", j) == 1) { ok = 0; break; }
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    *at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-    fclose(f);
-    return ok;
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The jiffies counter as /proc/timer_list prints it (readable by root only), and when: the middle
+ * of a read that took at most 1 ms (the file is long and this machine is shared, so a read can be
+ * preempted; such a read is done again, up to 50 times). */
+static int read_jiffies(unsigned long long *j, double *at)
+{
+    for (int attempt = 0; attempt < 50; attempt++) {
+        double t0 = mono_s();
+        FILE *f = fopen("/proc/timer_list", "r");
+        if (!f) return -1;
+        char line[256];
+        int found = 0;
+        while (!found && fgets(line, sizeof line, f)) found = sscanf(line, "jiffies: %llu", j) == 1;
+        double t1 = mono_s();
+        fclose(f);
+        if (!found) return -1;
+        if (t1 - t0 <= 1e-3) { *at = (t0 + t1) / 2; return 0; }
+    }
+    return -1;
 }
 
 void kernel_host_probe(struct kernel_host *h)
@@ -57,12 +68,12 @@ void kernel_host_probe(struct kernel_host *h)
             if (h->hz) return;
         }
     }
-    /* 200 ms of ticks: 50 at 250 Hz, 60 at 300, so one tick's uncertainty at either end and the
-     * reads' own time stay well inside kernel_hz_nearest's 5 %. */
+    /* 300 ms of ticks: 75 at 250 Hz, 90 at 300; a tick's uncertainty (4 ms at 250 Hz) and half a
+     * read at either end (1 ms) are 2 %, well inside kernel_hz_nearest's 5 %. */
     unsigned long long j0, j1;
     double t0, t1;
     if (read_jiffies(&j0, &t0) == 0) {
-        nanosleep(&(struct timespec){ 0, 200000000 }, NULL);
+        nanosleep(&(struct timespec){ 0, 300000000 }, NULL);
         if (read_jiffies(&j1, &t1) == 0 && t1 > t0) {
             h->hz = kernel_hz_nearest((double)(j1 - j0) / (t1 - t0));
             snprintf(h->hz_source, sizeof h->hz_source, "measured from /proc/timer_list's jiffies");
