@@ -51,6 +51,7 @@ void tcp_conn_init(struct tcp_conn *c, struct net *n, const struct tcp_cfg *cfg,
     c->net = n;
     c->cfg = *cfg;
     c->hdr = (uint16_t)(IPV4_HDR + TCP_HDR + (cfg->timestamps ? TCP_TS_OPT : 0u));
+    c->rcv_wscale = tcp_rcv_wscale(cfg->rcvbuf);
     c->path[0] = *fwd;
     c->path[1] = *rev;
     c->path[0].sink = tcp_input; c->path[0].ctx = &c->ep[1];

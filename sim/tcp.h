@@ -169,6 +169,7 @@ struct tcp_conn {
     struct path    path[2];          /* path[i]: from ep[i] to ep[1-i]                          */
     uint16_t       hdr;              /* IP + TCP (+ timestamps) bytes of every segment          */
     uint8_t        cross;            /* another application's connection: counted as cross-traffic */
+    uint8_t        rcv_wscale;       /* the window scale both ends receive with (tcp_rcv_wscale)   */
 };
 
 /* Set up a connection between two endpoints; `fwd` carries ep[0] -> ep[1], `rev` the other way

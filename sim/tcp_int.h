@@ -87,6 +87,7 @@ void rtt_sample(struct tcp_ep *ep, sim_time_t r);
 
 /* tcp_output.c */
 uint32_t       rcv_window(const struct tcp_ep *ep);
+uint8_t        tcp_rcv_wscale(uint32_t rcvbuf);
 struct packet *new_segment(struct tcp_ep *ep);
 struct packet *new_syn_segment(struct tcp_ep *ep, uint8_t flags);
 void           send_pure_ack(struct tcp_ep *ep);

@@ -6,13 +6,13 @@
 
 /* The receive window scale Linux picks (tcp_select_initial_window): ilog2 of the largest window,
  * less 15, so that the window field holds it.  The largest window is window_clamp, which the
- * kernel engine sets to rcvbuf (docs/validation.md); 3 for the grid's 262144. */
-static unsigned rcv_wscale(const struct tcp_ep *ep)
+ * kernel engine sets to rcvbuf (docs/validation.md); 3 for the grid's 262144.  Kept in the
+ * connection (tcp_conn_init): rcv_window runs for every segment sent. */
+uint8_t tcp_rcv_wscale(uint32_t rcvbuf)
 {
-    uint32_t space = ep_cfg(ep)->rcvbuf;
     unsigned lg = 0;
-    while (space >> (lg + 1)) lg++;
-    return lg > 15 ? (lg - 15 < 14 ? lg - 15 : 14) : 0;
+    while (rcvbuf >> (lg + 1)) lg++;
+    return (uint8_t)(lg > 15 ? (lg - 15 < 14 ? lg - 15 : 14) : 0);
 }
 
 /* The window we could offer now, Linux's __tcp_select_window.  Free space is what the receive
@@ -30,13 +30,13 @@ uint32_t rcv_window(const struct tcp_ep *ep)
     uint32_t full = ep_cfg(ep)->rcvbuf, mss = ep_cfg(ep)->mss;
     uint64_t used = (ep->rcv_nxt - ep->rcv_read) + ivl_bytes(&ep->ooo);
     uint32_t free_space = used >= full ? 0 : (uint32_t)(full - used);
-    uint32_t unit = 1u << rcv_wscale(ep);
+    uint32_t unit = 1u << ep->conn->rcv_wscale;
     if (mss > full) mss = full;
     if (free_space < full / 2) {
-        free_space -= free_space % unit;
+        free_space &= ~(unit - 1);
         if (free_space < full / 16 || free_space < mss) return 0;
     }
-    if (unit > 1) return (free_space + unit - 1) / unit * unit;
+    if (unit > 1) return (free_space + unit - 1) & ~(unit - 1);
     uint32_t window = ep->rcv_wnd_adv;
     if (window + mss <= free_space || window > free_space) window = free_space / mss * mss;
     else if (mss == full && free_space > window + full / 2) window = free_space;
@@ -53,11 +53,11 @@ uint32_t rcv_window(const struct tcp_ep *ep)
  * 65535 units of the scale. */
 static uint32_t select_window(const struct tcp_ep *ep)
 {
-    uint32_t unit = 1u << rcv_wscale(ep);
+    uint64_t unit = 1u << ep->conn->rcv_wscale;
     uint64_t cur = ep->rcv_adv_edge > ep->rcv_nxt ? ep->rcv_adv_edge - ep->rcv_nxt : 0;
     uint64_t win = rcv_window(ep);
-    if (win < cur) win = (cur + unit - 1) / unit * unit;
-    return (uint32_t)min_u64(win, (uint64_t)TCP_MAX_UNSCALED_WINDOW * unit);
+    if (win < cur) win = (cur + unit - 1) & ~(unit - 1);
+    return (uint32_t)min_u64(win, TCP_MAX_UNSCALED_WINDOW * unit);
 }
 
 struct packet *new_segment(struct tcp_ep *ep)
