@@ -33,7 +33,7 @@ static const struct param_def asym_params[] = {
     { "cc",                PT_ENUM,   "newreno", 0, 0, ccs, "congestion avoidance: newreno (RFC 5681, halve on loss) or cubic (RFC 9438, Linux's default)" },
     { "nagle",             PT_BOOL,   "1",      0, 1, NULL, "Nagle's algorithm with Minshall's variant (Linux's default); 0 = TCP_NODELAY" },
     { "delack_count",      PT_INT,    "2",      1, 64, NULL, "receiver ACKs every Nth full segment" },
-    { "delack_timeout_ms", PT_DOUBLE, "40",     0, 500, NULL, "delayed-ACK timer, ms" },
+    { "delack_timeout_ms", PT_DOUBLE, "40",     0, 500, NULL, "delayed-ACK timer, ms: where the adaptive timeout starts (Linux TCP_ATO_MIN)" },
     { "hz",                PT_INT,    "250",    0, 10000, NULL, "timer ticks per second (Linux CONFIG_HZ; TCP's timers run in whole ticks on the timer wheel); 0: exact" },
     { "client_wake_us",    PT_DOUBLE, "280",    0, 1e6, NULL, "the client's reading process (one loop for all its sockets) reads this long after data woke it: a woken loop's time on and waiting for the CPU before it sleeps again, measured on the kernel engine's agent (schedstat, 100/10 Mbit/s, 20 + 5 flows); 0: each arrival read at once" },
     { "server_wake_us",    PT_DOUBLE, "470",    0, 1e6, NULL, "the same for the remote host's reading process (it also writes the downloads)" },

@@ -141,8 +141,9 @@ struct tcp_ep {
     uint64_t   dsack_start, dsack_end;   /* a duplicate to report in the next ACK (RFC 2883)    */
     uint32_t   segs_unacked;         /* full segments received since the last ACK we sent       */
     /* Linux's quick-ACK mode (icsk_ack.quick, lrcvtime): ACKs left to send at once, and when
-     * in-order data last arrived (got_data: it ever did) */
-    sim_time_t lrcvtime;
+     * in-order data last arrived (got_data: it ever did); ato: the adaptive delayed-ACK timeout
+     * (icsk_ack.ato), a whole number of the receiver's timer ticks */
+    sim_time_t lrcvtime, ato;
     uint8_t    quick, got_data;
     uint32_t   rcv_wnd_adv;          /* window in our last ACK                                  */
     uint64_t   rcv_adv_edge;         /* right edge we advertised: last ack + its window         */

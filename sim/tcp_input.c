@@ -155,8 +155,26 @@ static void incr_quickack(struct tcp_ep *ep)
  * followed by exactly 16 single-segment ACKs: 0.56 ACKs per data segment instead of 0.5). */
 static void data_recv_event(struct tcp_ep *ep)
 {
-    sim_time_t now = ep_now(ep);
-    if (!ep->got_data || now - ep->lrcvtime > cur_rto(ep)) incr_quickack(ep);
+    sim_time_t now = ep_now(ep), tick = tcp_tick(ep), ato_min = tcp_jiffies_up(ep, ep_cfg(ep)->delack_timeout);
+    if (!ep->got_data) {
+        incr_quickack(ep);
+        ep->ato = ato_min;
+    } else {
+        /* The delayed-ACK timeout follows the data's spacing (tcp_event_data_recv, in jiffies:
+         * m = jiffies now - jiffies at the last arrival): close arrivals pull ato back towards
+         * TCP_ATO_MIN, a spacing between TCP_ATO_MIN / 2 and ato sets ato = ato / 2 + m (at most
+         * the RTO), so a stream of segments 47 ms apart ends near 92 ms and every second
+         * segment is acknowledged at once instead of each by a 40-ms timer. */
+        sim_time_t m = (now / tick - ep->lrcvtime / tick) * tick;
+        if (m <= ato_min / tick / 2 * tick) {
+            ep->ato = ep->ato / tick / 2 * tick + ato_min / tick / 2 * tick;
+        } else if (m < ep->ato) {
+            ep->ato = ep->ato / tick / 2 * tick + m;
+            if (ep->ato > cur_rto(ep)) ep->ato = cur_rto(ep);
+        } else if (now - ep->lrcvtime > cur_rto(ep)) {
+            incr_quickack(ep);
+        }
+    }
     ep->got_data = 1;
     ep->lrcvtime = now;
 }
@@ -185,12 +203,30 @@ static void ack_out_of_order(struct tcp_ep *ep)
     sim_schedule_in(&ep_net(ep)->sim, &ep->comp_sack_timer, delay);
 }
 
-/* Arm the delayed-ACK timer as Linux tcp_send_delayed_ack does: timeout = jiffies + ato, with ato
- * a whole number of jiffies (TCP_DELACK_MIN is HZ/25 jiffies, 40 ms), on the timer wheel
- * (tcp_timer_arm): 40-44 ms after the segment at HZ 250. */
+/* Arm the delayed-ACK timer as Linux tcp_send_delayed_ack does: timeout = jiffies + ato, on the
+ * timer wheel (tcp_timer_arm): 40-44 ms after the segment at HZ 250 while ato is TCP_ATO_MIN
+ * (TCP_DELACK_MIN, HZ/25 jiffies).  A larger ato is bounded by the receiver's own smoothed RTT
+ * (usecs_to_jiffies, at least TCP_DELACK_MIN; a pure receiver has only its handshake's sample),
+ * by HZ/2, and by icsk_delack_max (TCP_DELACK_MAX, HZ/5).  The kernel engine's receivers: ato 40
+ * with a 40.5-ms handshake RTT; 88-96 ms on an upload that joined a full download queue (handshake
+ * RTT 161 ms), its segments 47 ms apart (docs/validation.md).  The pushed-segment and ping-pong
+ * cases, which allow up to TCP_DELACK_MAX, do not arise: the simulator has no PSH, and a reply
+ * carries the ACK. */
 static void delack_arm(struct tcp_ep *ep)
 {
-    tcp_timer_arm(ep, &ep->delack_timer, ep_cfg(ep)->delack_timeout);
+    sim_time_t ato = ep->ato, delack_min = tcp_jiffies_up(ep, ep_cfg(ep)->delack_timeout);
+    if (ato > delack_min) {
+        sim_time_t max_ato = SIM_SEC(1) / 2;
+        if (ep->rtt_valid) {
+            sim_time_t rtt = tcp_jiffies_up(ep, ep->srtt);
+            if (rtt < delack_min) rtt = delack_min;
+            if (rtt < max_ato) max_ato = rtt;
+        }
+        if (ato > max_ato) ato = max_ato;
+    }
+    if (ato > TCP_DELACK_MAX) ato = TCP_DELACK_MAX;
+    if (ato < delack_min) ato = delack_min;
+    tcp_timer_arm(ep, &ep->delack_timer, ato);
 }
 
 static void data_input(struct tcp_ep *ep, const struct packet *p)

@@ -18,6 +18,7 @@
  * sk_wmem_queued per payload byte, 3752 bytes per 2920). */
 #define TCP_SKB_OVERHEAD 832u
 #define TCP_MAX_QUICKACKS 16u     /* Linux: quick ACKs after the first data or a silence */
+#define TCP_DELACK_MAX SIM_MS(200) /* Linux: HZ/5, icsk_delack_max: the longest delayed-ACK wait */
 /* SACK compression, Linux's defaults (net.ipv4.tcp_comp_sack_nr, tcp_comp_sack_delay_ns, the
  * same on the 6.18 testbed): at most 44 ACKs held back, for at most 1 ms or 5 % of the RTT. */
 #define TCP_COMP_SACK_NR 44u
@@ -36,6 +37,12 @@ static inline sim_time_t tcp_jiffies_up(const struct tcp_ep *ep, sim_time_t d)
     if (!hz || d <= 0) return d;
     sim_time_t tick = SIM_SEC(1) / hz;
     return (d + tick - 1) / tick * tick;
+}
+/* Length of one of the receiver's timer ticks (jiffy); 1 with exact timers (hz = 0). */
+static inline sim_time_t tcp_tick(const struct tcp_ep *ep)
+{
+    uint32_t hz = ep->conn->cfg.hz;
+    return hz ? SIM_SEC(1) / hz : 1;
 }
 /* The RTO with its exponential backoff (Linux icsk_rto), at most rto_max. */
 static inline sim_time_t cur_rto(const struct tcp_ep *ep)

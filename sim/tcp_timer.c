@@ -40,6 +40,9 @@ void on_delack(struct sim *s, struct sim_event *ev)
 {
     (void)s;
     struct tcp_ep *ep = ev->ctx;
+    /* "Delayed ACK missed: inflate ATO" (tcp_delack_timer_handler): a segment waited for the
+     * timer, so the next wait is twice as long, at most the RTO. */
+    ep->ato = 2 * ep->ato < cur_rto(ep) ? 2 * ep->ato : cur_rto(ep);
     send_pure_ack(ep);
 }
 

@@ -704,6 +704,59 @@ static void test_delack_timer_fires_on_a_tick(void)
     CU_ASSERT_EQUAL(at + d100, (at / SIM_MS(10) + 5) * SIM_MS(10));
 }
 
+/* One full segment every 47 ms (a 256-kbit/s line's spacing) from 0.5 s to 10.5 s, on a
+ * 1-Mbit/s tap with the given one-way delay; the receiver's ACKs sent between 3 and 10 s (after
+ * its quick ACKs), and how many of them came more than 30 ms after the segment they complete. */
+static void spaced_segments(sim_time_t one_way, size_t *acks, size_t *timer_acks, sim_time_t *ato)
+{
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    struct tcp_tap t;
+    tap_init(&t, &cfg, 1000000, 1000000, one_way, 0);
+    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
+    tcp_conn_open(&t.conn);
+    struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(47), SIM_MS(10500));
+    sim_run_until(&t.net.sim, SIM_SEC(12));
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, w.written);
+    *acks = *timer_acks = 0;
+    for (size_t i = 0; i < t.n_log; i++) {
+        const struct tap_seg *g = &t.log[i];
+        if (g->dir != 1 || g->t_sent < SIM_SEC(3) || g->t_sent > SIM_SEC(10)) continue;
+        (*acks)++;
+        for (size_t k = 0; k < t.n_log; k++)                    /* the segment this ACK completes */
+            if (t.log[k].dir == 0 && t.log[k].payload > 0 && t.log[k].seq + t.log[k].payload == g->ack) {
+                if (g->t_sent - t.log[k].t > SIM_MS(30)) (*timer_acks)++;
+                break;
+            }
+    }
+    *ato = t.conn.ep[1].ato;
+    tap_free(&t);
+}
+
+static void test_delack_timeout_adapts_to_the_spacing(void)
+{
+    /* Linux tcp_event_data_recv (in jiffies, HZ 250): an arrival m = 11-12 jiffies after the
+     * previous one, with m < ato, sets ato = ato / 2 + m; tcp_delack_timer_handler doubles ato
+     * when the timer had to send the ACK.  From TCP_ATO_MIN (10 jiffies) a first timer ACK
+     * gives 20, then 10 + 12 = 22, 11 + 11 = 22 ...: 88-92 ms.  tcp_send_delayed_ack bounds it by
+     * the receiver's smoothed RTT (its handshake sample, at least TCP_DELACK_MIN).  With 50 ms
+     * each way (RTT 100 ms) the bound is loose: the timer is longer than the spacing, so every
+     * second segment is acknowledged at once on arrival, 70 of the 7 s's 149 segments, none by the
+     * timer.  With 10 ms each way (RTT 20 ms) the bound is TCP_DELACK_MIN: every segment waits
+     * 40-44 ms and the timer sends every ACK (the kernel engine's upload receivers: ato 88-96 ms
+     * with a 161-ms handshake RTT, 40 with 40.5 ms, docs/validation.md).  A fixed 40-ms timer
+     * gives the second pattern in both. */
+    size_t acks, timer_acks;
+    sim_time_t ato;
+    spaced_segments(SIM_MS(50), &acks, &timer_acks, &ato);
+    CU_ASSERT(ato >= SIM_MS(88) && ato <= SIM_MS(92));
+    CU_ASSERT(acks >= 73 && acks <= 76);                         /* 7 s / 94 ms */
+    CU_ASSERT_EQUAL(timer_acks, 0);
+    spaced_segments(SIM_MS(10), &acks, &timer_acks, &ato);
+    CU_ASSERT(ato > SIM_MS(40));                                 /* inflated, but bounded */
+    CU_ASSERT(acks >= 148 && acks <= 150);                       /* 7 s / 47 ms */
+    CU_ASSERT_EQUAL(timer_acks, acks);
+}
+
 /* ------------------------------------------------------------------ the handshake */
 
 /* When the data's receiver connects (a client downloading from a server), the sender is the
@@ -777,6 +830,7 @@ void register_test_tcp_linux(void)
                TEST(test_acks_wait_for_the_reader),
                TEST(test_reno_ssthresh_halves_whole_segments),
                TEST(test_delack_timer_fires_on_a_tick),
+               TEST(test_delack_timeout_adapts_to_the_spacing),
                TEST(test_receiver_connects_sender_waits_for_third_packet),
                TEST(test_syn_window_is_unscaled));
 }
