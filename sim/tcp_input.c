@@ -209,9 +209,8 @@ static void ack_out_of_order(struct tcp_ep *ep)
  * (usecs_to_jiffies, at least TCP_DELACK_MIN; a pure receiver has only its handshake's sample),
  * by HZ/2, and by icsk_delack_max (TCP_DELACK_MAX, HZ/5).  The kernel engine's receivers: ato 40
  * with a 40.5-ms handshake RTT; 88-96 ms on an upload that joined a full download queue (handshake
- * RTT 161 ms), its segments 47 ms apart (docs/validation.md).  The pushed-segment and ping-pong
- * cases, which allow up to TCP_DELACK_MAX, do not arise: the simulator has no PSH, and a reply
- * carries the ACK. */
+ * RTT 161 ms), its segments 47 ms apart (docs/validation.md).  Pushed segments and ping-pong
+ * mode lower the HZ/2 to TCP_DELACK_MAX, which icsk_delack_max imposes anyway. */
 static void delack_arm(struct tcp_ep *ep)
 {
     sim_time_t ato = ep->ato, delack_min = tcp_jiffies_up(ep, ep_cfg(ep)->delack_timeout);
