@@ -2,7 +2,8 @@
 # More repetitions of a stored calibration's held-out points, where noise dominates: copies
 # calibration ID of DB (its measurements, micro-benchmarks and mechanisms) to a new calibration,
 # measures REPS more repetitions of every held-out point in rounds that interleave the paths
-# (`ratelab calibrate --measure`, not niced: CPU is measured; each line records the load), adds
+# (`ratelab calibrate --measure`, not niced: CPU is measured; each line records the load; stdin is
+# /dev/null, since the Erlang VM would otherwise read the list of points), adds
 # them as further repetitions of the same points, and refits and validates the copy
 # (`ratelab calibrate --refit`), which stores the result as yet another calibration.
 # LINES: `--measure` output measured earlier, used instead of measuring (lines of other points
@@ -26,7 +27,7 @@ if [ -z "$lines" ]; then
     for r in $(seq "$reps"); do
         while read -r item path conns rate mss have clock window; do
             "$bin" calibrate --measure "path=$path,conns=$conns,rate=$rate,mss=$mss,have=$have,clock=$clock,warmup_ms=1000,window_ms=$window" \
-                --reps 1 >> "$lines"
+                --reps 1 >> "$lines" < /dev/null
         done < "$tmp/items"
     done
 fi
