@@ -26,9 +26,9 @@ static double median(double *v, size_t n)
 int calib_item_median(const struct calib_item *items, size_t item, const struct calib_obs *obs, size_t n_obs,
                       const struct calib_shape *sh, double gamma, double x[CPUF__N], double *y)
 {
-    double vx[CPUF__N][16], vy[16];
+    double vx[CPUF__N][CALIB_MAX_REPS], vy[CALIB_MAX_REPS];
     size_t k = 0;
-    for (size_t i = 0; i < n_obs && k < 16; i++) {
+    for (size_t i = 0; i < n_obs && k < CALIB_MAX_REPS; i++) {
         if (obs[i].item != item) continue;
         double xi[CPUF__N];
         calib_features(&items[item].sp, &obs[i].m, sh, xi);
@@ -47,9 +47,9 @@ int calib_item_median(const struct calib_item *items, size_t item, const struct 
 static double idle_switches(enum cpu_path p, const struct calib_item *items, size_t n_items,
                             const struct calib_obs *obs, size_t n_obs)
 {
-    double v[16];
+    double v[CALIB_MAX_REPS];
     size_t k = 0;
-    for (size_t i = 0; i < n_obs && k < 16; i++) {
+    for (size_t i = 0; i < n_obs && k < CALIB_MAX_REPS; i++) {
         const struct calib_item *it = &items[obs[i].item];
         if (obs[i].item < n_items && it->sp.path == p && it->role == ROLE_IDLE && it->sp.conns == 1)
             v[k++] = (double)obs[i].m.vcsw / obs[i].m.window_s;

@@ -14,6 +14,11 @@ extern const double calib_gamma[CALIB_N_GAMMA];   /* interference candidates, 0 
 #define CALIB_N_CONN_TAU 6
 extern const double calib_conn_tau_us[CALIB_N_CONN_TAU];   /* CONN_COLD candidates, 3 ms .. 1 s */
 
+/* The most repetitions of one item a session holds: every per-item median (the fit's, the idle
+ * switches', the held-out table's) takes all of them, so a stored calibration with more is
+ * refused when it is read, never cut short in silence. */
+#define CALIB_MAX_REPS 16
+
 /* One measurement: which plan item, which repetition. */
 struct calib_obs { size_t item; int rep; struct calib_meas m; };
 

@@ -115,7 +115,7 @@ int calib_session_from_points(struct calib_session *s, const struct calib_point_
     s->obs = calloc(n, sizeof *s->obs);
     s->sim = calloc(n, sizeof *s->sim);
     s->simmed = calloc(n, sizeof *s->simmed);
-    char *seen = calloc(n_items ? n_items : 1, 1);
+    int *seen = calloc(n_items ? n_items : 1, sizeof *seen);   /* repetitions read per item */
     if (!s->items || !s->obs || !s->sim || !s->simmed || !seen) { free(seen); snprintf(err, errlen, "out of memory"); return -1; }
     s->n_items = n_items;
     int max_rep = 0;
@@ -132,7 +132,13 @@ int calib_session_from_points(struct calib_session *s, const struct calib_point_
                                    r->have_hz, (int)(REPLAY_WARMUP_S * 1e3), (int)lround(r->window_s * 1e3) },
                                  (enum calib_role)role };
         struct calib_item *dst = &s->items[r->item];
-        if (!seen[r->item]) { *dst = it; seen[r->item] = 1; }
+        if (seen[r->item] == CALIB_MAX_REPS) {
+            snprintf(err, errlen, "point %zu: item %d has more than %d repetitions, more than a median here takes",
+                     i, r->item, CALIB_MAX_REPS);
+            free(seen);
+            return -1;
+        }
+        if (!seen[r->item]++) *dst = it;
         else if (dst->sp.path != it.sp.path || dst->role != it.role || dst->sp.conns != it.sp.conns ||
                  dst->sp.rate_Bps != it.sp.rate_Bps || dst->sp.mss != it.sp.mss || dst->sp.clock != it.sp.clock ||
                  dst->sp.have_hz != it.sp.have_hz) {

@@ -295,12 +295,12 @@ static double cold_share(const double *gaps, double tau_us)
 int calib_session_heldout(const struct calib_session *s, size_t item, struct calib_heldout_row *row)
 {
     enum { K = 9 };
-    double v[K][16];
+    double v[K][CALIB_MAX_REPS];
     int n = 0;
     const struct calib_item *it = &s->items[item];
     const struct calib_path_fit *pf = &s->fit[it->sp.path];
     memset(row, 0, sizeof *row);
-    for (size_t i = 0; i < s->n_obs && n < 16; i++) {
+    for (size_t i = 0; i < s->n_obs && n < CALIB_MAX_REPS; i++) {
         if (s->obs[i].item != item || !s->simmed[i]) continue;
         const struct calib_meas *m = &s->obs[i].m;
         const struct calib_sim_out *o = &s->sim[i];

@@ -638,6 +638,40 @@ static void test_calibration_round_trip(void)
     unlink(path);
 }
 
+/* A stored calibration's repetitions all reach the per-item medians: 16 of one held-out item give
+ * the median of all 16; a 17th, more than the medians take, is refused by name when the points
+ * are read, not dropped in silence (the held-out table once took only the first 16). */
+static void test_refit_takes_every_repetition(void)
+{
+    static struct calib_point_row rows[CALIB_MAX_REPS + 1];
+    char gaps[CPU_GAP_BINS * 2 + 1] = "";
+    for (int b = 0; b < CPU_GAP_BINS; b++) strcat(gaps, b ? "/0" : "0");
+    for (int i = 0; i <= CALIB_MAX_REPS; i++) {
+        rows[i] = (struct calib_point_row){ .path = PATH_C_EPOLL, .role = "holdout", .item = 0, .rep = i,
+                                            .clock = "mono", .conns = 1, .mss = 1460, .rate_Bps = 1e3,
+                                            .have_hz = 1, .window_s = 2, .cpu_ns = 2e6 * i, .own_cpu_ns = 2e6 * i,
+                                            .fit_ns = NAN, .sim_ns = NAN, .sim_wakeups = NAN, .sim_deliveries = NAN };
+        snprintf(rows[i].gaps, sizeof rows[i].gaps, "%s", gaps);
+        snprintf(rows[i].agaps, sizeof rows[i].agaps, "%s", gaps);
+        snprintf(rows[i].send_late, sizeof rows[i].send_late, "%s", gaps);
+    }
+    static struct cpu_calibration cal;
+    static struct calib_session sess;
+    char err[512];
+    memset(&sess, 0, sizeof sess);
+    CU_ASSERT_EQUAL_FATAL(calib_session_from_points(&sess, rows, CALIB_MAX_REPS, NULL, 0, &cal, err, sizeof err), 0);
+    for (size_t i = 0; i < sess.n_obs; i++) sess.simmed[i] = 1;
+    struct calib_heldout_row r;
+    CU_ASSERT_EQUAL_FATAL(calib_session_heldout(&sess, 0, &r), 1);
+    CU_ASSERT_EQUAL(r.n, CALIB_MAX_REPS);
+    ASSERT_ABS(r.cpu, 7.5e6, 1e-6);             /* median of 0, 1e6, ..., 15e6 ns per s */
+    calib_session_free(&sess);
+    memset(&sess, 0, sizeof sess);
+    CU_ASSERT_EQUAL(calib_session_from_points(&sess, rows, CALIB_MAX_REPS + 1, NULL, 0, &cal, err, sizeof err), -1);
+    CU_ASSERT(strstr(err, "point 16: item 0 has more than 16 repetitions") != NULL);
+    calib_session_free(&sess);
+}
+
 void register_test_calib(void);
 void register_test_calib(void)
 {
@@ -656,5 +690,6 @@ void register_test_calib(void)
                TEST(test_sim_point_counts),
                TEST(test_sim_point_ticks),
                TEST(test_profiles_map_modes_to_paths),
-               TEST(test_calibration_round_trip));
+               TEST(test_calibration_round_trip),
+               TEST(test_refit_takes_every_repetition));
 }
