@@ -23,6 +23,7 @@ extern const char *const byte_class_name[BC__N];
 #define TCPF_SYN 0x01u
 #define TCPF_FIN 0x02u
 #define TCPF_ACK 0x04u
+#define TCPF_PSH 0x08u
 
 #define IPV4_HDR 20u
 #define TCP_HDR  20u

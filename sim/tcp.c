@@ -202,10 +202,22 @@ static uint32_t sendmsg_linux(struct tcp_ep *ep, uint32_t len, int ctrl)
     return take;
 }
 
+/* Linux tcp_push at the end of tcp_sendmsg: tcp_mark_push puts PSH on the last unsent skb (none if
+ * the write went out whole), and the next write that appends to that skb clears it
+ * (tcp_sendmsg_locked).  forced_push (every half window written) is not modelled: the project's
+ * writers end writes far more often. */
+static void mark_push(struct tcp_ep *ep, int appended)
+{
+    if (ep->write_seq > ep->snd_nxt) ep->push_seq = ep->write_seq;
+    else if (appended) ep->push_seq = 0;
+}
+
 uint32_t tcp_write(struct tcp_ep *ep, uint32_t len, int ctrl)
 {
     ep->st.write_calls++;
     uint32_t take;
+    int appends = ep->push_seq == ep->write_seq && ep->write_seq > ep->snd_nxt &&
+                  (!ep_cfg(ep)->linux_wmem || ep->tail_len < tcp_size_goal(ep));
     if (ep_cfg(ep)->linux_wmem) {
         take = sendmsg_linux(ep, len, ctrl);
     } else {
@@ -215,6 +227,7 @@ uint32_t tcp_write(struct tcp_ep *ep, uint32_t len, int ctrl)
         if (take) add_mark(ep, ep->write_seq, ctrl);
     }
     if (take == 0) { ep->st.write_blocked++; return 0; }
+    mark_push(ep, appends);
     if (ep->state == TCP_ESTABLISHED) tcp_output(ep);
     return take;
 }
@@ -228,10 +241,15 @@ uint64_t tcp_read(struct tcp_ep *ep, uint64_t max)
     if (take == 0) return 0;
     ep->rcv_read += take;
     ep->st.bytes_read += take;
-    /* Linux's tcp_cleanup_rbuf: an ACK is scheduled and more than one MSS is unacknowledged,
-     * the ACK __tcp_ack_snd_check left to the read (ack_at_read, see data_input). */
+    /* Linux's tcp_cleanup_rbuf with an ACK scheduled (ack_at_read, see data_input): more than one
+     * MSS unacknowledged, the ACK __tcp_ack_snd_check left to the read; or this read emptied the
+     * receive queue (out-of-order data is socket memory too: sk_rmem_alloc) after a short
+     * segment, two of them (PUSHED2), or a pushed full-size one (PUSHED, measure_rcv_mss), and
+     * the connection is not interactive (ping-pong mode is not modelled: never). */
+    int emptied = ep->rcv_read == ep->rcv_nxt && ep->ooo.n == 0;
     if (ep_cfg(ep)->ack_at_read && sim_event_pending(&ep->delack_timer) &&
-        ep->rcv_nxt - ep->last_ack_sent > ep_cfg(ep)->mss) {
+        (ep->rcv_nxt - ep->last_ack_sent > ep_cfg(ep)->mss ||
+         (emptied && (ep->ack_pushed & (ICSK_ACK_PUSHED | ICSK_ACK_PUSHED2))))) {
         send_pure_ack(ep);
         return take;
     }

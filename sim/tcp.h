@@ -90,6 +90,9 @@ struct tcp_ep {
     uint64_t   snd_una, snd_nxt, snd_max;   /* snd_max: highest sequence ever sent             */
     uint64_t   write_seq;            /* end of the bytes the application has written           */
     uint64_t   snd_sml;              /* end of the last partial segment sent (Minshall, Linux)  */
+    /* End of the last application write whose skb Linux's tcp_push marked with PSH
+     * (tcp_mark_push), 0 once a later write appended to that skb (tcp_sendmsg_locked clears it). */
+    uint64_t   push_seq;
     /* linux_wmem: the send buffer's memory (sk_wmem_queued) is wmem_sent (payload + overhead
      * of the retransmission queue) + unsent bytes + unsent_skbs * TCP_SKB_OVERHEAD; tail_len is
      * the length of the last unsent skb, nospace that a write found the buffer full. */
@@ -145,6 +148,7 @@ struct tcp_ep {
      * (icsk_ack.ato), a whole number of the receiver's timer ticks */
     sim_time_t lrcvtime, ato;
     uint8_t    quick, got_data;
+    uint8_t    ack_pushed;           /* Linux's ICSK_ACK_PUSHED / PUSHED2 bits (tcp_measure_rcv_mss) */
     uint32_t   rcv_wnd_adv;          /* window in our last ACK                                  */
     uint64_t   rcv_adv_edge;         /* right edge we advertised: last ack + its window         */
     uint64_t   last_ack_sent;        /* ack field of the last segment we sent                   */

@@ -228,6 +228,22 @@ static void delack_arm(struct tcp_ep *ep)
     tcp_timer_arm(ep, &ep->delack_timer, ato);
 }
 
+/* Linux tcp_measure_rcv_mss, on in-order data: a full-size segment with PSH sets ICSK_ACK_PUSHED
+ * (4720852ed9af "tcp: fix delayed ACKs for MSS boundary condition": the end of a write, the
+ * sender may be waiting for the ACK); a shorter one sets PUSHED whatever its flags, and PUSHED2
+ * if PUSHED was set already.  tcp_read acts on them (tcp_cleanup_rbuf); every ACK sent clears
+ * them (sent_ack).  rcv_mss is the configured MSS: Linux's estimate of it (which starts at 536,
+ * and shrinks to a repeated short size) is not modelled. */
+static void measure_rcv_mss(struct tcp_ep *ep, const struct packet *p)
+{
+    if (p->payload >= ep_cfg(ep)->mss) {
+        if (p->flags & TCPF_PSH) ep->ack_pushed |= ICSK_ACK_PUSHED;
+    } else {
+        if (ep->ack_pushed & ICSK_ACK_PUSHED) ep->ack_pushed |= ICSK_ACK_PUSHED2;
+        ep->ack_pushed |= ICSK_ACK_PUSHED;
+    }
+}
+
 static void data_input(struct tcp_ep *ep, const struct packet *p)
 {
     uint64_t seq = p->seq, end = p->seq + p->payload;
@@ -268,6 +284,7 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
      * updates) this ACK; that is why Linux's "ping-pong" exception for interactive connections
      * is not modelled. */
     data_recv_event(ep);
+    measure_rcv_mss(ep, p);
     int enough = ++ep->segs_unacked >= ep_cfg(ep)->delack_count;
     if (ep->quick) immediate = 1;
     if (ep_cfg(ep)->ack_at_read) {

@@ -17,6 +17,10 @@
  * kernel engine's veth (ss -tm: 2-segment skbs in the retransmission queue cost 1.285 bytes of
  * sk_wmem_queued per payload byte, 3752 bytes per 2920). */
 #define TCP_SKB_OVERHEAD 832u
+/* Linux's icsk_ack.pending bits tcp_measure_rcv_mss sets: a pushed full-size segment or a short
+ * one arrived (PUSHED), and a second short one (PUSHED2); tcp_cleanup_rbuf reads them. */
+#define ICSK_ACK_PUSHED  0x1u
+#define ICSK_ACK_PUSHED2 0x2u
 #define TCP_MAX_QUICKACKS 16u     /* Linux: quick ACKs after the first data or a silence */
 #define TCP_DELACK_MAX SIM_MS(200) /* Linux: HZ/5, icsk_delack_max: the longest delayed-ACK wait */
 /* SACK compression, Linux's defaults (net.ipv4.tcp_comp_sack_nr, tcp_comp_sack_delay_ns, the
@@ -98,10 +102,10 @@ uint8_t        tcp_rcv_wscale(uint32_t rcvbuf);
 struct packet *new_segment(struct tcp_ep *ep);
 struct packet *new_syn_segment(struct tcp_ep *ep, uint8_t flags);
 void           send_pure_ack(struct tcp_ep *ep);
-void           send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe);
+void           send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe, int push);
 uint32_t       xmit_next_len(const struct tcp_ep *ep, uint32_t ahead);
 uint32_t       tso_segs(const struct tcp_ep *ep);
-void           send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end);
+void           send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs);
 void           tcp_output(struct tcp_ep *ep);
 
 /* tcp_timer.c */

@@ -24,7 +24,7 @@ static int in_cwnd_reduction(const struct tcp_ep *ep)
     return ep->ca_state == TCP_CA_CWR || ep->ca_state == TCP_CA_RECOVERY;
 }
 
-static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end);
+static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs);
 
 /* ------------------------------------------------------------------ timers */
 
@@ -339,11 +339,12 @@ static void prr_cwnd(struct tcp_ep *ep, uint64_t delivered, uint32_t flag, int n
 
 /* ------------------------------------------------------------------ retransmission */
 
-/* Resend one segment of the queue (Linux tcp_retransmit_skb). */
-static void retransmit_skb(struct tcp_ep *ep, struct tcp_skb *s)
+/* Resend one segment of the queue (Linux tcp_retransmit_skb); `push`: it ends a resent skb of
+ * two or more segments, which __tcp_transmit_skb pushes as it does new data. */
+static void retransmit_skb(struct tcp_ep *ep, struct tcp_skb *s, int push)
 {
     uint64_t seq = s->end - s->len;
-    send_data_segment(ep, seq, s->len, 0);
+    send_data_segment(ep, seq, s->len, 0, push);
     if (!(s->flags & TCPCB_SACKED_RETRANS)) ep->retrans_out += s->len;
     s->flags |= TCPCB_RETRANS;
     if (!ep->retrans_stamp) ep->retrans_stamp = ep_now(ep);
@@ -352,15 +353,27 @@ static void retransmit_skb(struct tcp_ep *ep, struct tcp_skb *s)
     if (in_cwnd_reduction(ep)) ep->prr_out += s->len;
 }
 
-/* Linux tcp_xmit_retransmit_queue: resend lost segments, oldest first, while in_flight < cwnd. */
+static int rtx_wanted(const struct tcp_skb *s)
+{
+    return (s->flags & TCPCB_LOST) && !(s->flags & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS));
+}
+
+/* Linux tcp_xmit_retransmit_queue: resend lost segments, oldest first, while in_flight < cwnd.
+ * Linux resends each skb of the queue (a piece as it was sent, skb_overhead marking its last
+ * segment) with as many of its segments as the window allows (__tcp_retransmit_skb's segs), so
+ * lost neighbours of one piece go out as one skb, pushed on its last segment. */
 static void xmit_retransmit_queue(struct tcp_ep *ep)
 {
     int rearm = 0;
+    uint32_t joined = 0;                 /* segments of the current resent skb already sent */
     for (size_t i = 0; i < ep->rtx_n && ep->retrans_out < ep->lost_out; i++) {
         if (tcp_in_flight(ep) >= ep->cwnd) break;
         struct tcp_skb *s = rtx_at(ep, i);
-        if (!(s->flags & TCPCB_LOST) || (s->flags & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) continue;
-        retransmit_skb(ep, s);
+        if (!rtx_wanted(s)) { joined = 0; continue; }
+        int more = !s->skb_overhead && i + 1 < ep->rtx_n && rtx_wanted(rtx_at(ep, i + 1)) &&
+                   ep->retrans_out + s->len < ep->lost_out && tcp_in_flight(ep) + s->len < ep->cwnd;
+        retransmit_skb(ep, s, joined > 0 && !more);
+        joined = more ? joined + 1 : 0;
         if (i == 0 && ep->timer_kind != XMIT_REO) rearm = 1;
     }
     if (rearm) arm_rto(ep);
@@ -376,7 +389,7 @@ void tcp_write_xmit(struct tcp_ep *ep)
     uint32_t segs = tso_segs(ep), n = 0, len;
     while ((len = xmit_next_len(ep, 0)) > 0) {
         int piece_end = ++n % segs == 0 || ep->snd_nxt + len == ep->write_seq || xmit_next_len(ep, len) == 0;
-        send_new_data_xmit(ep, len, piece_end);
+        send_new_data_xmit(ep, len, piece_end, (n - 1) % segs + 1);
         sent = 1;
     }
     int limited = tcp_in_flight(ep) >= ep->cwnd;
@@ -386,10 +399,10 @@ void tcp_write_xmit(struct tcp_ep *ep)
 
 /* New data (Linux tcp_event_new_data_sent): the RTO is (re)armed when
  * nothing was outstanding or a loss probe was the armed kind. */
-static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end)
+static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs)
 {
     int idle = ep->snd_una == ep->snd_max;
-    send_new_data(ep, len, piece_end);
+    send_new_data(ep, len, piece_end, piece_segs);
     if (in_cwnd_reduction(ep)) ep->prr_out += len;
     if (idle || ep->timer_kind == XMIT_TLP) rearm_rto(ep);
 }
@@ -434,7 +447,7 @@ void tcp_retransmit_timer(struct tcp_ep *ep)
     if (ep->rtx_n) {
         struct tcp_skb *s = rtx_at(ep, 0);
         if (s->flags & TCPCB_SACKED_RETRANS) { ep->retrans_out -= s->len; s->flags &= ~TCPCB_SACKED_RETRANS; }
-        if (!(s->flags & TCPCB_SACKED_ACKED)) retransmit_skb(ep, s);
+        if (!(s->flags & TCPCB_SACKED_ACKED)) retransmit_skb(ep, s, 0);   /* one segment: unpushed */
     }
 }
 
@@ -448,11 +461,11 @@ void tcp_send_loss_probe(struct tcp_ep *ep)
         if (ep->write_seq > ep->snd_nxt && outstanding < ep->snd_wnd)
             len = (uint32_t)min_u64(min_u64(mss_of(ep), ep->write_seq - ep->snd_nxt), ep->snd_wnd - outstanding);
         if (len) {
-            send_new_data(ep, len, 1);
+            send_new_data(ep, len, 1, 1);
             ep->tlp_retrans = 0;
         } else if (ep->rtx_n) {
             struct tcp_skb *s = rtx_at(ep, ep->rtx_n - 1);
-            send_data_segment(ep, s->end - s->len, s->len, 0);
+            send_data_segment(ep, s->end - s->len, s->len, 0, 0);
             s->flags |= TCPCB_EVER_RETRANS;
             ep->tlp_retrans = 1;
         }
@@ -605,7 +618,7 @@ void tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_stat
                ep->snd_una + ep->snd_wnd > ep->snd_nxt) {
             uint32_t len = (uint32_t)min_u64(min_u64(mss_of(ep), ep->write_seq - ep->snd_nxt),
                                              ep->snd_una + ep->snd_wnd - ep->snd_nxt);
-            send_new_data(ep, len, 1);
+            send_new_data(ep, len, 1, 1);
         }
         if (ep->snd_nxt <= ep->high_seq) { ep->frto = 0; xmit_retransmit_queue(ep); }
     } else if (rexmit == REXMIT_LOST) {

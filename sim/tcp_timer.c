@@ -60,7 +60,7 @@ void on_persist(struct sim *s, struct sim_event *ev)
     struct tcp_ep *ep = ev->ctx;
     if (ep->snd_wnd > 0 || ep->write_seq == ep->snd_nxt) { tcp_output(ep); return; }
     /* Zero-window probe: one byte beyond the window; the receiver answers with its window. */
-    send_data_segment(ep, ep->snd_nxt, 1, 1);
+    send_data_segment(ep, ep->snd_nxt, 1, 1, 0);
     if (ep->backoff < 16) ep->backoff++;
     tcp_timer_arm(ep, &ep->persist_timer, cur_rto(ep));
 }

@@ -130,6 +130,13 @@ void writer_start(struct writer *w, struct tcp_tap *t, uint32_t bytes, sim_time_
 static void reader_readable(struct tcp_ep *ep, void *app) { (void)app; tcp_read(ep, tcp_readable(ep)); }
 const struct tcp_app_ops reader_ops = { NULL, reader_readable, NULL };
 
+const struct tap_seg *tap_data_seg(const struct tcp_tap *t, size_t i)
+{
+    for (size_t k = 0; k < t->n_log; k++)
+        if (t->log[k].dir == 0 && t->log[k].payload > 0 && i-- == 0) return &t->log[k];
+    return NULL;
+}
+
 void open_tap(struct tcp_tap *t, const struct tcp_cfg *cfg)
 {
     tap_init(t, cfg, 1000000, 1000000, SIM_MS(50), 0);

@@ -38,6 +38,8 @@ void tap_init(struct tcp_tap *t, const struct tcp_cfg *cfg, uint64_t fwd_bps, ui
 void tap_free(struct tcp_tap *t);
 /* Data segments logged in direction dir (payload > 0), and of those with payload < below. */
 size_t tap_count_data(const struct tcp_tap *t, int dir, uint32_t below);
+/* Data segments from ep[0], in arrival order: the i-th one (NULL: fewer arrived). */
+const struct tap_seg *tap_data_seg(const struct tcp_tap *t, size_t i);
 
 /* A rule dropping ep[0]'s n-th data segment (counted as it reaches the tap, copies included) once;
  * t->user points to it, and seq records the dropped segment's sequence number. */

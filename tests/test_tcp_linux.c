@@ -7,13 +7,6 @@
 #include "tcp_tap.h"
 #include "tcp_int.h"
 
-/* Data segments from ep[0], in arrival order: the i-th one. */
-static const struct tap_seg *data_seg(const struct tcp_tap *t, size_t i)
-{
-    for (size_t k = 0; k < t->n_log; k++)
-        if (t->log[k].dir == 0 && t->log[k].payload > 0 && i-- == 0) return &t->log[k];
-    return NULL;
-}
 
 /* ------------------------------------------------------------------ Nagle */
 
@@ -54,7 +47,7 @@ static void test_nagle_minshall_variant(void)
     writer_start(&a, &t, 1560, SIM_MS(500), 0, 0);
     writer_start(&b, &t, 100, SIM_MS(501), 0, 0);
     sim_run_until(&t.net.sim, SIM_SEC(2));
-    const struct tap_seg *s0 = data_seg(&t, 0), *s1 = data_seg(&t, 1), *s2 = data_seg(&t, 2);
+    const struct tap_seg *s0 = tap_data_seg(&t, 0), *s1 = tap_data_seg(&t, 1), *s2 = tap_data_seg(&t, 2);
     CU_ASSERT_FATAL(s0 && s1 && s2);
     CU_ASSERT_EQUAL(s0->payload, 1460);
     CU_ASSERT_EQUAL(s1->payload, 100);
@@ -224,7 +217,7 @@ static void test_tail_loss_probe_repairs_tail(void)
         const struct tcp_ep *ep = &t.conn.ep[0];
         CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 14600);
         CU_ASSERT_EQUAL(ep->st.retrans_segs, 1);
-        const struct tap_seg *rx = data_seg(&t, 9);          /* the repair of the lost tenth */
+        const struct tap_seg *rx = tap_data_seg(&t, 9);          /* the repair of the lost tenth */
         CU_ASSERT_FATAL(rx != NULL);
         if (sack) {
             CU_ASSERT_EQUAL(ep->st.loss_probes, 1);
@@ -359,9 +352,9 @@ static void test_quick_acks_after_first_data_and_silence(void)
     sim_run_until(&t.net.sim, SIM_SEC(6));
     CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 90 * 1460);
     CU_ASSERT_EQUAL(t.conn.ep[0].st.retrans_segs, 0);
-    const struct tap_seg *s0 = data_seg(&t, 0), *s30 = data_seg(&t, 30), *s60 = data_seg(&t, 60);
+    const struct tap_seg *s0 = tap_data_seg(&t, 0), *s30 = tap_data_seg(&t, 30), *s60 = tap_data_seg(&t, 60);
     CU_ASSERT_FATAL(s0 && s30 && s60);
-    const struct tap_seg *s29 = data_seg(&t, 29), *s59 = data_seg(&t, 59);
+    const struct tap_seg *s29 = tap_data_seg(&t, 29), *s59 = tap_data_seg(&t, 59);
     CU_ASSERT(s30->t - s29->t > t.conn.ep[1].rto);            /* the silence the rule needs ... */
     CU_ASSERT(s60->t - s59->t < t.conn.ep[1].rto);            /* ... and one too short for it */
     CU_ASSERT_EQUAL(acks_over_16(&t, s0->seq, cfg.mss), 16);
@@ -629,7 +622,7 @@ static void test_acks_wait_for_the_reader(void)
         CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, (uint64_t)n * 1460);
         CU_ASSERT_EQUAL(t.conn.ep[0].st.retrans_segs, 0);
         /* after slow start's first flights and the quick ACKs, before the tail */
-        const struct tap_seg *a = data_seg(&t, 100), *b = data_seg(&t, 380);
+        const struct tap_seg *a = tap_data_seg(&t, 100), *b = tap_data_seg(&t, 380);
         CU_ASSERT_FATAL(a && b);
         segs = (size_t)((b->seq - a->seq) / 1460);
         acks[k] = acks_between(&t, a->seq, b->seq);
@@ -641,7 +634,9 @@ static void test_acks_wait_for_the_reader(void)
     CU_ASSERT(acks[0] * 4 > segs);                              /* ~3 segments each, not more */
     for (int k = 1; k < 3; k++) {                               /* every second segment */
         CU_ASSERT(acks[k] * 2 + 2 >= segs);
-        CU_ASSERT(acks[k] * 2 <= segs + 2);
+        /* and, reading at once, a pushed segment found alone (the pieces and the ACKed pairs
+         * out of step) is ACKed by the read (tcp_cleanup_rbuf, ICSK_ACK_PUSHED): 2 here */
+        CU_ASSERT(acks[k] * 2 <= segs + 6);
     }
 }
 
@@ -676,7 +671,7 @@ static sim_time_t delack_delay(uint32_t hz, sim_time_t *arrival)
     writer_start(&a, &t, 31 * 1460, SIM_MS(500) + 1234567, 0, 0);
     sim_run_until(&t.net.sim, SIM_SEC(3));
     CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 31 * 1460);
-    const struct tap_seg *last = data_seg(&t, 30);
+    const struct tap_seg *last = tap_data_seg(&t, 30);
     sim_time_t d = -1;
     CU_ASSERT_FATAL(last != NULL);
     for (size_t i = 0; i < t.n_log && d < 0; i++)
@@ -774,7 +769,7 @@ static sim_time_t first_data_sent(int receiver_opens)
     tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
     tcp_conn_open_by(&t.conn, receiver_opens);
     sim_run_until(&t.net.sim, SIM_SEC(1));
-    const struct tap_seg *d = data_seg(&t, 0);
+    const struct tap_seg *d = tap_data_seg(&t, 0);
     sim_time_t sent = d ? d->t_sent : -1;
     CU_ASSERT(t.conn.ep[1].st.bytes_read > 0);
     tap_free(&t);
