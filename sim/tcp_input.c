@@ -77,6 +77,23 @@ static int may_update_window(const struct tcp_ep *ep, const struct packet *p)
            (p->seq == ep->snd_wl1 && (p->rwnd > ep->snd_wnd || p->rwnd == 0));
 }
 
+/* An ACK while the persist timer runs (nothing in flight, data waiting), Linux's tcp_ack_probe:
+ * if the window now holds the next segment, the timer and its backoff are cleared and tcp_output
+ * sends (or, if the sender's silly-window avoidance still holds it, re-arms the timer at its base);
+ * otherwise the timer is re-armed from now at the backed-off timeout.  (Linux asks for the whole
+ * send-head skb; the simulator has no unsent skb boundaries, and anything the window lets
+ * tcp_write_xmit send replaces the timer with the RTO anyway.) */
+static void ack_probe(struct tcp_ep *ep)
+{
+    uint64_t next = min_u64(ep_cfg(ep)->mss, ep->write_seq - ep->snd_nxt);
+    if (ep->snd_nxt + next <= ep->snd_una + ep->snd_wnd) {
+        ep->backoff = 0;
+        sim_cancel(&ep_net(ep)->sim, &ep->persist_timer);
+    } else {
+        tcp_timer_arm(ep, &ep->persist_timer, tcp_probe0_when(ep));
+    }
+}
+
 /* Linux's tcp_ack, with or without SACK: tag the scoreboard, take the cumulative ACK and its RTT
  * sample, then the recovery state machine (tcp_recovery.c) and whatever it lets us send. */
 static void ack_input(struct tcp_ep *ep, const struct packet *p)
@@ -106,7 +123,7 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
     ack_rtt(ep, p, &a);
     tcp_recovery_ack(ep, p, &a);
     if (ep->snd_wnd > ep->max_snd_wnd) ep->max_snd_wnd = ep->snd_wnd;
-    if (ep->snd_wnd > 0) sim_cancel(&ep_net(ep)->sim, &ep->persist_timer);
+    if (sim_event_pending(&ep->persist_timer)) ack_probe(ep);
     tcp_output(ep);
     if (ep->snd_una <= prior_una || !ep->app_ops || !ep->app_ops->on_writable) return;
     if (ep_cfg(ep)->linux_wmem) {
@@ -356,6 +373,15 @@ void tcp_input(struct net *n, void *ctx, struct packet *p)
         established(ep);
     }
     if (ep->state != TCP_ESTABLISHED) { pkt_free(&n->pool, p); return; }
+    if (p->payload == 0 && p->seq < ep->last_ack_sent) {
+        /* Below the left edge of the window we last offered (its end before rcv_wup): Linux's
+         * tcp_sequence fails and tcp_validate_incoming answers with tcp_send_dupack and drops
+         * the segment, ACK field and all.  This is how a zero-window probe (send_window_probe)
+         * learns the window.  Not modelled: tcp_oow_rate_limited (one such answer per 500 ms). */
+        send_pure_ack(ep);
+        pkt_free(&n->pool, p);
+        return;
+    }
     if (p->payload > 0) data_input(ep, p);
     if (p->flags & TCPF_ACK) ack_input(ep, p);
     pkt_free(&n->pool, p);

@@ -55,6 +55,10 @@ static inline sim_time_t cur_rto(const struct tcp_ep *ep)
     return rto > ep->conn->cfg.rto_max || rto <= 0 ? ep->conn->cfg.rto_max : rto;
 }
 
+/* Linux tcp_probe0_when: the persist timer's timeout after a probe, the base timeout with the
+ * backoff (tcp_probe0_base in tcp_output.c), at most rto_max. */
+sim_time_t tcp_probe0_when(const struct tcp_ep *ep);
+
 /* tcp.c: the application's side of the send buffer */
 uint32_t ctrl_bytes(const struct tcp_ep *ep, uint64_t start, uint64_t end);
 void     drop_acked_marks(struct tcp_ep *ep);
@@ -102,10 +106,13 @@ uint8_t        tcp_rcv_wscale(uint32_t rcvbuf);
 struct packet *new_segment(struct tcp_ep *ep);
 struct packet *new_syn_segment(struct tcp_ep *ep, uint8_t flags);
 void           send_pure_ack(struct tcp_ep *ep);
-void           send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe, int push);
+void           send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int push);
+void           send_window_probe(struct tcp_ep *ep);
+sim_time_t     tcp_probe0_base(const struct tcp_ep *ep);
 uint32_t       xmit_next_len(const struct tcp_ep *ep, uint32_t ahead);
 uint32_t       tso_segs(const struct tcp_ep *ep);
 void           send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs);
+void           send_new_data_psh(struct tcp_ep *ep, uint32_t len, int piece_end, int push);
 void           tcp_output(struct tcp_ep *ep);
 
 /* tcp_timer.c */

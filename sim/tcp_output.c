@@ -136,10 +136,8 @@ void send_pure_ack(struct tcp_ep *ep)
     net_send(ep_net(ep), ep->out, p);
 }
 
-/* A zero-window probe does not advance snd_max: its byte is not "outstanding" data, so the
- * receiver's zero-window answers are not mistaken for duplicate ACKs.  `push`: the segment
- * carries PSH (see send_new_data). */
-void send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe, int push)
+/* One data segment, new or retransmitted.  `push`: the segment carries PSH (see send_new_data). */
+void send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int push)
 {
     struct packet *p = new_segment(ep);
     if (push) p->flags |= TCPF_PSH;
@@ -148,18 +146,30 @@ void send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int probe,
     p->ctrl = ctrl_bytes(ep, seq, seq + len);
     ep->st.segs_out++;
     ep->st.data_segs_out++;
-    if (probe) {
-        ep->st.persist_probes++;
-    } else {
-        if (seq < ep->snd_max) {
-            ep->st.retrans_segs++;
-            ep->st.retrans_bytes += len;
-        }
-        rtx_sent(ep, seq, seq + len);
-        if (seq + len > ep->snd_max) ep->snd_max = seq + len;
+    if (seq < ep->snd_max) {
+        ep->st.retrans_segs++;
+        ep->st.retrans_bytes += len;
     }
+    rtx_sent(ep, seq, seq + len);
+    if (seq + len > ep->snd_max) ep->snd_max = seq + len;
     sent_ack(ep, p->rwnd);
-    if (!probe && !sim_event_pending(&ep->rto_timer)) arm_rto(ep);
+    if (!sim_event_pending(&ep->rto_timer)) arm_rto(ep);
+    net_send(ep_net(ep), ep->out, p);
+}
+
+/* A zero-window probe, Linux's tcp_xmit_probe_skb(sk, 0, ...): no data, and the sequence number
+ * snd_una - 1, one the receiver has already acknowledged, so it is out of its window and answered
+ * at once with an ACK carrying the current window (tcp_sequence fails, tcp_send_dupack).  A probe
+ * holding a byte beyond the window (RFC 9293 3.8.6.1's alternative) is not what Linux sends: a
+ * receiver that had room again took that byte, acknowledged one byte past snd_max, and the
+ * sender ignored every later ACK as acknowledging what it never sent. */
+void send_window_probe(struct tcp_ep *ep)
+{
+    struct packet *p = new_segment(ep);
+    p->seq = ep->snd_una - 1;
+    ep->st.segs_out++;
+    ep->st.persist_probes++;
+    sent_ack(ep, p->rwnd);
     net_send(ep_net(ep), ep->out, p);
 }
 
@@ -214,8 +224,16 @@ uint32_t tso_segs(const struct tcp_ep *ep)
  * lone ones (docs/validation.md). */
 void send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs)
 {
-    int push = piece_end && (piece_segs >= 2 || ep->snd_nxt + len == ep->push_seq);
-    send_data_segment(ep, ep->snd_nxt, len, 0, push);
+    send_new_data_psh(ep, len, piece_end, piece_end && (piece_segs >= 2 || ep->snd_nxt + len == ep->push_seq));
+}
+
+/* send_new_data with the PSH flag decided by the caller. */
+void send_new_data_psh(struct tcp_ep *ep, uint32_t len, int piece_end, int push)
+{
+    send_data_segment(ep, ep->snd_nxt, len, push);
+    /* Data in flight: the retransmission timer takes the persist timer's place (Linux has one
+     * timer for both, icsk_pending, and tcp_event_new_data_sent arms ICSK_TIME_RETRANS). */
+    sim_cancel(&ep_net(ep)->sim, &ep->persist_timer);
     ep->snd_nxt += len;
     if (len < ep_cfg(ep)->mss) ep->snd_sml = ep->snd_nxt;
     if (piece_end) {
@@ -228,15 +246,29 @@ void send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piec
     if (ep->unsent_skbs > skbs) ep->unsent_skbs = (uint32_t)skbs;
 }
 
-/* Send what the windows allow (Linux's tcp_write_xmit in tcp_recovery.c), or arm the persist
- * timer when the peer's window is closed and nothing is in flight. */
+/* Linux tcp_probe0_base: the persist timer's first timeout is the RTO without backoff, at least
+ * TCP_RTO_MIN. */
+sim_time_t tcp_probe0_base(const struct tcp_ep *ep)
+{
+    return ep->rto > ep_cfg(ep)->rto_min ? ep->rto : ep_cfg(ep)->rto_min;
+}
+
+sim_time_t tcp_probe0_when(const struct tcp_ep *ep)
+{
+    sim_time_t base = tcp_probe0_base(ep), max = ep_cfg(ep)->rto_max;
+    for (int i = 0; i < (int)ep->backoff && base < max; i++) base *= 2;
+    return base < max ? base : max;
+}
+
+/* Send what the windows allow (Linux's tcp_write_xmit in tcp_recovery.c); then, as Linux's
+ * tcp_check_probe_timer (__tcp_push_pending_frames), when nothing is in flight but data waits,
+ * arm the persist timer unless it runs already: whatever held the data back (a zero window, or a
+ * window too small for the sender's silly-window avoidance), only a probe or the receiver's
+ * window update can release it, and the update may be lost or never come. */
 void tcp_output(struct tcp_ep *ep)
 {
     if (ep->state != TCP_ESTABLISHED || ep->write_seq == ep->snd_nxt) return;
-    if (ep->snd_wnd == 0 && ep->snd_nxt == ep->snd_una) {
-        /* Zero window and nothing in flight: only the persist timer can learn of an opening. */
-        if (!sim_event_pending(&ep->persist_timer)) tcp_timer_arm(ep, &ep->persist_timer, cur_rto(ep));
-        return;
-    }
-    tcp_write_xmit(ep);
+    if (ep->snd_wnd > 0 || ep->snd_nxt != ep->snd_una) tcp_write_xmit(ep);
+    if (ep->snd_una == ep->snd_max && ep->write_seq > ep->snd_nxt && !sim_event_pending(&ep->persist_timer))
+        tcp_timer_arm(ep, &ep->persist_timer, tcp_probe0_base(ep));
 }

@@ -344,7 +344,7 @@ static void prr_cwnd(struct tcp_ep *ep, uint64_t delivered, uint32_t flag, int n
 static void retransmit_skb(struct tcp_ep *ep, struct tcp_skb *s, int push)
 {
     uint64_t seq = s->end - s->len;
-    send_data_segment(ep, seq, s->len, 0, push);
+    send_data_segment(ep, seq, s->len, push);
     if (!(s->flags & TCPCB_SACKED_RETRANS)) ep->retrans_out += s->len;
     s->flags |= TCPCB_RETRANS;
     if (!ep->retrans_stamp) ep->retrans_stamp = ep_now(ep);
@@ -465,7 +465,7 @@ void tcp_send_loss_probe(struct tcp_ep *ep)
             ep->tlp_retrans = 0;
         } else if (ep->rtx_n) {
             struct tcp_skb *s = rtx_at(ep, ep->rtx_n - 1);
-            send_data_segment(ep, s->end - s->len, s->len, 0, 0);
+            send_data_segment(ep, s->end - s->len, s->len, 0);
             s->flags |= TCPCB_EVER_RETRANS;
             ep->tlp_retrans = 1;
         }

@@ -54,15 +54,30 @@ void on_comp_sack(struct sim *s, struct sim_event *ev)
     if (ep->comp_acks) send_pure_ack(ep);
 }
 
+/* The persist timer, Linux's tcp_probe_timer and tcp_send_probe0.  Not needed once data is in
+ * flight or nothing waits.  Otherwise tcp_write_wakeup: if the peer's window holds part of the
+ * next data (one the sender's silly-window avoidance held back), that part goes, at most one MSS,
+ * with PSH, and the retransmission timer takes over with the backoff cleared; if the window is
+ * closed, a zero-window probe (send_window_probe) goes and the timer is re-armed at the base
+ * timeout doubled once more (tcp_probe0_when: tcp_probe0_base << icsk_backoff, at most rto_max;
+ * the backoff is the RTO's, as in Linux).  The probe's ACK carries the window; the receiver's
+ * window update after a read (tcp_read) usually comes first.  Not modelled: giving up after
+ * tcp_retries2 probes (the project's receivers never stop reading). */
 void on_persist(struct sim *s, struct sim_event *ev)
 {
     (void)s;
     struct tcp_ep *ep = ev->ctx;
-    if (ep->snd_wnd > 0 || ep->write_seq == ep->snd_nxt) { tcp_output(ep); return; }
-    /* Zero-window probe: one byte beyond the window; the receiver answers with its window. */
-    send_data_segment(ep, ep->snd_nxt, 1, 1, 0);
+    if (ep->state != TCP_ESTABLISHED || ep->snd_max != ep->snd_una || ep->write_seq == ep->snd_nxt) return;
+    uint64_t wnd_end = ep->snd_una + ep->snd_wnd;
+    if (ep->snd_nxt < wnd_end) {
+        uint32_t len = (uint32_t)min_u64(min_u64(ep_cfg(ep)->mss, ep->write_seq - ep->snd_nxt), wnd_end - ep->snd_nxt);
+        send_new_data_psh(ep, len, 1, 1);                /* tcp_write_wakeup sets TCPHDR_PSH */
+        ep->backoff = 0;
+        return;
+    }
+    send_window_probe(ep);
     if (ep->backoff < 16) ep->backoff++;
-    tcp_timer_arm(ep, &ep->persist_timer, cur_rto(ep));
+    tcp_timer_arm(ep, &ep->persist_timer, tcp_probe0_when(ep));
 }
 
 void on_rto(struct sim *s, struct sim_event *ev)
