@@ -48,6 +48,15 @@ static inline sim_time_t tcp_tick(const struct tcp_ep *ep)
     uint32_t hz = ep->conn->cfg.hz;
     return hz ? SIM_SEC(1) / hz : 1;
 }
+/* The next new segment the peer's window admits, Nagle and silly-window avoidance aside: at most
+ * one MSS of the unsent data, within snd_una + snd_wnd; 0 if nothing waits or the window is
+ * full.  What a loss probe, F-RTO's new data and the persist timer's tcp_write_wakeup send. */
+static inline uint32_t window_head_len(const struct tcp_ep *ep)
+{
+    uint64_t wnd_end = ep->snd_una + ep->snd_wnd;
+    if (ep->write_seq <= ep->snd_nxt || wnd_end <= ep->snd_nxt) return 0;
+    return (uint32_t)min_u64(min_u64(ep->conn->cfg.mss, ep->write_seq - ep->snd_nxt), wnd_end - ep->snd_nxt);
+}
 /* The RTO with its exponential backoff (Linux icsk_rto), at most rto_max. */
 static inline sim_time_t cur_rto(const struct tcp_ep *ep)
 {

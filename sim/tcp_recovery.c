@@ -456,10 +456,7 @@ void tcp_retransmit_timer(struct tcp_ep *ep)
 void tcp_send_loss_probe(struct tcp_ep *ep)
 {
     if (!ep->tlp_high_seq && ep->snd_una < ep->snd_max) {
-        uint64_t outstanding = ep->snd_nxt - ep->snd_una;
-        uint32_t len = 0;
-        if (ep->write_seq > ep->snd_nxt && outstanding < ep->snd_wnd)
-            len = (uint32_t)min_u64(min_u64(mss_of(ep), ep->write_seq - ep->snd_nxt), ep->snd_wnd - outstanding);
+        uint32_t len = window_head_len(ep);
         if (len) {
             send_new_data(ep, len, 1, 1);
             ep->tlp_retrans = 0;
@@ -614,12 +611,8 @@ void tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_stat
     else if (a->flag & FLAG_SND_UNA_ADVANCED) cong_on_ack(ep, a->delivered);
     if (rexmit == REXMIT_NEW) {
         /* F-RTO step 2.b: new data as the window allows, Nagle off. */
-        while (ep->write_seq > ep->snd_nxt && tcp_in_flight(ep) < ep->cwnd &&
-               ep->snd_una + ep->snd_wnd > ep->snd_nxt) {
-            uint32_t len = (uint32_t)min_u64(min_u64(mss_of(ep), ep->write_seq - ep->snd_nxt),
-                                             ep->snd_una + ep->snd_wnd - ep->snd_nxt);
-            send_new_data(ep, len, 1, 1);
-        }
+        uint32_t len;
+        while (tcp_in_flight(ep) < ep->cwnd && (len = window_head_len(ep)) > 0) send_new_data(ep, len, 1, 1);
         if (ep->snd_nxt <= ep->high_seq) { ep->frto = 0; xmit_retransmit_queue(ep); }
     } else if (rexmit == REXMIT_LOST) {
         xmit_retransmit_queue(ep);

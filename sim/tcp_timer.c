@@ -68,9 +68,8 @@ void on_persist(struct sim *s, struct sim_event *ev)
     (void)s;
     struct tcp_ep *ep = ev->ctx;
     if (ep->state != TCP_ESTABLISHED || ep->snd_max != ep->snd_una || ep->write_seq == ep->snd_nxt) return;
-    uint64_t wnd_end = ep->snd_una + ep->snd_wnd;
-    if (ep->snd_nxt < wnd_end) {
-        uint32_t len = (uint32_t)min_u64(min_u64(ep_cfg(ep)->mss, ep->write_seq - ep->snd_nxt), wnd_end - ep->snd_nxt);
+    uint32_t len = window_head_len(ep);
+    if (len) {
         send_new_data_psh(ep, len, 1, 1);                /* tcp_write_wakeup sets TCPHDR_PSH */
         ep->backoff = 0;
         return;
