@@ -33,20 +33,18 @@ static inline const struct tcp_cfg *ep_cfg(const struct tcp_ep *ep) { return &ep
 static inline sim_time_t ep_now(const struct tcp_ep *ep) { return ep->conn->net->sim.now; }
 static inline uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
-/* Linux usecs_to_jiffies: a duration as whole timer ticks (tcp_cfg.hz, CONFIG_HZ), rounded up;
- * Linux keeps icsk_rto, rto_min and the timeouts it arms in jiffies.  hz 0: exact. */
-static inline sim_time_t tcp_jiffies_up(const struct tcp_ep *ep, sim_time_t d)
-{
-    uint32_t hz = ep->conn->cfg.hz;
-    if (!hz || d <= 0) return d;
-    sim_time_t tick = SIM_SEC(1) / hz;
-    return (d + tick - 1) / tick * tick;
-}
-/* Length of one of the receiver's timer ticks (jiffy); 1 with exact timers (hz = 0). */
+/* Length of one timer tick (jiffy, tcp_cfg.hz = CONFIG_HZ); 1 with exact timers (hz = 0). */
 static inline sim_time_t tcp_tick(const struct tcp_ep *ep)
 {
     uint32_t hz = ep->conn->cfg.hz;
     return hz ? SIM_SEC(1) / hz : 1;
+}
+/* Linux usecs_to_jiffies: a duration as whole timer ticks, rounded up; Linux keeps icsk_rto,
+ * rto_min and the timeouts it arms in jiffies.  hz 0: exact. */
+static inline sim_time_t tcp_jiffies_up(const struct tcp_ep *ep, sim_time_t d)
+{
+    sim_time_t tick = tcp_tick(ep);
+    return d <= 0 ? d : (d + tick - 1) / tick * tick;
 }
 /* The next new segment the peer's window admits, Nagle and silly-window avoidance aside: at most
  * one MSS of the unsent data, within snd_una + snd_wnd; 0 if nothing waits or the window is

@@ -20,7 +20,7 @@ void tcp_timer_arm(struct tcp_ep *ep, struct sim_event *ev, sim_time_t d)
     struct sim *s = &ep_net(ep)->sim;
     uint32_t hz = ep_cfg(ep)->hz;
     if (!hz) { sim_schedule_in(s, ev, d > 0 ? d : 1); return; }
-    sim_time_t tick = SIM_SEC(1) / hz;
+    sim_time_t tick = tcp_tick(ep);
     uint64_t jiffies = (uint64_t)(s->now / tick);
     uint64_t n = d > 0 ? (uint64_t)(tcp_jiffies_up(ep, d) / tick) : 0, expires = jiffies + n;
     unsigned shift = 0;
