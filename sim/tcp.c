@@ -249,7 +249,7 @@ uint64_t tcp_read(struct tcp_ep *ep, uint64_t max)
     int emptied = ep->rcv_read == ep->rcv_nxt && ep->ooo.n == 0;
     if (ep_cfg(ep)->ack_at_read && sim_event_pending(&ep->delack_timer) &&
         (ep->rcv_nxt - ep->last_ack_sent > ep_cfg(ep)->mss ||
-         (emptied && (ep->ack_pushed & (ICSK_ACK_PUSHED | ICSK_ACK_PUSHED2))))) {
+         (emptied && (ep->ack_pending & (ICSK_ACK_PUSHED | ICSK_ACK_PUSHED2))))) {
         send_pure_ack(ep);
         return take;
     }

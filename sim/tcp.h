@@ -148,7 +148,7 @@ struct tcp_ep {
      * (icsk_ack.ato), a whole number of the receiver's timer ticks */
     sim_time_t lrcvtime, ato;
     uint8_t    quick, got_data;
-    uint8_t    ack_pushed;           /* Linux's ICSK_ACK_PUSHED / PUSHED2 bits (tcp_measure_rcv_mss) */
+    uint8_t    ack_pending;          /* Linux's icsk_ack.pending bits: ICSK_ACK_SCHED, PUSHED, PUSHED2 */
     uint32_t   rcv_wnd_adv;          /* window in our last ACK                                  */
     uint64_t   rcv_adv_edge;         /* right edge we advertised: last ack + its window         */
     uint64_t   last_ack_sent;        /* ack field of the last segment we sent                   */

@@ -164,6 +164,14 @@ static void incr_quickack(struct tcp_ep *ep)
     if (q > ep->quick) ep->quick = (uint8_t)q;
 }
 
+/* Linux tcp_enter_quickack_mode: quick ACKs as after a silence, and ato back to TCP_ATO_MIN (the
+ * ping-pong mode it also leaves is not modelled). */
+static void enter_quickack_mode(struct tcp_ep *ep)
+{
+    incr_quickack(ep);
+    ep->ato = tcp_jiffies_up(ep, ep_cfg(ep)->delack_timeout);
+}
+
 /* New in-order data, as Linux's tcp_event_data_recv sees it: the first data of the connection,
  * or data after a silence longer than our RTO ("the sender failed to restart its window"),
  * puts the receiver in quick-ACK mode.  A download whose ACKs wait behind an upload arrives in
@@ -188,7 +196,7 @@ static void data_recv_event(struct tcp_ep *ep)
         } else if (m < ep->ato) {
             ep->ato = ep->ato / tick / 2 * tick + m;
             if (ep->ato > cur_rto(ep)) ep->ato = cur_rto(ep);
-        } else if (now - ep->lrcvtime > cur_rto(ep)) {
+        } else if (m > cur_rto(ep)) {                   /* in jiffies too: icsk_rto is */
             incr_quickack(ep);
         }
     }
@@ -254,10 +262,10 @@ static void delack_arm(struct tcp_ep *ep)
 static void measure_rcv_mss(struct tcp_ep *ep, const struct packet *p)
 {
     if (p->payload >= ep_cfg(ep)->mss) {
-        if (p->flags & TCPF_PSH) ep->ack_pushed |= ICSK_ACK_PUSHED;
+        if (p->flags & TCPF_PSH) ep->ack_pending |= ICSK_ACK_PUSHED;
     } else {
-        if (ep->ack_pushed & ICSK_ACK_PUSHED) ep->ack_pushed |= ICSK_ACK_PUSHED2;
-        ep->ack_pushed |= ICSK_ACK_PUSHED;
+        if (ep->ack_pending & ICSK_ACK_PUSHED) ep->ack_pending |= ICSK_ACK_PUSHED2;
+        ep->ack_pending |= ICSK_ACK_PUSHED;
     }
 }
 
@@ -272,14 +280,23 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
     uint64_t before = ep->rcv_nxt;
     if (end <= ep->rcv_nxt || seq >= end) {
         immediate = 1;                                          /* old duplicate or no room: re-ACK */
-        if (seq < end) dsack_set(ep, seq, end);
+        if (seq < end) {
+            /* Data we hold already: our ACK was lost or late, so the next ones go at once
+             * (Linux tcp_data_queue, "a retransmit", and tcp_send_dupack for one below the
+             * window's left edge rcv_wup, which schedules no ACK: DelayedACKLost). */
+            dsack_set(ep, seq, end);
+            enter_quickack_mode(ep);
+            if (end >= ep->last_ack_sent) ep->ack_pending |= ICSK_ACK_SCHED;
+        }
     } else if (seq <= ep->rcv_nxt) {
+        ep->ack_pending |= ICSK_ACK_SCHED;                      /* tcp_event_data_recv */
         int had_ooo = ep->ooo.n > 0;
         if (seq < ep->rcv_nxt) dsack_set(ep, seq, ep->rcv_nxt);  /* partly old */
         ep->rcv_nxt = end;
         ooo_advance(ep);
         if (had_ooo) immediate = 1;                             /* filled (part of) a hole: RFC 5681 4.2 */
     } else {
+        ep->ack_pending |= ICSK_ACK_SCHED;                      /* tcp_data_queue_ofo */
         long k = ivl_find(&ep->ooo, seq);
         int held = k >= 0 && ep->ooo.v[2 * k + 1] >= end;
         if (held) dsack_set(ep, seq, end);

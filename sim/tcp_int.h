@@ -17,10 +17,13 @@
  * kernel engine's veth (ss -tm: 2-segment skbs in the retransmission queue cost 1.285 bytes of
  * sk_wmem_queued per payload byte, 3752 bytes per 2920). */
 #define TCP_SKB_OVERHEAD 832u
-/* Linux's icsk_ack.pending bits tcp_measure_rcv_mss sets: a pushed full-size segment or a short
- * one arrived (PUSHED), and a second short one (PUSHED2); tcp_cleanup_rbuf reads them. */
+/* Linux's icsk_ack.pending bits: data arrived since the last ACK we sent (SCHED,
+ * inet_csk_schedule_ack), a pushed full-size segment or a short one arrived (PUSHED), and a second
+ * short one (PUSHED2), the last two set by tcp_measure_rcv_mss for tcp_cleanup_rbuf.  Every ACK
+ * sent clears them all. */
 #define ICSK_ACK_PUSHED  0x1u
 #define ICSK_ACK_PUSHED2 0x2u
+#define ICSK_ACK_SCHED   0x4u
 #define TCP_MAX_QUICKACKS 16u     /* Linux: quick ACKs after the first data or a silence */
 #define TCP_DELACK_MAX SIM_MS(200) /* Linux: HZ/5, icsk_delack_max: the longest delayed-ACK wait */
 /* SACK compression, Linux's defaults (net.ipv4.tcp_comp_sack_nr, tcp_comp_sack_delay_ns, the

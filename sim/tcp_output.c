@@ -98,13 +98,16 @@ struct packet *new_segment(struct tcp_ep *ep)
 }
 
 /* Every segment we send acknowledges rcv_nxt, so it cancels a pending delayed ACK and the ACKs
- * SACK compression held back; one that acknowledges new data uses up a quick ACK (Linux
- * tcp_event_ack_sent, tcp_dec_quickack_mode). */
+ * SACK compression held back (Linux tcp_event_ack_sent).  One sent while an ACK is scheduled,
+ * i.e. data arrived since the last, in order or not, uses up a quick ACK, and the last one
+ * deflates ato to TCP_ATO_MIN (tcp_dec_quickack_mode, as since Linux 6.7, "tcp: fix quick-ack
+ * counting to count actual ACKs of new data"): the duplicate ACKs a hole causes count too. */
 static void sent_ack(struct tcp_ep *ep, uint32_t wnd)
 {
-    if (ep->quick && ep->rcv_nxt > ep->last_ack_sent) ep->quick--;
+    if (ep->quick && (ep->ack_pending & ICSK_ACK_SCHED) && --ep->quick == 0)
+        ep->ato = tcp_jiffies_up(ep, ep_cfg(ep)->delack_timeout);
     ep->segs_unacked = 0;
-    ep->ack_pushed = 0;                 /* inet_csk_clear_xmit_timer(ICSK_TIME_DACK): pending = 0 */
+    ep->ack_pending = 0;                 /* inet_csk_clear_xmit_timer(ICSK_TIME_DACK): pending = 0 */
     ep->rcv_wnd_adv = wnd;
     ep->last_ack_sent = ep->rcv_nxt;
     ep->rcv_adv_edge = ep->rcv_nxt + wnd;

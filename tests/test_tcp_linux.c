@@ -1,8 +1,8 @@
 /* The simulated TCP against what Linux does, mechanism by mechanism (each test cites the RFC and
  * the Linux function): Nagle with Minshall's variant, RTT sampling and RTO, F-RTO, tail loss
- * probes, the SACK scoreboard across a timeout and RACK, the receiver's quick ACKs and SACK
- * compression, ACKs left to the reader, the send buffer as Linux charges and wakes it, Reno's
- * ssthresh in whole segments, the delayed-ACK timer on a jiffy tick. */
+ * probes, the SACK scoreboard across a timeout and RACK, SACK compression, ACKs left to the
+ * reader, the send buffer as Linux charges and wakes it, Reno's ssthresh in whole segments, the
+ * delayed-ACK timer on a jiffy tick.  The receiver's quick ACKs: test_tcp_quickack.c. */
 #include "testutil.h"
 #include "tcp_tap.h"
 #include "tcp_int.h"
@@ -315,51 +315,6 @@ static void test_sack_scoreboard_survives_timeout(void)
     CU_ASSERT_EQUAL(ep->st.retrans_segs, 12);
     CU_ASSERT_EQUAL(ep->st.dsacks_in, 0);                     /* nothing arrived twice */
     CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 20 * 1460);
-    tap_free(&t);
-}
-
-/* ------------------------------------------------------------------ the receiver's quick ACKs */
-
-/* Distinct ACK values ep[1] sent in (from, from + 16 MSS]: 16 when each of the 16 segments after
- * `from` was acknowledged on its own, 8 when every second one was. */
-static size_t acks_over_16(const struct tcp_tap *t, uint64_t from, uint32_t mss)
-{
-    size_t n = 0;
-    uint64_t last = 0;
-    for (size_t i = 0; i < t->n_log; i++) {
-        const struct tap_seg *s = &t->log[i];
-        if (s->dir != 1 || (s->flags & TCPF_SYN) || s->ack <= from || s->ack > from + 16 * (uint64_t)mss) continue;
-        if (s->ack != last) n++;
-        last = s->ack;
-    }
-    return n;
-}
-
-static void test_quick_acks_after_first_data_and_silence(void)
-{
-    /* Linux tcp_event_data_recv + tcp_incr_quickack: the first data of a connection, and data
-     * after a silence longer than the receiver's RTO, put it in quick-ACK mode, and the next
-     * min(window / 2 MSS, TCP_MAX_QUICKACKS = 16) segments are acknowledged one by one
-     * (__tcp_ack_snd_check: tcp_in_quickack_mode) instead of every second one.  Three bursts of
-     * 30 segments: at 0.5 s (first data), at 3 s (after 2 s of silence, RTO ~300 ms) and at
-     * 3.5 s (after ~0.1 s, less than the RTO: delayed ACKs as usual). */
-    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
-    struct tcp_tap t; open_tap(&t, &cfg);
-    struct writer a, b, c;
-    writer_start(&a, &t, 30 * 1460, SIM_MS(500), 0, 0);
-    writer_start(&b, &t, 30 * 1460, SIM_MS(3000), 0, 0);
-    writer_start(&c, &t, 30 * 1460, SIM_MS(3500), 0, 0);
-    sim_run_until(&t.net.sim, SIM_SEC(6));
-    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 90 * 1460);
-    CU_ASSERT_EQUAL(t.conn.ep[0].st.retrans_segs, 0);
-    const struct tap_seg *s0 = tap_data_seg(&t, 0), *s30 = tap_data_seg(&t, 30), *s60 = tap_data_seg(&t, 60);
-    CU_ASSERT_FATAL(s0 && s30 && s60);
-    const struct tap_seg *s29 = tap_data_seg(&t, 29), *s59 = tap_data_seg(&t, 59);
-    CU_ASSERT(s30->t - s29->t > t.conn.ep[1].rto);            /* the silence the rule needs ... */
-    CU_ASSERT(s60->t - s59->t < t.conn.ep[1].rto);            /* ... and one too short for it */
-    CU_ASSERT_EQUAL(acks_over_16(&t, s0->seq, cfg.mss), 16);
-    CU_ASSERT_EQUAL(acks_over_16(&t, s30->seq, cfg.mss), 16);
-    CU_ASSERT_EQUAL(acks_over_16(&t, s60->seq, cfg.mss), 8);
     tap_free(&t);
 }
 
@@ -817,7 +772,6 @@ void register_test_tcp_linux(void)
                TEST(test_tail_loss_probe_repairs_tail),
                TEST(test_rack_finds_lost_retransmission),
                TEST(test_sack_scoreboard_survives_timeout),
-               TEST(test_quick_acks_after_first_data_and_silence),
                TEST(test_writer_woken_at_two_thirds),
                TEST(test_write_fills_open_window_past_sndbuf),
                TEST(test_out_of_order_acks_compressed),
