@@ -382,12 +382,22 @@ void tcp_input(struct net *n, void *ctx, struct packet *p)
         return;
     }
     if (ep->state == TCP_SYN_RCVD) {
-        /* First ACK (or data) completes the passive open. */
+        /* First ACK (or data) completes the passive open.  Linux's tcp_rcv_state_process takes
+         * its ACK field first, in SYN_RECV (tcp_ack with nothing outstanding: the no_queue
+         * path), and only then sets up the transfer and the initial window (tcp_init_transfer)
+         * and goes to ESTABLISHED, where accept() lets the application write; the segment's data,
+         * if any, is queued after that (tcp_data_queue).  Establishing first would send the
+         * initial window and then count this same ACK as a duplicate ACK of it (a SACK-less
+         * sender's Reno "SACK", one segment more in the first flight). */
         if (ep->syn_timing && ep->backoff == 0) rtt_sample(ep, n->sim.now - ep->syn_time);
         ep->syn_timing = 0;
         ep->snd_wnd = p->rwnd;
         ep->max_snd_wnd = p->rwnd;
+        if (p->flags & TCPF_ACK) ack_input(ep, p);
         established(ep);
+        if (p->payload > 0) data_input(ep, p);
+        pkt_free(&n->pool, p);
+        return;
     }
     if (ep->state != TCP_ESTABLISHED) { pkt_free(&n->pool, p); return; }
     if (p->payload == 0 && p->seq < ep->last_ack_sent) {

@@ -740,6 +740,35 @@ static void test_receiver_connects_sender_waits_for_third_packet(void)
     CU_ASSERT(by_sender < SIM_MS(102));
 }
 
+/* The ACK that completes a passive open is not a duplicate ACK of the first flight: Linux's
+ * tcp_rcv_state_process runs tcp_ack on it in SYN_RECV, with nothing outstanding (tcp_ack's
+ * no_queue path), and only then tcp_init_transfer sets the initial window and the socket goes to
+ * ESTABLISHED, where the application's queued data leaves.  A SACK-less sender that counted it
+ * would add a Reno "SACK" (NewReno's dupack estimate), enter Disorder and let an 11th segment
+ * out; Linux 6.18's first flights in the SACK-less bulk cases are 10 then 12 segments
+ * (docs/validation.md).  1 Mbit/s, 50 ms each way: the third packet arrives at 150 ms, the first
+ * data ACK cannot be back before 262 ms, so at 250 ms the first flight is all there is. */
+static void test_passive_open_ack_is_not_a_dupack(void)
+{
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.sack = 0;
+    struct tcp_tap t;
+    tap_init(&t, &cfg, 1000000, 1000000, SIM_MS(50), 0);
+    struct bulk_writer w = { 0, 0, 0 };
+    tcp_set_app(&t.conn.ep[0], &bulk_writer_ops, &w);
+    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
+    tcp_conn_open_by(&t.conn, 1);                    /* the data's sender is the passive opener */
+    sim_run_until(&t.net.sim, SIM_MS(250));
+    const struct tcp_ep *s = &t.conn.ep[0];
+    CU_ASSERT_EQUAL(s->state, TCP_ESTABLISHED);
+    CU_ASSERT_EQUAL(s->st.dupacks_in, 0);
+    CU_ASSERT_EQUAL(s->sacked_out, 0);
+    CU_ASSERT_EQUAL(s->ca_state, TCP_CA_OPEN);
+    CU_ASSERT_EQUAL(s->snd_nxt - s->snd_una, (uint64_t)cfg.init_cwnd * cfg.mss);
+    CU_ASSERT_EQUAL(s->st.data_segs_out, cfg.init_cwnd);
+    tap_free(&t);
+}
+
 /* RFC 7323 2.2: the window field of a SYN or SYN-ACK is never scaled, so it offers at most
  * 65535 bytes, and the active opener sees that window until the first ACK of its data
  * (Linux tcp_rcv_synsent_state_process: snd_wnd = ntohs(th->window), max_window with it, whose
@@ -781,5 +810,6 @@ void register_test_tcp_linux(void)
                TEST(test_delack_timer_fires_on_a_tick),
                TEST(test_delack_timeout_adapts_to_the_spacing),
                TEST(test_receiver_connects_sender_waits_for_third_packet),
+               TEST(test_passive_open_ack_is_not_a_dupack),
                TEST(test_syn_window_is_unscaled));
 }
