@@ -338,6 +338,16 @@ static void bulk_writable(struct tcp_ep *ep, void *app)
 }
 static const struct tcp_app_ops bulk_writer_ops = { bulk_established, NULL, bulk_writable };
 
+/* ep[0] writes as much as it may, ep[1] reads all; 1 Mbit/s, 50 ms each way; receiver_opens
+ * makes the data's sender the passive opener. */
+static void open_bulk_tap(struct tcp_tap *t, const struct tcp_cfg *cfg, struct bulk_writer *w, int receiver_opens)
+{
+    tap_init(t, cfg, 1000000, 1000000, SIM_MS(50), 0);
+    tcp_set_app(&t->conn.ep[0], &bulk_writer_ops, w);
+    tcp_set_app(&t->conn.ep[1], &reader_ops, NULL);
+    tcp_conn_open_by(&t->conn, receiver_opens);
+}
+
 static void test_writer_woken_at_two_thirds(void)
 {
     /* Linux tcp_check_space -> sk_stream_write_space: a writer that found the send buffer full
@@ -353,11 +363,8 @@ static void test_writer_woken_at_two_thirds(void)
         cfg.linux_wmem = linux_wmem;
         cfg.sndbuf = 65536;
         struct tcp_tap t;
-        tap_init(&t, &cfg, 1000000, 1000000, SIM_MS(50), 0);
         struct bulk_writer w = { 0, 0, 0 };
-        tcp_set_app(&t.conn.ep[0], &bulk_writer_ops, &w);
-        tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
-        tcp_conn_open(&t.conn);
+        open_bulk_tap(&t, &cfg, &w, 0);
         sim_run_until(&t.net.sim, SIM_SEC(10));
         size_t acks = delivering_acks(&t);
         CU_ASSERT(t.conn.ep[1].st.bytes_read > 1000000);        /* the line stays busy either way */
@@ -718,11 +725,8 @@ static sim_time_t first_data_sent(int receiver_opens)
 {
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     struct tcp_tap t;
-    tap_init(&t, &cfg, 1000000, 1000000, SIM_MS(50), 0);
     struct bulk_writer w = { 0, 0, 0 };
-    tcp_set_app(&t.conn.ep[0], &bulk_writer_ops, &w);
-    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
-    tcp_conn_open_by(&t.conn, receiver_opens);
+    open_bulk_tap(&t, &cfg, &w, receiver_opens);
     sim_run_until(&t.net.sim, SIM_SEC(1));
     const struct tap_seg *d = tap_data_seg(&t, 0);
     sim_time_t sent = d ? d->t_sent : -1;
@@ -753,11 +757,8 @@ static void test_passive_open_ack_is_not_a_dupack(void)
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     cfg.sack = 0;
     struct tcp_tap t;
-    tap_init(&t, &cfg, 1000000, 1000000, SIM_MS(50), 0);
     struct bulk_writer w = { 0, 0, 0 };
-    tcp_set_app(&t.conn.ep[0], &bulk_writer_ops, &w);
-    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
-    tcp_conn_open_by(&t.conn, 1);                    /* the data's sender is the passive opener */
+    open_bulk_tap(&t, &cfg, &w, 1);                  /* the data's sender is the passive opener */
     sim_run_until(&t.net.sim, SIM_MS(250));
     const struct tcp_ep *s = &t.conn.ep[0];
     CU_ASSERT_EQUAL(s->state, TCP_ESTABLISHED);
