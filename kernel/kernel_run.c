@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agent.h"
+#include "hostload.h"
 #include "kernel.h"
 #include "linux_buffers.h"
 #include "start_offsets.h"
@@ -286,6 +287,12 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
     double qsum_up = 0, qsum_dn = 0;
     long nsamples = 0;
     int warm_taken = 0;
+    /* The host's load over the measured window; the end reading is taken 100 ms early, while the
+     * traffic agents (which exit at the end) still have their threads. */
+    struct hostload hl0 = { 0, 0, 0 }, hl1 = { 0, 0, 0 };
+    int hl_end_taken = 0;
+    pid_t run_pids[3];
+    for (int i = 0; i < 3; i++) run_pids[i] = ag[i].pid;
     for (;;) {
         int64_t now = now_ns();
         if (*stop) { st = KERNEL_INTERRUPTED; goto out; }
@@ -306,7 +313,18 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
                 goto out;
             }
             warm_taken = 1;
+            if (hostload_read(run_pids, 3, &hl0) != 0) {
+                snprintf(err, errlen, "reading /proc/stat failed");
+                goto out;
+            }
         } else if (warm_taken) {
+            if (!hl_end_taken && now >= t0 + dur - 100000000LL) {
+                if (hostload_read(run_pids, 3, &hl1) != 0) {
+                    snprintf(err, errlen, "reading /proc/stat failed");
+                    goto out;
+                }
+                hl_end_taken = 1;
+            }
             if (sample(nl, tb.if_up, &s) == 0) qsum_up += s.fifo.qlen;
             if (sample(nl, tb.if_down, &s) == 0) qsum_dn += s.fifo.qlen;
             nsamples++;
@@ -316,6 +334,10 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
         if (t0 + dur < next) next = t0 + dur;
         struct timespec ts = { (next - now_ns()) / 1000000000LL, (next - now_ns()) % 1000000000LL };
         if (ts.tv_sec >= 0 && ts.tv_nsec > 0) nanosleep(&ts, NULL);
+    }
+    if (warm_taken && !hl_end_taken && hostload_read(run_pids, 3, &hl1) != 0) {
+        snprintf(err, errlen, "reading /proc/stat failed");
+        goto out;
     }
     if (!warm_taken || sample(nl, tb.if_up, &up1) != 0 || sample(nl, tb.if_down, &dn1) != 0) {
         snprintf(err, errlen, "reading the router's qdisc counters failed");
@@ -377,6 +399,12 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
     result_metric(res, "fast_retransmits", nz(result_get(res, "nstat_server.TCPSackRecovery")) + nz(result_get(res, "nstat_server.TCPRenoRecovery")) +
                                                nz(result_get(res, "nstat_client.TCPSackRecovery")) + nz(result_get(res, "nstat_client.TCPRenoRecovery")));
     result_metric(res, "delay_mechanism", tb.delay);
+    /* What the host did beside the run: results on this engine depend on it (docs/validation.md,
+     * the 100/10 Mbit/s case), so every run records it. */
+    struct hostload_shares load = hostload_between(&hl0, &hl1);
+    result_metric(res, "host_busy_share", load.host_busy);
+    result_metric(res, "host_run_share", load.run);
+    result_metric(res, "host_other_share", load.other);
     st = KERNEL_OK;
 out:
     for (int i = 0; i < 3; i++) agent_kill(&ag[i]);

@@ -306,6 +306,14 @@ static void test_kernel_short_download_fills_the_line(void)
         CU_ASSERT_EQUAL(result_get(&res, "mss_effective"), 1460.0);
         /* Offloads off: every frame on the downlink is at most 1514 bytes. */
         CU_ASSERT(result_get(&res, "down_wire_bytes") <= 1514 * result_get(&res, "down_wire_packets"));
+        /* The host's load is recorded: the run's own agents (delay line, sender, reader) were on
+         * a CPU, and the shares add up: busy = run + other, each within [0, 1]. */
+        double busy = result_get(&res, "host_busy_share"), run = result_get(&res, "host_run_share");
+        double other = result_get(&res, "host_other_share");
+        CU_ASSERT(run > 0.0);
+        CU_ASSERT(busy > 0.0 && busy <= 1.0);
+        CU_ASSERT(other >= 0.0 && other <= busy);
+        CU_ASSERT_DOUBLE_EQUAL(busy, run + other, 0.02);
     } else {
         CU_FAIL("kernel run failed");
     }
