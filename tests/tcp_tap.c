@@ -143,3 +143,10 @@ void open_tap(struct tcp_tap *t, const struct tcp_cfg *cfg)
     tcp_set_app(&t->conn.ep[1], &reader_ops, NULL);
     tcp_conn_open(&t->conn);
 }
+
+void tap_drop_nth(struct tcp_tap *t, struct tap_drop_nth *d, uint64_t n)
+{
+    *d = (struct tap_drop_nth){ .n = n };
+    t->user = d;
+    t->rule = tap_drop_nth_data;
+}

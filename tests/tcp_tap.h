@@ -45,6 +45,8 @@ const struct tap_seg *tap_data_seg(const struct tcp_tap *t, size_t i);
  * t->user points to it, and seq records the dropped segment's sequence number. */
 struct tap_drop_nth { uint64_t n, seen, seq; };
 enum tap_verdict tap_drop_nth_data(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *hold_until);
+/* Make the tap drop the nth data segment it sees, once (d must live as long as the run). */
+void tap_drop_nth(struct tcp_tap *t, struct tap_drop_nth *d, uint64_t n);
 
 /* An application on ep[0] that writes `bytes` every `every` (0: once), from `from` until `until`. */
 struct writer {

@@ -142,9 +142,8 @@ static void test_karn_no_sample_from_retransmitted_data(void)
         cfg.delack_count = 1;
         cfg.sack = sack;
         struct tcp_tap t; open_tap(&t, &cfg);
-        struct tap_drop_nth d = { .n = 20 };      /* the 20th data segment, once */
-        t.user = &d;
-        t.rule = tap_drop_nth_data;
+        struct tap_drop_nth d;
+        tap_drop_nth(&t, &d, 20);      /* the 20th data segment, once */
         struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(10), SIM_SEC(3));
         sim_run_until(&t.net.sim, SIM_SEC(5));
         const struct tcp_ep *ep = &t.conn.ep[0];
@@ -209,9 +208,8 @@ static void test_tail_loss_probe_repairs_tail(void)
         struct tcp_cfg cfg; tcp_cfg_default(&cfg);
         cfg.sack = sack;
         struct tcp_tap t; open_tap(&t, &cfg);
-        struct tap_drop_nth d = { .n = 10 };      /* the last of the first ten: a tail loss */
-        t.user = &d;
-        t.rule = tap_drop_nth_data;
+        struct tap_drop_nth d;
+        tap_drop_nth(&t, &d, 10);      /* the last of the first ten: a tail loss */
         struct writer w; writer_start(&w, &t, 14600, SIM_MS(500), 0, 0);
         sim_run_until(&t.net.sim, SIM_SEC(5));
         const struct tcp_ep *ep = &t.conn.ep[0];
@@ -439,9 +437,8 @@ static void test_out_of_order_acks_compressed(void)
     cfg.rcvbuf = 1 << 20;
     struct tcp_tap t;
     tap_init(&t, &cfg, 100000000, 100000000, SIM_MS(20), 0);
-    struct tap_drop_nth d = { .n = 150 };         /* the 150th's first transmission */
-    t.user = &d;
-    t.rule = tap_drop_nth_data;
+    struct tap_drop_nth d;
+    tap_drop_nth(&t, &d, 150);         /* the 150th's first transmission */
     tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
     tcp_conn_open(&t.conn);
     struct writer w; writer_start(&w, &t, 300 * 1460, SIM_MS(500), 0, 0);
@@ -495,9 +492,8 @@ static void test_dupacks_after_peer_data_are_window_updates(void)
         tcp_set_app(&t.conn.ep[0], &reader_ops, NULL);
         tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
         tcp_conn_open(&t.conn);
-        struct tap_drop_nth d = { .n = 20 };      /* the 20th data segment, once */
-        t.user = &d;
-        t.rule = tap_drop_nth_data;
+        struct tap_drop_nth d;
+        tap_drop_nth(&t, &d, 20);      /* the 20th data segment, once */
         struct writer up; writer_start(&up, &t, 1460, SIM_MS(500), SIM_MS(20), SIM_SEC(3));
         struct writer down;
         if (both_ways) {               /* ep[1] sends 2.3 Mbit/s: a data segment every 5 ms */

@@ -93,9 +93,8 @@ static void test_duplicate_acks_use_up_quick_acks(void)
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     struct tcp_tap t;
     tap_init(&t, &cfg, 1000000, 1000000, SIM_MS(50), 0);
-    struct tap_drop_nth d = { .n = 2 };
-    t.user = &d;
-    t.rule = tap_drop_nth_data;
+    struct tap_drop_nth d;
+    tap_drop_nth(&t, &d, 2);
     tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
     tcp_conn_open(&t.conn);
     struct writer w; writer_start(&w, &t, 60 * 1460, SIM_MS(500), 0, 0);

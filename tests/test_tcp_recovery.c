@@ -271,9 +271,8 @@ static void test_windows_grow_in_whole_segments(void)
         struct tcp_cfg cfg; tcp_cfg_default(&cfg);
         cfg.cubic = cubic;
         struct tcp_tap t; open_tap(&t, &cfg);
-        struct tap_drop_nth d = { .n = 40 };      /* the 40th data segment, once */
-        t.user = &d;
-        t.rule = tap_drop_nth_data;
+        struct tap_drop_nth d;
+        tap_drop_nth(&t, &d, 40);      /* the 40th data segment, once */
         struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(8), SIM_SEC(9));
         const struct tcp_ep *ep = &t.conn.ep[0];
         int fractional = 0;
