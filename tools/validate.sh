@@ -72,8 +72,23 @@ if [[ "$kernel" == 1 ]]; then
     done
     wait
     for i in "${!names[@]}"; do [[ ${solo[$i]} == 1 && "${names[$i]}" =~ $only ]] && run_case "$i"; done
+    # The committed runs of every case not measured now, then the cases measured now: redoing one
+    # case (VALIDATE_KERNEL_CASES) replaces that case's runs and keeps the others' (validation/
+    # kernel.sql is the only copy of them on a fresh clone), and a stale per-case database left by
+    # an earlier invocation is not merged in.
     rm -f "$out/kernel.db"
-    "$RATELAB" merge "$out/kernel.db" "$out"/kernel/*.db >/dev/null
+    sqlite3 "$out/kernel.db" < validation/kernel.sql
+    measured=()
+    for i in "${!names[@]}"; do
+        [[ "${names[$i]}" =~ $only && -f "$out/kernel/${names[$i]}.db" ]] || continue
+        measured+=("$out/kernel/${names[$i]}.db")
+        sqlite3 "$out/kernel.db" "
+            CREATE TEMP TABLE gone AS SELECT id FROM runs WHERE scenario = '${names[$i]}';
+            DELETE FROM sweep_runs WHERE run_id IN gone; DELETE FROM params WHERE run_id IN gone;
+            DELETE FROM metrics WHERE run_id IN gone; DELETE FROM entity_metrics WHERE run_id IN gone;
+            DELETE FROM series WHERE run_id IN gone; DELETE FROM runs WHERE id IN gone;"
+    done
+    (( ${#measured[@]} )) && "$RATELAB" merge "$out/kernel.db" "${measured[@]}" >/dev/null
     { echo "PRAGMA user_version=$(sqlite3 "$out/kernel.db" 'PRAGMA user_version');"; sqlite3 "$out/kernel.db" .dump; } > validation/kernel.sql
     echo "validate: kernel data: validation/kernel.sql ($(sqlite3 "$out/kernel.db" 'SELECT count(*) FROM runs') runs)" >&2
 fi
