@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "calib.h"
+#include "procstat.h"
 
 static void add_status(const char *dir, struct calib_task_totals *t)
 {
@@ -44,21 +44,7 @@ void calib_task_totals(int skip_tid, struct calib_task_totals *t)
 
 uint64_t calib_cpu_busy_ns(int cpu)
 {
-    if (cpu < 0) return 0;
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f) return 0;
-    char want[16], line[512];
-    snprintf(want, sizeof want, "cpu%d ", cpu);
     uint64_t busy = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, want, strlen(want)) != 0) continue;
-        /* user nice system idle iowait irq softirq: busy is all but idle and iowait (steal is the host's) */
-        unsigned long long v[8] = { 0 };
-        if (sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-                   &v[5], &v[6], &v[7]) >= 7)
-            busy = (v[0] + v[1] + v[2] + v[5] + v[6]) * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
-        break;
-    }
-    fclose(f);
+    if (cpu >= 0) procstat_cpu_ns(cpu, &busy, NULL);
     return busy;
 }

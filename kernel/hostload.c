@@ -2,10 +2,9 @@
  * 100/10 Mbit/s case's download fell with the other load (docs/validation.md), so it is recorded. */
 #include <dirent.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "hostload.h"
+#include "procstat.h"
 
 /* Sum of every thread's time on a CPU: the first field of /proc/PID/task/TID/schedstat.  The
  * delay line has threads; a process that has ended adds nothing. */
@@ -34,16 +33,7 @@ static uint64_t task_ns(pid_t pid)
 int hostload_read(const pid_t *pids, int npids, struct hostload *h)
 {
     memset(h, 0, sizeof *h);
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f) return -1;
-    /* cpu  user nice system idle iowait irq softirq steal: in USER_HZ ticks, all CPUs together */
-    unsigned long long v[8] = { 0 };
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-    fclose(f);
-    if (n < 7) return -1;
-    uint64_t tick = 1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK);
-    h->cpu_busy_ns = (v[0] + v[1] + v[2] + v[5] + v[6]) * tick;
-    h->cpu_total_ns = h->cpu_busy_ns + (v[3] + v[4]) * tick;
+    if (procstat_cpu_ns(-1, &h->cpu_busy_ns, &h->cpu_total_ns) != 0) return -1;
     for (int i = 0; i < npids; i++)
         if (pids[i] > 0) h->run_ns += task_ns(pids[i]);
     return 0;
