@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "flags.h"
 #include "db.h"
+#include "hostload.h"
 #include "kernel.h"
 #include "progress.h"
 
@@ -52,16 +53,23 @@ int cmd_kernel(int argc, char **argv)
     const char *path = NULL, *db_path = NULL, *trace_path = NULL, *sets[256];
     int json = 0, n_sets = 0, cleanup = 0;
     long repeat = 1;
+    double idle_max = -1;                 /* --wait-idle SHARE: < 0, start at once */
     char err[1024];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) json = 1;
         else if (!strcmp(argv[i], "--cleanup")) cleanup = 1;
         else if (!strcmp(argv[i], "--set") || !strcmp(argv[i], "--db") || !strcmp(argv[i], "--repeat") ||
-                 !strcmp(argv[i], "--delay-trace")) {
+                 !strcmp(argv[i], "--delay-trace") || !strcmp(argv[i], "--wait-idle")) {
             if (i + 1 >= argc) { fprintf(stderr, "ratelab kernel: %s needs a value\n", argv[i]); return EXIT_BADINPUT; }
             const char *v = argv[++i];
             if (!strcmp(argv[i - 1], "--db")) db_path = v;
             else if (!strcmp(argv[i - 1], "--delay-trace")) trace_path = v;
+            else if (!strcmp(argv[i - 1], "--wait-idle")) {
+                if (flag_double("--wait-idle", v, 0, 1, &idle_max, err, sizeof err) != 0) {
+                    fprintf(stderr, "ratelab kernel: %s\n", err);
+                    return EXIT_BADINPUT;
+                }
+            }
             else if (!strcmp(argv[i - 1], "--repeat")) {
                 if (flag_long("--repeat", v, 1, 10000, &repeat, err, sizeof err) != 0) {
                     fprintf(stderr, "ratelab kernel: %s\n", err);
@@ -70,13 +78,13 @@ int cmd_kernel(int argc, char **argv)
             } else if (n_sets == 256) { fprintf(stderr, "ratelab kernel: too many --set\n"); return EXIT_BADINPUT; }
             else sets[n_sets++] = v;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "ratelab kernel: unknown flag '%s' (allowed: --set KEY=VALUE, --repeat N, --json, --db FILE, --delay-trace FILE, --cleanup)\n", argv[i]);
+            fprintf(stderr, "ratelab kernel: unknown flag '%s' (allowed: --set KEY=VALUE, --repeat N, --json, --db FILE, --delay-trace FILE, --wait-idle SHARE, --cleanup)\n", argv[i]);
             return EXIT_BADINPUT;
         } else if (!path) path = argv[i];
         else { fprintf(stderr, "ratelab kernel: more than one scenario ('%s')\n", argv[i]); return EXIT_BADINPUT; }
     }
     if (cleanup) {
-        if (path || n_sets || db_path || trace_path) { fprintf(stderr, "ratelab kernel: --cleanup takes no scenario or other flags\n"); return EXIT_BADINPUT; }
+        if (path || n_sets || db_path || trace_path || idle_max >= 0) { fprintf(stderr, "ratelab kernel: --cleanup takes no scenario or other flags\n"); return EXIT_BADINPUT; }
         if (kernel_check_env(NULL, err, sizeof err) != KERNEL_OK) { fprintf(stderr, "ratelab kernel: %s\n", err); return EXIT_BADINPUT; }
         int n = kernel_cleanup_stale(stderr);
         printf("ratelab kernel: removed %d namespace%s of killed runs\n", n, n == 1 ? "" : "s");
@@ -136,6 +144,20 @@ int cmd_kernel(int argc, char **argv)
                     (long long)(seed0 + r));
             progress_update(&prog, (size_t)r + 1, 1);
             continue;
+        }
+        /* --wait-idle: every repetition starts on a host that was idle for the last 5 s, so a
+         * case that measures the host's timing is not measured beside other work (30 min at most). */
+        if (idle_max >= 0) {
+            double busy;
+            int w = hostload_wait_idle(idle_max, 5.0, 1800.0, &kernel_stop, &busy);
+            if (w < 0) { if (!kernel_stop) { fprintf(stderr, "ratelab kernel: --wait-idle: cannot read /proc/stat\n"); rc = 1; } break; }
+            if (w > 0) {
+                progress_end(&prog);
+                fprintf(stderr, "ratelab kernel: %s: seed %lld not run: the host stayed busy for 30 min (%.0f %% of all CPUs over the "
+                        "last 5 s, --wait-idle %.0f %%)\n", path, (long long)(seed0 + r), 100 * busy, 100 * idle_max);
+                rc = 1;
+                break;
+            }
         }
         struct run_result res;
         result_init(&res);

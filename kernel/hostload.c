@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "hostload.h"
 #include "procstat.h"
 
@@ -50,4 +51,19 @@ struct hostload_shares hostload_between(const struct hostload *a, const struct h
      * a tick's worth: other load is never negative. */
     s.other = s.host_busy > s.run ? s.host_busy - s.run : 0.0;
     return s;
+}
+
+int hostload_wait_idle(double max_busy, double window_s, double timeout_s, volatile sig_atomic_t *stop, double *busy)
+{
+    *busy = 1.0;
+    for (double waited = 0; waited < timeout_s + window_s / 2; waited += window_s) {
+        struct hostload a, b;
+        if (hostload_read(NULL, 0, &a) != 0) return -1;
+        /* In steps of 100 ms, so SIGINT ends the wait at once. */
+        for (double t = 0; t < window_s && !*stop; t += 0.1) nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+        if (*stop || hostload_read(NULL, 0, &b) != 0) return -1;
+        *busy = hostload_between(&a, &b).host_busy;
+        if (*busy <= max_busy) return 0;
+    }
+    return 1;
 }

@@ -2,6 +2,7 @@
  * own processes' CPU time, so each result records the load it was taken under. */
 #ifndef KERNEL_HOSTLOAD_H
 #define KERNEL_HOSTLOAD_H
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -16,5 +17,12 @@ int hostload_read(const pid_t *pids, int npids, struct hostload *h);
  * everything else (the kernel's packet work outside the run's processes counts here). */
 struct hostload_shares { double host_busy, run, other; };
 struct hostload_shares hostload_between(const struct hostload *a, const struct hostload *b);
+
+/* Waits until the host has been idle: the whole machine's busy share over one window of `window_s`
+ * seconds at most `max_busy`, checking window after window for up to `timeout_s`.  For the runs
+ * that measure the host's timing as well as TCP (the 100 Mbit/s cases, docs/validation.md), so
+ * they start with nothing else on the CPUs.  Returns 0 when idle, 1 on timeout, -1 if /proc/stat
+ * cannot be read or *stop was set; *busy gets the last window's share. */
+int hostload_wait_idle(double max_busy, double window_s, double timeout_s, volatile sig_atomic_t *stop, double *busy);
 
 #endif
