@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "agent_counters.h"
 #include "framing.h"
+#include "hostload.h"
 #include "kernel.h"
 #include "netns.h"
 #include "qdisc.h"
@@ -414,12 +415,35 @@ static void test_agent_counter_names_exist_in_proc(void)
     CU_ASSERT(n > 0);
 }
 
+/* --wait-idle's wait: a host with one CPU spinning is never "idle" below half a CPU's share (it
+ * times out and reports the share it saw), any host is idle below 100 %, and a stop ends it. */
+static void test_wait_idle_sees_a_busy_cpu(void)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu < 1) ncpu = 1;
+    volatile sig_atomic_t stop = 0;
+    double busy = -1;
+    CU_ASSERT_EQUAL(hostload_wait_idle(1.0, 0.2, 0.2, &stop, &busy), 0);
+    CU_ASSERT(busy >= 0 && busy <= 1);
+    pid_t spin = fork();
+    if (spin == 0) { for (;;) { } }
+    CU_ASSERT_FATAL(spin > 0);
+    int w = hostload_wait_idle(0.5 / (double)ncpu, 0.3, 0.6, &stop, &busy);
+    kill(spin, SIGKILL);
+    waitpid(spin, NULL, 0);
+    CU_ASSERT_EQUAL(w, 1);
+    CU_ASSERT(busy >= 0.8 / (double)ncpu);
+    stop = 1;
+    CU_ASSERT_EQUAL(hostload_wait_idle(1.0, 0.2, 0.2, &stop, &busy), -1);
+}
+
 void register_test_kernel(void)
 {
     TEST_SUITE("kernel",
                TEST(test_agent_counter_names_exist_in_proc),
                TEST(test_kernel_refuses_what_linux_cannot_express),
                TEST(test_kernel_host_hz),
+               TEST(test_wait_idle_sees_a_busy_cpu),
                TEST(test_veth_framing_equals_tbf_bytes),
                TEST(test_tun_delay_line_delays_as_configured),
                TEST(test_kernel_short_download_fills_the_line),
