@@ -128,7 +128,9 @@ struct calib_latency_run {
     double vcsw, elapsed_s;
     int n;
 };
-int  calib_latency(const struct calib_env *e, int erlang, struct calib_latency_run *out, char *err, size_t errlen);
+/* hog: with a busy child niced 10 on the reader's CPU for the run (the wake-up's cost under other
+ * processes' work; see calib/wakeshare.h). */
+int  calib_latency(const struct calib_env *e, int erlang, int hog, struct calib_latency_run *out, char *err, size_t errlen);
 /* The quantiles of n samples (slept_ns: how long the receiver slept; lat_ns: its latency) into
  * out->lat and out->n_sleep, and the mean of their cpu_ns (the receiver's CPU for that wake-up;
  * < 0: not known; cpu_ns may be NULL) into out->wake_cpu_ns and out->n_cpu, by sleep bin; samples

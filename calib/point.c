@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -416,7 +417,25 @@ static void sample_cpu(const int64_t *stamps, int k, const struct lat_send_log *
  * sleeping receiver each time, for sleeps of every length the receive paths see): a C thread
  * blocked in recv, or (erlang) an Erlang process with an active socket; and the receiver's CPU
  * per wake-up by the same sleep bins. */
-int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_run *out, char *err, size_t errlen)
+/* Other work on the reader's CPU, as the machine's other processes run: a child pinned there,
+ * niced 10, busy in a register loop (it takes the CPU and leaves the caches alone) until killed,
+ * or until calibrate dies (it must never spin on alone). */
+static pid_t start_hog(int cpu)
+{
+    fflush(NULL);
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(0);
+        pin(cpu);
+        setpriority(PRIO_PROCESS, 0, 10);
+        volatile uint64_t sink = 0;
+        for (;;) sink += 1;
+    }
+    return pid;
+}
+
+int calib_latency(const struct calib_env *e, int erlang, int hog, struct calib_latency_run *out, char *err, size_t errlen)
 {
     const int n = (int)(sizeof ((struct lat_send_log *)0)->stamp / sizeof (int64_t));
     if (erlang && !e->have_erlang) { snprintf(err, errlen, "Erlang (escript) is not available"); return -1; }
@@ -439,7 +458,7 @@ int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_ru
     close(pfd[1]);
     char line[1024];
     int rc = -1, k = 0;
-    pid_t tx = -1;
+    pid_t tx = -1, hog_pid = -1;
     int64_t *slept = malloc(sizeof *slept * (size_t)n), *lat = malloc(sizeof *lat * (size_t)n);
     int64_t *stamps = malloc(sizeof *stamps * (size_t)n), *cpu = malloc(sizeof *cpu * (size_t)n);
     const char *who = erlang ? "Erlang" : "C";
@@ -449,6 +468,7 @@ int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_ru
         goto out;
     }
     int port = atoi(line + 5);
+    if (hog && (hog_pid = start_hog(e->cpu_recv)) < 0) { snprintf(err, errlen, "fork: %s", strerror(errno)); goto out; }
     struct timespec w0, w1;
     clock_gettime(CLOCK_MONOTONIC, &w0);
     uint64_t busy0 = calib_cpu_busy_ns(e->cpu_recv);
@@ -494,10 +514,13 @@ int calib_latency(const struct calib_env *e, int erlang, struct calib_latency_ru
         stamps[k++] = a3;
     }
     clock_gettime(CLOCK_MONOTONIC, &w1);
+    uint64_t busy1 = calib_cpu_busy_ns(e->cpu_recv);
+    reap(hog_pid);
+    hog_pid = -1;
     double wall_ns = (double)(w1.tv_sec - w0.tv_sec) * 1e9 + (double)(w1.tv_nsec - w0.tv_nsec);
     double rx_cpu = k > 1 ? (double)(log->cpu_ns[n - 1] - log->cpu_ns[0]) : 0;
     out->other_cpu = e->cpu_recv >= 0 && wall_ns > 0
-                   ? fmax(0, fmin(1, ((double)(calib_cpu_busy_ns(e->cpu_recv) - busy0) - rx_cpu) / wall_ns)) : NAN;
+                   ? fmax(0, fmin(1, ((double)(busy1 - busy0) - rx_cpu) / wall_ns)) : NAN;
     out->vcsw = field(line, "vcsw");
     out->elapsed_s = field(line, "elapsed_ns") / 1e9;
     out->n = (int)field(line, "n");
@@ -511,6 +534,7 @@ out:
     free(stamps);
     free(cpu);
     close(pfd[0]);
+    reap(hog_pid);
     reap(tx);
     reap(rx);
     munmap(log, sizeof *log);

@@ -100,7 +100,7 @@ int calib_session_latency(struct calib_session *s, char *err, size_t errlen)
     struct calib_latency_run *dst[2] = { &s->lat_c, &s->lat_erl };
     for (int k = 0; k < (s->env.have_erlang ? 2 : 1); k++) {
         struct calib_latency_run r;
-        if (calib_latency(&s->env, k, &r, err, errlen) != 0) return -1;
+        if (calib_latency(&s->env, k, 0, &r, err, errlen) != 0) return -1;
         struct calib_latency_run *d = dst[k];
         for (int q = 0; q < CPU_LAT_Q; q++) d->lat.any.q_ns[q] = (d->lat.any.q_ns[q] * s->n_lat + r.lat.any.q_ns[q]) / (s->n_lat + 1);
         for (int b = 0; b < CPU_GAP_BINS; b++) {
@@ -122,6 +122,28 @@ int calib_session_latency(struct calib_session *s, char *err, size_t errlen)
         d->n += r.n;
     }
     s->n_lat++;
+    return 0;
+}
+
+int calib_session_wake_share(struct calib_session *s, void (*progress)(void *ctx, size_t done, size_t total), void *ctx,
+                             char *err, size_t errlen)
+{
+    int runtimes = s->env.have_erlang ? 2 : 1;
+    size_t done = 0, total = (size_t)(CALIB_WS_ROUNDS * 2 * runtimes);
+    for (int k = 0; k < runtimes; k++) s->ws[k].n = 0;
+    for (int r = 0; r < CALIB_WS_ROUNDS; r++)
+        for (int k = 0; k < runtimes; k++)
+            for (int j = 0; j < 2; j++) {
+                int hog = r % 2 ? 1 - j : j;              /* even rounds without the hog first */
+                struct calib_latency_run lr;
+                if (calib_latency(&s->env, k, hog, &lr, err, errlen) != 0) return -1;
+                struct calib_ws_run *w = &s->ws[k].run[s->ws[k].n++];
+                w->hog = hog;
+                w->share = lr.other_cpu;
+                memcpy(w->cpu_ns, lr.wake_cpu_ns, sizeof w->cpu_ns);
+                if (progress) progress(ctx, ++done, total);
+            }
+    for (int k = 0; k < runtimes; k++) calib_wake_slopes(&s->ws[k], &s->wf[k]);
     return 0;
 }
 

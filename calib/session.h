@@ -9,6 +9,7 @@
 #include "fitpath.h"
 #include "plan.h"
 #include "simpoint.h"
+#include "wakeshare.h"
 
 struct calib_session {
     struct calib_env          env;
@@ -16,6 +17,8 @@ struct calib_session {
     struct calib_bench        cb, erl;                    /* erl: zero without Erlang */
     struct calib_latency_run  lat_c, lat_erl;             /* quantiles averaged over the runs */
     int                       n_lat;                      /* latency runs: before each round and at the end */
+    struct calib_wake_series  ws[2];                      /* the hog series, [0] C, [1] Erlang (n 0: not measured) */
+    struct calib_wake_fit     wf[2];                      /* ... its slopes by sleep and form */
     char                      trace_dir[256];             /* the sender's records of every observation */
     struct calib_item        *items;
     size_t                    n_items;
@@ -40,6 +43,10 @@ int  calib_session_bench(struct calib_session *s, char *err, size_t errlen);
 /* One more latency run of each runtime (the C one; Erlang's with Erlang), averaged into
  * lat_c / lat_erl: their quantiles over every sleep by run, by sleep bin weighted by samples. */
 int  calib_session_latency(struct calib_session *s, char *err, size_t errlen);
+/* The hog series of each runtime (calib/wakeshare.h) into ws / wf; progress(ctx, done, total)
+ * after each run. */
+int  calib_session_wake_share(struct calib_session *s, void (*progress)(void *ctx, size_t done, size_t total), void *ctx,
+                              char *err, size_t errlen);
 /* Every item reps times, in rounds (a latency run before each further round and after the
  * last: the machine's load moves, the averaged quantiles are the session's); progress(ctx,
  * done, total) after each.  A point that fails twice stops the session with err. */

@@ -22,7 +22,8 @@
 #define R2_TARGET 0.95
 
 static const char *const usage_flags =
-    "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --export ID DIR, --measure SPEC [--reps N], --refit ID [--latency]";
+    "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --export ID DIR, --measure SPEC [--reps N], "
+    "--refit ID [--latency] [--wake-share]";
 
 static void machine_text(char *buf, size_t len)
 {
@@ -171,6 +172,36 @@ static void add_mech(struct calib_record *rec, int p, const char *name, double v
     m->v = v;
 }
 
+/* The hog series of path p's runtime, if measured: each run's hog (0/1), share and wake-up CPU by
+ * sleep bin (ws_rNN_*), the slopes and their standard errors by bin (wo_sKK, wo_sKK_se), the form
+ * (wo_max ns, wo_tau_us) and whether the series supports it (wo_form 1/0). */
+static void add_wake_share(struct calib_record *rec, int p, const struct calib_wake_series *ws, const struct calib_wake_fit *wf)
+{
+    if (ws->n == 0) return;
+    char name[16];
+    for (int i = 0; i < ws->n; i++) {
+        snprintf(name, sizeof name, "ws_r%02u_hog", (unsigned)i % 100u);
+        add_mech(rec, p, name, ws->run[i].hog);
+        snprintf(name, sizeof name, "ws_r%02u_share", (unsigned)i % 100u);
+        add_mech(rec, p, name, ws->run[i].share);
+        for (int b = 0; b < CPU_GAP_BINS; b++) {
+            if (!(ws->run[i].cpu_ns[b] > 0)) continue;
+            snprintf(name, sizeof name, "ws_r%02u_s%02u", (unsigned)i % 100u, (unsigned)b % 100u);
+            add_mech(rec, p, name, ws->run[i].cpu_ns[b]);
+        }
+    }
+    for (int b = 0; b < CPU_GAP_BINS; b++) {
+        if (!(wf->se_ns[b] > 0)) continue;
+        snprintf(name, sizeof name, "wo_s%02u", (unsigned)b % 100u);
+        add_mech(rec, p, name, wf->delta_ns[b]);
+        snprintf(name, sizeof name, "wo_s%02u_se", (unsigned)b % 100u);
+        add_mech(rec, p, name, wf->se_ns[b]);
+    }
+    add_mech(rec, p, "wo_max", wf->max_ns);
+    add_mech(rec, p, "wo_tau_us", wf->tau_us);
+    add_mech(rec, p, "wo_form", wf->supported);
+}
+
 /* The wake-up latency over every sleep and by the sleep's length, per runtime. */
 static void print_latency(const struct calib_session *s)
 {
@@ -191,6 +222,41 @@ static void print_latency(const struct calib_session *s)
                    w->by_sleep[b].q_ns[18] / 1e3, w->by_sleep[b].q_ns[CPU_LAT_Q - 1] / 1e3, run[k]->wake_cpu_ns[b] / 1e3);
         }
         printf("  %-7s other processes took %.0f %% of the reader's CPU over the runs\n", who, 100 * run[k]->other_cpu);
+    }
+}
+
+/* The hog series: per runtime and sleep bin, the CPU other processes' work adds to a wake-up (at
+ * share 1), the saturating form fitted to it and the checks of calib/wakeshare.h. */
+static void print_wake_share(const struct calib_session *s)
+{
+    printf("\nthe CPU a wake-up costs more with other processes on the reader's CPU (slope of the wake-up's CPU on their\n"
+           "share over %d latency runs per runtime, half of them with a busy niced process there), µs at share 1:\n",
+           s->ws[0].n);
+    printf("  %-7s %-14s %5s %12s %8s\n", "runtime", "slept", "runs", "delta ± se", "form");
+    for (int k = 0; k < (s->env.have_erlang ? 2 : 1); k++) {
+        const struct calib_wake_fit *f = &s->wf[k];
+        const char *who = k ? "Erlang" : "C";
+        double lo = 1, hi = 0;
+        for (int i = 0; i < s->ws[k].n; i++) {
+            double v = s->ws[k].run[i].share;
+            if (isfinite(v)) { lo = fmin(lo, v); hi = fmax(hi, v); }
+        }
+        for (int b = 1; b < CPU_GAP_BINS; b++) {
+            if (!(f->se_ns[b] > 0)) continue;
+            char range[32];
+            snprintf(range, sizeof range, "%.0f-%.0f", ldexp(1, b - 1), ldexp(1, b));
+            printf("  %-7s %-14s %5d %6.1f ± %-4.1f %8.1f\n", who, range, f->runs[b], f->delta_ns[b] / 1e3, f->se_ns[b] / 1e3,
+                   calib_wake_curve(f, cpu_gap_bin_us(b)) / 1e3);
+        }
+        if (f->n_bins == 0) {
+            printf("  %-7s shares %.2f-%.2f: no bin has %d runs over a share range of %.2f or more (no contrast): nothing measured\n",
+                   who, lo, hi, CALIB_WS_MIN_RUNS, CALIB_WS_MIN_SPREAD);
+            continue;
+        }
+        printf("  %-7s shares %.2f-%.2f; form %.1f µs x (1 - exp(-slept / %.0f µs)), chi2 %.1f; one constant %.1f µs, chi2 %.1f;\n"
+               "          after sleeps >= %.0f µs %.1f ± %.1f µs; curve within 2 se in %.0f %% of %d bins: form %s\n",
+               who, lo, hi, f->max_ns / 1e3, f->tau_us, f->chisq, f->const_ns / 1e3, f->chisq_const, CALIB_WS_LONG_US,
+               f->long_ns / 1e3, f->long_se / 1e3, 100 * f->within, f->n_bins, f->supported ? "supported" : "NOT supported");
     }
 }
 
@@ -332,6 +398,7 @@ static struct calib_record *make_record(const struct calib_session *s, const cha
             snprintf(name, sizeof name, "lat_s%02u_cpu", (unsigned)b % 100u);
             add_mech(rec, p, name, lr->wake_cpu_ns[b]);
         }
+        add_wake_share(rec, p, &s->ws[p <= PATH_ERL_PACKET4], &s->wf[p <= PATH_ERL_PACKET4]);
     }
     for (size_t i = 0; i < s->n_obs; i++) {
         const struct calib_obs *o = &s->obs[i];
@@ -408,9 +475,23 @@ static void free_record(struct calib_record *rec)
     free(rec);
 }
 
-/* --refit ID [--latency]: calibration ID's stored points fitted and validated again by this program's fit and
+/* The hog series (calib_session_wake_share) with progress on a terminal, then its table; 0 or 1
+ * (the reason printed). */
+static int measure_wake_share(struct calib_session *s)
+{
+    char err[512];
+    struct progress pg;
+    progress_init(&pg, 0, (size_t)(CALIB_WS_ROUNDS * 2 * (s->env.have_erlang ? 2 : 1)), isatty(2));
+    int rc = calib_session_wake_share(s, progress_cb, &pg, err, sizeof err);
+    progress_end(&pg);
+    if (rc != 0) { fprintf(stderr, "ratelab calibrate: the wake-up series: %s; nothing stored\n", err); return 1; }
+    print_wake_share(s);
+    return 0;
+}
+
+/* --refit ID [--latency] [--wake-share]: calibration ID's stored points fitted and validated again by this program's fit and
  * simulator, the sender's writes re-made from its recorded timing; stored as a new calibration. */
-static int refit_cmd(const char *db_path, const char *id_text, int new_latency, const char *escript)
+static int refit_cmd(const char *db_path, const char *id_text, int new_latency, int wake_share, const char *escript)
 {
     char err[1024];
     long id;
@@ -433,17 +514,22 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
         fprintf(stderr, "ratelab calibrate: --refit %ld (%s): %s\n", id, db_path, err);
         goto out;
     }
-    if (new_latency) {
+    if (new_latency || wake_share) {
         /* the latency measured now on this machine, in place of the stored one */
         int have_erlang = s.env.have_erlang;
+        const char *flag = new_latency ? "--latency" : "--wake-share";
         if (calib_env_init(&s.env, escript, err, sizeof err) != 0) {
-            fprintf(stderr, "ratelab calibrate: --latency: %s\n", err);
+            fprintf(stderr, "ratelab calibrate: %s: %s\n", flag, err);
             goto out;
         }
         if (have_erlang && !s.env.have_erlang) {
-            fprintf(stderr, "ratelab calibrate: --latency: calibration %ld has Erlang paths and Erlang (escript) is not available\n", id);
+            fprintf(stderr, "ratelab calibrate: %s: calibration %ld has Erlang paths and Erlang (escript) is not available\n",
+                    flag, id);
             goto out;
         }
+        s.env.have_erlang = have_erlang;          /* the series measures the runtimes the calibration has */
+    }
+    if (new_latency) {
         memset(&s.lat_c, 0, sizeof s.lat_c);
         memset(&s.lat_erl, 0, sizeof s.lat_erl);
         s.n_lat = 0;
@@ -455,6 +541,7 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
             }
         print_latency(&s);
     }
+    if ((new_latency || wake_share) && measure_wake_share(&s) != 0) { rc = 1; goto out; }
     rc = 1;
     printf("refitting calibration %ld (%zu measurements of %zu points) on %s\n", id, s.n_obs, s.n_items, machine);
     if (calib_session_fit(&s, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s; nothing stored\n", err); goto out; }
@@ -465,8 +552,9 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
     snprintf(rec->machine, sizeof rec->machine, "%s", machine);
     snprintf(rec->runtime, sizeof rec->runtime, "%s", runtime);
     int k = snprintf(rec->settings, sizeof rec->settings, "refit of calibration %ld: its measurements, the sender's writes "
-                     "re-made from its recorded timer lateness%s; ", id,
-                     new_latency ? "; the wake-up latency by sleep measured again at the refit" : "");
+                     "re-made from its recorded timer lateness%s%s; ", id,
+                     new_latency ? "; the wake-up latency by sleep measured again at the refit" : "",
+                     new_latency || wake_share ? "; the wake-up's CPU under a niced busy process measured at the refit" : "");
     if (k > 0 && (size_t)k < sizeof rec->settings)
         snprintf(rec->settings + k, sizeof rec->settings - (size_t)k, "%.*s", (int)(sizeof rec->settings - (size_t)k - 1), settings);
     rc = store_and_judge(&s, db, db_path, rec, 1);
@@ -482,7 +570,7 @@ int cmd_calibrate(int argc, char **argv)
 {
     const char *db_path = "results/calib.db", *escript = NULL, *path_list = NULL, *measure = NULL;
     const char *refit = NULL;
-    int quick = 0, do_validate = 1, reps = 1, new_latency = 0;
+    int quick = 0, do_validate = 1, reps = 1, new_latency = 0, wake_share = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--no-validate")) do_validate = 0;
@@ -505,6 +593,8 @@ int cmd_calibrate(int argc, char **argv)
             *dst = argv[i];
         } else if (!strcmp(argv[i], "--latency")) {
             new_latency = 1;
+        } else if (!strcmp(argv[i], "--wake-share")) {
+            wake_share = 1;
         } else if (!strcmp(argv[i], "--export")) {
             if (i + 2 >= argc) { fprintf(stderr, "ratelab calibrate: --export needs ID DIR\n"); return EXIT_BADINPUT; }
             return export_cmd(db_path, argv[i + 1], argv[i + 2]);
@@ -516,8 +606,11 @@ int cmd_calibrate(int argc, char **argv)
             return EXIT_BADINPUT;
         }
     }
-    if (new_latency && !refit) { fprintf(stderr, "ratelab calibrate: --latency goes with --refit ID\n"); return EXIT_BADINPUT; }
-    if (refit) return refit_cmd(db_path, refit, new_latency, escript);
+    if ((new_latency || wake_share) && !refit) {
+        fprintf(stderr, "ratelab calibrate: %s goes with --refit ID\n", new_latency ? "--latency" : "--wake-share");
+        return EXIT_BADINPUT;
+    }
+    if (refit) return refit_cmd(db_path, refit, new_latency, wake_share, escript);
     if (measure) return measure_cmd(measure, reps, escript);
     int paths[PATH__N];
     for (int p = 0; p < PATH__N; p++) paths[p] = 1;
@@ -566,6 +659,7 @@ int cmd_calibrate(int argc, char **argv)
     progress_end(&pg);
     if (mrc != 0) { fprintf(stderr, "ratelab calibrate: %s; nothing stored\n", err); goto out; }
     print_latency(&s);
+    if (measure_wake_share(&s) != 0) goto out;
     if (calib_session_fit(&s, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s; nothing stored\n", err); goto out; }
     print_coefs(&s);
     if (do_validate) {
