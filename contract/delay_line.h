@@ -5,14 +5,17 @@
 
 #include <stdint.h>
 
-/* The line (kernel/agent_delay.c) is one FIFO read and written by a program, so a packet leaves
- * at max(arrival + delay + own, previous departure + service): `own` is what a packet due after
- * its predecessor left takes (the TUN queue, the reader's wake-up, read, lateness and write),
- * `service` the time between two departures when the second had to wait (one write).  Both are
- * measured per packet by `ratelab kernel --delay-trace` and reduced by tools/delay_line_trace.py
- * (commands and traces: docs/validation.md, "The delay line's extra delay").  The extra grows
- * with the packet rate, so there is one table per measured load; a line takes the one measured
- * nearest its rate (down + up kbit/s, on a log scale). */
+/* The line (kernel/agent_delay.c) is one FIFO read and written by a program.  A packet due
+ * (arrival + delay) after its predecessor left leaves at max(due + own, previous departure +
+ * service): `own` is what exactly such packets took (the TUN queue, the reader's wake-up, read,
+ * lateness and write).  A packet due while its predecessor is still inside takes no wake-up of
+ * its own (the reader writes every packet already due before it sleeps again): it leaves at
+ * previous departure + service and draws no own.  `service` is the median time between two
+ * departures when the second had to wait (one write).  Both are measured per packet by
+ * `ratelab kernel --delay-trace` and reduced by tools/delay_line_trace.py (commands and traces:
+ * docs/validation.md, "The line's extra delay, per packet").  The extra grows with the packet
+ * rate, so there is one table per measured load; a line takes the one measured nearest its rate
+ * (down + up kbit/s, on a log scale). */
 struct delay_line_point { double q, us; };   /* quantile q of own, in microseconds */
 struct delay_line_table {
     const struct delay_line_point *pt;       /* q rises from 0 to 1 */

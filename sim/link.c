@@ -33,6 +33,7 @@ void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_r
     if (l->dl->rng) rng_free(l->dl->rng);
     l->dl->t = t;
     l->dl->rng = rng;
+    l->dl->last = -SIM_NEVER;                     /* nothing has left: the first packet is due after */
     sim_event_init(&l->dl->out, on_delay_line_out, l);
 }
 
@@ -138,14 +139,21 @@ static void fifo_enqueue(struct net *n, struct link *l, struct packet *p);
 void link_enqueue(struct net *n, struct link *l, struct packet *p)
 {
     if (!l->dl) { fifo_enqueue(n, l, p); return; }
-    /* The TUN reader takes packets in arrival order and writes one at a time: a packet leaves
-     * after its own extra, and no sooner than one write after its predecessor, of either
-     * direction when the two share the line. */
+    /* The TUN reader takes packets in arrival order and writes one at a time, one loop for both
+     * directions when the two share the line.  A packet due after the line's last departure waits
+     * for the reader's own wake-up, read and write: its `own` extra, drawn from what exactly such
+     * packets took in the traces (own_and_service in tools/delay_line_trace.py counts a packet
+     * whose due time, arrival + delay, is after its predecessor's departure).  A packet due while
+     * its predecessor is still inside takes no wake-up of its own: kernel/agent_delay.c writes
+     * every packet whose due time has passed before it sleeps again, so it leaves one write
+     * (`service`) after the one before it. */
     struct link_delay_line *d = l->dl;
-    sim_time_t out = n->sim.now + delay_line_own_ns(d->t, gsl_rng_uniform(d->rng));
     sim_time_t last = d->peer && d->peer->last > d->last ? d->peer->last : d->last;
-    sim_time_t after = last + (sim_time_t)(d->t->service_us * 1e3 + 0.5);
-    if (out < after) out = after;
+    sim_time_t out = last + (sim_time_t)(d->t->service_us * 1e3 + 0.5);
+    if (n->sim.now > last) {
+        sim_time_t own = n->sim.now + delay_line_own_ns(d->t, gsl_rng_uniform(d->rng));
+        if (own > out) out = own;
+    }
     d->last = out;
     p->t_enq = out;                               /* reused: when it leaves the delay line */
     p->next = NULL;

@@ -16,7 +16,7 @@ struct link_delay_line {
     const struct delay_line_table *t;
     gsl_rng       *rng;               /* owned                                                  */
     struct packet *head, *tail;       /* held, in arrival order                                 */
-    sim_time_t     last;              /* when the last packet held here leaves                  */
+    sim_time_t     last;              /* when the last packet held here leaves; -SIM_NEVER: none */
     struct link_delay_line *peer;     /* the other direction's, when both share one line (one
                                          reader): a packet also leaves no sooner than one write
                                          after the peer's last (link_share_delay_line)          */
@@ -92,9 +92,11 @@ void link_free(struct link *l);
  * The bucket starts full. */
 void link_set_bucket(struct link *l, uint32_t bytes);
 /* Hold each packet before it enters the FIFO, as the kernel testbed's TUN delay line does on top
- * of its configured delay: its own extra drawn from `t` (inverse CDF of rng's uniform draws), and
- * no less than t->service_us after the packet before it while that one is still held (a FIFO
- * writing one packet at a time: none overtakes another).  The link takes ownership of rng. */
+ * of its configured delay: a packet arriving after the one before it has left takes its own
+ * extra drawn from `t` (inverse CDF of rng's uniform draws), and leaves no sooner than
+ * t->service_us after that one; a packet arriving while the one before it is still held leaves
+ * exactly t->service_us after it, with no draw (a FIFO writing every packet that is due before it
+ * sleeps: none overtakes another).  The link takes ownership of rng. */
 void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_rng *rng);
 /* Make the delay lines of `a` and `b` (both set) one line, as the kernel testbed's single TUN
  * reader is for both directions: a packet leaves no sooner than one write after the last packet

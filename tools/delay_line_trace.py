@@ -13,9 +13,13 @@ Direction from the IPv4 source address: up when it starts with --client-prefix.
 The line is a FIFO: a packet due while the one before it is still inside waits for it.  So the
 model (sim/link.c) is: own = the extra of packets due after the one before them had left (their
 own wake-up, read and write), and service = the median time between the departures of packets
-that waited (one write).  A packet leaves at max(arrival + delay + own, previous departure +
-service); "model" replays each trace's arrivals through it, both directions through one line (one TUN), to
-compare with "extra".
+that waited (one write).  A packet due after the previous departure leaves at max(arrival + delay
++ own, previous departure + service); one due before it takes no wake-up of its own (the reader
+writes every packet already due before it sleeps) and leaves at previous departure + service.
+"model" replays each trace's arrivals through it, both directions through one line (one TUN), to
+compare with "extra"; "due after the last left" counts the packets that took their own wake-up,
+in the trace and in the model; "spacing" is the gaps under 500 us between consecutive downstream
+full frames (IP >= 1400 B) leaving the line (a burst's spacing into the shaped FIFO).
 --table prints own's quantiles and service as the rows of contract/delay_line.h."""
 import bisect
 import random
@@ -101,15 +105,38 @@ def own_and_service(pkts, delay):
 
 def model_replay(pkts, own, service_us, seed=1):
     """The packets of both directions through one line, as the TUN is one (sim/link.c,
-    link_share_delay_line): returns {up: extras} drawn from own."""
+    link_enqueue and link_share_delay_line): returns ({up: extras}, {up: departures}, the number
+    of packets due after the previous departure, the first not counted, as in own_and_service).  Only those draw from own: a packet due while
+    its predecessor is inside leaves one write after it, as own_and_service defines own."""
     rnd = random.Random(seed)
-    out = {True: [], False: []}
+    out, left = {True: [], False: []}, {True: [], False: []}
     last = float('-inf')
+    idle = 0
     for p in sorted(pkts, key=lambda p: p['out']):
         t = p['out'] / 1e3
-        last = max(t + own[int(rnd.random() * len(own))], last + service_us)
+        if t > last:
+            idle += last > float('-inf')
+            last = max(t + own[int(rnd.random() * len(own))], last + service_us)
+        else:
+            last += service_us
         out[p['up']].append(last - t)
-    return out
+        left[p['up']].append((last, p['len']))
+    return out, left, idle
+
+
+def burst_gaps(departures):
+    """Gaps under 500 us between consecutive full frames (IP >= 1400 B) in departure order, in us:
+    (time_us, ip_bytes) pairs, as the shaped FIFO sees them arrive."""
+    full = sorted(t for t, n in departures if n >= 1400)
+    return [g for g in (b - a for a, b in zip(full, full[1:])) if g < 500]
+
+
+def spacing_row(name, gaps):
+    g = sorted(gaps)
+    if not g:
+        return f"{name:<32} n=0"
+    return (f"{name:<32} n {len(g):6d}  p10 {quantile(g, .1):6.1f}  median {quantile(g, .5):6.1f}  "
+            f"p90 {quantile(g, .9):6.1f} us")
 
 
 def inversions(pkts, key_a, key_b):
@@ -164,9 +191,14 @@ def main(argv):
         svc = quantile(service, 0.5)
         print(row("own (due after the last left)", own))
         print(row("service (waited: gap)", service))
-        replay = model_replay(pkts, own, svc)
+        replay, left, idle = model_replay(pkts, own, svc)
         print(row("model, upstream", replay[True]))
         print(row("model, downstream", replay[False]))
+        print(f"due after the last left: trace {len(own)} of {len(pkts)} ({len(own) / len(pkts):.3f}), "
+              f"model {idle} ({idle / len(pkts):.3f})")
+        down = [(p['inn'] / 1e3, p['len']) for p in pkts if not p['up']]
+        print(spacing_row("spacing, downstream, trace", burst_gaps(down)))
+        print(spacing_row("spacing, downstream, model", burst_gaps(left[False])))
         for up in (True, False):
             d = [p for p in pkts if p['up'] == up]
             print(f"order ({'up' if up else 'down'}stream): {inversions(d, 'out', 'inn')} of {len(d)} packets left the TUN "
