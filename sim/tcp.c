@@ -1,6 +1,7 @@
 /* TCP connections as the application sees them: set-up and tear-down, the send buffer that
  * tcp_write fills (with its control/data marks) and the receive buffer that tcp_read drains. */
 #include "tcp_int.h"
+#include "linux_buffers.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,19 @@ void tcp_cfg_default(struct tcp_cfg *c)
     c->rto_max = SIM_SEC(60);
 }
 
+/* Linux tcp_select_initial_window: the window a connection starts with (rcv_wnd, and
+ * rcv_ssthresh), the whole buffer as a window computed with the default scaling ratio, since no
+ * segment has been measured yet (sk_rcvbuf * TCP_DEFAULT_SCALING_RATIO / 256; rcvbuf is sk_rcvbuf
+ * at the veth ratio), at most the clamp (rcvbuf), in whole segments.  For the grid's 262144:
+ * 141 segments, 205860 bytes, as the kernel engine's sockets start (tcp_probe rcv_wnd). */
+uint32_t tcp_initial_window(const struct tcp_cfg *cfg)
+{
+    uint64_t space = (uint64_t)cfg->rcvbuf * LINUX_DEFAULT_SCALING_RATIO / LINUX_VETH_SCALING_RATIO;
+    if (space > cfg->rcvbuf) space = cfg->rcvbuf;
+    if (space > cfg->mss) space = space / cfg->mss * cfg->mss;
+    return (uint32_t)space;
+}
+
 static void ep_init(struct tcp_ep *ep, struct tcp_conn *c, struct tcp_ep *peer, const struct path *out)
 {
     memset(ep, 0, sizeof *ep);
@@ -37,7 +51,8 @@ static void ep_init(struct tcp_ep *ep, struct tcp_conn *c, struct tcp_ep *peer, 
     ep->reordering = DUPACK_THRESH;     /* net.ipv4.tcp_reordering */
     ep->rto = c->cfg.rto_initial;
     ep->snd_wnd = c->cfg.mss;           /* until the peer's first advertisement arrives */
-    ep->rcv_wnd_adv = c->cfg.rcvbuf;
+    ep->rcv_ssthresh = tcp_initial_window(&c->cfg);
+    ep->rcv_wnd_adv = ep->rcv_ssthresh;
     sim_event_init(&ep->rto_timer, on_rto, ep);
     sim_event_init(&ep->persist_timer, on_persist, ep);
     sim_event_init(&ep->delack_timer, on_delack, ep);

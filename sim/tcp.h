@@ -150,6 +150,9 @@ struct tcp_ep {
     uint8_t    quick, got_data;
     uint8_t    ack_pending;          /* Linux's icsk_ack.pending bits: ICSK_ACK_SCHED, PUSHED, PUSHED2 */
     uint32_t   rcv_wnd_adv;          /* window in our last ACK                                  */
+    /* Linux's rcv_ssthresh: the most the offered window may be, however much memory is free; it
+     * starts at the initial window and grows with in-order data (tcp_grow_window) */
+    uint32_t   rcv_ssthresh;
     uint64_t   rcv_adv_edge;         /* right edge we advertised: last ack + its window         */
     uint64_t   last_ack_sent;        /* ack field of the last segment we sent                   */
     sim_time_t ts_recent;

@@ -1,6 +1,7 @@
 /* TCP output: building segments (ACK fields, window, SACK blocks), pure ACKs, data segments with
  * their bookkeeping (snd_max, Karn timing, the RTO), and the send loop the windows allow. */
 #include "tcp_int.h"
+#include "linux_buffers.h"
 
 /* ---------------------------------------------------------------- receive window and ACKs */
 
@@ -15,27 +16,41 @@ uint8_t tcp_rcv_wscale(uint32_t rcvbuf)
     return (uint8_t)(lg > 15 ? (lg - 15 < 14 ? lg - 15 : 14) : 0);
 }
 
+/* Linux tcp_space: the window the free receive memory is worth.  Every byte held, unread or out
+ * of order, takes the memory of its segment (truesize) at the measured scaling ratio, which Linux
+ * rounds down: a full-size segment on the veth costs 1458 bytes of window for its 1460
+ * (contract/linux_buffers.h), so after the reader takes what a retransmission made in order, the
+ * free window can exceed the edge already offered by a few bytes.  Other segment sizes are
+ * charged the same truesize (not measured). */
+uint32_t rcv_space(const struct tcp_ep *ep)
+{
+    uint64_t full = ep_cfg(ep)->rcvbuf, mss = ep_cfg(ep)->mss;
+    uint64_t used = (ep->rcv_nxt - ep->rcv_read) + ivl_bytes(&ep->ooo);
+    uint64_t ratio = mss * 256 / LINUX_VETH_SEG_TRUESIZE;
+    used = used * ratio * LINUX_VETH_SEG_TRUESIZE / (mss * 256);
+    return used >= full ? 0 : (uint32_t)(full - used);
+}
+
 /* The window we could offer now, Linux's __tcp_select_window.  Free space is what the receive
- * memory has left (tcp_space): the buffer less the unread in-order bytes *and* the out-of-order
- * queue, which holds socket memory as well.  (In the simulator rcvbuf is the largest window,
- * i.e. memory already scaled by tcp_win_from_space, so bytes count one for one.)  Less than half
+ * memory has left (rcv_space): the buffer less the unread in-order bytes *and* the out-of-order
+ * queue, which holds socket memory as well.  Less than half
  * the buffer free: rounded down to the scale's granularity, and no window at all below 1/16 of
  * the buffer or one MSS (the receiver's silly-window avoidance; tcp_select_window then keeps the
- * edge already offered).  With a window scale the window is the free space rounded up to the
- * scale's unit; without one, a multiple of the MSS, kept as it was while within one MSS of the
- * free space.  Not modelled: rcv_ssthresh (tcp_grow_window's ramp of the offered window) and
- * memory pressure. */
+ * edge already offered).  Never more than rcv_ssthresh, however much is free: the window Linux
+ * has grown to so far (tcp_grow_window, in tcp_input.c).  With a window scale the window is the
+ * free space rounded up to the scale's unit; without one, a multiple of the MSS, kept as it was
+ * while within one MSS of the free space.  Not modelled: memory pressure. */
 uint32_t rcv_window(const struct tcp_ep *ep)
 {
     uint32_t full = ep_cfg(ep)->rcvbuf, mss = ep_cfg(ep)->mss;
-    uint64_t used = (ep->rcv_nxt - ep->rcv_read) + ivl_bytes(&ep->ooo);
-    uint32_t free_space = used >= full ? 0 : (uint32_t)(full - used);
+    uint32_t free_space = rcv_space(ep);
     uint32_t unit = 1u << ep->conn->rcv_wscale;
     if (mss > full) mss = full;
     if (free_space < full / 2) {
         free_space &= ~(unit - 1);
         if (free_space < full / 16 || free_space < mss) return 0;
     }
+    if (free_space > ep->rcv_ssthresh) free_space = ep->rcv_ssthresh;
     if (unit > 1) return (free_space + unit - 1) & ~(unit - 1);
     uint32_t window = ep->rcv_wnd_adv;
     if (window + mss <= free_space || window > free_space) window = free_space / mss * mss;
