@@ -23,7 +23,7 @@
 
 static const char *const usage_flags =
     "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --export ID DIR, --measure SPEC [--reps N], "
-    "--refit ID [--latency] [--wake-share]";
+    "--refit ID [--latency | --latency-from ID2] [--wake-share]";
 
 static void machine_text(char *buf, size_t len)
 {
@@ -489,12 +489,41 @@ static int measure_wake_share(struct calib_session *s)
     return 0;
 }
 
-/* --refit ID [--latency] [--wake-share]: calibration ID's stored points fitted and validated again by this program's fit and
- * simulator, the sender's writes re-made from its recorded timing; stored as a new calibration. */
-static int refit_cmd(const char *db_path, const char *id_text, int new_latency, int wake_share, const char *escript)
+/* The wake-up latency tables (by the sleep's length) of stored calibration `from` in place of the
+ * session's: a calibration made before the latency was measured by sleep is refitted with one
+ * measured on the same machine later.  0, or -1 with err. */
+static int latency_from(sqlite3 *db, long from, struct calib_session *s, char *err, size_t errlen)
+{
+    struct cpu_calibration src;
+    char e[512];
+    if (db_calib_load(db, from, &src, e, sizeof e) != 0) { snprintf(err, errlen, "%s", e); return -1; }
+    struct calib_latency_run *dst[2] = { &s->lat_c, &s->lat_erl };
+    const enum cpu_path from_path[2] = { PATH_C_BLOCKING, PATH_ERL_PASSIVE };
+    for (int k = 0; k < 2; k++) {
+        if (k == 1 && !s->env.have_erlang) continue;
+        const struct cpu_wake_latency *w = &src.latency[from_path[k]];
+        int by_sleep = 0;
+        for (int b = 0; b < CPU_GAP_BINS; b++) by_sleep |= cpu_latency_measured(&w->by_sleep[b]);
+        if (!by_sleep) {
+            snprintf(err, errlen, "calibration %ld has no wake-up latency by sleep for %s", from, k ? "Erlang" : "C");
+            return -1;
+        }
+        dst[k]->lat = *w;
+    }
+    return 0;
+}
+
+/* --refit ID [--latency | --latency-from ID2] [--wake-share]: calibration ID's stored points fitted and validated again by
+ * this program's fit and simulator, the sender's writes re-made from its recorded timing; stored as a new calibration. */
+static int refit_cmd(const char *db_path, const char *id_text, int new_latency, const char *lat_from_text, int wake_share,
+                     const char *escript)
 {
     char err[1024];
-    long id;
+    long id, lat_from = 0;
+    if (lat_from_text && flag_long("--latency-from", lat_from_text, 1, LONG_MAX, &lat_from, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab calibrate: %s (a calibration id)\n", err);
+        return EXIT_BADINPUT;
+    }
     sqlite3 *db = open_calibration("--refit", id_text, db_path, DB_WRITE, &id);
     if (!db) return EXIT_BADINPUT;
     struct calib_session s;
@@ -512,6 +541,10 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
         db_calib_load_bench(db, id, bench, sizeof bench / sizeof bench[0], &n_bench, err, sizeof err) ||
         calib_session_from_points(&s, rows, n, bench, n_bench, &cal, err, sizeof err)) {
         fprintf(stderr, "ratelab calibrate: --refit %ld (%s): %s\n", id, db_path, err);
+        goto out;
+    }
+    if (lat_from && latency_from(db, lat_from, &s, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab calibrate: --latency-from %ld (%s): %s\n", lat_from, db_path, err);
         goto out;
     }
     if (new_latency || wake_share) {
@@ -551,9 +584,11 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
     if (!(rec = make_record(&s, ""))) { fprintf(stderr, "ratelab calibrate: out of memory\n"); goto out; }
     snprintf(rec->machine, sizeof rec->machine, "%s", machine);
     snprintf(rec->runtime, sizeof rec->runtime, "%s", runtime);
+    char lat_note[96] = "";
+    if (lat_from) snprintf(lat_note, sizeof lat_note, "; the wake-up latency by sleep of calibration %ld", lat_from);
     int k = snprintf(rec->settings, sizeof rec->settings, "refit of calibration %ld: its measurements, the sender's writes "
-                     "re-made from its recorded timer lateness%s%s; ", id,
-                     new_latency ? "; the wake-up latency by sleep measured again at the refit" : "",
+                     "re-made from its recorded timer lateness%s%s%s; ", id,
+                     new_latency ? "; the wake-up latency by sleep measured again at the refit" : "", lat_note,
                      new_latency || wake_share ? "; the wake-up's CPU under a niced busy process measured at the refit" : "");
     if (k > 0 && (size_t)k < sizeof rec->settings)
         snprintf(rec->settings + k, sizeof rec->settings - (size_t)k, "%.*s", (int)(sizeof rec->settings - (size_t)k - 1), settings);
@@ -569,7 +604,7 @@ out:
 int cmd_calibrate(int argc, char **argv)
 {
     const char *db_path = "results/calib.db", *escript = NULL, *path_list = NULL, *measure = NULL;
-    const char *refit = NULL;
+    const char *refit = NULL, *lat_from = NULL;
     int quick = 0, do_validate = 1, reps = 1, new_latency = 0, wake_share = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
@@ -595,6 +630,9 @@ int cmd_calibrate(int argc, char **argv)
             new_latency = 1;
         } else if (!strcmp(argv[i], "--wake-share")) {
             wake_share = 1;
+        } else if (!strcmp(argv[i], "--latency-from")) {
+            if (i + 1 >= argc) { fprintf(stderr, "ratelab calibrate: --latency-from needs a calibration id\n"); return EXIT_BADINPUT; }
+            lat_from = argv[++i];
         } else if (!strcmp(argv[i], "--export")) {
             if (i + 2 >= argc) { fprintf(stderr, "ratelab calibrate: --export needs ID DIR\n"); return EXIT_BADINPUT; }
             return export_cmd(db_path, argv[i + 1], argv[i + 2]);
@@ -610,7 +648,11 @@ int cmd_calibrate(int argc, char **argv)
         fprintf(stderr, "ratelab calibrate: %s goes with --refit ID\n", new_latency ? "--latency" : "--wake-share");
         return EXIT_BADINPUT;
     }
-    if (refit) return refit_cmd(db_path, refit, new_latency, wake_share, escript);
+    if (lat_from && (!refit || new_latency)) {
+        fprintf(stderr, "ratelab calibrate: --latency-from goes with --refit ID and not with --latency\n");
+        return EXIT_BADINPUT;
+    }
+    if (refit) return refit_cmd(db_path, refit, new_latency, lat_from, wake_share, escript);
     if (measure) return measure_cmd(measure, reps, escript);
     int paths[PATH__N];
     for (int p = 0; p < PATH__N; p++) paths[p] = 1;

@@ -1,0 +1,126 @@
+/* Which arrivals share a wake-up: the simulated reader against the analytic wake-up count of a
+ * thread that stays awake for its wake-up latency plus the wake-up's work, for paced and Poisson
+ * arrivals (a fixed latency, a fixed cost per wake-up, nothing else costing CPU); the refit's
+ * --latency-from flag. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "testutil.h"
+#include "cpu_tally.h"
+#include "calib.h"
+#include "simpoint.h"
+#include "test_sweep_helpers.h"
+
+static void set_const(struct cpu_latency *l, double ns)
+{
+    for (int q = 0; q < CPU_LAT_Q; q++) l->q_ns[q] = ns;
+}
+
+/* A blocking C reader (a thread of its own) whose only cost is `wake_ns` per wake-up, woken after
+ * `lat_ns`. */
+static void reader_costs(struct cpu_costs *c, double lat_ns, double wake_ns)
+{
+    static struct cpu_calibration cal;
+    memset(&cal, 0, sizeof cal);
+    cal.os_wakes[PATH_C_BLOCKING] = 1;
+    cal.ns[PATH_C_BLOCKING][CPUF_WAKEUP] = wake_ns;
+    set_const(&cal.latency[PATH_C_BLOCKING].any, lat_ns);
+    calib_costs_for_path(c, &cal, PATH_C_BLOCKING, CLOCK_NONE);
+}
+
+/* Wake-ups charged for arrivals at t[0..n-1] (ns). */
+static double wakeups(const struct cpu_costs *c, const double *t, int n)
+{
+    struct cpu_tally tally = { { 0 }, { 0 } };
+    struct cpu_recv r;
+    cpu_recv_init(&r, c, 1, cpu_tally_sink, &tally);
+    struct cpu_sock s;
+    cpu_sock_init(&s, 0);
+    for (int i = 0; i < n; i++) cpu_recv_arrival(&r, &s, t[i], 1460, 1);
+    cpu_recv_advance(&r, t[n - 1] + 1e12);
+    CU_ASSERT_EQUAL(r.wakes, (uint64_t)tally.units[CPUF_WAKEUP]);   /* os_wakes 1: one switch a thread */
+    cpu_sock_free(&s);
+    cpu_recv_free(&r);
+    return tally.units[CPUF_WAKEUP];
+}
+
+/* Paced arrivals 1 ms apart.  The thread is awake for latency + work after each wake-up: under
+ * 1 ms every arrival finds it asleep (100 wake-ups); 1.5 ms (latency alone, or 0.4 ms latency and
+ * 0.8 ms of work) takes the next arrival along, so every other one wakes it (50). */
+static void test_paced_wakeups(void)
+{
+    static double t[100];
+    for (int i = 0; i < 100; i++) t[i] = i * 1e6;
+    struct cpu_costs c;
+    reader_costs(&c, 0.5e6, 0);
+    ASSERT_ABS(wakeups(&c, t, 100), 100, 0);
+    reader_costs(&c, 0.4e6, 0.5e6);
+    ASSERT_ABS(wakeups(&c, t, 100), 100, 0);
+    reader_costs(&c, 1.5e6, 0);
+    ASSERT_ABS(wakeups(&c, t, 100), 50, 0);
+    reader_costs(&c, 0.4e6, 0.8e6);
+    ASSERT_ABS(wakeups(&c, t, 100), 50, 0);
+}
+
+static double unit_draw(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
+}
+
+/* Poisson arrivals at rate lambda and an awake time W = latency + work after each wake-up: the
+ * arrivals during W share the wake-up and the next one comes an exponential time after W, so
+ * wake-ups form a renewal process with cycles W + Exp(lambda): T / (W + 1/lambda) of them over T
+ * (lambda / (1 + lambda W) a second), with variance T Var / mean^3 = T / lambda^2 / (W + 1/lambda)^3.
+ * lambda 2000/s: W 300 us (latency alone, or 200 us + 100 us of work) gives 1250/s; W 0 every
+ * arrival.  The seed is fixed; the bound is 4 standard deviations. */
+static void test_poisson_wakeups(void)
+{
+    enum { N = 200000 };
+    static double t[N];
+    const double lambda = 2000;          /* arrivals a second */
+    uint64_t rng = 42;
+    double now = 0;
+    for (int i = 0; i < N; i++) {
+        now += -log(1 - unit_draw(&rng)) / lambda * 1e9;
+        t[i] = now;
+    }
+    const double T = now / 1e9;
+    const double cases[3][2] = { { 300e3, 0 }, { 200e3, 100e3 }, { 0, 0 } };   /* latency, work (ns) */
+    for (int k = 0; k < 3; k++) {
+        struct cpu_costs c;
+        reader_costs(&c, cases[k][0], cases[k][1]);
+        double w = (cases[k][0] + cases[k][1]) / 1e9, cycle = w + 1 / lambda;
+        double expect = T / cycle, sd = sqrt(T / (lambda * lambda) / (cycle * cycle * cycle));
+        double got = wakeups(&c, t, N);
+        if (k == 2) ASSERT_ABS(got, N, 0);
+        else ASSERT_ABS(got, expect, 4 * sd);
+        ASSERT_ABS(expect / T, k == 2 ? lambda : lambda / (1 + lambda * 300e-6), 1e-9);
+    }
+}
+
+/* --latency-from goes with --refit and not with --latency, and names a calibration by its id;
+ * each refusal is one line and exit 2, before any database is opened. */
+static void test_latency_from_flag(void)
+{
+    struct cli_out o;
+    CU_ASSERT_EQUAL(cli(&o, "calibrate --latency-from 8"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--latency-from goes with --refit ID and not with --latency"));
+    CU_ASSERT_EQUAL(cli(&o, "calibrate --refit 11 --latency --latency-from 8 --db /nonexistent/calib.db"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "not with --latency"));
+    CU_ASSERT_EQUAL(cli(&o, "calibrate --refit 11 --latency-from x --db /nonexistent/calib.db"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--latency-from x: not an integer"));
+    CU_ASSERT_EQUAL(cli(&o, "calibrate --refit 11 --latency-from"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--latency-from needs a calibration id"));
+}
+
+void register_test_calib_wakes(void);
+void register_test_calib_wakes(void)
+{
+    TEST_SUITE("calib_wakes",
+               TEST(test_paced_wakeups),
+               TEST(test_poisson_wakeups),
+               TEST(test_latency_from_flag));
+}
