@@ -105,15 +105,18 @@ static void test_poisson_wakeups(void)
  * each refusal is one line and exit 2, before any database is opened. */
 static void test_latency_from_flag(void)
 {
+    static const char *const cases[][2] = {
+        { "calibrate --latency-from 8", "--latency-from goes with --refit ID and not with --latency" },
+        { "calibrate --refit 11 --latency --latency-from 8 --db /nonexistent/calib.db", "not with --latency" },
+        { "calibrate --refit 11 --latency-from x --db /nonexistent/calib.db", "--latency-from x: not an integer" },
+        { "calibrate --refit 11 --latency-from", "--latency-from needs a calibration id" },
+    };
     struct cli_out o;
-    CU_ASSERT_EQUAL(cli(&o, "calibrate --latency-from 8"), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--latency-from goes with --refit ID and not with --latency"));
-    CU_ASSERT_EQUAL(cli(&o, "calibrate --refit 11 --latency --latency-from 8 --db /nonexistent/calib.db"), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "not with --latency"));
-    CU_ASSERT_EQUAL(cli(&o, "calibrate --refit 11 --latency-from x --db /nonexistent/calib.db"), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--latency-from x: not an integer"));
-    CU_ASSERT_EQUAL(cli(&o, "calibrate --refit 11 --latency-from"), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "--latency-from needs a calibration id"));
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CU_ASSERT_EQUAL(cli(&o, "%s", cases[i][0]), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(o.err, cases[i][1]));
+        CU_ASSERT_PTR_NULL(strchr(strchr(o.err, '\n') ? strchr(o.err, '\n') + 1 : o.err, '\n'));   /* one line */
+    }
 }
 
 void register_test_calib_wakes(void);
