@@ -10,6 +10,10 @@
  * initial window (tcp_select_initial_window) is computed with it. */
 #define LINUX_VETH_SCALING_RATIO 162
 #define LINUX_DEFAULT_SCALING_RATIO 128
+/* The larger of net.ipv4.tcp_rmem[2] (33554432) and net.core.rmem_max (4194304) in a new network
+ * namespace on Linux 6.18: tcp_select_initial_window picks the window scale for at least this
+ * much, unless window_clamp (the locked buffer) is smaller. */
+#define LINUX_TCP_RMEM_MAX 33554432u
 #define LINUX_SO_RCVBUF_PER_WINDOW_BYTE (256.0 / (2.0 * LINUX_VETH_SCALING_RATIO))
 /* The receive memory (truesize) of one full-size segment arriving on the veth: 2304 bytes, so
  * scaling_ratio = 1460 * 256 / 2304 = 162 (tcp_measure_rcv_mss, rounded down) and a segment held

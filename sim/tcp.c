@@ -26,17 +26,43 @@ void tcp_cfg_default(struct tcp_cfg *c)
     c->rto_max = SIM_SEC(60);
 }
 
-/* Linux tcp_select_initial_window: the window a connection starts with (rcv_wnd, and
- * rcv_ssthresh), the whole buffer as a window computed with the default scaling ratio, since no
- * segment has been measured yet (sk_rcvbuf * TCP_DEFAULT_SCALING_RATIO / 256; rcvbuf is sk_rcvbuf
- * at the veth ratio), at most the clamp (rcvbuf), in whole segments.  For the grid's 262144:
- * 141 segments, 205860 bytes, as the kernel engine's sockets start (tcp_probe rcv_wnd). */
-uint32_t tcp_initial_window(const struct tcp_cfg *cfg)
+/* The window a receiver may ever offer at SYN time, Linux's window_clamp as tcp_connect_init and
+ * tcp_openreq_init_rwin leave it for tcp_select_initial_window: the whole buffer as a window
+ * (tcp_full_space, sk_rcvbuf * TCP_DEFAULT_SCALING_RATIO / 256, since no segment has been
+ * measured yet; rcvbuf is sk_rcvbuf at the veth ratio), and no more than TCP_WINDOW_CLAMP
+ * (rcvbuf), since the buffer is locked (SO_RCVBUF). */
+static uint64_t syn_window_clamp(const struct tcp_cfg *cfg)
 {
     uint64_t space = (uint64_t)cfg->rcvbuf * LINUX_DEFAULT_SCALING_RATIO / LINUX_VETH_SCALING_RATIO;
-    if (space > cfg->rcvbuf) space = cfg->rcvbuf;
+    return space < cfg->rcvbuf ? space : cfg->rcvbuf;
+}
+
+/* Linux tcp_select_initial_window: the window a connection starts with (rcv_wnd, and
+ * rcv_ssthresh), syn_window_clamp in whole segments.  For the grid's 262144: 141 segments,
+ * 205860 bytes, as the kernel engine's sockets start (tcp_probe rcv_wnd). */
+uint32_t tcp_initial_window(const struct tcp_cfg *cfg)
+{
+    uint64_t space = syn_window_clamp(cfg);
     if (space > cfg->mss) space = space / cfg->mss * cfg->mss;
     return (uint32_t)space;
+}
+
+/* The receive window scale, also tcp_select_initial_window: ilog2 of the largest window less 15
+ * (so that 65535 units hold it), 0..14 (TCP_MAX_WSCALE, RFC 7323 2.3).  The largest window is
+ * the initial one or net.ipv4.tcp_rmem[2] / net.core.rmem_max if larger, but never more than
+ * window_clamp, which the locked buffer made syn_window_clamp: so the buffer as a window at the
+ * default ratio, 0.79 of rcvbuf, and not rcvbuf itself.  The kernel engine's SYN and SYN-ACK
+ * announce 0, 0, 1, 2, 4 for rcvbuf 65535, 65536, 131072, 262144, 1048576 (docs/validation.md);
+ * ilog2(rcvbuf) - 15 gave 0, 1, 2, 3, 5.  Both ends of a connection share the configuration,
+ * hence one scale for both directions. */
+uint8_t tcp_rcv_wscale(const struct tcp_cfg *cfg)
+{
+    uint64_t clamp = syn_window_clamp(cfg), space = tcp_initial_window(cfg);
+    if (space < LINUX_TCP_RMEM_MAX) space = LINUX_TCP_RMEM_MAX;
+    if (space > clamp) space = clamp;
+    unsigned lg = 0;
+    while (space >> (lg + 1)) lg++;
+    return (uint8_t)(lg > 15 ? (lg - 15 < 14 ? lg - 15 : 14) : 0);
 }
 
 static void ep_init(struct tcp_ep *ep, struct tcp_conn *c, struct tcp_ep *peer, const struct path *out)
@@ -66,7 +92,7 @@ void tcp_conn_init(struct tcp_conn *c, struct net *n, const struct tcp_cfg *cfg,
     c->net = n;
     c->cfg = *cfg;
     c->hdr = (uint16_t)(IPV4_HDR + TCP_HDR + (cfg->timestamps ? TCP_TS_OPT : 0u));
-    c->rcv_wscale = tcp_rcv_wscale(cfg->rcvbuf);
+    c->rcv_wscale = tcp_rcv_wscale(cfg);
     c->path[0] = *fwd;
     c->path[1] = *rev;
     c->path[0].sink = tcp_input; c->path[0].ctx = &c->ep[1];

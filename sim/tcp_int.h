@@ -72,6 +72,7 @@ sim_time_t tcp_probe0_when(const struct tcp_ep *ep);
 /* tcp.c: the application's side of the send buffer */
 uint32_t ctrl_bytes(const struct tcp_ep *ep, uint64_t start, uint64_t end);
 uint32_t tcp_initial_window(const struct tcp_cfg *cfg);
+uint8_t  tcp_rcv_wscale(const struct tcp_cfg *cfg);
 void     drop_acked_marks(struct tcp_ep *ep);
 uint32_t tcp_size_goal(const struct tcp_ep *ep);
 uint64_t tcp_wmem_queued(const struct tcp_ep *ep);
@@ -114,7 +115,6 @@ void rtt_sample(struct tcp_ep *ep, sim_time_t r);
 /* tcp_output.c */
 uint32_t       rcv_space(const struct tcp_ep *ep);
 uint32_t       rcv_window(const struct tcp_ep *ep);
-uint8_t        tcp_rcv_wscale(uint32_t rcvbuf);
 struct packet *new_segment(struct tcp_ep *ep);
 struct packet *new_syn_segment(struct tcp_ep *ep, uint8_t flags);
 void           send_pure_ack(struct tcp_ep *ep);

@@ -5,17 +5,6 @@
 
 /* ---------------------------------------------------------------- receive window and ACKs */
 
-/* The receive window scale Linux picks (tcp_select_initial_window): ilog2 of the largest window,
- * less 15, so that the window field holds it.  The largest window is window_clamp, which the
- * kernel engine sets to rcvbuf (docs/validation.md); 3 for the grid's 262144.  Kept in the
- * connection (tcp_conn_init): rcv_window runs for every segment sent. */
-uint8_t tcp_rcv_wscale(uint32_t rcvbuf)
-{
-    unsigned lg = 0;
-    while (rcvbuf >> (lg + 1)) lg++;
-    return (uint8_t)(lg > 15 ? (lg - 15 < 14 ? lg - 15 : 14) : 0);
-}
-
 /* Linux tcp_space: the window the free receive memory is worth.  Every byte held, unread or out
  * of order, takes the memory of its segment (truesize) at the measured scaling ratio, which Linux
  * rounds down: a full-size segment on the veth costs 1458 bytes of window for its 1460

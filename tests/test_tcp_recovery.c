@@ -152,13 +152,14 @@ static void late_read(struct sim *s, struct sim_event *ev)
     if (r->ep->ooo.n) {
         /* Linux __tcp_select_window: free space is the buffer less unread and out-of-order bytes
          * (all read here), each full segment's memory worth 1458 bytes of window (2304 * 162 /
-         * 256, tcp_space), at most rcv_ssthresh, in units of the window scale, 2^3 for 262144
+         * 256, tcp_space), at most rcv_ssthresh, in units of the window scale, 2^2 for 262144
          * (tcp_select_initial_window): rounded down when less than half the buffer is free,
          * else up (ALIGN). */
         uint64_t buf = ep_cfg(r->ep)->rcvbuf, ooo = ivl_bytes(&r->ep->ooo);
+        uint64_t unit = 1u << r->ep->conn->rcv_wscale;
         uint64_t free_space = buf - ooo / 1460 * 1458;
         if (free_space > r->ep->rcv_ssthresh) free_space = r->ep->rcv_ssthresh;
-        uint64_t want = free_space < buf / 2 ? free_space / 8 * 8 : (free_space + 7) / 8 * 8;
+        uint64_t want = free_space < buf / 2 ? free_space / unit * unit : (free_space + unit - 1) / unit * unit;
         r->ooo_checks++;
         if (rcv_window(r->ep) != want) r->ooo_wrong++;
     }

@@ -183,11 +183,44 @@ static void test_held_segment_costs_its_memory(void)
     tap_free(&t);
 }
 
+static void test_window_scale_as_linux_picks_it(void)
+{
+    /* Linux tcp_select_initial_window picks the scale for the largest window the socket may
+     * offer, ilog2(space) - 15, where space is at most window_clamp; with SO_RCVBUF set
+     * (SOCK_RCVBUF_LOCK) tcp_connect_init and tcp_openreq_init_rwin first cut window_clamp to
+     * tcp_full_space, the buffer as a window at the default scaling ratio (128/256 of sk_rcvbuf),
+     * below the TCP_WINDOW_CLAMP the kernel engine sets (rcvbuf).  Measured on Linux 6.18 (the
+     * kernel engine, tcpdump on both veths): the SYN and the SYN-ACK both announced these scales,
+     * and windows of 51100 for rcvbuf 65535 and 65536, 65535 for the others.  Before, the
+     * simulator scaled for rcvbuf itself: 0, 1, 2, 3, 5. */
+    static const struct { uint32_t rcvbuf; uint8_t wscale; uint32_t syn_wnd; } m[] = {
+        { 65535, 0, 51100 }, { 65536, 0, 51100 }, { 131072, 1, 65535 }, { 262144, 2, 65535 },
+        { 1048576, 4, 65535 },
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+        cfg.rcvbuf = m[i].rcvbuf;
+        struct tcp_tap t;
+        open_tap(&t, &cfg);
+        sim_run_until(&t.net.sim, SIM_MS(500));
+        CU_ASSERT_EQUAL(t.conn.rcv_wscale, m[i].wscale);
+        size_t syns = 0;
+        for (size_t k = 0; k < t.n_log; k++)
+            if (t.log[k].flags & TCPF_SYN) {
+                CU_ASSERT_EQUAL(t.log[k].rwnd, m[i].syn_wnd);
+                syns++;
+            }
+        CU_ASSERT_EQUAL(syns, 2);
+        tap_free(&t);
+    }
+}
+
 void register_test_tcp_window(void)
 {
     TEST_SUITE("tcp_window",
                TEST(test_slow_reader_keeps_receiving),
                TEST(test_window_starts_small_and_grows),
                TEST(test_out_of_order_data_grows_the_window_only_with_sack),
-               TEST(test_held_segment_costs_its_memory));
+               TEST(test_held_segment_costs_its_memory),
+               TEST(test_window_scale_as_linux_picks_it));
 }
