@@ -92,11 +92,12 @@ void link_free(struct link *l);
  * The bucket starts full. */
 void link_set_bucket(struct link *l, uint32_t bytes);
 /* Hold each packet before it enters the FIFO, as the kernel testbed's TUN delay line does on top
- * of its configured delay: a packet arriving after the one before it has left takes its own
- * extra drawn from `t` (inverse CDF of rng's uniform draws), and leaves no sooner than
- * t->service_us after that one; a packet arriving while the one before it is still held leaves
- * exactly t->service_us after it, with no draw (a FIFO writing every packet that is due before it
- * sleeps: none overtakes another).  The link takes ownership of rng. */
+ * of its configured delay: every packet draws one write (t's service, inverse CDF of rng's
+ * uniform draws) and leaves no sooner than that after the one before it; a packet arriving after
+ * the one before it has left also draws its own extra (t's own) and leaves no sooner than that
+ * after its arrival; a packet arriving while the one before it is still held draws no own (a
+ * FIFO writing every packet that is due before it sleeps: none overtakes another).  The link
+ * takes ownership of rng. */
 void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_rng *rng);
 /* Make the delay lines of `a` and `b` (both set) one line, as the kernel testbed's single TUN
  * reader is for both directions: a packet leaves no sooner than one write after the last packet

@@ -12,15 +12,17 @@ Direction from the IPv4 source address: up when it starts with --client-prefix.
 
 The line is a FIFO: a packet due while the one before it is still inside waits for it.  So the
 model (sim/link.c) is: own = the extra of packets due after the one before them had left (their
-own wake-up, read and write), and service = the median time between the departures of packets
-that waited (one write).  A packet due after the previous departure leaves at max(arrival + delay
+own wake-up, read and write), and service = the time between the departures of packets that
+waited (one turn of the reader's loop), both distributions, each packet drawing a service and,
+when it is due after the previous departure, an own.  Such a packet leaves at max(arrival + delay
 + own, previous departure + service); one due before it takes no wake-up of its own (the reader
 writes every packet already due before it sleeps) and leaves at previous departure + service.
 "model" replays each trace's arrivals through it, both directions through one line (one TUN), to
 compare with "extra"; "due after the last left" counts the packets that took their own wake-up,
 in the trace and in the model; "spacing" is the gaps under 500 us between consecutive downstream
 full frames (IP >= 1400 B) leaving the line (a burst's spacing into the shaped FIFO).
---table prints own's quantiles and service as the rows of contract/delay_line.h."""
+--table prints own's and service's quantiles, pooled over the traces, as the rows
+{ q, own, service } of contract/delay_line.h."""
 import bisect
 import random
 import sys
@@ -103,22 +105,25 @@ def own_and_service(pkts, delay):
     return sorted(own), sorted(service)
 
 
-def model_replay(pkts, own, service_us, seed=1):
+def model_replay(pkts, own, service, seed=1):
     """The packets of both directions through one line, as the TUN is one (sim/link.c,
     link_enqueue and link_share_delay_line): returns ({up: extras}, {up: departures}, the number
-    of packets due after the previous departure, the first not counted, as in own_and_service).  Only those draw from own: a packet due while
-    its predecessor is inside leaves one write after it, as own_and_service defines own."""
+    of packets due after the previous departure, the first not counted, as in own_and_service).
+    Every packet draws a write from the measured gaps (service), in the order sim/link.c draws;
+    only those due after the previous departure draw from own: a packet due while its predecessor
+    is inside leaves one write after it, as own_and_service defines own."""
     rnd = random.Random(seed)
     out, left = {True: [], False: []}, {True: [], False: []}
     last = float('-inf')
     idle = 0
     for p in sorted(pkts, key=lambda p: p['out']):
         t = p['out'] / 1e3
+        write = service[int(rnd.random() * len(service))]
         if t > last:
             idle += last > float('-inf')
-            last = max(t + own[int(rnd.random() * len(own))], last + service_us)
+            last = max(t + own[int(rnd.random() * len(own))], last + write)
         else:
-            last += service_us
+            last += write
         out[p['up']].append(last - t)
         left[p['up']].append((last, p['len']))
     return out, left, idle
@@ -188,10 +193,9 @@ def main(argv):
         for edge in sorted(bins):
             print(row(f"extra, < {edge} pkt/s" if edge < 10 ** 9 else "extra, >= 20000 pkt/s", bins[edge]))
         own, service = own_and_service(pkts, delay)
-        svc = quantile(service, 0.5)
         print(row("own (due after the last left)", own))
         print(row("service (waited: gap)", service))
-        replay, left, idle = model_replay(pkts, own, svc)
+        replay, left, idle = model_replay(pkts, own, service)
         print(row("model, upstream", replay[True]))
         print(row("model, downstream", replay[False]))
         print(f"due after the last left: trace {len(own)} of {len(pkts)} ({len(own) / len(pkts):.3f}), "
@@ -206,11 +210,12 @@ def main(argv):
         print()
     if table:
         v = sorted(max(0.0, x) for x in all_own)
-        all_service.sort()
-        print(f"/* own: {len(v)} packets of {len(paths)} trace(s), mean {sum(v) / len(v):.1f} us; "
-              f"service: median of {len(all_service)} gaps */")
-        print("    " + ", ".join(f"{{ {q:g}, {quantile(v, q):.1f} }}" for q in TABLE_QS))
-        print(f"    service_us {quantile(all_service, 0.5):.1f}")
+        w = sorted(all_service)
+        print(f"/* {len(paths)} trace(s); own: {len(v)} packets, mean {sum(v) / len(v):.1f} us, median "
+              f"{quantile(v, 0.5):.1f}; service: {len(w)} gaps, mean {sum(w) / len(w):.1f} us, median "
+              f"{quantile(w, 0.5):.1f}.  Rows: {{ q, own, service }} */")
+        cells = [f"{{ {q:g}, {quantile(v, q):.1f}, {quantile(w, q):.1f} }}" for q in TABLE_QS]
+        print(",\n".join("    " + ", ".join(cells[i:i + 6]) for i in range(0, len(cells), 6)))
 
 
 if __name__ == '__main__':
