@@ -149,7 +149,13 @@ int cmd_kernel(int argc, char **argv)
          * case that measures the host's timing is not measured beside other work (30 min at most). */
         if (idle_max >= 0) {
             double busy;
-            int w = hostload_wait_idle(idle_max, 5.0, 1800.0, &kernel_stop, &busy);
+            int w = hostload_wait_idle(idle_max, 5.0, 0.0, &kernel_stop, &busy);
+            if (w > 0) {                  /* say why nothing happens, once, then keep waiting */
+                progress_end(&prog);
+                fprintf(stderr, "ratelab kernel: seed %lld waits for an idle host (%.0f %% busy over 5 s, --wait-idle %.0f %%)\n",
+                        (long long)(seed0 + r), 100 * busy, 100 * idle_max);
+                w = hostload_wait_idle(idle_max, 5.0, 1800.0, &kernel_stop, &busy);
+            }
             if (w < 0) { if (!kernel_stop) { fprintf(stderr, "ratelab kernel: --wait-idle: cannot read /proc/stat\n"); rc = 1; } break; }
             if (w > 0) {
                 progress_end(&prog);
