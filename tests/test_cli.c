@@ -76,6 +76,10 @@ static void test_bad_command_line(void)
     expect("run scenarios/asym_link.ini --bogus", "unknown flag '--bogus'", NULL);
     expect("run /nonexistent.ini", "/nonexistent.ini", "cannot open");
     expect("frobnicate", "unknown subcommand", NULL);
+    /* Flags of `kernel` are checked before it needs root or namespaces. */
+    expect("kernel scenarios/asym_link.ini --wait-idle 2", "--wait-idle 2", "out of range");
+    expect("kernel scenarios/asym_link.ini --wait-idle", "--wait-idle", "needs a value");
+    expect("kernel --cleanup --wait-idle 0.1", "--cleanup takes no scenario or other flags", NULL);
 }
 
 static void test_json_output(void)
