@@ -1,6 +1,7 @@
 /* The wake-up's cost under other processes' work, by the sleep before it: per-bin slopes of the
  * latency runs' wake-up CPU on the measured share, the saturating form and its checks. */
 #include "wakeshare.h"
+#include <gsl/gsl_fit.h>
 #include <math.h>
 #include <string.h>
 #include "fitpath.h"
@@ -12,33 +13,21 @@ void calib_wake_slopes(const struct calib_wake_series *s, struct calib_wake_fit 
 {
     memset(f, 0, sizeof *f);
     for (int b = 0; b < CPU_GAP_BINS; b++) {
-        double n = 0, mx = 0, my = 0, lo = INFINITY, hi = -INFINITY;
+        double share[CALIB_WS_MAX_RUNS], cpu[CALIB_WS_MAX_RUNS], lo = INFINITY, hi = -INFINITY;
+        size_t n = 0;
         for (int i = 0; i < s->n; i++)
             if (s->run[i].cpu_ns[b] > 0 && isfinite(s->run[i].share)) {
-                n++;
-                mx += s->run[i].share;
-                my += s->run[i].cpu_ns[b];
+                share[n] = s->run[i].share;
+                cpu[n++] = s->run[i].cpu_ns[b];
                 lo = fmin(lo, s->run[i].share);
                 hi = fmax(hi, s->run[i].share);
             }
         if (n < CALIB_WS_MIN_RUNS || hi - lo < CALIB_WS_MIN_SPREAD) continue;
-        mx /= n;
-        my /= n;
-        double sxx = 0, sxy = 0;
-        for (int i = 0; i < s->n; i++)
-            if (s->run[i].cpu_ns[b] > 0 && isfinite(s->run[i].share)) {
-                sxx += (s->run[i].share - mx) * (s->run[i].share - mx);
-                sxy += (s->run[i].share - mx) * (s->run[i].cpu_ns[b] - my);
-            }
-        if (!(sxx > 0)) continue;
-        double slope = sxy / sxx, sse = 0;
-        for (int i = 0; i < s->n; i++)
-            if (s->run[i].cpu_ns[b] > 0 && isfinite(s->run[i].share)) {
-                double e = s->run[i].cpu_ns[b] - my - slope * (s->run[i].share - mx);
-                sse += e * e;
-            }
-        f->delta_ns[b] = slope;
-        f->se_ns[b] = fmax(SE_FLOOR_NS, sqrt(sse / (n - 2) / sxx));
+        /* Ordinary least squares; cov11 is the slope's variance, sse / (n - 2) / sxx. */
+        double c0, c1, cov00, cov01, cov11, sse;
+        gsl_fit_linear(share, 1, cpu, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &sse);
+        f->delta_ns[b] = c1;
+        f->se_ns[b] = fmax(SE_FLOOR_NS, sqrt(cov11));
         f->runs[b] = (int)n;
     }
     calib_wake_form(f);
