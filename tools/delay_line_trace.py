@@ -136,14 +136,6 @@ def burst_gaps(departures):
     return [g for g in (b - a for a, b in zip(full, full[1:])) if g < 500]
 
 
-def spacing_row(name, gaps):
-    g = sorted(gaps)
-    if not g:
-        return f"{name:<32} n=0"
-    return (f"{name:<32} n {len(g):6d}  p10 {quantile(g, .1):6.1f}  median {quantile(g, .5):6.1f}  "
-            f"p90 {quantile(g, .9):6.1f} us")
-
-
 def inversions(pkts, key_a, key_b):
     """Pairs of consecutive packets (in key_a order) that leave in the other order (key_b)."""
     s = sorted(pkts, key=lambda p: p[key_a])
@@ -201,8 +193,8 @@ def main(argv):
         print(f"due after the last left: trace {len(own)} of {len(pkts)} ({len(own) / len(pkts):.3f}), "
               f"model {idle} ({idle / len(pkts):.3f})")
         down = [(p['inn'] / 1e3, p['len']) for p in pkts if not p['up']]
-        print(spacing_row("spacing, downstream, trace", burst_gaps(down)))
-        print(spacing_row("spacing, downstream, model", burst_gaps(left[False])))
+        print(row("spacing, downstream, trace", burst_gaps(down)))
+        print(row("spacing, downstream, model", burst_gaps(left[False])))
         for up in (True, False):
             d = [p for p in pkts if p['up'] == up]
             print(f"order ({'up' if up else 'down'}stream): {inversions(d, 'out', 'inn')} of {len(d)} packets left the TUN "
