@@ -127,6 +127,11 @@ void writer_start(struct writer *w, struct tcp_tap *t, uint32_t bytes, sim_time_
     sim_schedule_at(&t->net.sim, &w->ev, from);
 }
 
+void writer_grow_window(struct writer *w, struct tcp_tap *t)
+{
+    writer_start(w, t, GROWN_WINDOW_SEGS * 1460, SIM_MS(500), 0, 0);
+}
+
 static void reader_readable(struct tcp_ep *ep, void *app) { (void)app; tcp_read(ep, tcp_readable(ep)); }
 const struct tcp_app_ops reader_ops = { NULL, reader_readable, NULL };
 

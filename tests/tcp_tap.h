@@ -58,6 +58,11 @@ struct writer {
 };
 void writer_start(struct writer *w, struct tcp_tap *t, uint32_t bytes, sim_time_t from,
                   sim_time_t every, sim_time_t until);
+/* 40 full segments written at 0.5 s: the receiver's window grows to its cap on them (each growth
+ * earns a quick ACK, tcp_grow_window: 19 at rcvbuf 262144), so what comes later meets the ACK
+ * rules of a grown window.  GROWN_WINDOW_SEGS is what it writes. */
+#define GROWN_WINDOW_SEGS 40
+void writer_grow_window(struct writer *w, struct tcp_tap *t);
 /* An application that reads everything at once. */
 extern const struct tcp_app_ops reader_ops;
 /* A tap on 1 Mbit/s both ways, 50 ms each way, no queue limit, whose ep[1] reads everything at

@@ -619,17 +619,21 @@ static void test_reno_ssthresh_halves_whole_segments(void)
 /* ------------------------------------------------------------------ the delayed-ACK timer */
 
 /* The ACK of the last segment of a 31-segment burst: after 16 quick ACKs and 7 pairs it waits for
- * the delayed-ACK timer.  Returns its delay after the segment's arrival; *arrival is that time. */
+ * the delayed-ACK timer.  A first burst of 40 segments has grown the window to its cap before
+ * (each growth earns a quick ACK, tcp_grow_window), and the second comes after a silence longer
+ * than the RTO, which gives the 16 quick ACKs.  Returns its delay after the segment's arrival;
+ * *arrival is that time. */
 static sim_time_t delack_delay(uint32_t hz, sim_time_t *arrival)
 {
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     cfg.hz = hz;
     struct tcp_tap t; open_tap(&t, &cfg);
-    struct writer a;
-    writer_start(&a, &t, 31 * 1460, SIM_MS(500) + 1234567, 0, 0);
-    sim_run_until(&t.net.sim, SIM_SEC(3));
-    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, 31 * 1460);
-    const struct tap_seg *last = tap_data_seg(&t, 30);
+    struct writer grow, a;
+    writer_grow_window(&grow, &t);
+    writer_start(&a, &t, 31 * 1460, SIM_MS(2500) + 1234567, 0, 0);
+    sim_run_until(&t.net.sim, SIM_SEC(5));
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, (GROWN_WINDOW_SEGS + 31) * 1460);
+    const struct tap_seg *last = tap_data_seg(&t, GROWN_WINDOW_SEGS + 30);
     sim_time_t d = -1;
     CU_ASSERT_FATAL(last != NULL);
     for (size_t i = 0; i < t.n_log && d < 0; i++)
@@ -668,6 +672,8 @@ static void spaced_segments(sim_time_t one_way, size_t *acks, size_t *timer_acks
     tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
     tcp_conn_open(&t.conn);
     struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(47), SIM_MS(10500));
+    sim_run_until(&t.net.sim, SIM_SEC(10));
+    *ato = t.conn.ep[1].ato;                 /* while the segments still come, not after the last */
     sim_run_until(&t.net.sim, SIM_SEC(12));
     CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, w.written);
     *acks = *timer_acks = 0;
@@ -681,7 +687,6 @@ static void spaced_segments(sim_time_t one_way, size_t *acks, size_t *timer_acks
                 break;
             }
     }
-    *ato = t.conn.ep[1].ato;
     tap_free(&t);
 }
 

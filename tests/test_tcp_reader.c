@@ -14,8 +14,10 @@ struct readers_run {
 };
 
 /* n bulk downloads, each on its own 1-ms-per-frame line (20 ms one way, ACKs back on an equal
- * line), started 0.5 ms apart, their receivers read by one loop that reads `wake` after data woke
- * it (0: each flow reads every arrival at once); runs 5 s. */
+ * line), started 0.25 ms apart, their receivers read by one loop that reads `wake` after data
+ * woke it (0: each flow reads every arrival at once); runs 5 s.  Not 0.5 ms: with a read 2.5 ms
+ * after the wake-up, the second flow's segments would arrive at the very instant of a read, and
+ * the order of two events at one instant would decide the test. */
 static void readers_run(struct readers_run *r, size_t n, sim_time_t wake)
 {
     memset(r, 0, sizeof *r);
@@ -31,7 +33,7 @@ static void readers_run(struct readers_run *r, size_t n, sim_time_t wake)
         struct path fwd = { { &r->fwd[i] }, 1, NULL, NULL }, rev = { { &r->rev[i] }, 1, NULL, NULL };
         bulk_flow_init(&r->flow[i], &r->net, &cfg, &fwd, &rev, 0);
         if (wake > 0) bulk_flow_set_reader(&r->flow[i], &r->reader);
-        bulk_flow_start(&r->flow[i], SIM_US(500) * (sim_time_t)i, SIM_SEC(2));
+        bulk_flow_start(&r->flow[i], SIM_US(250) * (sim_time_t)i, SIM_SEC(2));
     }
     sim_run_until(&r->net.sim, SIM_SEC(5));
 }
