@@ -189,3 +189,27 @@ int calib_session_from_points(struct calib_session *s, const struct calib_point_
     }
     return 0;
 }
+
+int calib_session_take_latency(struct calib_session *s, const struct cpu_calibration *src, long from, unsigned which,
+                               char *err, size_t errlen)
+{
+    if (which == CALIB_LAT_ERLANG && !s->env.have_erlang) {
+        snprintf(err, errlen, "erlang: the calibration refitted has no Erlang paths");
+        return -1;
+    }
+    struct calib_latency_run *dst[2] = { &s->lat_c, &s->lat_erl };
+    const enum cpu_path from_path[2] = { PATH_C_BLOCKING, PATH_ERL_PASSIVE };
+    const unsigned bit[2] = { CALIB_LAT_C, CALIB_LAT_ERLANG };
+    for (int k = 0; k < 2; k++) {
+        if (!(which & bit[k]) || (k == 1 && !s->env.have_erlang)) continue;
+        const struct cpu_wake_latency *w = &src->latency[from_path[k]];
+        int by_sleep = 0;
+        for (int b = 0; b < CPU_GAP_BINS; b++) by_sleep |= cpu_latency_measured(&w->by_sleep[b]);
+        if (!by_sleep) {
+            snprintf(err, errlen, "calibration %ld has no wake-up latency by sleep for %s", from, k ? "Erlang" : "C");
+            return -1;
+        }
+        dst[k]->lat = *w;
+    }
+    return 0;
+}

@@ -25,4 +25,14 @@ int calib_session_from_points(struct calib_session *s, const struct calib_point_
                               const struct calib_bench_row *bench, size_t n_bench, const struct cpu_calibration *cal,
                               char *err, size_t errlen);
 
+/* The runtimes whose wake-up latency --latency-from replaces. */
+enum { CALIB_LAT_C = 1, CALIB_LAT_ERLANG = 2 };
+/* The wake-up latency tables by sleep of calibration `from` (src: C's from c_blocking, Erlang's from
+ * erl_passive) in place of the session's, for the runtimes in `which`; the others keep the
+ * session's own.  Erlang is skipped when both are asked for and the session has no Erlang paths.
+ * Returns 0, or -1 with err (src has no table by sleep for a runtime asked for; Erlang asked for
+ * alone and the session has no Erlang paths). */
+int calib_session_take_latency(struct calib_session *s, const struct cpu_calibration *src, long from, unsigned which,
+                               char *err, size_t errlen);
+
 #endif

@@ -23,7 +23,7 @@
 
 static const char *const usage_flags =
     "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --export ID DIR, --measure SPEC [--reps N], "
-    "--refit ID [--latency | --latency-from ID2] [--wake-share]";
+    "--refit ID [--latency | --latency-from [c:|erlang:]ID2] [--wake-share]";
 
 static void machine_text(char *buf, size_t len)
 {
@@ -490,38 +490,46 @@ static int measure_wake_share(struct calib_session *s)
 }
 
 /* The wake-up latency tables (by the sleep's length) of stored calibration `from` in place of the
- * session's: a calibration made before the latency was measured by sleep is refitted with one
- * measured on the same machine later.  0, or -1 with err. */
-static int latency_from(sqlite3 *db, long from, struct calib_session *s, char *err, size_t errlen)
+ * session's, for the runtimes in `which`: a calibration made before the latency was measured by
+ * sleep is refitted with one measured on the same machine later.  0, or -1 with err. */
+static int latency_from(sqlite3 *db, long from, unsigned which, struct calib_session *s, char *err, size_t errlen)
 {
     struct cpu_calibration src;
     char e[512];
     if (db_calib_load(db, from, &src, e, sizeof e) != 0) { snprintf(err, errlen, "%s", e); return -1; }
-    struct calib_latency_run *dst[2] = { &s->lat_c, &s->lat_erl };
-    const enum cpu_path from_path[2] = { PATH_C_BLOCKING, PATH_ERL_PASSIVE };
-    for (int k = 0; k < 2; k++) {
-        if (k == 1 && !s->env.have_erlang) continue;
-        const struct cpu_wake_latency *w = &src.latency[from_path[k]];
-        int by_sleep = 0;
-        for (int b = 0; b < CPU_GAP_BINS; b++) by_sleep |= cpu_latency_measured(&w->by_sleep[b]);
-        if (!by_sleep) {
-            snprintf(err, errlen, "calibration %ld has no wake-up latency by sleep for %s", from, k ? "Erlang" : "C");
+    return calib_session_take_latency(s, &src, from, which, err, errlen);
+}
+
+/* --latency-from [c:|erlang:]ID: the calibration and the runtimes whose tables it gives (both
+ * without a prefix).  0, or -1 with err naming the flag. */
+static int parse_latency_from(const char *text, long *id, unsigned *which, char *err, size_t errlen)
+{
+    const char *colon = strchr(text, ':');
+    *which = CALIB_LAT_C | CALIB_LAT_ERLANG;
+    if (colon) {
+        size_t n = (size_t)(colon - text);
+        if (n == 1 && !strncmp(text, "c", n)) *which = CALIB_LAT_C;
+        else if (n == 6 && !strncmp(text, "erlang", n)) *which = CALIB_LAT_ERLANG;
+        else {
+            snprintf(err, errlen, "--latency-from %.64s: the runtime before ':' is c or erlang", text);
             return -1;
         }
-        dst[k]->lat = *w;
     }
+    const char *flag = !colon ? "--latency-from" : *which == CALIB_LAT_C ? "--latency-from c:" : "--latency-from erlang:";
+    if (flag_long(flag, colon ? colon + 1 : text, 1, LONG_MAX, id, err, errlen) != 0) return -1;
     return 0;
 }
 
-/* --refit ID [--latency | --latency-from ID2] [--wake-share]: calibration ID's stored points fitted and validated again by
+/* --refit ID [--latency | --latency-from [c:|erlang:]ID2] [--wake-share]: calibration ID's stored points fitted and validated again by
  * this program's fit and simulator, the sender's writes re-made from its recorded timing; stored as a new calibration. */
 static int refit_cmd(const char *db_path, const char *id_text, int new_latency, const char *lat_from_text, int wake_share,
                      const char *escript)
 {
     char err[1024];
     long id, lat_from = 0;
-    if (lat_from_text && flag_long("--latency-from", lat_from_text, 1, LONG_MAX, &lat_from, err, sizeof err) != 0) {
-        fprintf(stderr, "ratelab calibrate: %s (a calibration id)\n", err);
+    unsigned lat_which = 0;
+    if (lat_from_text && parse_latency_from(lat_from_text, &lat_from, &lat_which, err, sizeof err) != 0) {
+        fprintf(stderr, "ratelab calibrate: %s (a calibration id, after c: or erlang: for one runtime)\n", err);
         return EXIT_BADINPUT;
     }
     sqlite3 *db = open_calibration("--refit", id_text, db_path, DB_WRITE, &id);
@@ -543,7 +551,7 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
         fprintf(stderr, "ratelab calibrate: --refit %ld (%s): %s\n", id, db_path, err);
         goto out;
     }
-    if (lat_from && latency_from(db, lat_from, &s, err, sizeof err) != 0) {
+    if (lat_from && latency_from(db, lat_from, lat_which, &s, err, sizeof err) != 0) {
         fprintf(stderr, "ratelab calibrate: --latency-from %ld (%s): %s\n", lat_from, db_path, err);
         goto out;
     }
@@ -585,7 +593,9 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
     snprintf(rec->machine, sizeof rec->machine, "%s", machine);
     snprintf(rec->runtime, sizeof rec->runtime, "%s", runtime);
     char lat_note[96] = "";
-    if (lat_from) snprintf(lat_note, sizeof lat_note, "; the wake-up latency by sleep of calibration %ld", lat_from);
+    if (lat_from)
+        snprintf(lat_note, sizeof lat_note, "; the wake-up latency by sleep of calibration %ld%s", lat_from,
+                 lat_which == CALIB_LAT_C ? " for C" : lat_which == CALIB_LAT_ERLANG ? " for Erlang" : "");
     int k = snprintf(rec->settings, sizeof rec->settings, "refit of calibration %ld: its measurements, the sender's writes "
                      "re-made from its recorded timer lateness%s%s%s; ", id,
                      new_latency ? "; the wake-up latency by sleep measured again at the refit" : "", lat_note,

@@ -1,13 +1,15 @@
 /* Which arrivals share a wake-up: the simulated reader against the analytic wake-up count of a
  * thread that stays awake for its wake-up latency plus the wake-up's work, for paced and Poisson
  * arrivals (a fixed latency, a fixed cost per wake-up, nothing else costing CPU); the refit's
- * --latency-from flag. */
+ * --latency-from flag, per runtime. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include "testutil.h"
 #include "cpu_tally.h"
 #include "calib.h"
+#include "refit.h"
+#include "session.h"
 #include "simpoint.h"
 #include "test_sweep_helpers.h"
 
@@ -110,6 +112,10 @@ static void test_latency_from_flag(void)
         { "calibrate --refit 11 --latency --latency-from 8 --db /nonexistent/calib.db", "not with --latency" },
         { "calibrate --refit 11 --latency-from x --db /nonexistent/calib.db", "--latency-from x: not an integer" },
         { "calibrate --refit 11 --latency-from", "--latency-from needs a calibration id" },
+        { "calibrate --refit 11 --latency-from x:8 --db /nonexistent/calib.db", "--latency-from x:8: the runtime before ':' is c or erlang" },
+        { "calibrate --refit 11 --latency-from C:8 --db /nonexistent/calib.db", "the runtime before ':' is c or erlang" },
+        { "calibrate --refit 11 --latency-from c: --db /nonexistent/calib.db", "--latency-from c: '': not an integer" },
+        { "calibrate --refit 11 --latency-from erlang:0 --db /nonexistent/calib.db", "--latency-from erlang: 0: out of range" },
     };
     struct cli_out o;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -119,11 +125,55 @@ static void test_latency_from_flag(void)
     }
 }
 
+/* --latency-from c:ID / erlang:ID / ID: the tables by sleep of the runtimes asked for are the
+ * source's (C's from c_blocking, Erlang's from erl_passive), the others stay the session's own;
+ * a source without a table by sleep for a runtime asked for, or Erlang asked for alone by a
+ * session without Erlang, is refused. */
+static void test_latency_from_runtime(void)
+{
+    static struct cpu_calibration src;
+    static struct calib_session s;
+    char err[256];
+    const unsigned which[3] = { CALIB_LAT_C, CALIB_LAT_ERLANG, CALIB_LAT_C | CALIB_LAT_ERLANG };
+    for (int k = 0; k < 3; k++) {
+        memset(&src, 0, sizeof src);
+        memset(&s, 0, sizeof s);
+        set_const(&src.latency[PATH_C_BLOCKING].by_sleep[3], 50e3);
+        set_const(&src.latency[PATH_ERL_PASSIVE].by_sleep[3], 70e3);
+        set_const(&src.latency[PATH_C_EPOLL].by_sleep[3], 1);           /* not the C table's source */
+        set_const(&s.lat_c.lat.any, 100e3);
+        set_const(&s.lat_erl.lat.any, 200e3);
+        s.env.have_erlang = 1;
+        CU_ASSERT_EQUAL_FATAL(calib_session_take_latency(&s, &src, 8, which[k], err, sizeof err), 0);
+        int c = (which[k] & CALIB_LAT_C) != 0, e = (which[k] & CALIB_LAT_ERLANG) != 0;
+        ASSERT_ABS(s.lat_c.lat.by_sleep[3].q_ns[0], c ? 50e3 : 0, 0);
+        ASSERT_ABS(s.lat_c.lat.any.q_ns[0], c ? 0 : 100e3, 0);
+        ASSERT_ABS(s.lat_erl.lat.by_sleep[3].q_ns[0], e ? 70e3 : 0, 0);
+        ASSERT_ABS(s.lat_erl.lat.any.q_ns[0], e ? 0 : 200e3, 0);
+    }
+    /* no Erlang table by sleep in the source: C alone is taken, both are refused by name */
+    memset(&src, 0, sizeof src);
+    memset(&s, 0, sizeof s);
+    s.env.have_erlang = 1;
+    set_const(&src.latency[PATH_C_BLOCKING].by_sleep[5], 60e3);
+    CU_ASSERT_EQUAL(calib_session_take_latency(&s, &src, 8, CALIB_LAT_C, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(calib_session_take_latency(&s, &src, 8, CALIB_LAT_C | CALIB_LAT_ERLANG, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "calibration 8 has no wake-up latency by sleep for Erlang");
+    /* a session without Erlang: erlang: alone is refused, both take C's */
+    s.env.have_erlang = 0;
+    CU_ASSERT_EQUAL(calib_session_take_latency(&s, &src, 8, CALIB_LAT_ERLANG, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "erlang: the calibration refitted has no Erlang paths");
+    memset(&s.lat_c, 0, sizeof s.lat_c);
+    CU_ASSERT_EQUAL(calib_session_take_latency(&s, &src, 8, CALIB_LAT_C | CALIB_LAT_ERLANG, err, sizeof err), 0);
+    ASSERT_ABS(s.lat_c.lat.by_sleep[5].q_ns[0], 60e3, 0);
+}
+
 void register_test_calib_wakes(void);
 void register_test_calib_wakes(void)
 {
     TEST_SUITE("calib_wakes",
                TEST(test_paced_wakeups),
                TEST(test_poisson_wakeups),
-               TEST(test_latency_from_flag));
+               TEST(test_latency_from_flag),
+               TEST(test_latency_from_runtime));
 }
