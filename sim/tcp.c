@@ -256,6 +256,7 @@ static void mark_push(struct tcp_ep *ep, int appended)
 uint32_t tcp_write(struct tcp_ep *ep, uint32_t len, int ctrl)
 {
     ep->st.write_calls++;
+    if (ep->write_seq == ep->snd_nxt) cwnd_restart_after_idle(ep);     /* a new skb: tcp_skb_entail */
     uint32_t take;
     int appends = ep->push_seq == ep->write_seq && ep->write_seq > ep->snd_nxt &&
                   (!ep_cfg(ep)->linux_wmem || ep->tail_len < tcp_size_goal(ep));

@@ -57,6 +57,7 @@ struct tcp_stats {
      * TCPLostRetransmit, TCPDSACKRecv, TCPRenoReorder */
     uint64_t loss_probes, spurious_rtos, undos, lost_retransmits, dsacks_in, reno_reorders;
     uint64_t write_calls, write_blocked;   /* tcp_write attempts and those that accepted 0 bytes */
+    uint64_t idle_restarts;              /* windows restarted after an idle time (tcp_cwnd_restart) */
 };
 
 /* A segment in the retransmission queue (Linux's skb in tcp_rtx_queue); it starts at end - len.
@@ -106,6 +107,7 @@ struct tcp_ep {
     uint32_t   bytes_acked_ca;       /* bytes acknowledged towards the next segment of growth   */
     uint8_t    is_cwnd_limited;      /* Linux tcp_cwnd_validate: the window limited the sender  */
     uint64_t   max_flight, cwnd_usage_seq;   /* most in flight this round trip, and its end     */
+    sim_time_t lsndtime;             /* last data segment sent, or the handshake (Linux lsndtime) */
     /* RFC 9438 CUBIC state, windows in segments: W_max, K (s), epoch start (0: none), W_est */
     double     cubic_wmax, cubic_k, cubic_west;
     sim_time_t cubic_epoch;

@@ -91,6 +91,30 @@ void cwnd_validate(struct tcp_ep *ep, int is_cwnd_limited)
     }
 }
 
+/* Restart after idle (RFC 2861 / RFC 7661 4.1's "old" rule, Linux's default
+ * net.ipv4.tcp_slow_start_after_idle = 1, also inside the kernel engine's namespaces): when the
+ * application writes a new skb with nothing in flight and no data has been sent for longer than
+ * the RTO, the window no longer reflects the path.  Linux tcp_slow_start_after_idle_check
+ * (include/net/tcp.h, called from tcp_skb_entail) and tcp_cwnd_restart (tcp_output.c): ssthresh
+ * becomes tcp_current_ssthresh (at least 3/4 of the window unless in CWR or Recovery), and the
+ * window halves once per RTO of the idle time beyond the first, not below the restart window
+ * min(initial window, cwnd).  Both times in jiffies (lsndtime, icsk_rto). */
+void cwnd_restart_after_idle(struct tcp_ep *ep)
+{
+    if (ep->rtx_n != 0 || ep->state != TCP_ESTABLISHED) return;     /* tp->packets_out */
+    sim_time_t tick = tcp_tick(ep), delta = ep_now(ep) / tick * tick - ep->lsndtime / tick * tick;
+    if (delta <= ep->rto) return;
+    uint32_t mss = ep_cfg(ep)->mss, cwnd = ep->cwnd / mss;
+    uint32_t restart = (uint32_t)min_u64(ep_cfg(ep)->init_cwnd, cwnd);
+    if (ep->ca_state != TCP_CA_CWR && ep->ca_state != TCP_CA_RECOVERY) {
+        uint64_t cur = (uint64_t)((cwnd >> 1) + (cwnd >> 2)) * mss;
+        if (cur > ep->ssthresh) ep->ssthresh = (uint32_t)cur;
+    }
+    while ((delta -= ep->rto) > 0 && cwnd > restart) cwnd >>= 1;
+    ep->cwnd = (uint32_t)max_u64(cwnd, restart) * mss;
+    ep->st.idle_restarts++;
+}
+
 /* New data delivered outside a window reduction (Linux tcp_cong_avoid): slow start adds what was
  * acknowledged up to ssthresh (tcp_slow_start: a stretch ACK counts in full), the rest goes to
  * congestion avoidance, one segment per window acknowledged (tcp_cong_avoid_ai), or CUBIC. */

@@ -379,6 +379,7 @@ static void established(struct tcp_ep *ep)
 {
     ep->state = TCP_ESTABLISHED;
     ep->backoff = 0;
+    ep->lsndtime = ep_now(ep);          /* Linux tcp_finish_connect / tcp_rcv_state_process */
     sim_cancel(&ep_net(ep)->sim, &ep->rto_timer);
     if (ep->app_ops && ep->app_ops->on_established) ep->app_ops->on_established(ep, ep->app);
     tcp_output(ep);

@@ -147,5 +147,6 @@ void     tcp_rack_reo_timeout(struct tcp_ep *ep);
 uint32_t loss_ssthresh(struct tcp_ep *ep);
 void     cong_on_ack(struct tcp_ep *ep, uint64_t acked);
 void     cwnd_validate(struct tcp_ep *ep, int is_cwnd_limited);
+void     cwnd_restart_after_idle(struct tcp_ep *ep);
 
 #endif

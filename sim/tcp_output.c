@@ -159,6 +159,7 @@ void send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int push)
     }
     rtx_sent(ep, seq, seq + len);
     if (seq + len > ep->snd_max) ep->snd_max = seq + len;
+    ep->lsndtime = ep_now(ep);          /* Linux tcp_event_data_sent: every segment with data */
     sent_ack(ep, p->rwnd);
     if (!sim_event_pending(&ep->rto_timer)) arm_rto(ep);
     net_send(ep_net(ep), ep->out, p);
