@@ -198,10 +198,20 @@ int db_calib_load(sqlite3 *db, long id, struct cpu_calibration *out, char *err, 
     return r < 0 ? -1 : 0;
 }
 
-static void text_col(sqlite3_stmt *st, int c, char *dst, size_t len)
+/* A text column into a fixed buffer; a value that does not fit is an error, never cut short (a cut
+ * settings text once lost the date of a calibration's repetitions without a word). */
+static int text_col(sqlite3_stmt *st, int c, char *dst, size_t len, char *err, size_t errlen)
 {
     const unsigned char *t = sqlite3_column_text(st, c);
-    snprintf(dst, len, "%s", t ? (const char *)t : "");
+    const char *v = t ? (const char *)t : "";
+    size_t n = strlen(v);
+    if (n >= len) {
+        snprintf(err, errlen, "column %s holds %zu bytes, more than the %zu this build reads", sqlite3_column_name(st, c), n,
+                 len - 1);
+        return -1;
+    }
+    memcpy(dst, v, n + 1);
+    return 0;
 }
 
 static double real_or_nan(sqlite3_stmt *st, int c)
@@ -236,10 +246,18 @@ int db_calib_load_points(sqlite3 *db, long id, struct calib_point_row **rows, si
         const char *path = (const char *)sqlite3_column_text(st, 0);
         o->path = cpu_path_find(path ? path : "");
         if (o->path < 0) { r = -1; snprintf(err, errlen, "calibration %ld, point %zu: unknown path '%s'", id, *n, path ? path : ""); break; }
-        text_col(st, 1, o->role, sizeof o->role);
+        char cerr[160];
+        if (text_col(st, 1, o->role, sizeof o->role, cerr, sizeof cerr) ||
+            text_col(st, 4, o->clock, sizeof o->clock, cerr, sizeof cerr) ||
+            text_col(st, 23, o->gaps, sizeof o->gaps, cerr, sizeof cerr) ||
+            text_col(st, 24, o->agaps, sizeof o->agaps, cerr, sizeof cerr) ||
+            text_col(st, 28, o->send_late, sizeof o->send_late, cerr, sizeof cerr)) {
+            r = -1;
+            snprintf(err, errlen, "calibration %ld, point %zu: %s", id, *n, cerr);
+            break;
+        }
         o->item = sqlite3_column_int(st, 2);
         o->rep = sqlite3_column_int(st, 3);
-        text_col(st, 4, o->clock, sizeof o->clock);
         o->conns = sqlite3_column_int(st, 5);
         o->rate_Bps = sqlite3_column_double(st, 6);
         o->mss = sqlite3_column_int(st, 7);
@@ -250,12 +268,9 @@ int db_calib_load_points(sqlite3 *db, long id, struct calib_point_row **rows, si
         uint64_t *c[11] = { &o->runs, &o->vcsw, &o->ivcsw, &o->segs, &o->acks, &o->reads, &o->events, &o->msgs, &o->bytes,
                             &o->updates, &o->ticks };
         for (int k = 0; k < 11; k++) *c[k] = (uint64_t)sqlite3_column_int64(st, 12 + k);
-        text_col(st, 23, o->gaps, sizeof o->gaps);
-        text_col(st, 24, o->agaps, sizeof o->agaps);
         o->load1 = real_or_nan(st, 25);
         o->other_cpu = real_or_nan(st, 26);
         o->send_segs = (uint64_t)sqlite3_column_int64(st, 27);
-        text_col(st, 28, o->send_late, sizeof o->send_late);
         o->fit_ns = real_or_nan(st, 29);
         o->sim_ns = real_or_nan(st, 30);
         o->sim_wakeups = real_or_nan(st, 31);
@@ -278,10 +293,11 @@ int db_calib_load_meta(sqlite3 *db, long id, char *machine, size_t mlen, char *r
     }
     sqlite3_bind_int64(st, 1, id);
     int r = db_step(st, NULL, err, errlen);
-    if (r == 1) {
-        text_col(st, 0, machine, mlen);
-        text_col(st, 1, runtime, rlen);
-        text_col(st, 2, settings, slen);
+    char cerr[160];
+    if (r == 1 && (text_col(st, 0, machine, mlen, cerr, sizeof cerr) || text_col(st, 1, runtime, rlen, cerr, sizeof cerr) ||
+                   text_col(st, 2, settings, slen, cerr, sizeof cerr))) {
+        snprintf(err, errlen, "calibration %ld: %s", id, cerr);
+        r = -1;
     } else if (r == 0) {
         snprintf(err, errlen, "calibration %ld: not in the calibration database", id);
     }
@@ -299,9 +315,19 @@ int db_calib_load_bench(sqlite3 *db, long id, struct calib_bench_row *rows, size
     }
     sqlite3_bind_int64(st, 1, id);
     int r;
-    while ((r = db_step(st, NULL, err, errlen)) == 1 && *n < cap) {
-        text_col(st, 0, rows[*n].runtime, sizeof rows[*n].runtime);
-        text_col(st, 1, rows[*n].what, sizeof rows[*n].what);
+    while ((r = db_step(st, NULL, err, errlen)) == 1) {
+        char cerr[160];
+        if (*n == cap) {
+            snprintf(err, errlen, "calibration %ld: more than the %zu micro-benchmark rows this build reads", id, cap);
+            r = -1;
+            break;
+        }
+        if (text_col(st, 0, rows[*n].runtime, sizeof rows[*n].runtime, cerr, sizeof cerr) ||
+            text_col(st, 1, rows[*n].what, sizeof rows[*n].what, cerr, sizeof cerr)) {
+            snprintf(err, errlen, "calibration %ld, micro-benchmark %zu: %s", id, *n, cerr);
+            r = -1;
+            break;
+        }
         rows[*n].ns = sqlite3_column_double(st, 2);
         (*n)++;
     }

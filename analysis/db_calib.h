@@ -35,8 +35,12 @@ struct calib_mech_row { int path; char name[16]; double v; };
 
 struct calib_bench_row { char runtime[8]; char what[32]; double ns; };
 
+/* A calibration's settings text: a refit's says what it re-made and carries its source's whole text
+ * (a chain of refits grows it, some 250 bytes each); one that would not fit is refused, never cut. */
+#define CALIB_SETTINGS_MAX 8192
+
 struct calib_record {
-    char   created[32], machine[256], runtime[128], code_version[64], settings[1024];
+    char   created[32], machine[256], runtime[128], code_version[64], settings[CALIB_SETTINGS_MAX];
     double ns[PATH__N][CPUF__N], se[PATH__N][CPUF__N];
     char   source[PATH__N][CPUF__N][8];  /* "" = not part of this path's model (stored as 0) */
     struct calib_mech_row   mech[PATH__N * ((CPU_LAT_Q + 1) * (CPU_GAP_BINS + 1) + 5)];

@@ -540,7 +540,7 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
     struct calib_point_row *rows = NULL;
     struct calib_bench_row bench[16];
     size_t n = 0, n_bench = 0;
-    char machine[256], runtime[128], settings[1024];
+    char machine[256], runtime[128], settings[CALIB_SETTINGS_MAX];
     int rc = EXIT_BADINPUT;
     struct calib_record *rec = NULL;
     if (db_calib_load(db, id, &cal, err, sizeof err) || db_calib_load_meta(db, id, machine, sizeof machine, runtime,
@@ -597,11 +597,15 @@ static int refit_cmd(const char *db_path, const char *id_text, int new_latency, 
         snprintf(lat_note, sizeof lat_note, "; the wake-up latency by sleep of calibration %ld%s", lat_from,
                  lat_which == CALIB_LAT_C ? " for C" : lat_which == CALIB_LAT_ERLANG ? " for Erlang" : "");
     int k = snprintf(rec->settings, sizeof rec->settings, "refit of calibration %ld: its measurements, the sender's writes "
-                     "re-made from its recorded timer lateness%s%s%s; ", id,
+                     "re-made from its recorded timer lateness%s%s%s; %s", id,
                      new_latency ? "; the wake-up latency by sleep measured again at the refit" : "", lat_note,
-                     new_latency || wake_share ? "; the wake-up's CPU under a niced busy process measured at the refit" : "");
-    if (k > 0 && (size_t)k < sizeof rec->settings)
-        snprintf(rec->settings + k, sizeof rec->settings - (size_t)k, "%.*s", (int)(sizeof rec->settings - (size_t)k - 1), settings);
+                     new_latency || wake_share ? "; the wake-up's CPU under a niced busy process measured at the refit" : "",
+                     settings);
+    if (k < 0 || (size_t)k >= sizeof rec->settings) {
+        fprintf(stderr, "ratelab calibrate: --refit %ld: its settings text would be %d bytes, more than the %zu stored; "
+                "nothing stored\n", id, k, sizeof rec->settings - 1);
+        goto out;
+    }
     rc = store_and_judge(&s, db, db_path, rec, 1);
 out:
     free(rows);

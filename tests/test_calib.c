@@ -631,6 +631,19 @@ static void test_calibration_round_trip(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(in);
     CU_ASSERT(fgets(line, sizeof line, in) && !strcmp(line, "path,feature,ns,stderr,source\n"));
     fclose(in);
+    /* text that does not fit the reader's buffer is refused by column, never cut short */
+    static char machine[256], runtime[128], settings[CALIB_SETTINGS_MAX];
+    CU_ASSERT_EQUAL(db_calib_load_meta(db, id, machine, sizeof machine, runtime, sizeof runtime, settings, sizeof settings,
+                                       err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(settings, "synthetic");
+    CU_ASSERT_EQUAL_FATAL(sqlite3_exec(db, "UPDATE calibrations SET settings = hex(zeroblob(4500)); "
+                                           "UPDATE calib_points SET clock = 'monotonic-raw'", NULL, NULL, NULL), SQLITE_OK);
+    CU_ASSERT_EQUAL(db_calib_load_meta(db, id, machine, sizeof machine, runtime, sizeof runtime, settings, sizeof settings,
+                                       err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "calibration 1: column settings holds 9000 bytes, more than the 8191 this build reads");
+    CU_ASSERT_EQUAL(db_calib_load_points(db, id, &rows, &n_rows, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "calibration 1, point 0: column clock holds 13 bytes, more than the 11 this build reads");
+    CU_ASSERT_PTR_NULL(rows);
     db_close(db);
     const char *files[] = { "calibration.csv", "coefficients.csv", "fits.csv", "points.csv", "bench.csv" };
     for (size_t i = 0; i < 5; i++) { snprintf(f, sizeof f, "%s/%s", dir, files[i]); CU_ASSERT_EQUAL(unlink(f), 0); }
