@@ -24,6 +24,7 @@
 #define SEND_CHUNK 65536
 #define PACE_TICK_NS 10000000LL       /* paced writes: the simulator's 10-ms limiter tick     */
 #define MAX_FLOWS 4096
+#define CC_NAME_MAX 16                /* the kernel's TCP_CA_NAME_MAX, not exported to user space */
 
 int64_t agent_real_ns(void)
 {
@@ -46,6 +47,7 @@ struct opts {
     int     n_down, n_up;
     int64_t voip_interval;            /* 0: no VoIP                                            */
     int     rcvbuf, sndbuf, clamp, nodelay, maxseg;
+    const char *cc;                   /* congestion control, per socket (testbed.c says why)    */
     double  up_limit_Bps;
     int     up_write;
     int64_t up_start;                 /* ns after t0                                           */
@@ -81,6 +83,21 @@ static void die(const char *what)
     exit(1);
 }
 
+/* The socket's congestion control is the scenario's: an accepted socket inherits its listener's
+ * (tcp_ca_openreq_child keeps a setsockopt choice), and a run on any other is no run of the case. */
+static void check_cc(int fd, const struct opts *o)
+{
+    if (!o->cc) return;
+    char name[CC_NAME_MAX + 1] = "";
+    socklen_t l = CC_NAME_MAX;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &l) != 0) die("TCP_CONGESTION (read back)");
+    name[l < CC_NAME_MAX ? l : CC_NAME_MAX] = 0;
+    if (strcmp(name, o->cc) != 0) {
+        fprintf(stderr, "ratelab-agent: a socket runs congestion control '%s', not '%s'\n", name, o->cc);
+        exit(1);
+    }
+}
+
 /* Socket options of the scenario, set before listen/connect (the window scale is chosen from
  * the receive buffer at SYN time).  The *FORCE variants pass net.core.[rw]mem_max. */
 static void set_opts(int fd, const struct opts *o)
@@ -92,6 +109,8 @@ static void set_opts(int fd, const struct opts *o)
     if (o->clamp > 0 && setsockopt(fd, IPPROTO_TCP, TCP_WINDOW_CLAMP, &o->clamp, sizeof o->clamp) != 0) die("TCP_WINDOW_CLAMP");
     if (o->maxseg > 0 && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &o->maxseg, sizeof o->maxseg) != 0) die("TCP_MAXSEG");
     if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &o->nodelay, sizeof o->nodelay) != 0) die("TCP_NODELAY");
+    if (o->cc && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, o->cc, (socklen_t)strlen(o->cc)) != 0) die("TCP_CONGESTION");
+    check_cc(fd, o);
 }
 
 static int listener(int port, const struct opts *o)
@@ -234,6 +253,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         else if (!strcmp(k, "--sndbuf")) o->sndbuf = atoi(v);
         else if (!strcmp(k, "--clamp")) o->clamp = atoi(v);
         else if (!strcmp(k, "--nodelay")) o->nodelay = atoi(v);
+        else if (!strcmp(k, "--cc")) o->cc = v;
         else if (!strcmp(k, "--maxseg")) o->maxseg = atoi(v);
         else if (!strcmp(k, "--up-limit-Bps")) o->up_limit_Bps = strtod(v, NULL);
         else if (!strcmp(k, "--up-write")) o->up_write = atoi(v);
@@ -399,6 +419,7 @@ int agent_traffic_main(int argc, char **argv)
                     f->sender = f->down;
                     f->warm_taken = warm_done;
                     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &o.nodelay, sizeof o.nodelay);
+                    check_cc(fd, &o);
                     ep_add(ep, fd, 0, (uint64_t)idx);
                     flow_established(f, ep, idx, &o, now);
                 }

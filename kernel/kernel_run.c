@@ -269,7 +269,7 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
     for (int side = 1; side <= 2; side++) {
         char *argv[] = { (char *)agent, side == 1 ? "server" : "client", "--t0", a_t0, "--warmup-ns", a_warm, "--duration-ns", a_dur,
                          "--n-down", a_down, "--n-up", a_up, "--voip-interval-ns", a_voip, "--rcvbuf", a_rcv, "--sndbuf", a_snd,
-                         "--clamp", a_clamp, "--nodelay", a_nodelay, "--maxseg", a_mss, "--up-limit-Bps", a_lim,
+                         "--clamp", a_clamp, "--nodelay", a_nodelay, "--cc", (char *)c->cc, "--maxseg", a_mss, "--up-limit-Bps", a_lim,
                          "--up-write", a_write, "--up-start-ns", a_upstart, "--offsets", offsets,
                          "--addr", TB_SERVER_ADDR, NULL };
         ag[side].pid = netns_spawn(tb.ns[side == 1 ? TB_SERVER : TB_CLIENT], argv, &ag[side].fd, err, errlen);

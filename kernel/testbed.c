@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,27 @@
 static const char role_char[TB_N] = { 'c', 'r', 's' };
 
 #define TRY(call) do { if ((call) != 0) return KERNEL_FAILED; } while (0)
+
+/* Whether a socket in namespace ns can take congestion control cc, as the agents' sockets will
+ * (setting it loads the module, tcp_ca_find_autoload): a missing module is the machine's, any
+ * other refusal the run's. */
+static enum kernel_status cc_usable(const char *ns, const char *cc, char *err, size_t errlen)
+{
+    if (netns_enter(ns, err, errlen) != 0) return KERNEL_FAILED;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = fd < 0 ? -1 : setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc));
+    int e = errno;
+    if (fd >= 0) close(fd);
+    netns_leave();
+    if (rc == 0) return KERNEL_OK;
+    if (fd >= 0 && e == ENOENT) {
+        snprintf(err, errlen, "congestion control module tcp_%s missing (not in /proc/sys/net/ipv4/tcp_available_congestion_control "
+                 "and not loadable)", cc);
+        return KERNEL_ENV;
+    }
+    snprintf(err, errlen, "%s TCP_CONGESTION %s: %s", fd < 0 ? "socket for" : "setsockopt", cc, strerror(e));
+    return KERNEL_FAILED;
+}
 
 static int in_ns_sysctls(const char *ns, const char *const *kv, char *err, size_t errlen)
 {
@@ -124,17 +148,17 @@ enum kernel_status testbed_build(struct testbed *t, const struct kernel_cfg *c, 
             TRY(netns_ip_cmd(err, errlen, "-n", hosts[h][0], "route", "add", "default", "via", hosts[h][1], "dev", dev,
                              "initcwnd", cwnd, "rto_min", rto, (char *)NULL));
     }
-    /* TCP as the scenario says, per namespace; no cached metrics from earlier connections. */
+    /* TCP as the scenario says, per namespace; no cached metrics from earlier connections.  The
+     * congestion control is set per socket by the agents (TCP_CONGESTION), not as the namespace's
+     * default: outside the initial namespace Linux lets the default be only an algorithm of
+     * net.ipv4.tcp_allowed_congestion_control (tcp_set_default_congestion_control: EPERM), which
+     * on a host whose default is bbr holds reno and bbr but not cubic; a socket of a process with
+     * CAP_NET_ADMIN may take any loaded one. */
     const char *tcp_kv[] = { "net/ipv4/tcp_sack", c->sack ? "1" : "0", "net/ipv4/tcp_timestamps", c->timestamps ? "1" : "0",
-                             "net/ipv4/tcp_congestion_control", c->cc, "net/ipv4/tcp_no_metrics_save", "1", NULL };
-    if (in_ns_sysctls(C, tcp_kv, err, errlen) != 0 || in_ns_sysctls(S, tcp_kv, err, errlen) != 0) {
-        if (strstr(err, "congestion_control")) {
-            size_t l = strlen(err);
-            snprintf(err + l, errlen - l, " (congestion control module tcp_%s missing)", c->cc);
-            return KERNEL_ENV;
-        }
-        return KERNEL_FAILED;
-    }
+                             "net/ipv4/tcp_no_metrics_save", "1", NULL };
+    if (in_ns_sysctls(C, tcp_kv, err, errlen) != 0 || in_ns_sysctls(S, tcp_kv, err, errlen) != 0) return KERNEL_FAILED;
+    enum kernel_status cc_st = cc_usable(C, c->cc, err, errlen);
+    if (cc_st != KERNEL_OK) return cc_st;
     /* The router forwards; reverse-path filtering off, since the delay line re-injects packets
      * on the TUN device whose source addresses route out of the veths. */
     const char *router_kv[] = { "net/ipv4/ip_forward", "1", "net/ipv4/conf/all/rp_filter", "0",

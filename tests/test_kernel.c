@@ -323,6 +323,28 @@ static void test_kernel_short_download_fills_the_line(void)
     CU_ASSERT_EQUAL(ns_left(), 0);
 }
 
+/* cc = cubic runs whatever the host's default is: outside the initial namespace Linux lets a
+ * namespace's default be only an allowed algorithm (tcp_set_default_congestion_control), and on a
+ * host whose default is bbr cubic is not one, so the agents set it per socket and read it back
+ * (a socket on any other algorithm ends the run).  The line is filled as with reno. */
+static void test_kernel_runs_cubic_on_any_host_default(void)
+{
+    if (skipped("test_kernel_runs_cubic_on_any_host_default")) return;
+    struct param_set ps;
+    asym_params(&ps);
+    set(&ps, "cc", "cubic");
+    set(&ps, "duration_s", "4");
+    set(&ps, "warmup_s", "2");
+    struct run_result res;
+    if (run_kernel(&ps, &res) == KERNEL_OK)
+        ASSERT_REL(result_get(&res, "down_goodput_kbps"), 1024.0 * 1460 / 1514, 0.03);
+    else
+        CU_FAIL("kernel run with cc = cubic failed");
+    result_free(&res);
+    params_free(&ps);
+    CU_ASSERT_EQUAL(ns_left(), 0);
+}
+
 /* The command: SIGINT mid-run removes namespaces and agents and exits 130; two runs at once
  * both finish; without root it refuses in one line with exit 2. */
 static void test_kernel_command_cleans_up_and_refuses(void)
@@ -447,5 +469,6 @@ void register_test_kernel(void)
                TEST(test_veth_framing_equals_tbf_bytes),
                TEST(test_tun_delay_line_delays_as_configured),
                TEST(test_kernel_short_download_fills_the_line),
+               TEST(test_kernel_runs_cubic_on_any_host_default),
                TEST(test_kernel_command_cleans_up_and_refuses));
 }
