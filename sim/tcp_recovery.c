@@ -158,7 +158,10 @@ static void add_reno_sack(struct tcp_ep *ep, int dupacks, struct ack_state *a)
 }
 
 /* Linux tcp_remove_reno_sacks: a cumulative ACK filled one hole; the rest of what it covers
- * had been counted by duplicate ACKs already. */
+ * had been counted by duplicate ACKs already.  Without SACK blocks a cumulative ACK that also
+ * covers a retransmitted segment cannot tell that the never-retransmitted data after it arrived
+ * as sent, so it is no F-RTO evidence of a spurious timeout (Linux tcp_clean_rtx_queue, reno
+ * branch: FLAG_RETRANS_DATA_ACKED clears FLAG_ORIG_SACK_ACKED). */
 static void remove_reno_sacks(struct tcp_ep *ep, struct ack_state *a)
 {
     if (!a->acked_segs) return;
@@ -167,6 +170,7 @@ static void remove_reno_sacks(struct tcp_ep *ep, struct ack_state *a)
     a->delivered = acked > ep->sacked_out + mss ? acked - ep->sacked_out : mss;
     ep->sacked_out = eaten >= ep->sacked_out ? 0 : ep->sacked_out - eaten;
     check_reno_reordering(ep, a->acked_segs);
+    if (a->flag & FLAG_RETRANS_DATA_ACKED) a->flag &= ~FLAG_ORIG_SACK_ACKED;
 }
 
 /* Linux tcp_newreno_mark_lost: the head is lost after `reordering` duplicate ACKs (DupThresh, 3,

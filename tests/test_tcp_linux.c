@@ -158,14 +158,30 @@ static void test_karn_no_sample_from_retransmitted_data(void)
 /* ------------------------------------------------------------------ F-RTO, TLP, RACK */
 
 /* ACKs that reach the tap between 2 s and 3 s wait until 3 s: a one-second stall with nothing
- * lost, as when a download's ACKs queue behind an upload that fills the modem. */
+ * lost, as when a download's ACKs queue behind an upload that fills the modem.  With t->user
+ * pointing to a counter, the held ACKs leave 20 ms apart from 3 s on (it counts them), so a
+ * test can look at the sender between the first of them and the second. */
 static enum tap_verdict stall_acks(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
 {
     (void)p;
     sim_time_t now = t->net.sim.now;
     if (dir != 1 || now < SIM_SEC(2) || now >= SIM_SEC(3)) return TAP_PASS;
-    *until = SIM_SEC(3);
+    uint64_t *held = t->user;
+    *until = SIM_SEC(3) + (held ? (sim_time_t)(*held)++ * SIM_MS(20) : 0);
     return TAP_HOLD;
+}
+
+/* The F-RTO tests' connection: a sender that always has data (1460 bytes every 5 ms from 0.5 s)
+ * and a 20-kB receive window, so the stall stops it; `held` as for stall_acks. */
+static void open_stalled_tap(struct tcp_tap *t, struct writer *w, int sack, uint64_t *held)
+{
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.sack = sack;
+    cfg.rcvbuf = 20000;
+    open_tap(t, &cfg);
+    t->rule = stall_acks;
+    t->user = held;
+    writer_start(w, t, 1460, SIM_MS(500), SIM_MS(5), SIM_SEC(5));
 }
 
 static void test_frto_undoes_spurious_timeout(void)
@@ -174,15 +190,10 @@ static void test_frto_undoes_spurious_timeout(void)
      * fire with nothing lost; the first ACKs after the stall acknowledge data that was never
      * retransmitted, so the timeout is declared spurious and the window reduction undone (cwnd
      * and ssthresh back to before it).  Linux arms F-RTO with or without SACK (the kernel
-     * engine counts TCPSpuriousRTOs on SACK-less downloads too).  The sender always has data and
-     * a 20-kB receive window, so the stall stops it. */
+     * engine counts TCPSpuriousRTOs on SACK-less downloads too). */
     for (int sack = 0; sack <= 1; sack++) {
-        struct tcp_cfg cfg; tcp_cfg_default(&cfg);
-        cfg.sack = sack;
-        cfg.rcvbuf = 20000;
-        struct tcp_tap t; open_tap(&t, &cfg);
-        t.rule = stall_acks;
-        struct writer w; writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(5), SIM_SEC(5));
+        struct tcp_tap t; struct writer w;
+        open_stalled_tap(&t, &w, sack, NULL);
         sim_run_until(&t.net.sim, SIM_MS(1990));
         uint32_t cwnd_before = t.conn.ep[0].cwnd;
         sim_run_until(&t.net.sim, SIM_MS(3100));
@@ -192,6 +203,43 @@ static void test_frto_undoes_spurious_timeout(void)
         CU_ASSERT(ep->cwnd >= cwnd_before);
         CU_ASSERT_EQUAL(ep->ssthresh, UINT32_MAX);            /* restored: no loss was ever seen */
         CU_ASSERT(ep->st.retrans_segs <= 3);                  /* probe and head, no go-back-N */
+        sim_run_until(&t.net.sim, SIM_SEC(10));
+        CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, w.written);
+        tap_free(&t);
+    }
+}
+
+static void test_frto_reno_ack_of_retransmission_is_no_evidence(void)
+{
+    /* Linux tcp_clean_rtx_queue, reno branch: "If any of the cumulatively ACKed segments was
+     * retransmitted, non-SACK case cannot confirm that progress was due to original
+     * transmission" -- FLAG_RETRANS_DATA_ACKED clears FLAG_ORIG_SACK_ACKED, so tcp_process_loss
+     * does not undo on it.  The stall fires the RTO, which resends the head; the first ACK after
+     * the stall (the receiver's, sent before the resend) covers the head and the next segment.
+     * With SACK that is F-RTO's step 3.b at once (never-retransmitted data below high_seq
+     * acknowledged, no SACK blocks needed); without SACK the sender stays in Loss and goes on
+     * (step 2.b).  Measured on the kernel (join_8000_256_q100_nosack, seed 2): the first ACK
+     * after the download's RTO acknowledged the resent head and one original; no undo
+     * (TCPLossUndo 0, TCPSpuriousRTOs 0), Loss held. */
+    for (int sack = 0; sack <= 1; sack++) {
+        struct tcp_tap t; struct writer w;
+        uint64_t held = 0;
+        open_stalled_tap(&t, &w, sack, &held);
+        sim_run_until(&t.net.sim, SIM_MS(2999));
+        const struct tcp_ep *ep = &t.conn.ep[0];
+        CU_ASSERT_FATAL(ep->st.rto_expiries >= 1);             /* the stall fired the RTO */
+        CU_ASSERT_EQUAL(ep->ca_state, TCP_CA_LOSS);
+        CU_ASSERT(held >= 2);
+        uint64_t una = ep->snd_una;
+        sim_run_until(&t.net.sim, SIM_MS(3010));                /* the first held ACK only */
+        CU_ASSERT(ep->snd_una >= una + 2 * 1460);               /* the resent head and an original */
+        if (sack) {
+            CU_ASSERT_EQUAL(ep->st.spurious_rtos, 1);
+            CU_ASSERT_EQUAL(ep->ca_state, TCP_CA_OPEN);
+        } else {
+            CU_ASSERT_EQUAL(ep->st.spurious_rtos, 0);
+            CU_ASSERT_EQUAL(ep->ca_state, TCP_CA_LOSS);
+        }
         sim_run_until(&t.net.sim, SIM_SEC(10));
         CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, w.written);
         tap_free(&t);
@@ -800,6 +848,7 @@ void register_test_tcp_linux(void)
                TEST(test_rtt_sampled_on_every_ack),
                TEST(test_karn_no_sample_from_retransmitted_data),
                TEST(test_frto_undoes_spurious_timeout),
+               TEST(test_frto_reno_ack_of_retransmission_is_no_evidence),
                TEST(test_tail_loss_probe_repairs_tail),
                TEST(test_rack_finds_lost_retransmission),
                TEST(test_sack_scoreboard_survives_timeout),
