@@ -36,6 +36,12 @@ static inline const struct tcp_cfg *ep_cfg(const struct tcp_ep *ep) { return &ep
 static inline sim_time_t ep_now(const struct tcp_ep *ep) { return ep->conn->net->sim.now; }
 static inline uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+/* Linux tcp_in_cwnd_reduction: the window is being reduced (CWR or Recovery), so ssthresh is the
+ * target and not a value to raise. */
+static inline int in_cwnd_reduction(const struct tcp_ep *ep)
+{
+    return ep->ca_state == TCP_CA_CWR || ep->ca_state == TCP_CA_RECOVERY;
+}
 /* Length of one timer tick (jiffy, tcp_cfg.hz = CONFIG_HZ); 1 with exact timers (hz = 0). */
 static inline sim_time_t tcp_tick(const struct tcp_ep *ep)
 {

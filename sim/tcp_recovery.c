@@ -19,11 +19,6 @@ uint64_t tcp_in_flight(const struct tcp_ep *ep)
     return (out > left ? out - left : 0) + ep->retrans_out;
 }
 
-static int in_cwnd_reduction(const struct tcp_ep *ep)
-{
-    return ep->ca_state == TCP_CA_CWR || ep->ca_state == TCP_CA_RECOVERY;
-}
-
 static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs);
 
 /* ------------------------------------------------------------------ timers */
