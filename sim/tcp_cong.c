@@ -106,10 +106,7 @@ void cwnd_restart_after_idle(struct tcp_ep *ep)
     if (delta <= ep->rto) return;
     uint32_t mss = ep_cfg(ep)->mss, cwnd = ep->cwnd / mss;
     uint32_t restart = (uint32_t)min_u64(ep_cfg(ep)->init_cwnd, cwnd);
-    if (!in_cwnd_reduction(ep)) {
-        uint64_t cur = (uint64_t)((cwnd >> 1) + (cwnd >> 2)) * mss;
-        if (cur > ep->ssthresh) ep->ssthresh = (uint32_t)cur;
-    }
+    ep->ssthresh = current_ssthresh(ep);
     while ((delta -= ep->rto) > 0 && cwnd > restart) cwnd >>= 1;
     ep->cwnd = (uint32_t)max_u64(cwnd, restart) * mss;
     ep->st.idle_restarts++;

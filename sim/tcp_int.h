@@ -42,6 +42,14 @@ static inline int in_cwnd_reduction(const struct tcp_ep *ep)
 {
     return ep->ca_state == TCP_CA_CWR || ep->ca_state == TCP_CA_RECOVERY;
 }
+/* Linux tcp_current_ssthresh: the ssthresh a window stands for.  Outside a reduction at least 3/4
+ * of the window, counted as Linux counts it, in whole segments: (cwnd >> 1) + (cwnd >> 2). */
+static inline uint32_t current_ssthresh(const struct tcp_ep *ep)
+{
+    if (in_cwnd_reduction(ep)) return ep->ssthresh;
+    uint32_t mss = ep_cfg(ep)->mss, segs = ep->cwnd / mss, q = ((segs >> 1) + (segs >> 2)) * mss;
+    return ep->ssthresh > q ? ep->ssthresh : q;
+}
 /* Length of one timer tick (jiffy, tcp_cfg.hz = CONFIG_HZ); 1 with exact timers (hz = 0). */
 static inline sim_time_t tcp_tick(const struct tcp_ep *ep)
 {

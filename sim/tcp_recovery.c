@@ -197,14 +197,6 @@ static void init_undo(struct tcp_ep *ep)
     ep->undo_retrans = ep->retrans_out ? (int64_t)((ep->retrans_out + mss_of(ep) - 1) / mss_of(ep)) : -1;
 }
 
-/* Linux tcp_current_ssthresh: what to restore on undo. */
-static uint32_t current_ssthresh(const struct tcp_ep *ep)
-{
-    if (in_cwnd_reduction(ep)) return ep->ssthresh;
-    uint32_t q = ep->cwnd / 4 * 3;
-    return ep->ssthresh > q ? ep->ssthresh : q;
-}
-
 /* Linux tcp_init_cwnd_reduction. */
 static void init_cwnd_reduction(struct tcp_ep *ep)
 {

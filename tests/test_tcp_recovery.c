@@ -263,6 +263,31 @@ static void test_cubic_ssthresh_in_whole_segments(void)
     tap_free(&t);
 }
 
+static void test_current_ssthresh_in_whole_segments(void)
+{
+    /* Linux tcp_current_ssthresh, which tcp_enter_loss and tcp_enter_recovery save as
+     * prior_ssthresh for an undo and tcp_cwnd_restart raises ssthresh to: outside CWR/Recovery
+     * max(ssthresh, (cwnd >> 1) + (cwnd >> 2)) with cwnd in segments, inside it ssthresh.
+     * Hand-computed: 70 -> 52 (3/4 of the bytes would be 52.5 segments), 10 -> 7, 7 -> 4,
+     * 4 -> 3; an ssthresh of 60 stays at a window of 70. */
+    static const uint32_t v[][3] = { { 70, 2, 52 }, { 10, 2, 7 }, { 7, 2, 4 }, { 4, 2, 3 }, { 70, 60, 60 } };
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    struct tcp_tap t; open_tap(&t, &cfg);
+    struct tcp_ep *ep = &t.conn.ep[0];
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        ep->ca_state = TCP_CA_OPEN;
+        ep->cwnd = v[k][0] * cfg.mss;
+        ep->ssthresh = v[k][1] * cfg.mss;
+        tcp_retransmit_timer(ep);                  /* nothing in flight: only the window state */
+        CU_ASSERT_EQUAL(ep->prior_ssthresh, v[k][2] * cfg.mss);
+    }
+    ep->ca_state = TCP_CA_RECOVERY;
+    ep->cwnd = 70 * cfg.mss;
+    ep->ssthresh = 20 * cfg.mss;
+    CU_ASSERT_EQUAL(current_ssthresh(ep), 20 * cfg.mss);
+    tap_free(&t);
+}
+
 static void test_windows_grow_in_whole_segments(void)
 {
     /* Linux keeps snd_cwnd as a count of segments: slow start adds whole segments, and congestion
@@ -303,5 +328,6 @@ void register_test_tcp_recovery(void)
                TEST(test_reno_loss_not_undone_after_hold),
                TEST(test_reno_recovery_window_never_moves_back),
                TEST(test_cubic_ssthresh_in_whole_segments),
+               TEST(test_current_ssthresh_in_whole_segments),
                TEST(test_windows_grow_in_whole_segments));
 }
