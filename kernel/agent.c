@@ -64,6 +64,7 @@ struct flow {
     double   credit;                  /* paced uploads                                         */
     int64_t  last_refill, next_tick;
     struct tcp_info ti;               /* at the end                                            */
+    struct tcp_info ti_warm;          /* at warm-up (zero for a flow connected after it)       */
 };
 
 static struct flow flows[MAX_FLOWS];
@@ -365,8 +366,7 @@ int agent_traffic_main(int argc, char **argv)
         if (!warm_done && now >= o.warm) {
             for (int i = 0; i < n_flows; i++) {
                 struct flow *f = &flows[i];
-                struct tcp_info ti;
-                if (f->connected && f->sender && getinfo(f->fd, &ti) == 0) f->acked_warm = ti.tcpi_bytes_acked;
+                if (f->connected && getinfo(f->fd, &f->ti_warm) == 0 && f->sender) f->acked_warm = f->ti_warm.tcpi_bytes_acked;
                 f->read_warm = f->read_total;
                 f->warm_taken = 1;
             }
@@ -471,6 +471,9 @@ int agent_traffic_main(int argc, char **argv)
 
     /* The end of the measured window: everything from TCP_INFO now. */
     uint64_t acked = 0, read = 0, retrans = 0;
+    /* Segments in the window (tcpi_segs_*, Linux >= 4.6: every segment, and those with data):
+     * what the receivers send per data segment and how many of their ACKs reach the senders. */
+    uint64_t snd_data_out = 0, snd_acks_in = 0, rcv_data_in = 0, rcv_acks_out = 0;
     double rtt_sum = 0, wnd_sum = 0;
     int n_snd = 0, mss = 0;
     const char *sdir = o.server ? "down" : "up", *rdir = o.server ? "up" : "down";
@@ -478,7 +481,12 @@ int agent_traffic_main(int argc, char **argv)
         struct flow *f = &flows[i];
         if (!f->connected) continue;
         getinfo(f->fd, &f->ti);
+        const struct tcp_info *t1 = &f->ti, *t0 = &f->ti_warm;
+        uint32_t data_out = t1->tcpi_data_segs_out - t0->tcpi_data_segs_out, data_in = t1->tcpi_data_segs_in - t0->tcpi_data_segs_in;
+        uint32_t pure_out = t1->tcpi_segs_out - t0->tcpi_segs_out - data_out, pure_in = t1->tcpi_segs_in - t0->tcpi_segs_in - data_in;
         if (f->sender) {
+            snd_data_out += data_out;
+            snd_acks_in += pure_in;
             uint64_t a = f->ti.tcpi_bytes_acked - (f->warm_taken ? f->acked_warm : 0);
             acked += a;
             retrans += f->ti.tcpi_total_retrans;
@@ -495,13 +503,21 @@ int agent_traffic_main(int argc, char **argv)
         } else {
             drain(f);
             read += f->read_total - (f->warm_taken ? f->read_warm : 0);
+            rcv_data_in += data_in;
+            rcv_acks_out += pure_out;
             printf("f %s %d rcv_space %u\n", rdir, i, f->ti.tcpi_rcv_space);
+            printf("f %s %d rcv_data_segs %u\n", rdir, i, data_in);
+            printf("f %s %d rcv_acks %u\n", rdir, i, pure_out);
         }
     }
     printf("m %s_acked_bytes %llu\n", sdir, (unsigned long long)acked);
     printf("m %s_read_bytes %llu\n", rdir, (unsigned long long)read);
     printf("m %s_retrans %llu\n", sdir, (unsigned long long)retrans);
     printf("m %s_senders %d\n", sdir, n_snd);
+    printf("m %s_snd_data_segs %llu\n", sdir, (unsigned long long)snd_data_out);
+    printf("m %s_snd_acks_in %llu\n", sdir, (unsigned long long)snd_acks_in);
+    printf("m %s_rcv_data_segs %llu\n", rdir, (unsigned long long)rcv_data_in);
+    printf("m %s_rcv_acks %llu\n", rdir, (unsigned long long)rcv_acks_out);
     printf("m %s_snd_wnd_max %u\n", sdir, snd_wnd_max);
     printf("m %s_sndq_max %d\n", sdir, sndq_max);
     if (n_snd) {

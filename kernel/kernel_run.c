@@ -187,6 +187,29 @@ static void agent_copy(const struct agent_proc *a, struct run_result *res, const
     free(copy);
 }
 
+/* What one direction's receivers sent back in the window (the agents' TCP_INFO segment counts,
+ * named as the simulator names them): pure ACKs, per data segment received, and the ACKs that
+ * never reached the senders (dropped by the reverse line's FIFO, or on the way at the window's
+ * ends). */
+static void ack_metrics(struct run_result *res, const char *dir, const struct agent_proc *rcv, const struct agent_proc *snd)
+{
+    char n[RESULT_NAME_LEN];
+    snprintf(n, sizeof n, "%s_rcv_acks", dir);
+    double acks = nz(agent_metric(rcv, n));
+    result_metric(res, n, acks);
+    snprintf(n, sizeof n, "%s_rcv_data_segs", dir);
+    double segs = nz(agent_metric(rcv, n));
+    result_metric(res, n, segs);
+    snprintf(n, sizeof n, "%s_snd_data_segs", dir);
+    result_metric(res, n, nz(agent_metric(snd, n)));
+    snprintf(n, sizeof n, "%s_snd_acks_in", dir);
+    double in = nz(agent_metric(snd, n));
+    snprintf(n, sizeof n, "%s_acks_lost", dir);
+    result_metric(res, n, acks - in);
+    snprintf(n, sizeof n, "%s_acks_per_seg", dir);
+    result_metric(res, n, segs > 0 ? acks / segs : 0.0);
+}
+
 static char *fmt(char *buf, size_t len, const char *f, double v)
 {
     snprintf(buf, len, f, v);
@@ -388,6 +411,8 @@ enum kernel_status kernel_run(const struct kernel_cfg *c, const char *agent, vol
     result_metric(res, "up_snd_wnd_max", nz(agent_metric(cli, "up_snd_wnd_max")));
     result_metric(res, "down_sndq_max", nz(agent_metric(srv, "down_sndq_max")));
     result_metric(res, "up_sndq_max", nz(agent_metric(cli, "up_sndq_max")));
+    ack_metrics(res, "down", cli, srv);
+    ack_metrics(res, "up", srv, cli);
     double mss = agent_metric(srv, "down_mss");
     result_metric(res, "mss_effective", isnan(mss) ? nz(agent_metric(cli, "up_mss")) : mss);
     int flow_base = 0;

@@ -103,6 +103,32 @@ static void asym_probe(struct sim *s, struct sim_event *ev)
     sim_schedule_in(s, ev, SIM_SEC(1));
 }
 
+/* What one direction's receivers sent back in the window, named and counted as the kernel
+ * engine counts it from TCP_INFO (kernel/kernel_run.c): pure ACKs, per data segment received,
+ * and the ACKs that never reached the senders (dropped, or on the way at the window's ends). */
+static void emit_ack_metrics(struct run_result *res, const char *dir, const struct bulk_flow *f, size_t n)
+{
+    struct bulk_segs sum = { 0 }, w;
+    for (size_t i = 0; i < n; i++) {
+        bulk_flow_window_segs(&f[i], &w);
+        sum.snd_data_segs += w.snd_data_segs;
+        sum.snd_acks_in += w.snd_acks_in;
+        sum.rcv_data_segs += w.rcv_data_segs;
+        sum.rcv_acks += w.rcv_acks;
+    }
+    char name[RESULT_NAME_LEN];
+    snprintf(name, sizeof name, "%s_rcv_acks", dir);
+    result_metric(res, name, (double)sum.rcv_acks);
+    snprintf(name, sizeof name, "%s_rcv_data_segs", dir);
+    result_metric(res, name, (double)sum.rcv_data_segs);
+    snprintf(name, sizeof name, "%s_snd_data_segs", dir);
+    result_metric(res, name, (double)sum.snd_data_segs);
+    snprintf(name, sizeof name, "%s_acks_lost", dir);
+    result_metric(res, name, (double)sum.rcv_acks - (double)sum.snd_acks_in);
+    snprintf(name, sizeof name, "%s_acks_per_seg", dir);
+    result_metric(res, name, sum.rcv_data_segs ? (double)sum.rcv_acks / (double)sum.rcv_data_segs : 0.0);
+}
+
 static int asym_run(const struct param_set *ps, struct run_result *res, char *err, size_t errlen)
 {
     struct asym_run *r = calloc(1, sizeof *r);
@@ -259,6 +285,8 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     result_metric(res, "retransmits", (double)retrans);
     result_metric(res, "rto_expiries", (double)rtos);
     result_metric(res, "fast_retransmits", (double)fast_rtx);
+    emit_ack_metrics(res, "down", r->down, r->n_down);
+    emit_ack_metrics(res, "up", r->up, r->n_up);
     result_metric(res, "mss_effective", (double)cfg.mss);
 
     /* Conservation: every IP byte injected was delivered, dropped, or is still inside a link. */
@@ -310,6 +338,11 @@ static const struct metric_decl asym_metrics[] = {
     { "drops", METRIC_LOWER }, { "drops_up", METRIC_LOWER }, { "drops_down", METRIC_LOWER },
     { "retransmits", METRIC_LOWER }, { "rto_expiries", METRIC_LOWER }, { "fast_retransmits", METRIC_LOWER },
     { "mss_effective", METRIC_NEUTRAL },
+    /* segment counts in the window (emit_ack_metrics): what the receivers do, no better way */
+    { "down_rcv_acks", METRIC_NEUTRAL }, { "down_rcv_data_segs", METRIC_NEUTRAL }, { "down_snd_data_segs", METRIC_NEUTRAL },
+    { "down_acks_lost", METRIC_NEUTRAL }, { "down_acks_per_seg", METRIC_NEUTRAL },
+    { "up_rcv_acks", METRIC_NEUTRAL }, { "up_rcv_data_segs", METRIC_NEUTRAL }, { "up_snd_data_segs", METRIC_NEUTRAL },
+    { "up_acks_lost", METRIC_NEUTRAL }, { "up_acks_per_seg", METRIC_NEUTRAL },
     { "bytes_injected", METRIC_NEUTRAL }, { "bytes_delivered", METRIC_NEUTRAL }, { "bytes_dropped", METRIC_LOWER },
     { "bytes_in_flight", METRIC_NEUTRAL },
     { NULL, METRIC_NEUTRAL }

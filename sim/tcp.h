@@ -49,6 +49,7 @@ struct tcp_mark { uint64_t end; uint8_t ctrl; };
 
 struct tcp_stats {
     uint64_t segs_out, data_segs_out, pure_acks_out, retrans_segs, retrans_bytes;
+    uint64_t segs_in, data_segs_in;  /* every segment received, and those with data (tcp_segs_in) */
     uint64_t bytes_acked;            /* payload bytes cumulatively acknowledged                 */
     uint64_t bytes_read;             /* payload bytes the application has read                  */
     uint64_t fast_retransmits, rto_expiries, dupacks_in, persist_probes;

@@ -388,6 +388,8 @@ static void established(struct tcp_ep *ep)
 void tcp_input(struct net *n, void *ctx, struct packet *p)
 {
     struct tcp_ep *ep = ctx;
+    ep->st.segs_in++;                   /* as Linux's tcp_segs_in, before any checks */
+    if (p->payload > 0) ep->st.data_segs_in++;
     if (p->flags & TCPF_SYN) {
         if (!(p->flags & TCPF_ACK)) {
             /* SYN at the listener: answer SYN-ACK (again, if ours was lost). */

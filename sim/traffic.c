@@ -201,11 +201,21 @@ void bulk_reader_free(struct bulk_reader *r)
 static const struct tcp_app_ops bulk_sender_ops = { bulk_established, NULL, bulk_writable };
 static const struct tcp_app_ops bulk_receiver_ops = { NULL, bulk_readable, NULL };
 
+static void bulk_segs_now(const struct bulk_flow *b, struct bulk_segs *s)
+{
+    const struct tcp_stats *snd = &b->conn.ep[0].st, *rcv = &b->conn.ep[1].st;
+    s->snd_data_segs = snd->data_segs_out;
+    s->snd_acks_in = snd->segs_in - snd->data_segs_in;
+    s->rcv_data_segs = rcv->data_segs_in;
+    s->rcv_acks = rcv->segs_out - rcv->data_segs_out;
+}
+
 static void bulk_measure(struct sim *s, struct sim_event *ev)
 {
     (void)s;
     struct bulk_flow *b = ev->ctx;
     b->read_at_measure = b->conn.ep[1].st.bytes_read;
+    bulk_segs_now(b, &b->segs_at_measure);
     b->measuring = 1;
 }
 
@@ -243,6 +253,15 @@ void bulk_flow_start(struct bulk_flow *b, sim_time_t at, sim_time_t measure_from
 uint64_t bulk_flow_goodput_bytes(const struct bulk_flow *b)
 {
     return b->measuring ? b->conn.ep[1].st.bytes_read - b->read_at_measure : 0;
+}
+
+void bulk_flow_window_segs(const struct bulk_flow *b, struct bulk_segs *out)
+{
+    struct bulk_segs now;
+    bulk_segs_now(b, &now);
+    const struct bulk_segs *w = &b->segs_at_measure;
+    *out = (struct bulk_segs){ now.snd_data_segs - w->snd_data_segs, now.snd_acks_in - w->snd_acks_in,
+                               now.rcv_data_segs - w->rcv_data_segs, now.rcv_acks - w->rcv_acks };
 }
 
 void bulk_flow_free(struct bulk_flow *b)

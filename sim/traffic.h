@@ -39,6 +39,11 @@ double udp_flow_loss(const struct udp_flow *f);   /* of datagrams sent in the me
  * time, one write every write_bytes / limit seconds, as a paced application does; a write the
  * send buffer cannot take completes when space frees (a blocking write), and missed writes are
  * made up for at most 100 ms of rate (at least one write). */
+/* A flow's segments in its measured window, as Linux's TCP_INFO counts them (tcpi_segs_*,
+ * tcpi_data_segs_*): the sender's data segments and the pure ACKs reaching it, the receiver's
+ * data segments and the pure ACKs it sent. */
+struct bulk_segs { uint64_t snd_data_segs, snd_acks_in, rcv_data_segs, rcv_acks; };
+
 struct bulk_flow {
     struct tcp_conn conn;
     double          limit_Bps;      /* 0: unlimited (keep the send buffer full)                */
@@ -48,6 +53,7 @@ struct bulk_flow {
     struct sim_event pace_ev;
     sim_time_t      measure_from;
     uint64_t        read_at_measure; int measuring;
+    struct bulk_segs segs_at_measure;
     struct sim_event measure_ev;
     int             receiver_opens; /* the receiver (ep[1]) connects to the sender            */
     struct bulk_reader *reader;     /* NULL: ep[1] reads each arrival at once                  */
@@ -82,6 +88,7 @@ void bulk_flow_set_write_size(struct bulk_flow *b, uint32_t bytes);
 void bulk_flow_set_receiver_opens(struct bulk_flow *b);
 void bulk_flow_start(struct bulk_flow *b, sim_time_t at, sim_time_t measure_from);
 uint64_t bulk_flow_goodput_bytes(const struct bulk_flow *b);   /* read after measure_from */
+void bulk_flow_window_segs(const struct bulk_flow *b, struct bulk_segs *out);   /* after measure_from */
 void bulk_flow_free(struct bulk_flow *b);
 
 /* ---- Web on/off: ep[0] sends an object of Pareto(shape, scale) bytes, waits for it to be

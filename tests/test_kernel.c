@@ -308,6 +308,17 @@ static void short_download_fills_the_line(const char *test, const char *cc)
         CU_ASSERT_EQUAL(result_get(&res, "mss_effective"), 1460.0);
         /* Offloads off: every frame on the downlink is at most 1514 bytes. */
         CU_ASSERT(result_get(&res, "down_wire_bytes") <= 1514 * result_get(&res, "down_wire_packets"));
+        /* The receiver's segment counts (TCP_INFO, over the window): every downlink frame was a
+         * data segment it received, every uplink frame a pure ACK it sent (the window's ends
+         * differ from tbf's by a few milliseconds: two frames at most), and every ACK reached
+         * the sender but the few on the way (one uplink frame is 3.4 ms). */
+        double segs = result_get(&res, "down_rcv_data_segs"), acks = result_get(&res, "down_rcv_acks");
+        CU_ASSERT(fabs(segs - result_get(&res, "down_wire_packets")) <= 2);
+        CU_ASSERT(fabs(acks - result_get(&res, "up_wire_packets")) <= 2);
+        CU_ASSERT(fabs(segs - result_get(&res, "down_snd_data_segs")) <= 50);    /* the window's 44 segments */
+        CU_ASSERT(fabs(result_get(&res, "down_acks_lost")) <= 3);
+        CU_ASSERT_DOUBLE_EQUAL(result_get(&res, "down_acks_per_seg"), acks / segs, 1e-9);
+        CU_ASSERT(acks / segs >= 0.45 && acks / segs <= 1.0);
         /* The host's load is recorded: the run's own agents (delay line, sender, reader) were on
          * a CPU, and the shares add up: busy = run + other, each within [0, 1]. */
         double busy = result_get(&res, "host_busy_share"), run = result_get(&res, "host_run_share");

@@ -53,6 +53,33 @@ static void test_ack_path_cap_without_ack_loss(void)
     ASSERT_REL(metric(d1, "down_goodput_kbps"), cap / 2, 0.10);
 }
 
+/* The segment counts the kernel engine reads from TCP_INFO (tcpi_segs_out - tcpi_data_segs_out,
+ * tcpi_data_segs_in), counted the same way over the window: a download below the FIFO (44
+ * segments in a 50-packet queue, no loss) on a line whose segments arrive 11.8 ms apart, each
+ * read before the next, is acknowledged every second segment (RFC 1122 4.2.3.2) and every
+ * segment with d = 1; every ACK reaches the sender (the uplink carries one in 3.4 ms). */
+static void test_ack_counts_in_the_window(void)
+{
+    const char *ov[] = { "framing=veth", "rcvbuf=65536", "duration_s=30", "warmup_s=10", NULL };
+    const char *d1[] = { "framing=veth", "rcvbuf=65536", "duration_s=30", "warmup_s=10", "delack_count=1", NULL };
+    for (int d = 1; d <= 2; d++) {
+        struct run_result r;
+        CU_ASSERT_EQUAL_FATAL(sim_test_run("asym_link", d == 2 ? ov : d1, &r), 0);
+        double segs = result_get(&r, "down_rcv_data_segs"), acks = result_get(&r, "down_rcv_acks");
+        CU_ASSERT_EQUAL(result_get(&r, "drops"), 0);
+        /* 20 s of payload at 1024 * 1460 / 1514 kbit/s, in 1460-byte segments */
+        ASSERT_REL(segs, 20 * 1024e3 / 8 / 1514, 0.01);
+        CU_ASSERT(fabs(result_get(&r, "down_snd_data_segs") - segs) <= 44);
+        /* d = 2: every second segment, and a lone segment whose PSH (the end of a write) was
+         * read off an emptied queue (tcp_cleanup_rbuf, ICSK_ACK_PUSHED): 1 in 40 here */
+        double ratio = result_get(&r, "down_acks_per_seg");
+        CU_ASSERT(d == 1 ? fabs(ratio - 1.0) < 0.01 : ratio >= 0.5 && ratio < 0.53);
+        CU_ASSERT_DOUBLE_EQUAL(result_get(&r, "down_acks_per_seg"), acks / segs, 1e-9);
+        CU_ASSERT(fabs(result_get(&r, "down_acks_lost")) <= 2);
+        result_free(&r);
+    }
+}
+
 static void test_ack_path_cap_is_soft_with_short_queue(void)
 {
     /* Short uplink queue: tail-dropped cumulative ACKs let the survivors cover more segments, so
@@ -210,6 +237,7 @@ void register_test_tcp(void)
                TEST(test_idle_line_reaches_payload_capacity),
                TEST(test_slow_line_survives_spurious_timeouts),
                TEST(test_ack_path_cap_without_ack_loss),
+               TEST(test_ack_counts_in_the_window),
                TEST(test_ack_path_cap_is_soft_with_short_queue),
                TEST(test_atm_goodput_matches_cell_tax),
                TEST(test_saturated_upload_costs_download_as_on_linux),
