@@ -6,19 +6,26 @@
 
 struct idle_run { uint32_t cwnd_before, cwnd_after, ssthresh_after; sim_time_t rto, idle; };
 
-/* 60 full segments at 0.2 s on a 10 Mbit/s tap, 50 ms each way (all acknowledged, no loss), then
- * one byte written `gap_rtos` RTOs after the last data segment left; `ssthresh_segs` (0: leave
- * it) is set once the burst is acknowledged. */
+/* A 10 Mbit/s tap, 50 ms each way, and 60 full segments written at 0.2 s and all acknowledged
+ * (no loss): the sender's window is 70 segments of slow start, ssthresh unset. */
+static struct tcp_ep *open_after_burst(struct tcp_tap *t, const struct tcp_cfg *cfg)
+{
+    tap_init(t, cfg, 10000000, 10000000, SIM_MS(50), 0);
+    tcp_set_app(&t->conn.ep[1], &reader_ops, NULL);
+    tcp_conn_open(&t->conn);
+    struct tcp_ep *ep = &t->conn.ep[0];
+    struct writer burst; writer_start(&burst, t, 60 * 1460, SIM_MS(200), 0, 0);
+    while (!(burst.written == 60 * 1460 && ep->snd_una == ep->write_seq)) sim_run_until(&t->net.sim, t->net.sim.now + SIM_MS(1));
+    return ep;
+}
+
+/* After the burst (open_after_burst), one byte written `gap_rtos` RTOs after the last data
+ * segment left; `ssthresh_segs` (0: leave it) is set once the burst is acknowledged. */
 static struct idle_run burst_idle_write(double gap_rtos, uint32_t ssthresh_segs)
 {
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     struct tcp_tap t;
-    tap_init(&t, &cfg, 10000000, 10000000, SIM_MS(50), 0);
-    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
-    tcp_conn_open(&t.conn);
-    struct tcp_ep *ep = &t.conn.ep[0];
-    struct writer burst; writer_start(&burst, &t, 60 * 1460, SIM_MS(200), 0, 0);
-    while (!(burst.written == 60 * 1460 && ep->snd_una == ep->write_seq)) sim_run_until(&t.net.sim, t.net.sim.now + SIM_MS(1));
+    struct tcp_ep *ep = open_after_burst(&t, &cfg);
     if (ssthresh_segs) ep->ssthresh = ssthresh_segs * cfg.mss;
     struct idle_run r = { .cwnd_before = ep->cwnd / cfg.mss, .rto = ep->rto };
     sim_time_t at = ep->lsndtime + (sim_time_t)(gap_rtos * (double)ep->rto);
@@ -81,12 +88,7 @@ static void test_application_limited_window_kept(void)
      * (about 10 RTOs, never idle): still 70, not grown either (not cwnd-limited). */
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     struct tcp_tap t;
-    tap_init(&t, &cfg, 10000000, 10000000, SIM_MS(50), 0);
-    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
-    tcp_conn_open(&t.conn);
-    struct tcp_ep *ep = &t.conn.ep[0];
-    struct writer burst; writer_start(&burst, &t, 60 * 1460, SIM_MS(200), 0, 0);
-    while (!(burst.written == 60 * 1460 && ep->snd_una == ep->write_seq)) sim_run_until(&t.net.sim, t.net.sim.now + SIM_MS(1));
+    struct tcp_ep *ep = open_after_burst(&t, &cfg);
     CU_ASSERT_EQUAL(ep->cwnd / cfg.mss, 70);
     sim_time_t from = t.net.sim.now + SIM_MS(1);
     struct writer paced; writer_start(&paced, &t, 2 * 1460, from, SIM_MS(20), from + SIM_SEC(3));
