@@ -36,6 +36,9 @@ when=$(date -u +%Y-%m-%dT%H:%MZ)
 # one INSERT per line: counts back from per second (x window), the point found by its spec
 awk -v cal="$new" '
 function v(k) { if (!(k in kv)) { print "calib_more_reps: line " NR ": no " k > "/dev/stderr"; bad = 1; exit 2 } return kv[k] }
+# a share the receiver could not measure (no busy tick on its CPU in the window) prints as nan:
+# stored as NULL, as `ratelab calibrate` stores it
+function share(k) { return v(k) ~ /^-?nan$/ ? "NULL" : v(k) }
 {
     delete kv
     for (i = 1; i <= NF; i++) { j = index($i, "="); kv[substr($i, 1, j - 1)] = substr($i, j + 1) }
@@ -47,7 +50,7 @@ function v(k) { if (!(k in kv)) { print "calib_more_reps: line " NR ": no " k > 
            "AND clock = '\''%s'\'' AND conns = %s AND rate_Bps = %s AND mss = %s AND have_hz = %s LIMIT 1;\n",
            cal, cal, cal, w, v("cpu_us") * 1e3 * w, v("own_us") * 1e3 * w, v("runs") * w, v("vcsw") * w, v("ivcsw") * w,
            v("segs") * w, v("acks") * w, v("reads") * w, v("events") * w, v("msgs") * w, v("bytes") * w, v("updates") * w,
-           v("ticks") * w, v("gaps"), v("agaps"), v("load1"), v("other_cpu"), v("send_segs") * w, v("late"), cal, v("path"),
+           v("ticks") * w, v("gaps"), v("agaps"), v("load1"), share("other_cpu"), v("send_segs") * w, v("late"), cal, v("path"),
            v("clock"), v("conns"), v("rate"), v("mss"), v("have")
 }' "$lines" > "$tmp/insert.sql"
 n=$(wc -l < "$tmp/insert.sql")
