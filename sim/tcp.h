@@ -119,6 +119,7 @@ struct tcp_ep {
     int        rtt_valid;
     uint64_t   rtt_seq;
     sim_time_t syn_time; int syn_timing;   /* the handshake's RTT sample                      */
+    uint32_t   syn_retrans;          /* SYNs or SYN-ACKs sent again (Linux total_retrans then)  */
     struct tcp_skb *rtx; size_t rtx_head, rtx_n, rtx_cap;   /* ring, capacity a power of 2  */
     int        backoff;
     struct sim_event rto_timer, persist_timer;

@@ -375,8 +375,26 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
         delack_arm(ep);
 }
 
+/* The transfer's start after a handshake that needed retransmissions, as Linux's
+ * tcp_init_transfer and tcp_init_metrics (both ends, with an empty metrics cache, as in a fresh
+ * network namespace): without an RTT sample from the handshake (Karn: none from a resent SYN or
+ * SYN-ACK) the RTO is TCP_TIMEOUT_FALLBACK, 3 s, not the initial 1 s (RFC 6298 (5.7)); and when the
+ * SYN or SYN-ACK was sent more than twice and a timeout resent it (undo_marker, which Linux sets
+ * only then: tcp_create_openreq_child's req->num_timeout, tcp_enter_loss on the SYN's timeout),
+ * the window starts at one segment (RFC 5681 3.1; Linux waits for a second retransmission since
+ * its initial RTO is 1 s).  A loss probe still goes after TCP_TIMEOUT_INIT (1 s) without a sample
+ * (schedule_loss_probe).  Seen on the kernel engine: a download whose server resent its SYN-ACK
+ * twice (the client's ACKs lost behind the upload's first window in a 5-packet FIFO) sent one
+ * segment, and its next 1.008 s later as a loss probe (docs/validation.md, item 29). */
+static void init_transfer(struct tcp_ep *ep)
+{
+    if (!ep->rtt_valid) ep->rto = TCP_TIMEOUT_FALLBACK;
+    if (ep->syn_retrans > 1 && ep->st.rto_expiries) ep->cwnd = ep_cfg(ep)->mss;
+}
+
 static void established(struct tcp_ep *ep)
 {
+    init_transfer(ep);
     ep->state = TCP_ESTABLISHED;
     ep->backoff = 0;
     ep->lsndtime = ep_now(ep);          /* Linux tcp_finish_connect / tcp_rcv_state_process */
@@ -395,8 +413,9 @@ void tcp_input(struct net *n, void *ctx, struct packet *p)
             /* SYN at the listener: answer SYN-ACK (again, if ours was lost). */
             if (ep->state == TCP_SYN_RCVD) {
                 struct packet *r = new_syn_segment(ep, TCPF_SYN | TCPF_ACK);
+                if (ep->st.segs_out) ep->syn_retrans++;     /* ours was sent: this is a resend */
                 ep->st.segs_out++;
-                ep->syn_timing = ep->backoff == 0; ep->syn_time = n->sim.now;
+                ep->syn_timing = ep->backoff == 0 && !ep->syn_retrans; ep->syn_time = n->sim.now;
                 net_send(n, ep->out, r);
                 arm_rto(ep);
             }

@@ -9,6 +9,7 @@
 #define TCP_MAX_UNSCALED_WINDOW 65535u   /* the window field of a SYN (RFC 7323 2.2) */
 #define DUPACK_THRESH 3u
 #define TCP_MAX_REORDERING 300u      /* net.ipv4.tcp_max_reordering */
+#define TCP_TIMEOUT_FALLBACK SIM_SEC(3) /* Linux: the RTO after a handshake without an RTT sample */
 /* Linux's timer wheel (kernel/time/timer.c): 64 buckets per level, each level 8x coarser */
 #define TIMER_LVL_SIZE 64u
 #define TIMER_LVL_CLK_SHIFT 3u

@@ -86,6 +86,7 @@ void on_rto(struct sim *s, struct sim_event *ev)
     if (ep->state == TCP_SYN_SENT || ep->state == TCP_SYN_RCVD) {
         /* Lost SYN or SYN-ACK: resend it with backoff. */
         ep->st.rto_expiries++;
+        ep->syn_retrans++;
         if (ep->backoff < 16) ep->backoff++;
         struct packet *p = new_syn_segment(ep, ep->state == TCP_SYN_SENT ? TCPF_SYN : (TCPF_SYN | TCPF_ACK));
         p->seq = 0;

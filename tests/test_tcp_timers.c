@@ -109,9 +109,83 @@ static void test_syn_timeouts_on_the_wheel(void)
     CU_ASSERT_EQUAL(ex[4], SIM_SEC(7));
 }
 
+/* ------------------------------------------------------------------ a handshake that needed retransmissions */
+
+/* Drop the first user[0] pure ACKs ep[1] sends: the third packet of a handshake ep[1] opened,
+ * and its repeats (user[1] counts the drops). */
+static enum tap_verdict drop_handshake_acks(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)until;
+    uint64_t *n = t->user;
+    if (dir != 1 || (p->flags & TCPF_SYN) || p->payload || n[1] >= n[0]) return TAP_PASS;
+    n[1]++;
+    return TAP_DROP;
+}
+
+/* ep[1] connects to ep[0] (a client downloading from a server) and its first `lost` handshake
+ * ACKs are lost; ep[0] writes 10 segments at 8 s.  Returns ep[0]'s window (segments) and RTO at
+ * establishment, and how many segments it sent within 50 ms of the write (before any ACK). */
+static uint32_t passive_open(uint64_t lost, sim_time_t *rto, uint64_t *first_flight)
+{
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    struct tcp_tap t;
+    tap_init(&t, &cfg, 1000000, 1000000, SIM_MS(50), 0);
+    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
+    uint64_t n[2] = { lost, 0 };
+    t.user = n;
+    t.rule = drop_handshake_acks;
+    tcp_conn_open_by(&t.conn, 1);
+    struct writer w; writer_start(&w, &t, 10 * cfg.mss, SIM_SEC(8), 0, 0);
+    sim_run_until(&t.net.sim, SIM_SEC(8) - 1);
+    CU_ASSERT_EQUAL(t.conn.ep[0].state, TCP_ESTABLISHED);
+    CU_ASSERT_EQUAL(n[1], lost);
+    uint32_t cwnd = t.conn.ep[0].cwnd / cfg.mss;
+    *rto = t.conn.ep[0].rto;
+    sim_run_until(&t.net.sim, SIM_SEC(8) + SIM_MS(50));
+    *first_flight = t.conn.ep[0].st.data_segs_out;
+    tap_free(&t);
+    return cwnd;
+}
+
+static void test_handshake_retransmissions_start_small(void)
+{
+    /* Linux tcp_init_metrics: no RTT sample from the handshake (none from a resent SYN-ACK,
+     * tcp_synack_rtt_meas wants !req->num_retrans) leaves the RTO at TCP_TIMEOUT_FALLBACK, 3 s
+     * (RFC 6298 (5.7)), not the initial 1 s; tcp_init_transfer: a SYN-ACK sent more than twice,
+     * a timeout among them (undo_marker), starts the window at one segment (RFC 5681 3.1).  On
+     * the kernel engine a server that resent its SYN-ACK twice sent its first segment alone. */
+    sim_time_t rto;
+    uint64_t flight;
+    CU_ASSERT_EQUAL(passive_open(2, &rto, &flight), 1);
+    CU_ASSERT_EQUAL(rto, SIM_SEC(3));
+    CU_ASSERT_EQUAL(flight, 1);
+    /* one resend: the initial window, but still no sample */
+    CU_ASSERT_EQUAL(passive_open(1, &rto, &flight), 10);
+    CU_ASSERT_EQUAL(rto, SIM_SEC(3));
+    CU_ASSERT_EQUAL(flight, 10);
+    /* none: the handshake's sample sets the RTO (100.8 ms -> 304 ms, test_rto_in_jiffies_...) */
+    CU_ASSERT_EQUAL(passive_open(0, &rto, &flight), 10);
+    CU_ASSERT_EQUAL(rto, SIM_MS(304));
+    /* The active side alike: three SYNs lost, so no sample and a window of one segment. */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    struct tcp_tap t;
+    tap_init(&t, &cfg, 1000000, 1000000, SIM_MS(50), 0);
+    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
+    sim_time_t st[5] = { 0 };
+    t.user = st;
+    t.rule = drop_three_syns;
+    tcp_conn_open(&t.conn);
+    sim_run_until(&t.net.sim, SIM_SEC(10));
+    CU_ASSERT_EQUAL(t.conn.ep[0].state, TCP_ESTABLISHED);
+    CU_ASSERT_EQUAL(t.conn.ep[0].cwnd, cfg.mss);
+    CU_ASSERT_EQUAL(t.conn.ep[0].rto, SIM_SEC(3));
+    tap_free(&t);
+}
+
 void register_test_tcp_timers(void)
 {
     TEST_SUITE("tcp_timers",
                TEST(test_rto_in_jiffies_on_the_wheel),
-               TEST(test_syn_timeouts_on_the_wheel));
+               TEST(test_syn_timeouts_on_the_wheel),
+               TEST(test_handshake_retransmissions_start_small));
 }
