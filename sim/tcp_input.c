@@ -385,7 +385,7 @@ static void data_input(struct tcp_ep *ep, const struct packet *p)
  * its initial RTO is 1 s).  A loss probe still goes after TCP_TIMEOUT_INIT (1 s) without a sample
  * (schedule_loss_probe).  Seen on the kernel engine: a download whose server resent its SYN-ACK
  * twice (the client's ACKs lost behind the upload's first window in a 5-packet FIFO) sent one
- * segment, and its next 1.008 s later as a loss probe (docs/validation.md, item 29). */
+ * segment, and its next 1.008 s later as a loss probe (docs/validation.md, item 30). */
 static void init_transfer(struct tcp_ep *ep)
 {
     if (!ep->rtt_valid) ep->rto = TCP_TIMEOUT_FALLBACK;
