@@ -111,3 +111,16 @@ int result_invariant_failure(const struct run_result *r, char *why, size_t len)
              imbalance == 0 ? "; the experiment's own stream checks failed" : "");
     return 1;
 }
+
+void result_ack_metrics(struct run_result *r, const char *dir, double rcv_acks, double rcv_data_segs,
+                        double snd_data_segs, double snd_acks_in)
+{
+    static const char *const what[] = { "rcv_acks", "rcv_data_segs", "snd_data_segs", "acks_lost", "acks_per_seg" };
+    const double v[] = { rcv_acks, rcv_data_segs, snd_data_segs, rcv_acks - snd_acks_in,
+                         rcv_data_segs > 0 ? rcv_acks / rcv_data_segs : 0.0 };
+    char name[RESULT_NAME_LEN];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        snprintf(name, sizeof name, "%s_%s", dir, what[i]);
+        result_metric(r, name, v[i]);
+    }
+}

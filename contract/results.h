@@ -53,6 +53,12 @@ static inline int result_series_kept(const struct run_result *r, uint32_t series
            (r->keep == RESULT_SERIES_SUMMARY && series < r->n_series && !r->series_detail[series]);
 }
 void   result_point(struct run_result *r, uint32_t series, int32_t entity, double t, double value);
+/* One direction's segment counts in the measured window, named alike by both engines: the
+ * receivers' pure ACKs and data segments, the senders' data segments, the ACKs that never reached
+ * the senders (sent minus arrived: dropped, or on the way at the window's ends) and ACKs per data
+ * segment.  dir is "down" or "up". */
+void   result_ack_metrics(struct run_result *r, const char *dir, double rcv_acks, double rcv_data_segs,
+                          double snd_data_segs, double snd_acks_in);
 /* NAN if absent. */
 double result_get(const struct run_result *r, const char *name);
 /* 1 if the run broke an invariant it reports (conservation_ok = 0), with the reason and the

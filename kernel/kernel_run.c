@@ -187,27 +187,14 @@ static void agent_copy(const struct agent_proc *a, struct run_result *res, const
     free(copy);
 }
 
-/* What one direction's receivers sent back in the window (the agents' TCP_INFO segment counts,
- * named as the simulator names them): pure ACKs, per data segment received, and the ACKs that
- * never reached the senders (dropped by the reverse line's FIFO, or on the way at the window's
- * ends). */
+/* What one direction's receivers sent back in the window: the agents' TCP_INFO segment counts. */
 static void ack_metrics(struct run_result *res, const char *dir, const struct agent_proc *rcv, const struct agent_proc *snd)
 {
-    char n[RESULT_NAME_LEN];
-    snprintf(n, sizeof n, "%s_rcv_acks", dir);
-    double acks = nz(agent_metric(rcv, n));
-    result_metric(res, n, acks);
-    snprintf(n, sizeof n, "%s_rcv_data_segs", dir);
-    double segs = nz(agent_metric(rcv, n));
-    result_metric(res, n, segs);
-    snprintf(n, sizeof n, "%s_snd_data_segs", dir);
-    result_metric(res, n, nz(agent_metric(snd, n)));
-    snprintf(n, sizeof n, "%s_snd_acks_in", dir);
-    double in = nz(agent_metric(snd, n));
-    snprintf(n, sizeof n, "%s_acks_lost", dir);
-    result_metric(res, n, acks - in);
-    snprintf(n, sizeof n, "%s_acks_per_seg", dir);
-    result_metric(res, n, segs > 0 ? acks / segs : 0.0);
+    char n[4][RESULT_NAME_LEN];
+    static const char *const what[] = { "rcv_acks", "rcv_data_segs", "snd_data_segs", "snd_acks_in" };
+    for (int i = 0; i < 4; i++) snprintf(n[i], sizeof n[i], "%s_%s", dir, what[i]);
+    result_ack_metrics(res, dir, nz(agent_metric(rcv, n[0])), nz(agent_metric(rcv, n[1])),
+                       nz(agent_metric(snd, n[2])), nz(agent_metric(snd, n[3])));
 }
 
 static char *fmt(char *buf, size_t len, const char *f, double v)

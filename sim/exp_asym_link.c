@@ -103,9 +103,8 @@ static void asym_probe(struct sim *s, struct sim_event *ev)
     sim_schedule_in(s, ev, SIM_SEC(1));
 }
 
-/* What one direction's receivers sent back in the window, named and counted as the kernel
- * engine counts it from TCP_INFO (kernel/kernel_run.c): pure ACKs, per data segment received,
- * and the ACKs that never reached the senders (dropped, or on the way at the window's ends). */
+/* What one direction's receivers sent back in the window, counted as the kernel engine counts
+ * it from TCP_INFO (result_ack_metrics names both alike). */
 static void emit_ack_metrics(struct run_result *res, const char *dir, const struct bulk_flow *f, size_t n)
 {
     struct bulk_segs sum = { 0 }, w;
@@ -116,17 +115,8 @@ static void emit_ack_metrics(struct run_result *res, const char *dir, const stru
         sum.rcv_data_segs += w.rcv_data_segs;
         sum.rcv_acks += w.rcv_acks;
     }
-    char name[RESULT_NAME_LEN];
-    snprintf(name, sizeof name, "%s_rcv_acks", dir);
-    result_metric(res, name, (double)sum.rcv_acks);
-    snprintf(name, sizeof name, "%s_rcv_data_segs", dir);
-    result_metric(res, name, (double)sum.rcv_data_segs);
-    snprintf(name, sizeof name, "%s_snd_data_segs", dir);
-    result_metric(res, name, (double)sum.snd_data_segs);
-    snprintf(name, sizeof name, "%s_acks_lost", dir);
-    result_metric(res, name, (double)sum.rcv_acks - (double)sum.snd_acks_in);
-    snprintf(name, sizeof name, "%s_acks_per_seg", dir);
-    result_metric(res, name, sum.rcv_data_segs ? (double)sum.rcv_acks / (double)sum.rcv_data_segs : 0.0);
+    result_ack_metrics(res, dir, (double)sum.rcv_acks, (double)sum.rcv_data_segs, (double)sum.snd_data_segs,
+                       (double)sum.snd_acks_in);
 }
 
 static int asym_run(const struct param_set *ps, struct run_result *res, char *err, size_t errlen)

@@ -33,17 +33,17 @@ void udp_flow_start(struct udp_flow *f, sim_time_t at, sim_time_t stop_at, sim_t
 void udp_flow_free(struct udp_flow *f);
 double udp_flow_loss(const struct udp_flow *f);   /* of datagrams sent in the measured period */
 
+/* A flow's segments in its measured window, as Linux's TCP_INFO counts them (tcpi_segs_*,
+ * tcpi_data_segs_*): the sender's data segments and the pure ACKs reaching it, the receiver's
+ * data segments and the pure ACKs it sent. */
+struct bulk_segs { uint64_t snd_data_segs, snd_acks_in, rcv_data_segs, rcv_acks; };
+
 /* ---- Bulk TCP: ep[0] of the connection writes forever (optionally rate-limited), ep[1] reads
  * everything at once.  Goodput = bytes read by ep[1] after measure_from.  A rate-limited sender
  * either writes what its credit allows every 10 ms, or (write_bytes > 0) writes write_bytes at a
  * time, one write every write_bytes / limit seconds, as a paced application does; a write the
  * send buffer cannot take completes when space frees (a blocking write), and missed writes are
  * made up for at most 100 ms of rate (at least one write). */
-/* A flow's segments in its measured window, as Linux's TCP_INFO counts them (tcpi_segs_*,
- * tcpi_data_segs_*): the sender's data segments and the pure ACKs reaching it, the receiver's
- * data segments and the pure ACKs it sent. */
-struct bulk_segs { uint64_t snd_data_segs, snd_acks_in, rcv_data_segs, rcv_acks; };
-
 struct bulk_flow {
     struct tcp_conn conn;
     double          limit_Bps;      /* 0: unlimited (keep the send buffer full)                */
