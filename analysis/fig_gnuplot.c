@@ -1,6 +1,6 @@
 /* Running gnuplot: data files and a settings.gp of variables go to a temp dir, the script from
  * analysis/ draws.  Anything gnuplot prints is treated as an error, so a warning such as
- * "no valid points" can never leave an empty figure behind unnoticed. */
+ * "no valid points" can never leave an empty figure behind unnoticed (one fontconfig note aside). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "fig_internal.h"
+
+#define FONTCONFIG_NO_CACHE "Fontconfig error: No writable cache directories"
 
 int figure_scripts_dir(char *buf, size_t len, char *err, size_t errlen)
 {
@@ -131,6 +133,10 @@ static int run_gnuplot(struct fig_ctx *c, const char *script, const char *term)
         char *p = part;
         while (*p == ' ') p++;
         if (!*p || !strcmp(p, "^")) continue;
+        /* fontconfig's note that it found its font cache stale and nowhere to write a new one
+         * (a user whose HOME is not writable, e.g. nobody, after fonts changed): it scans the
+         * fonts itself and gnuplot draws the same figure, so this line alone is no error. */
+        if (!strcmp(p, FONTCONFIG_NO_CACHE)) continue;
         snprintf(line + o, sizeof line - o, "%s%s", said ? " / " : "", p);
         said = 1;
     }

@@ -99,6 +99,41 @@ static void test_asym_link_figures(void)
     plot_ok(asym_db, "upload_stack", "--run 3");
 }
 
+/* A user whose font cache is stale and who has no writable cache directory (HOME not a directory,
+ * the configured cache dir impossible): fontconfig prints "No writable cache directories" and
+ * gnuplot still draws.  Before, that line made every figure fail for such a user. */
+static void test_font_cache_not_writable(void)
+{
+    CU_ASSERT_FATAL(ensure_dbs());
+    char dir[256], conf[300], cmd[700];
+    tmp_path(dir, sizeof dir, "fontconf");
+    snprintf(conf, sizeof conf, "%s/fonts.conf", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/fonts", dir, dir);
+    CU_ASSERT_FATAL(system(cmd) == 0);
+    FILE *f = fopen(conf, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "<?xml version=\"1.0\"?>\n<fontconfig><dir>%s/fonts</dir><cachedir>/dev/null/fc</cachedir>"
+               "<cachedir prefix=\"xdg\">fontconfig</cachedir></fontconfig>\n", dir);
+    fclose(f);
+    /* The condition itself, shown on gnuplot directly, so this test cannot pass vacuously. */
+    snprintf(cmd, sizeof cmd, "env -u XDG_CACHE_HOME HOME=/dev/null FONTCONFIG_FILE=%s gnuplot -e "
+             "'set term pngcairo; set output \"/dev/null\"; plot x' 2>&1 | grep -q 'No writable cache directories'", conf);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    char *xdg = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
+    setenv("HOME", "/dev/null", 1);
+    unsetenv("XDG_CACHE_HOME");
+    setenv("FONTCONFIG_FILE", conf, 1);
+    plot_ok(asym_db, "line", "--x up_limit_kbps --y down_goodput_kbps --by modem_queue_pkts");
+    unsetenv("FONTCONFIG_FILE");
+    if (home) setenv("HOME", home, 1); else unsetenv("HOME");
+    if (xdg) setenv("XDG_CACHE_HOME", xdg, 1);
+    free(home);
+    free(xdg);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static void test_etorrent_figures(void)
 {
     CU_ASSERT_FATAL(ensure_dbs());
@@ -179,6 +214,7 @@ void register_test_plot(void)
     TEST_SUITE("plot",
                TEST(test_list),
                TEST(test_asym_link_figures),
+               TEST(test_font_cache_not_writable),
                TEST(test_etorrent_figures),
                TEST(test_xtreme_figures),
                TEST(test_empty_selections),
