@@ -235,7 +235,7 @@ static uint32_t sendmsg_linux(struct tcp_ep *ep, uint32_t len, int ctrl)
         ep->write_seq += c;
         add_mark(ep, ep->write_seq, ctrl);
         if (ep->tail_len >= goal && ep->unsent_skbs == 1 && ep->state == TCP_ESTABLISHED) {
-            tcp_output(ep);                                     /* tcp_push_one */
+            tcp_output_push(ep);                                /* tcp_push_one */
             pushed_out = ep->write_seq == ep->snd_nxt;
         }
     }
@@ -270,7 +270,13 @@ uint32_t tcp_write(struct tcp_ep *ep, uint32_t len, int ctrl)
     }
     if (take == 0) { ep->st.write_blocked++; return 0; }
     mark_push(ep, appends);
-    if (ep->state == TCP_ESTABLISHED) tcp_output(ep);
+    /* A write that fills the buffer ends as Linux's writer goes to sleep for space
+     * (wait_for_space): tcp_push with TCP_NAGLE_PUSH; one that placed all its bytes, with the
+     * socket's own Nagle setting. */
+    if (ep->state == TCP_ESTABLISHED) {
+        if (take < len) tcp_output_push(ep);
+        else tcp_output(ep);
+    }
     return take;
 }
 

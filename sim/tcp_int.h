@@ -136,11 +136,12 @@ void           send_pure_ack(struct tcp_ep *ep);
 void           send_data_segment(struct tcp_ep *ep, uint64_t seq, uint32_t len, int push);
 void           send_window_probe(struct tcp_ep *ep);
 sim_time_t     tcp_probe0_base(const struct tcp_ep *ep);
-uint32_t       xmit_next_len(const struct tcp_ep *ep, uint32_t ahead);
+uint32_t       xmit_next_len(const struct tcp_ep *ep, uint32_t ahead, uint32_t piece_ahead, int push);
 uint32_t       tso_segs(const struct tcp_ep *ep);
 void           send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs);
 void           send_new_data_psh(struct tcp_ep *ep, uint32_t len, int piece_end, int push);
 void           tcp_output(struct tcp_ep *ep);
+void           tcp_output_push(struct tcp_ep *ep);
 
 /* tcp_timer.c */
 void on_rto(struct sim *s, struct sim_event *ev);
@@ -153,7 +154,7 @@ void tcp_timer_arm(struct tcp_ep *ep, struct sim_event *ev, sim_time_t d);
 /* tcp_recovery.c: loss recovery as Linux does it, with SACK or without (NewReno) */
 uint64_t tcp_in_flight(const struct tcp_ep *ep);
 void     tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_state *a);
-void     tcp_write_xmit(struct tcp_ep *ep);
+void     tcp_write_xmit(struct tcp_ep *ep, int push);
 void     tcp_retransmit_timer(struct tcp_ep *ep);
 void     tcp_send_loss_probe(struct tcp_ep *ep);
 void     tcp_rack_reo_timeout(struct tcp_ep *ep);

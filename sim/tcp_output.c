@@ -182,22 +182,27 @@ void send_window_probe(struct tcp_ep *ep)
 }
 
 /* How much new data tcp_write_xmit sends next, had `ahead` more bytes been sent already (0: it
- * stops).  The segment must fit the congestion window (in_flight below cwnd, whole segments, as
- * Linux counts packets) and the peer's window.  A full segment always goes.  A partial one limited
- * by the window waits unless it is at least half the largest window the peer offered
- * (sender-side silly-window avoidance, RFC 1122 4.2.3.4).  A partial one that is all the
- * application has written is held by Nagle's algorithm (RFC 896, RFC 1122 4.2.3.4) with
- * Minshall's variant, as Linux's tcp_nagle_check: while data is in flight and the last small
- * segment sent (snd_sml) is not yet acknowledged. */
-uint32_t xmit_next_len(const struct tcp_ep *ep, uint32_t ahead)
+ * stops); `piece_ahead` of those belong to the piece (the transmitted skb) this segment would
+ * join, 0 if it starts one.  The segment must fit the congestion window (in_flight below cwnd,
+ * whole segments, as Linux counts packets) and the peer's window.  A full segment always goes.
+ * A partial one cut by the peer's window goes only inside a piece whose first segment fitted
+ * whole: Linux's tcp_snd_wnd_test wants a full MSS of window for the first segment of an skb
+ * longer than one, and tcp_mss_split_point then splits the skb at the window's edge to the byte.
+ * Linux has no other sender-side silly-window avoidance (RFC 1122 4.2.3.4's half of the largest
+ * window); waiting for a full MSS at each skb's start is its form of it.  A partial one at a
+ * split point or at the end of what the application has written is held by Nagle's algorithm
+ * (RFC 896, RFC 1122 4.2.3.4) with Minshall's variant, as Linux's tcp_nagle_check: while
+ * segments were in flight before the piece and the last small segment sent (snd_sml) is not yet
+ * acknowledged; not on a push (`push`: TCP_NAGLE_PUSH, see tcp_output_push). */
+uint32_t xmit_next_len(const struct tcp_ep *ep, uint32_t ahead, uint32_t piece_ahead, int push)
 {
     uint32_t mss = ep_cfg(ep)->mss;
     uint64_t nxt = ep->snd_nxt + ahead, unsent = ep->write_seq - nxt, outstanding = nxt - ep->snd_una;
     if (unsent == 0 || outstanding >= ep->snd_wnd || tcp_in_flight(ep) + ahead >= ep->cwnd) return 0;
     uint32_t len = (uint32_t)min_u64(min_u64(mss, unsent), ep->snd_wnd - outstanding);
     if (len == mss) return len;
-    if (len < unsent) return len >= ep->max_snd_wnd / 2 ? len : 0;
-    if (ep_cfg(ep)->nagle && nxt > ep->snd_una && ep->snd_sml > ep->snd_una) return 0;
+    if (len < unsent && piece_ahead == 0) return 0;
+    if (!push && ep_cfg(ep)->nagle && nxt - piece_ahead > ep->snd_una && ep->snd_sml > ep->snd_una) return 0;
     return len;
 }
 
@@ -271,12 +276,21 @@ sim_time_t tcp_probe0_when(const struct tcp_ep *ep)
 /* Send what the windows allow (Linux's tcp_write_xmit in tcp_recovery.c); then, as Linux's
  * tcp_check_probe_timer (__tcp_push_pending_frames), when nothing is in flight but data waits,
  * arm the persist timer unless it runs already: whatever held the data back (a zero window, or a
- * window too small for the sender's silly-window avoidance), only a probe or the receiver's
- * window update can release it, and the update may be lost or never come. */
-void tcp_output(struct tcp_ep *ep)
+ * window shorter than a segment), only a probe or the receiver's window update can release it,
+ * and the update may be lost or never come.  `push`: as TCP_NAGLE_PUSH, Nagle holds nothing. */
+static void output(struct tcp_ep *ep, int push)
 {
     if (ep->state != TCP_ESTABLISHED || ep->write_seq == ep->snd_nxt) return;
-    if (ep->snd_wnd > 0 || ep->snd_nxt != ep->snd_una) tcp_write_xmit(ep);
+    if (ep->snd_wnd > 0 || ep->snd_nxt != ep->snd_una) tcp_write_xmit(ep, push);
     if (ep->snd_una == ep->snd_max && ep->write_seq > ep->snd_nxt && !sim_event_pending(&ep->persist_timer))
         tcp_timer_arm(ep, &ep->persist_timer, tcp_probe0_base(ep));
 }
+
+/* What an ACK or the end of a write sends (tcp_push_pending_frames with tp->nonagle). */
+void tcp_output(struct tcp_ep *ep) { output(ep, 0); }
+
+/* What the writer's own pushes send: tcp_push_one when an skb reaches the size goal, and the push
+ * before a writer sleeps for send-buffer space (tcp_sendmsg_locked's wait_for_space); both pass
+ * TCP_NAGLE_PUSH, so a piece split at the window's edge goes out whole even while a small
+ * segment is unacknowledged. */
+void tcp_output_push(struct tcp_ep *ep) { output(ep, 1); }

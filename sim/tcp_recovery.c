@@ -373,14 +373,16 @@ static void xmit_retransmit_queue(struct tcp_ep *ep)
 /* New data as the windows allow (Linux tcp_write_xmit; xmit_next_len), sent as skbs of
  * tso_segs segments: each piece sent is an skb of its own in the send buffer's memory (Linux
  * tso_fragment splits the write queue's large skbs at transmit time), the last segment of a
- * piece carries its overhead. */
-void tcp_write_xmit(struct tcp_ep *ep)
+ * piece carries its overhead.  `push`: TCP_NAGLE_PUSH (tcp_output_push). */
+void tcp_write_xmit(struct tcp_ep *ep, int push)
 {
     int sent = 0;
-    uint32_t segs = tso_segs(ep), n = 0, len;
-    while ((len = xmit_next_len(ep, 0)) > 0) {
-        int piece_end = ++n % segs == 0 || ep->snd_nxt + len == ep->write_seq || xmit_next_len(ep, len) == 0;
+    uint32_t segs = tso_segs(ep), n = 0, len, piece_bytes = 0;
+    while ((len = xmit_next_len(ep, 0, piece_bytes, push)) > 0) {
+        int piece_end = ++n % segs == 0 || ep->snd_nxt + len == ep->write_seq ||
+                        xmit_next_len(ep, len, piece_bytes + len, push) == 0;
         send_new_data_xmit(ep, len, piece_end, (n - 1) % segs + 1);
+        piece_bytes = piece_end ? 0 : piece_bytes + len;
         sent = 1;
     }
     int limited = tcp_in_flight(ep) >= ep->cwnd;

@@ -183,6 +183,50 @@ static void test_held_segment_costs_its_memory(void)
     tap_free(&t);
 }
 
+static void test_sender_fills_the_window_to_the_byte(void)
+{
+    /* Linux tcp_write_xmit: tcp_snd_wnd_test wants a full MSS of window for the first segment of
+     * an skb, and tcp_mss_split_point then cuts the skb at the window's right edge to the byte;
+     * tcp_nagle_check holds that partial last segment only while an earlier small segment is
+     * unacknowledged (Minshall).  Traced on the kernel engine (paced 80 % upload, no SACK): the
+     * server sent 1460 + 972 bytes ending at the window's edge, together.  Here a bulk sender
+     * behind a reader that takes 20000 bytes every 200 ms (a window of scale 2, so not in whole
+     * segments): each time the window opens, the sender's last segment ends at the right edge
+     * of the window just offered, short of a full segment, and leaves with the full segment
+     * before it.  Before, a partial segment waited for half the largest window offered (RFC 1122
+     * 4.2.3.4), which Linux does not do, and went out only with the persist timer's probe. */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.rcvbuf = 262144;
+    struct tcp_tap t;
+    tap_init(&t, &cfg, 10000000, 10000000, SIM_MS(10), 0);
+    tcp_set_app(&t.conn.ep[0], &bulk_ops, NULL);
+    struct slow_reader r = { &t.conn.ep[1], 20000, SIM_MS(200), SIM_SEC(100), 0, 0, { 0 } };
+    sim_event_init(&r.ev, slow_read, &r);
+    sim_schedule_at(&t.net.sim, &r.ev, SIM_SEC(1));
+    tcp_conn_open(&t.conn);
+    sim_run_until(&t.net.sim, SIM_SEC(5));
+    size_t partial = 0, at_edge = 0;
+    const struct tap_seg *prev = NULL;
+    for (size_t k = 0; k < t.n_log; k++) {
+        const struct tap_seg *s = &t.log[k];
+        if (s->dir != 0 || s->payload == 0) continue;
+        if (s->payload < cfg.mss && s->t_sent >= SIM_SEC(1)) {
+            partial++;
+            /* the edge of the last ACK that had reached the sender when this segment left */
+            const struct tap_seg *edge = NULL;
+            for (size_t j = 0; j < t.n_log && t.log[j].t <= s->t_sent; j++)
+                if (t.log[j].dir == 1) edge = &t.log[j];
+            if (edge && prev && s->seq + s->payload == edge->ack + edge->rwnd &&
+                prev->payload == cfg.mss && prev->t_sent == s->t_sent) at_edge++;
+        }
+        prev = s;
+    }
+    CU_ASSERT(partial >= 10);
+    CU_ASSERT_EQUAL(at_edge, partial);
+    sim_cancel(&t.net.sim, &r.ev);
+    tap_free(&t);
+}
+
 static void test_window_scale_as_linux_picks_it(void)
 {
     /* Linux tcp_select_initial_window picks the scale for the largest window the socket may
@@ -222,5 +266,6 @@ void register_test_tcp_window(void)
                TEST(test_window_starts_small_and_grows),
                TEST(test_out_of_order_data_grows_the_window_only_with_sack),
                TEST(test_held_segment_costs_its_memory),
+               TEST(test_sender_fills_the_window_to_the_byte),
                TEST(test_window_scale_as_linux_picks_it));
 }
