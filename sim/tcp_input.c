@@ -79,7 +79,7 @@ static int may_update_window(const struct tcp_ep *ep, const struct packet *p)
 
 /* An ACK while the persist timer runs (nothing in flight, data waiting), Linux's tcp_ack_probe:
  * if the window now holds the next segment, the timer and its backoff are cleared and tcp_output
- * sends (or, if the sender's silly-window avoidance still holds it, re-arms the timer at its base);
+ * sends (or, if Nagle's algorithm still holds it, re-arms the timer at its base);
  * otherwise the timer is re-armed from now at the backed-off timeout.  (Linux asks for the whole
  * send-head skb; the simulator has no unsent skb boundaries, and anything the window lets
  * tcp_write_xmit send replaces the timer with the RTO anyway.) */

@@ -64,7 +64,7 @@ static inline sim_time_t tcp_jiffies_up(const struct tcp_ep *ep, sim_time_t d)
     sim_time_t tick = tcp_tick(ep);
     return d <= 0 ? d : (d + tick - 1) / tick * tick;
 }
-/* The next new segment the peer's window admits, Nagle and silly-window avoidance aside: at most
+/* The next new segment the peer's window admits, Nagle and tcp_snd_wnd_test aside: at most
  * one MSS of the unsent data, within snd_una + snd_wnd; 0 if nothing waits or the window is
  * full.  What a loss probe, F-RTO's new data and the persist timer's tcp_write_wakeup send. */
 static inline uint32_t window_head_len(const struct tcp_ep *ep)
