@@ -83,6 +83,7 @@ static void ep_init(struct tcp_ep *ep, struct tcp_conn *c, struct tcp_ep *peer, 
     sim_event_init(&ep->persist_timer, on_persist, ep);
     sim_event_init(&ep->delack_timer, on_delack, ep);
     sim_event_init(&ep->comp_sack_timer, on_comp_sack, ep);
+    sim_event_init(&ep->tsq_event, on_tsq, ep);
 }
 
 void tcp_conn_init(struct tcp_conn *c, struct net *n, const struct tcp_cfg *cfg,
@@ -109,6 +110,7 @@ void tcp_conn_free(struct tcp_conn *c)
         sim_cancel(&c->net->sim, &ep->persist_timer);
         sim_cancel(&c->net->sim, &ep->delack_timer);
         sim_cancel(&c->net->sim, &ep->comp_sack_timer);
+        sim_cancel(&c->net->sim, &ep->tsq_event);
         rtx_free(ep);
         free(ep->marks);
         ep->marks = NULL;

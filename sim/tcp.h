@@ -123,6 +123,9 @@ struct tcp_ep {
     struct tcp_skb *rtx; size_t rtx_head, rtx_n, rtx_cap;   /* ring, capacity a power of 2  */
     int        backoff;
     struct sim_event rto_timer, persist_timer;
+    /* Linux's TCP Small Queues handler (tcp_tsq_handler): pending while the sender is throttled,
+     * until the skbs it sent from an ACK's softirq have left the host (tcp_wfree) */
+    struct sim_event tsq_event;
     struct tcp_mark *marks; size_t n_marks, cap_marks, mark_head;
     /* Loss recovery with SACK, as Linux: the scoreboard is the flags of the retransmission
      * queue, with these byte totals; RACK (RFC 8985) finds losses, PRR (RFC 6937) paces the

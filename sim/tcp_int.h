@@ -18,6 +18,7 @@
  * kernel engine's veth (ss -tm: 2-segment skbs in the retransmission queue cost 1.285 bytes of
  * sk_wmem_queued per payload byte, 3752 bytes per 2920). */
 #define TCP_SKB_OVERHEAD 832u
+#define TCP_LIMIT_OUTPUT_BYTES 4194304u   /* net.ipv4.tcp_limit_output_bytes (6.18 testbed)  */
 /* Linux's icsk_ack.pending bits: data arrived since the last ACK we sent (SCHED,
  * inet_csk_schedule_ack), a pushed full-size segment or a short one arrived (PUSHED), and a second
  * short one (PUSHED2), the last two set by tcp_measure_rcv_mss for tcp_cleanup_rbuf.  Every ACK
@@ -138,6 +139,7 @@ void           send_window_probe(struct tcp_ep *ep);
 sim_time_t     tcp_probe0_base(const struct tcp_ep *ep);
 uint32_t       xmit_next_len(const struct tcp_ep *ep, uint32_t ahead, uint32_t piece_ahead, int push);
 uint32_t       tso_segs(const struct tcp_ep *ep);
+double         tcp_pacing_rate(const struct tcp_ep *ep);
 void           send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs);
 void           send_new_data_psh(struct tcp_ep *ep, uint32_t len, int piece_end, int push);
 void           tcp_output(struct tcp_ep *ep);
@@ -158,6 +160,7 @@ void     tcp_write_xmit(struct tcp_ep *ep, int push);
 void     tcp_retransmit_timer(struct tcp_ep *ep);
 void     tcp_send_loss_probe(struct tcp_ep *ep);
 void     tcp_rack_reo_timeout(struct tcp_ep *ep);
+void     on_tsq(struct sim *s, struct sim_event *ev);
 
 /* tcp_cong.c */
 uint32_t loss_ssthresh(struct tcp_ep *ep);

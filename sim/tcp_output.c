@@ -206,6 +206,17 @@ uint32_t xmit_next_len(const struct tcp_ep *ep, uint32_t ahead, uint32_t piece_a
     return len;
 }
 
+/* Linux tcp_update_pacing_rate, bytes per second: mss * max(cwnd, packets out) / srtt, times 2
+ * below half of ssthresh and 1.2 above it (tcp_pacing_ss_ratio, tcp_pacing_ca_ratio); without
+ * an RTT sample as fast as anything here (Linux starts from its initial rate, capped by the
+ * limits that use it). */
+double tcp_pacing_rate(const struct tcp_ep *ep)
+{
+    if (!ep->rtt_valid || ep->srtt <= 0) return 1e12;
+    double out = (double)max_u64(ep->cwnd, ep->snd_nxt - ep->snd_una);
+    return out * (ep->cwnd < ep->ssthresh / 2 ? 2.0 : 1.2) / ((double)ep->srtt / 1e9);
+}
+
 /* Linux tcp_tso_autosize: the segments of one transmitted skb, about a millisecond at the pacing
  * rate (tcp_update_pacing_rate: mss * max(cwnd, packets out) / srtt, times 2 below half of
  * ssthresh and 1.2 above it; sk_pacing_shift 10), at least tcp_min_tso_segs = 2, at most 64 KB.
@@ -216,9 +227,7 @@ uint32_t tso_segs(const struct tcp_ep *ep)
     uint32_t mss = ep_cfg(ep)->mss;
     double bytes = TCP_GSO_MAX_SIZE;
     if (ep->rtt_valid && ep->srtt > 0) {
-        double out = (double)max_u64(ep->cwnd, ep->snd_nxt - ep->snd_una);
-        double rate = out * (ep->cwnd < ep->ssthresh / 2 ? 2.0 : 1.2) / ((double)ep->srtt / 1e9);
-        bytes = rate / 1024;
+        bytes = tcp_pacing_rate(ep) / 1024;
         if (bytes > TCP_GSO_MAX_SIZE) bytes = TCP_GSO_MAX_SIZE;
     }
     uint32_t segs = (uint32_t)(bytes / mss);

@@ -370,12 +370,80 @@ static void xmit_retransmit_queue(struct tcp_ep *ep)
     if (rearm) arm_rto(ep);
 }
 
+/* ------------------------------------------------------------------ TCP Small Queues */
+
+/* Linux tcp_rtx_queue_empty_or_single_skb: a piece's last segment carries its skb_overhead. */
+static int rtx_empty_or_single_skb(const struct tcp_ep *ep)
+{
+    for (size_t i = 0; i < ep->rtx_n; i++)
+        if (rtx_at(ep, i)->skb_overhead) return i + 1 >= ep->rtx_n;
+    return 1;
+}
+
+/* Linux tcp_small_queue_check (factor 0): another skb of `truesize` may leave while the
+ * socket's skbs still in the host (sk_wmem_alloc, 1 + their truesize) are at most
+ * max(2 truesize, sk_pacing_rate >> sk_pacing_shift 10), at most tcp_limit_output_bytes, or
+ * while the retransmission queue holds at most one skb. */
+static int tsq_throttles(const struct tcp_ep *ep, uint64_t in_host, uint32_t truesize)
+{
+    double limit = tcp_pacing_rate(ep) / 1024;
+    if (limit < 2.0 * truesize) limit = 2.0 * truesize;
+    if (limit > TCP_LIMIT_OUTPUT_BYTES) limit = TCP_LIMIT_OUTPUT_BYTES;
+    return (double)(1 + in_host) > limit && !rtx_empty_or_single_skb(ep);
+}
+
+/* F-RTO step 2.b's new data (tcp_xmit_recovery, REXMIT_NEW: __tcp_push_pending_frames with
+ * TCP_NAGLE_OFF), as tcp_write_xmit sends it from the ACK's softirq: skbs of at most half the
+ * window (tcp_cwnd_test) and tso_segs segments, until TCP Small Queues holds the next one.  The
+ * skbs go through the veth into the router's backlog, which that softirq reaches only after the
+ * ACK (ip_rcv_core orphans them there), so they are all still in the host: two skbs of a small
+ * window's segments, and the sender is throttled.  (From process context each transmit's softirq
+ * runs at once and frees the skb: no limit.)  Returns 1 if throttled with more to send. */
+static int frto_push_new(struct tcp_ep *ep)
+{
+    uint32_t mss = mss_of(ep);
+    uint64_t in_host = 0, wnd_end = ep->snd_una + ep->snd_wnd;
+    if (sim_event_pending(&ep->tsq_event)) return 1;   /* an earlier push's skbs are still here */
+    while (tcp_in_flight(ep) < ep->cwnd && window_head_len(ep) > 0) {
+        uint32_t cw = ep->cwnd / mss, room = (uint32_t)((ep->cwnd - tcp_in_flight(ep)) / mss);
+        uint32_t quota = cw >> 1 ? cw >> 1 : 1, segs = tso_segs(ep);
+        if (room && room < quota) quota = room;
+        if (quota < segs) segs = quota;
+        /* the skb: up to `segs` segments within both windows and what is written */
+        uint32_t lens[64], n = 0;
+        uint64_t ahead = 0;
+        while (n < segs && n < 64 && tcp_in_flight(ep) + ahead < ep->cwnd) {
+            uint64_t nxt = ep->snd_nxt + ahead;
+            if (nxt >= ep->write_seq || nxt >= wnd_end) break;
+            lens[n] = (uint32_t)min_u64(min_u64(mss, ep->write_seq - nxt), wnd_end - nxt);
+            ahead += lens[n++];
+        }
+        if (tsq_throttles(ep, in_host, (uint32_t)ahead + TCP_SKB_OVERHEAD)) return 1;
+        for (uint32_t i = 0; i < n; i++) send_new_data(ep, lens[i], i + 1 == n, i + 1);
+        in_host += ahead + TCP_SKB_OVERHEAD;
+    }
+    return 0;
+}
+
+/* Linux tcp_tsq_handler -> tcp_tsq_write: once the throttled sender's skbs have left the host
+ * (tcp_wfree), lost segments go first while the window has room, then new data.  It runs after
+ * whatever else the softirq had queued: ACKs that arrived at the same instant come first. */
+void on_tsq(struct sim *s, struct sim_event *ev)
+{
+    (void)s;
+    struct tcp_ep *ep = ev->ctx;
+    if (ep->state != TCP_ESTABLISHED) return;
+    if (ep->lost_out > ep->retrans_out && ep->cwnd > tcp_in_flight(ep)) xmit_retransmit_queue(ep);
+    tcp_output(ep);
+}
+
 /* New data as the windows allow (Linux tcp_write_xmit; xmit_next_len), sent as skbs of
  * tso_segs segments: each piece sent is an skb of its own in the send buffer's memory (Linux
  * tso_fragment splits the write queue's large skbs at transmit time), the last segment of a
  * piece carries its overhead.  `push`: TCP_NAGLE_PUSH (tcp_output_push). */
 void tcp_write_xmit(struct tcp_ep *ep, int push)
 {
+    if (sim_event_pending(&ep->tsq_event)) return;   /* throttled: the TSQ handler sends */
     int sent = 0;
     uint32_t segs = tso_segs(ep), n = 0, len, piece_bytes = 0;
     while ((len = xmit_next_len(ep, 0, piece_bytes, push)) > 0) {
@@ -603,10 +671,12 @@ void tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_stat
     if (in_cwnd_reduction(ep)) prr_cwnd(ep, a->delivered, a->flag, ep->lost_out > lost_before);
     else if (a->flag & FLAG_SND_UNA_ADVANCED) cong_on_ack(ep, a->delivered);
     if (rexmit == REXMIT_NEW) {
-        /* F-RTO step 2.b: new data as the window allows, Nagle off. */
-        uint32_t len;
-        while (tcp_in_flight(ep) < ep->cwnd && (len = window_head_len(ep)) > 0) send_new_data(ep, len, 1, 1);
+        /* F-RTO step 2.b: new data as the window allows, Nagle off; the rest, lost segments
+         * first, from the TSQ handler. */
+        int throttled = frto_push_new(ep);
         if (ep->snd_nxt <= ep->high_seq) { ep->frto = 0; xmit_retransmit_queue(ep); }
+        else if (throttled && !sim_event_pending(&ep->tsq_event))
+            sim_schedule_at(&ep_net(ep)->sim, &ep->tsq_event, ep_now(ep));
     } else if (rexmit == REXMIT_LOST) {
         xmit_retransmit_queue(ep);
     }

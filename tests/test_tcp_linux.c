@@ -246,6 +246,49 @@ static void test_frto_reno_ack_of_retransmission_is_no_evidence(void)
     }
 }
 
+static void test_frto_reno_new_data_then_tsq_resends_head(void)
+{
+    /* F-RTO step 2.b as Linux sends it from an ACK's softirq: tcp_xmit_recovery (REXMIT_NEW)
+     * pushes new data through tcp_write_xmit, whose skbs are at most half the window
+     * (tcp_cwnd_test), until tcp_small_queue_check holds the next one (the socket's skbs still in
+     * the host above max(2 truesize, pacing rate >> 10)); the TSQ handler, tcp_tsq_write, then
+     * resends lost segments before new data.  Measured on the kernel (join_8000_256_q100_nosack,
+     * seed 2, the download's second timeout, 20.46 s after its SYN): the first ACK after it took
+     * the window from 1 to 3, two new segments left and 0.1 ms later the next head was resent;
+     * the second ACK covered that resent segment, so no undo, and the sender went back N.  The
+     * stall here: ACKs held for a second, released 20 ms apart, on a 10-Mbit/s path that the
+     * writer (1460 bytes every 5 ms) does not fill: the peer's window has room beyond the
+     * congestion window after the timeout (without it nothing is throttled: tcp_write_xmit stops
+     * at tcp_snd_wnd_test).  On the old code three new segments left and the second ACK undid. */
+    struct tcp_tap t; struct writer w;
+    uint64_t held = 0;
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.sack = 0;
+    tap_init(&t, &cfg, 10000000, 10000000, SIM_MS(50), 0);
+    tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
+    tcp_conn_open(&t.conn);
+    t.rule = stall_acks;
+    t.user = &held;
+    writer_start(&w, &t, 1460, SIM_MS(500), SIM_MS(5), SIM_SEC(5));
+    sim_run_until(&t.net.sim, SIM_MS(2999));
+    const struct tcp_ep *ep = &t.conn.ep[0];
+    CU_ASSERT_FATAL(ep->st.rto_expiries >= 1);
+    CU_ASSERT_EQUAL_FATAL(ep->ca_state, TCP_CA_LOSS);
+    uint64_t max = ep->snd_max, rtx = ep->st.retrans_segs;
+    sim_run_until(&t.net.sim, SIM_MS(3010));                    /* the first held ACK */
+    CU_ASSERT_EQUAL(ep->cwnd, 3 * 1460);
+    CU_ASSERT_EQUAL(ep->snd_max - max, 2 * 1460);               /* two one-segment skbs */
+    CU_ASSERT_EQUAL(ep->st.retrans_segs - rtx, 1);              /* then the next head */
+    CU_ASSERT_EQUAL(ep->ca_state, TCP_CA_LOSS);
+    sim_run_until(&t.net.sim, SIM_MS(3030));                    /* the second: covers it */
+    CU_ASSERT_EQUAL(ep->st.spurious_rtos, 0);
+    CU_ASSERT_EQUAL(ep->ca_state, TCP_CA_LOSS);
+    CU_ASSERT(ep->st.retrans_segs - rtx >= 2);                  /* going back N */
+    sim_run_until(&t.net.sim, SIM_SEC(10));
+    CU_ASSERT_EQUAL(t.conn.ep[1].st.bytes_read, w.written);
+    tap_free(&t);
+}
+
 static void test_tail_loss_probe_repairs_tail(void)
 {
     /* RFC 8985 7, Linux tcp_schedule_loss_probe / tcp_send_loss_probe: ten segments written at
@@ -849,6 +892,7 @@ void register_test_tcp_linux(void)
                TEST(test_karn_no_sample_from_retransmitted_data),
                TEST(test_frto_undoes_spurious_timeout),
                TEST(test_frto_reno_ack_of_retransmission_is_no_evidence),
+               TEST(test_frto_reno_new_data_then_tsq_resends_head),
                TEST(test_tail_loss_probe_repairs_tail),
                TEST(test_rack_finds_lost_retransmission),
                TEST(test_sack_scoreboard_survives_timeout),
