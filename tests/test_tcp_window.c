@@ -227,6 +227,46 @@ static void test_sender_fills_the_window_to_the_byte(void)
     tap_free(&t);
 }
 
+static void test_split_at_the_window_edge_rules(void)
+{
+    /* The decision behind the test above, vector by vector (Linux tcp_write_xmit): 10 segments in
+     * flight, 90 more written, the peer's window ends 2 segments and 500 bytes past snd_nxt.
+     * tcp_snd_wnd_test: a piece (skb) must fit its first full segment; tcp_mss_split_point cuts a
+     * piece at the edge to the byte; tcp_nagle_check holds that cut-off partial segment only
+     * under Nagle (nonagle 0, not TCP_NAGLE_PUSH, not TCP_NODELAY), with segments in flight
+     * before the piece and a small segment (snd_sml) unacknowledged (tcp_minshall_check). */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    struct tcp_tap t;
+    open_tap(&t, &cfg);
+    sim_run_until(&t.net.sim, SIM_MS(500));                      /* the handshake only */
+    struct tcp_ep *ep = &t.conn.ep[0];
+    uint32_t mss = cfg.mss;
+    uint64_t una = ep->snd_una;
+    ep->snd_nxt = una + 10ull * mss;
+    ep->write_seq = una + 100ull * mss;
+    ep->snd_wnd = 12 * mss + 500;
+    ep->cwnd = 1000 * mss;
+    ep->snd_sml = una;                                           /* no small segment unacked */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 0, 0, 0), mss);            /* a full segment goes       */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 2 * mss, 0, 0), 0);        /* a piece starting at 500 B  */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 2 * mss, mss, 0), 500);    /* cut at the edge            */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 2 * mss + 500, mss, 0), 0);/* the window is full         */
+    ep->snd_sml = una + 1;                                       /* a small segment unacked   */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 2 * mss, mss, 0), 0);      /* Nagle holds the cut        */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 2 * mss, mss, 1), 500);    /* not on TCP_NAGLE_PUSH      */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 0, 0, 0), mss);            /* full segments still go     */
+    t.conn.cfg.nagle = 0;                                        /* TCP_NODELAY                */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 2 * mss, mss, 0), 500);
+    t.conn.cfg.nagle = 1;
+    ep->snd_nxt = una;                                           /* nothing in flight before  */
+    ep->snd_wnd = 2 * mss + 500;                                 /* a piece of 2 MSS + 500 B  */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 2 * mss, 2 * mss, 0), 500);/* no Nagle hold             */
+    CU_ASSERT_EQUAL(xmit_next_len(ep, 2 * mss, mss, 0), 0);      /* a piece before it: held    */
+    ep->snd_nxt = ep->snd_una;
+    ep->write_seq = ep->snd_una;                                 /* leave the socket idle     */
+    tap_free(&t);
+}
+
 static void test_window_scale_as_linux_picks_it(void)
 {
     /* Linux tcp_select_initial_window picks the scale for the largest window the socket may
@@ -267,5 +307,6 @@ void register_test_tcp_window(void)
                TEST(test_out_of_order_data_grows_the_window_only_with_sack),
                TEST(test_held_segment_costs_its_memory),
                TEST(test_sender_fills_the_window_to_the_byte),
+               TEST(test_split_at_the_window_edge_rules),
                TEST(test_window_scale_as_linux_picks_it));
 }
