@@ -225,11 +225,8 @@ double tcp_pacing_rate(const struct tcp_ep *ep)
 uint32_t tso_segs(const struct tcp_ep *ep)
 {
     uint32_t mss = ep_cfg(ep)->mss;
-    double bytes = TCP_GSO_MAX_SIZE;
-    if (ep->rtt_valid && ep->srtt > 0) {
-        bytes = tcp_pacing_rate(ep) / 1024;
-        if (bytes > TCP_GSO_MAX_SIZE) bytes = TCP_GSO_MAX_SIZE;
-    }
+    double bytes = tcp_pacing_rate(ep) / 1024;          /* without an RTT sample: above the cap */
+    if (bytes > TCP_GSO_MAX_SIZE) bytes = TCP_GSO_MAX_SIZE;
     uint32_t segs = (uint32_t)(bytes / mss);
     return segs < 2 ? 2 : segs;
 }
