@@ -56,13 +56,13 @@ void on_comp_sack(struct sim *s, struct sim_event *ev)
 
 /* The persist timer, Linux's tcp_probe_timer and tcp_send_probe0.  Not needed once data is in
  * flight or nothing waits.  Otherwise tcp_write_wakeup: if the peer's window holds part of the
- * next data (a window shorter than a segment, which tcp_snd_wnd_test holds back), that part
- * goes, at most one MSS, with PSH, and the retransmission timer takes over with the backoff
- * cleared; if the window is closed, a zero-window probe (send_window_probe) goes and the timer
- * is re-armed at the base timeout doubled once more (tcp_probe0_when: tcp_probe0_base << icsk_backoff, at most rto_max;
- * the backoff is the RTO's, as in Linux).  The probe's ACK carries the window; the receiver's
- * window update after a read (tcp_read) usually comes first.  Not modelled: giving up after
- * tcp_retries2 probes (the project's receivers never stop reading). */
+ * next data (a window shorter than a segment, which tcp_snd_wnd_test holds back), that part goes,
+ * at most one MSS, with PSH, and the retransmission timer takes over with the backoff cleared; if
+ * the window is closed, a zero-window probe (send_window_probe) goes and the timer is re-armed at
+ * the base timeout doubled once more (tcp_probe0_when: tcp_probe0_base << icsk_backoff, at most
+ * rto_max; the backoff is the RTO's, as in Linux).  The probe's ACK carries the window; the
+ * receiver's window update after a read (tcp_read) usually comes first.  Not modelled: giving up
+ * after tcp_retries2 probes (the project's receivers never stop reading). */
 void on_persist(struct sim *s, struct sim_event *ev)
 {
     (void)s;
