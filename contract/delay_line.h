@@ -4,6 +4,7 @@
 #define CONTRACT_DELAY_LINE_H
 
 #include <stdint.h>
+#include "quantile.h"
 
 /* The line (kernel/agent_delay.c) is one FIFO read and written by a program.  A packet due
  * (arrival + delay) after its predecessor left leaves at max(due + own, previous departure +
@@ -65,11 +66,7 @@ static inline int64_t delay_line_quantile_ns(const struct delay_line_table *t, i
     int i = 1;
     while (i < t->n - 1 && t->pt[i].q <= u) i++;
     const struct delay_line_point *a = &t->pt[i - 1], *b = &t->pt[i];
-    double lo = service ? a->service_us : a->own_us, hi = service ? b->service_us : b->own_us;
-    double f = b->q > a->q ? (u - a->q) / (b->q - a->q) : 0;
-    if (f < 0) f = 0;
-    if (f > 1) f = 1;
-    return (int64_t)((lo + f * (hi - lo)) * 1e3 + 0.5);
+    return quantile_lerp_ns(a->q, service ? a->service_us : a->own_us, b->q, service ? b->service_us : b->own_us, u);
 }
 
 static inline int64_t delay_line_own_ns(const struct delay_line_table *t, double u) { return delay_line_quantile_ns(t, 0, u); }

@@ -45,6 +45,11 @@ int kernel_cfg_from_params(const struct param_set *ps, const struct kernel_host 
         return param_error(ps, "delay_line_jitter", err, errlen,
                            "0 cannot be expressed on the kernel engine: its delay line adds its read, wake-up and write to "
                            "every packet (contract/delay_line.h); use measured, or access_delay_ms = core_delay_ms = 0");
+    /* tbf's watchdog is an hrtimer and a softirq of the host: the kernel cannot make it exact. */
+    if (strcmp(param_e_name(ps, "tbf_watchdog"), "0") == 0)
+        return param_error(ps, "tbf_watchdog", err, errlen,
+                           "0 cannot be expressed on the kernel engine: its tbf releases a waiting packet when its watchdog's "
+                           "timer and softirq run (contract/tbf_watchdog.h); use measured");
     c->queue_pkts = (int)param_i(ps, "modem_queue_pkts");
     c->n_down = (int)param_i(ps, "n_down");
     c->n_up = (int)param_i(ps, "n_up");

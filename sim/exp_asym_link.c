@@ -26,6 +26,7 @@ static const struct param_def asym_params[] = {
     { "modem_queue_pkts",  PT_INT,    "50",     1, 1e6, NULL, "drop-tail queue of each direction of the access line, packets" },
     { "framing",           PT_ENUM,   "ppp",    0, 0, framings, "access line framing (veth: the 14-byte Ethernet header tbf counts on a Linux veth, as the kernel engine's line)" },
     { "delay_line_jitter", PT_ENUM,   "measured", 0, 0, jitters, "framing=veth with a delay only (other lines have none): the extra delay per packet of the kernel testbed's TUN delay line, FIFO order kept (measured: drawn from contract/delay_line.h; 0: the exact delay)" },
+    { "tbf_watchdog",      PT_ENUM,   "measured", 0, 0, jitters, "framing=veth only: how late the kernel testbed's tbf releases a packet that waited for its tokens, its watchdog timer and softirq (measured: drawn from contract/tbf_watchdog.h, unless an enqueue runs the qdisc first; 0: when the tokens are there)" },
     { "eth_preamble_ifg",  PT_BOOL,   "0",      0, 1, NULL, "framing=ethernet only: also count preamble/SFD and inter-frame gap (+20 B)" },
     { "mss",               PT_INT,    "1460",   64, 9000, NULL, "TCP maximum segment size, bytes (clamped to the framing's MTU - 40)" },
     { "timestamps",        PT_BOOL,   "0",      0, 1, NULL, "TCP timestamps option (+12 B per segment)" },
@@ -149,6 +150,11 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         /* The veth line is the kernel testbed's: tbf releases what its bucket holds at once. */
         link_set_bucket(&r->topo.client_up, (uint32_t)tbf_bucket_bytes((double)client.up_bps));
         link_set_bucket(&r->topo.client_down, (uint32_t)tbf_bucket_bytes((double)client.down_bps));
+        if (!strcmp(param_e_name(ps, "tbf_watchdog"), "measured")) {
+            const struct tbf_watchdog_table *wd = tbf_watchdog_for(param_d(ps, "down_kbps") + param_d(ps, "up_kbps"));
+            link_set_watchdog(&r->topo.client_up, wd, rng_stream(seed, "asym_link.tbf_watchdog", 0));
+            link_set_watchdog(&r->topo.client_down, wd, rng_stream(seed, "asym_link.tbf_watchdog", 1));
+        }
         /* Its delays come from a TUN delay line that adds a measured extra per packet; the
          * kernel has no delay line (and no extra) when the delay is 0. */
         if (!strcmp(param_e_name(ps, "delay_line_jitter"), "measured") && param_d(ps, "access_delay_ms") + param_d(ps, "core_delay_ms") > 0) {

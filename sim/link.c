@@ -37,6 +37,14 @@ void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_r
     sim_event_init(&l->dl->out, on_delay_line_out, l);
 }
 
+void link_set_watchdog(struct link *l, const struct tbf_watchdog_table *t, gsl_rng *rng)
+{
+    if (!l->wd && !(l->wd = calloc(1, sizeof *l->wd))) { perror("link"); exit(1); }
+    if (l->wd->rng) rng_free(l->wd->rng);
+    l->wd->t = t;
+    l->wd->rng = rng;
+}
+
 void link_share_delay_line(struct link *a, struct link *b)
 {
     a->dl->peer = b->dl;
@@ -78,6 +86,9 @@ void link_free(struct link *l)
     if (l->dl && l->dl->peer) l->dl->peer->peer = NULL;
     free(l->dl);
     l->dl = NULL;
+    if (l->wd && l->wd->rng) rng_free(l->wd->rng);
+    free(l->wd);
+    l->wd = NULL;
     if (l->st.qdelay) hist_free(l->st.qdelay);
     free(l->st.qdelay);
     l->st.qdelay = NULL;
@@ -131,7 +142,17 @@ static void start_tx(struct net *n, struct link *l)
         s->qdelay_sum_ns += (double)wait;
         s->qdelay_n++;
     }
-    sim_schedule_in(&n->sim, &l->tx_done, l->bucket_ns ? bucket_wait(l, n->sim.now, p->wire) : link_tx_time(l, p->wire));
+    if (!l->bucket_ns) { sim_schedule_in(&n->sim, &l->tx_done, link_tx_time(l, p->wire)); return; }
+    sim_time_t leave = bucket_wait(l, n->sim.now, p->wire);
+    /* tbf_dequeue arms its watchdog (an hrtimer) for the moment the tokens are there; the packet
+     * leaves when the timer has fired and the NET_TX softirq it schedules has run.  The tokens
+     * keep growing meanwhile (t_c stays at `due`), so what they grew to leaves with it. */
+    if (leave > 0 && l->wd) {
+        l->wd->due = n->sim.now + leave;
+        l->wd->held = 1;
+        leave += tbf_watchdog_late_ns(l->wd->t, gsl_rng_uniform(l->wd->rng));
+    }
+    sim_schedule_in(&n->sim, &l->tx_done, leave);
 }
 
 static void fifo_enqueue(struct net *n, struct link *l, struct packet *p);
@@ -208,7 +229,12 @@ static void fifo_enqueue(struct net *n, struct link *l, struct packet *p)
     l->q_pkts++;
     l->q_bytes += p->wire;
     if (l->q_pkts > l->st.max_queue_pkts) l->st.max_queue_pkts = l->q_pkts;
-    if (!busy) start_tx(n, l);
+    if (!busy) { start_tx(n, l); return; }
+    /* Every enqueue runs the qdisc (__dev_xmit_skb -> __qdisc_run): a packet whose tokens are
+     * there but whose watchdog has not run yet leaves now. */
+    if (l->wd && l->tx_done.at > n->sim.now && n->sim.now >= l->wd->due) {
+        sim_schedule_at(&n->sim, &l->tx_done, n->sim.now);
+    }
 }
 
 static void on_tx_done(struct sim *s, struct sim_event *ev)
@@ -217,6 +243,15 @@ static void on_tx_done(struct sim *s, struct sim_event *ev)
     struct net *n = l->net;
     struct packet *p = l->tx;
     l->tx = NULL;
+    if (l->wd && l->wd->held) {
+        /* tbf_dequeue at the late moment: the tokens grown since `due` go into the bucket with
+         * the head's cost still in it, so past (bucket - cost) of lateness they are lost. */
+        sim_time_t grown = s->now - l->wd->due, room = l->bucket_ns - link_tx_time(l, p->wire);
+        if (room < 0) room = 0;
+        l->toks = grown < room ? grown : room;
+        l->t_c = s->now;
+        l->wd->held = 0;
+    }
     if (s->now >= l->stats_from) {
         link_classify(p, p->wire, l->st.wire_bytes);
         l->st.wire_total += p->wire;

@@ -10,6 +10,7 @@
 #include "framing.h"
 #include "hist.h"
 #include "delay_line.h"
+#include "tbf_watchdog.h"
 #include <gsl/gsl_rng.h>
 
 struct link_delay_line {
@@ -21,6 +22,16 @@ struct link_delay_line {
                                          reader): a packet also leaves no sooner than one write
                                          after the peer's last (link_share_delay_line)          */
     struct sim_event out;
+};
+
+/* tbf's watchdog: a packet that waits for its tokens leaves when the watchdog's timer and the
+ * softirq it schedules run, a drawn lateness after the tokens are there, unless an enqueue runs
+ * the qdisc first (link_set_watchdog). */
+struct link_watchdog {
+    const struct tbf_watchdog_table *t;
+    gsl_rng   *rng;                   /* owned                                                  */
+    sim_time_t due;                   /* when the waiting packet's tokens are there             */
+    int        held;                  /* the packet in the serializer waits for the watchdog    */
 };
 
 struct net;
@@ -75,6 +86,8 @@ struct link {
     /* The kernel testbed's TUN delay line in front of the FIFO (link_set_delay_line); NULL: none,
      * and a link without one pays only this pointer. */
     struct link_delay_line *dl;
+    /* tbf's watchdog (link_set_watchdog); NULL: a packet waiting for tokens leaves when they are there. */
+    struct link_watchdog *wd;
 
     struct link_stats   st;
     sim_time_t          stats_from;   /* counters before this time are not kept (warm-up)      */
@@ -99,6 +112,11 @@ void link_set_bucket(struct link *l, uint32_t bytes);
  * FIFO writing every packet that is due before it sleeps: none overtakes another).  The link
  * takes ownership of rng. */
 void link_set_delay_line(struct link *l, const struct delay_line_table *t, gsl_rng *rng);
+/* With a bucket (link_set_bucket): release a packet that had to wait for its tokens as tbf's
+ * watchdog does, a lateness drawn from t (inverse CDF of rng's uniform draws) after its tokens are
+ * there, or at once when a packet is enqueued in the meantime (the enqueue runs the qdisc); what
+ * the tokens grew to meanwhile leaves with it.  The link takes ownership of rng. */
+void link_set_watchdog(struct link *l, const struct tbf_watchdog_table *t, gsl_rng *rng);
 /* Make the delay lines of `a` and `b` (both set) one line, as the kernel testbed's single TUN
  * reader is for both directions: a packet leaves no sooner than one write after the last packet
  * of either direction.  Each link still draws its own extras and keeps its own FIFO order.  The

@@ -414,6 +414,10 @@ static void test_key(void)
     CU_ASSERT_EQUAL(params_set(&ps, "access_delay_ms", "0", "test", err, sizeof err), 0);
     CU_ASSERT_EQUAL(params_set(&ps, "core_delay_ms", "0", "test", err, sizeof err), 0);
     CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &host, &kc, err, sizeof err), 0);
+    /* Nor can the kernel's tbf release a waiting packet the moment its tokens are there. */
+    CU_ASSERT_EQUAL(params_set(&ps, "tbf_watchdog", "0", "test", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &host, &kc, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "tbf_watchdog"));
     params_free(&ps);
 }
 

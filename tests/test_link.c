@@ -316,6 +316,70 @@ static void test_tbf_head_waits_inside_the_fifo(void)
     net_free(&n);
 }
 
+/* tbf's watchdog (net/sched/sch_tbf.c tbf_dequeue, qdisc_watchdog_schedule_ns): a frame waiting
+ * for its tokens leaves when the watchdog's timer and softirq have run, here a constant lateness;
+ * the tokens grow meanwhile (min(buffer, toks + elapsed) - len at the late dequeue), so the delay
+ * does not add up, but past (bucket - frame) of lateness tokens are lost; and an enqueue runs the
+ * qdisc (__dev_xmit_skb -> __qdisc_run), releasing a frame whose tokens are there at once. */
+static sim_time_t g_wd_late_us;
+static void watchdog_frames(int frames, sim_time_t extra_at)
+{
+    static struct tbf_watchdog_point pt[2];
+    pt[0] = (struct tbf_watchdog_point){ 0, (double)g_wd_late_us };
+    pt[1] = (struct tbf_watchdog_point){ 1, (double)g_wd_late_us };
+    static struct tbf_watchdog_table t = { pt, 2, 1e300 };
+    struct net n; net_init(&n, 1);
+    struct link l; link_init(&l, &n, "l", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 100, 0);
+    link_set_bucket(&l, (uint32_t)tbf_bucket_bytes(10000000));       /* 2500 B: 2 ms of line time */
+    link_set_watchdog(&l, &t, rng_stream(1, "test.watchdog", 0));
+    struct path p = { { &l }, 1, arrivals_sink, NULL };
+    g_n_arrived = 0;
+    for (int i = 0; i < frames; i++) {
+        struct packet *pk = pkt_alloc(&n.pool);
+        pk->hdr_bytes = 40; pk->payload = 1460;                       /* 1514 B: 1211200 ns */
+        net_send(&n, &p, pk);
+    }
+    if (extra_at >= 0) {
+        sim_run_until(&n.sim, extra_at);
+        struct packet *pk = pkt_alloc(&n.pool);
+        pk->hdr_bytes = 40; pk->payload = 0;                          /* an ACK: 54 B, 43200 ns */
+        net_send(&n, &p, pk);
+    }
+    sim_run_until(&n.sim, SIM_SEC(100));
+    link_free(&l);
+    net_free(&n);
+}
+
+static void test_tbf_watchdog_late_release(void)
+{
+    /* Frame 1 leaves at once (a full bucket); frame 2 has 2 - 1.2112 = 0.7888 ms of tokens and is
+     * due at 0.4224 ms, leaves 100 us later with 0.1 ms of tokens left; frame 3 is due 1.1112 ms
+     * after that and leaves at 1.6336 + 0.1 ms: each wait pays the lateness once. */
+    g_wd_late_us = 100;
+    watchdog_frames(3, -1);
+    CU_ASSERT_EQUAL(g_n_arrived, 3);
+    CU_ASSERT_EQUAL(g_arrivals[0], 0);
+    CU_ASSERT_EQUAL(g_arrivals[1], 422400 + 100000);
+    CU_ASSERT_EQUAL(g_arrivals[2], 1633600 + 100000);
+    /* 1 ms late, more than the 0.7888 ms the bucket holds beside a frame: frame 2 leaves at 1.4224
+     * ms with 0.7888 ms of tokens (0.2112 ms lost), so frame 3 is due at 1.8448 ms, not 1.6336. */
+    g_wd_late_us = 1000;
+    watchdog_frames(3, -1);
+    CU_ASSERT_EQUAL(g_arrivals[1], 1422400);
+    CU_ASSERT_EQUAL(g_arrivals[2], 1844800 + 1000000);
+    /* An ACK enqueued at 0.5 ms, after frame 2's tokens are there (0.4224 ms) but before its
+     * watchdog runs (1.4224 ms): the enqueue's qdisc run sends frame 2 at once, and the ACK, whose
+     * 43.2 us the 77.6 us of grown tokens cover, with it. */
+    watchdog_frames(2, 500000);
+    CU_ASSERT_EQUAL(g_n_arrived, 3);
+    CU_ASSERT_EQUAL(g_arrivals[1], 500000);
+    CU_ASSERT_EQUAL(g_arrivals[2], 500000);
+    /* The measured tables: their medians, and the line each is for (down + up kbit/s). */
+    CU_ASSERT_EQUAL(tbf_watchdog_late_ns(tbf_watchdog_for(8256), 0.5), 44700);
+    CU_ASSERT_EQUAL(tbf_watchdog_late_ns(tbf_watchdog_for(110000), 0.5), 30000);
+    CU_ASSERT_EQUAL(tbf_watchdog_late_ns(tbf_watchdog_for(110000), 0.95), 82200);
+}
+
 void register_test_link(void)
 {
     TEST_SUITE("link",
@@ -325,6 +389,7 @@ void register_test_link(void)
                TEST(test_md1_pollaczek_khinchine),
                TEST(test_hist_quantiles),
                TEST(test_web_bursts_are_cross_traffic),
+               TEST(test_tbf_watchdog_late_release),
                TEST(test_per_second_bytes_never_exceed_the_line),
                TEST(test_veth_fifo_counts_the_packet_in_service),
                TEST(test_tbf_bucket_releases_bursts),
