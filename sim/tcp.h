@@ -126,6 +126,10 @@ struct tcp_ep {
     /* Linux's TCP Small Queues handler (tcp_tsq_handler): pending while the sender is throttled,
      * until the skbs it sent from an ACK's softirq have left the host (tcp_wfree) */
     struct sim_event tsq_event;
+    /* The bytes (truesize) of the skbs sent from the softirq of instant tsq_at: not yet freed,
+     * since the router's backlog, where they are orphaned, is processed after that softirq. */
+    uint64_t   tsq_in_host;
+    sim_time_t tsq_at;
     struct tcp_mark *marks; size_t n_marks, cap_marks, mark_head;
     /* Loss recovery with SACK, as Linux: the scoreboard is the flags of the retransmission
      * queue, with these byte totals; RACK (RFC 8985) finds losses, PRR (RFC 6937) paces the

@@ -124,7 +124,7 @@ static void ack_input(struct tcp_ep *ep, const struct packet *p)
     tcp_recovery_ack(ep, p, &a);
     if (ep->snd_wnd > ep->max_snd_wnd) ep->max_snd_wnd = ep->snd_wnd;
     if (sim_event_pending(&ep->persist_timer)) ack_probe(ep);
-    tcp_output(ep);
+    tcp_output_softirq(ep);
     if (ep->snd_una <= prior_una || !ep->app_ops || !ep->app_ops->on_writable) return;
     if (ep_cfg(ep)->linux_wmem) {
         /* Linux tcp_check_space -> sk_stream_write_space: only a writer that found the buffer

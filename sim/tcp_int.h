@@ -144,6 +144,7 @@ void           send_new_data(struct tcp_ep *ep, uint32_t len, int piece_end, uin
 void           send_new_data_psh(struct tcp_ep *ep, uint32_t len, int piece_end, int push);
 void           tcp_output(struct tcp_ep *ep);
 void           tcp_output_push(struct tcp_ep *ep);
+void           tcp_output_softirq(struct tcp_ep *ep);
 
 /* tcp_timer.c */
 void on_rto(struct sim *s, struct sim_event *ev);
@@ -156,7 +157,7 @@ void tcp_timer_arm(struct tcp_ep *ep, struct sim_event *ev, sim_time_t d);
 /* tcp_recovery.c: loss recovery as Linux does it, with SACK or without (NewReno) */
 uint64_t tcp_in_flight(const struct tcp_ep *ep);
 void     tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_state *a);
-void     tcp_write_xmit(struct tcp_ep *ep, int push);
+void     tcp_write_xmit(struct tcp_ep *ep, int push, int softirq);
 void     tcp_retransmit_timer(struct tcp_ep *ep);
 void     tcp_send_loss_probe(struct tcp_ep *ep);
 void     tcp_rack_reo_timeout(struct tcp_ep *ep);

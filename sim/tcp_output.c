@@ -284,19 +284,25 @@ sim_time_t tcp_probe0_when(const struct tcp_ep *ep)
  * arm the persist timer unless it runs already: whatever held the data back (a zero window, or a
  * window shorter than a segment), only a probe or the receiver's window update can release it,
  * and the update may be lost or never come.  `push`: as TCP_NAGLE_PUSH, Nagle holds nothing. */
-static void output(struct tcp_ep *ep, int push)
+static void output(struct tcp_ep *ep, int push, int softirq)
 {
     if (ep->state != TCP_ESTABLISHED || ep->write_seq == ep->snd_nxt) return;
-    if (ep->snd_wnd > 0 || ep->snd_nxt != ep->snd_una) tcp_write_xmit(ep, push);
+    if (ep->snd_wnd > 0 || ep->snd_nxt != ep->snd_una) tcp_write_xmit(ep, push, softirq);
     if (ep->snd_una == ep->snd_max && ep->write_seq > ep->snd_nxt && !sim_event_pending(&ep->persist_timer))
         tcp_timer_arm(ep, &ep->persist_timer, tcp_probe0_base(ep));
 }
 
-/* What an ACK or the end of a write sends (tcp_push_pending_frames with tp->nonagle). */
-void tcp_output(struct tcp_ep *ep) { output(ep, 0); }
+/* What the end of a write sends (tcp_push_pending_frames with tp->nonagle), from the writer's
+ * process: each skb's transmit runs its softirq at once and frees it, so TCP Small Queues never
+ * holds these. */
+void tcp_output(struct tcp_ep *ep) { output(ep, 0, 0); }
+
+/* The same from a softirq (an ACK's processing, tcp_data_snd_check; the TSQ handler): the skbs
+ * stay in the host until that softirq ends, and TCP Small Queues counts them. */
+void tcp_output_softirq(struct tcp_ep *ep) { output(ep, 0, 1); }
 
 /* What the writer's own pushes send: tcp_push_one when an skb reaches the size goal, and the push
  * before a writer sleeps for send-buffer space (tcp_sendmsg_locked's wait_for_space); both pass
  * TCP_NAGLE_PUSH, so a piece split at the window's edge goes out whole even while a small
  * segment is unacknowledged. */
-void tcp_output_push(struct tcp_ep *ep) { output(ep, 1); }
+void tcp_output_push(struct tcp_ep *ep) { output(ep, 1, 0); }

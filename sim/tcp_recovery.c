@@ -392,6 +392,21 @@ static int tsq_throttles(const struct tcp_ep *ep, uint64_t in_host, uint32_t tru
     return (double)(1 + in_host) > limit && !rtx_empty_or_single_skb(ep);
 }
 
+/* The socket's skbs sent from this instant's softirq and still in the host (none from an
+ * earlier instant: that softirq has ended and the router's backlog has freed them). */
+static uint64_t *tsq_in_host(struct tcp_ep *ep)
+{
+    if (ep->tsq_at != ep_now(ep)) { ep->tsq_at = ep_now(ep); ep->tsq_in_host = 0; }
+    return &ep->tsq_in_host;
+}
+
+/* Throttled (TSQ_THROTTLED): the TSQ handler sends the rest once the skbs have left the host,
+ * after whatever else this instant's softirq has queued (the ACKs that arrived with this one). */
+static void tsq_throttle(struct tcp_ep *ep)
+{
+    if (!sim_event_pending(&ep->tsq_event)) sim_schedule_at(&ep_net(ep)->sim, &ep->tsq_event, ep_now(ep));
+}
+
 /* F-RTO step 2.b's new data (tcp_xmit_recovery, REXMIT_NEW: __tcp_push_pending_frames with
  * TCP_NAGLE_OFF), as tcp_write_xmit sends it from the ACK's softirq: skbs of at most half the
  * window (tcp_cwnd_test) and tso_segs segments, until TCP Small Queues holds the next one.  The
@@ -402,7 +417,7 @@ static int tsq_throttles(const struct tcp_ep *ep, uint64_t in_host, uint32_t tru
 static int frto_push_new(struct tcp_ep *ep)
 {
     uint32_t mss = mss_of(ep);
-    uint64_t in_host = 0, wnd_end = ep->snd_una + ep->snd_wnd;
+    uint64_t *in_host = tsq_in_host(ep), wnd_end = ep->snd_una + ep->snd_wnd;
     if (sim_event_pending(&ep->tsq_event)) return 1;   /* an earlier push's skbs are still here */
     while (tcp_in_flight(ep) < ep->cwnd && window_head_len(ep) > 0) {
         uint32_t cw = ep->cwnd / mss, room = (uint32_t)((ep->cwnd - tcp_in_flight(ep)) / mss);
@@ -418,9 +433,9 @@ static int frto_push_new(struct tcp_ep *ep)
             lens[n] = (uint32_t)min_u64(min_u64(mss, ep->write_seq - nxt), wnd_end - nxt);
             ahead += lens[n++];
         }
-        if (tsq_throttles(ep, in_host, (uint32_t)ahead + TCP_SKB_OVERHEAD)) return 1;
+        if (tsq_throttles(ep, *in_host, (uint32_t)ahead + TCP_SKB_OVERHEAD)) return 1;
         for (uint32_t i = 0; i < n; i++) send_new_data(ep, lens[i], i + 1 == n, i + 1);
-        in_host += ahead + TCP_SKB_OVERHEAD;
+        *in_host += ahead + TCP_SKB_OVERHEAD;
     }
     return 0;
 }
@@ -433,23 +448,45 @@ void on_tsq(struct sim *s, struct sim_event *ev)
     (void)s;
     struct tcp_ep *ep = ev->ctx;
     if (ep->state != TCP_ESTABLISHED) return;
+    ep->tsq_at = ep_now(ep);
+    ep->tsq_in_host = 0;                              /* tcp_wfree: they have left */
     if (ep->lost_out > ep->retrans_out && ep->cwnd > tcp_in_flight(ep)) xmit_retransmit_queue(ep);
-    tcp_output(ep);
+    tcp_output_softirq(ep);
+}
+
+/* The bytes of the next piece tcp_write_xmit would send (its skb, before the overhead). */
+static uint32_t next_piece_bytes(const struct tcp_ep *ep, uint32_t segs, int push)
+{
+    uint32_t bytes = 0, len;
+    for (uint32_t k = 0; k < segs && (len = xmit_next_len(ep, bytes, bytes, push)) > 0; k++) bytes += len;
+    return bytes;
 }
 
 /* New data as the windows allow (Linux tcp_write_xmit; xmit_next_len), sent as skbs of
  * tso_segs segments: each piece sent is an skb of its own in the send buffer's memory (Linux
  * tso_fragment splits the write queue's large skbs at transmit time), the last segment of a
- * piece carries its overhead.  `push`: TCP_NAGLE_PUSH (tcp_output_push). */
-void tcp_write_xmit(struct tcp_ep *ep, int push)
+ * piece carries its overhead.  `push`: TCP_NAGLE_PUSH (tcp_output_push).  `softirq`: sent from
+ * an ACK's processing or the TSQ handler, where TCP Small Queues (tcp_small_queue_check) holds
+ * the next piece while the socket's skbs sent in this softirq exceed its limit (on this testbed
+ * two skbs at these rates): the rest goes from the TSQ handler, interleaved with the other
+ * flows' sends of the same instant, as the kernel engine's captures show (docs/validation.md,
+ * item 32).  From the writer's process each skb is freed as it is sent: no limit. */
+void tcp_write_xmit(struct tcp_ep *ep, int push, int softirq)
 {
     if (sim_event_pending(&ep->tsq_event)) return;   /* throttled: the TSQ handler sends */
     int sent = 0;
     uint32_t segs = tso_segs(ep), n = 0, len, piece_bytes = 0;
+    uint64_t *in_host = softirq ? tsq_in_host(ep) : NULL;
     while ((len = xmit_next_len(ep, 0, piece_bytes, push)) > 0) {
+        if (in_host && piece_bytes == 0 &&
+            tsq_throttles(ep, *in_host, next_piece_bytes(ep, segs, push) + TCP_SKB_OVERHEAD)) {
+            tsq_throttle(ep);
+            break;
+        }
         int piece_end = ++n % segs == 0 || ep->snd_nxt + len == ep->write_seq ||
                         xmit_next_len(ep, len, piece_bytes + len, push) == 0;
         send_new_data_xmit(ep, len, piece_end, (n - 1) % segs + 1);
+        if (in_host && piece_end) *in_host += piece_bytes + len + TCP_SKB_OVERHEAD;
         piece_bytes = piece_end ? 0 : piece_bytes + len;
         sent = 1;
     }
@@ -675,8 +712,7 @@ void tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_stat
          * first, from the TSQ handler. */
         int throttled = frto_push_new(ep);
         if (ep->snd_nxt <= ep->high_seq) { ep->frto = 0; xmit_retransmit_queue(ep); }
-        else if (throttled && !sim_event_pending(&ep->tsq_event))
-            sim_schedule_at(&ep_net(ep)->sim, &ep->tsq_event, ep_now(ep));
+        else if (throttled) tsq_throttle(ep);
     } else if (rexmit == REXMIT_LOST) {
         xmit_retransmit_queue(ep);
     }

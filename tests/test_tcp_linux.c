@@ -437,6 +437,50 @@ static void open_bulk_tap(struct tcp_tap *t, const struct tcp_cfg *cfg, struct b
     tcp_conn_open_by(&t->conn, receiver_opens);
 }
 
+/* Holds the ACKs that reach the sender between 2.0 and 2.1 s until 2.1 s: one burst, as the
+ * kernel testbed's shaper releases ACKs when its watchdog runs late (docs/validation.md, items
+ * 32 and 36). */
+static enum tap_verdict burst_acks(struct tcp_tap *t, int dir, const struct packet *p, sim_time_t *until)
+{
+    (void)p;
+    sim_time_t now = t->net.sim.now;
+    if (dir != 1 || now < SIM_MS(2000) || now >= SIM_MS(2100)) return TAP_PASS;
+    *until = SIM_MS(2100);
+    return TAP_HOLD;
+}
+
+static void test_tsq_holds_an_ack_burst_at_two_skbs(void)
+{
+    /* Linux tcp_write_xmit -> tcp_small_queue_check: from an ACK's softirq the socket sends while
+     * its skbs still in the host are at most max(2 truesize, pacing rate >> 10), here two skbs;
+     * the rest goes from the TSQ handler (tcp_tsq_handler) once they have left, after the other
+     * ACKs of the burst.  The receiver ACKs every segment (delack_count 1) and its 16-kB buffer
+     * limits the sender, so each ACK of the burst (five here) opens one segment of window:
+     * without TSQ each is answered with a lone one-segment skb (five, no PSH); with it the first
+     * two are, and the handler sends the rest in two-segment skbs (PSH on each skb's last
+     * segment: __tcp_transmit_skb).  Seen on the kernel engine: flows answering
+     * a burst send two skbs and stop (item 32). */
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.delack_count = 1;
+    cfg.rcvbuf = 16384;
+    struct tcp_tap t; struct bulk_writer w = { 0 };
+    open_bulk_tap(&t, &cfg, &w, 0);
+    t.rule = burst_acks;
+    sim_run_until(&t.net.sim, SIM_SEC(4));
+    size_t acks = 0, segs = 0, psh = 0;
+    for (size_t i = 0; i < t.n_log; i++) {
+        const struct tap_seg *g = &t.log[i];
+        if (g->dir == 1 && g->t == SIM_MS(2100)) acks++;
+        if (g->dir == 0 && g->payload > 0 && g->t_sent == SIM_MS(2100)) { segs++; psh += (g->flags & TCPF_PSH) != 0; }
+    }
+    CU_ASSERT_FATAL(acks >= 4);
+    CU_ASSERT_EQUAL(segs, acks);                       /* one segment of window per ACK */
+    CU_ASSERT_EQUAL(psh, (acks - 2) / 2);              /* the handler's two-segment skbs */
+    CU_ASSERT_EQUAL(segs - 2 * psh, 2 + (acks - 2) % 2);   /* lone: the first two, and an odd last */
+    CU_ASSERT_EQUAL(t.conn.ep[0].st.retrans_segs, 0);         /* nothing lost or resent */
+    tap_free(&t);
+}
+
 static void test_writer_woken_at_two_thirds(void)
 {
     /* Linux tcp_check_space -> sk_stream_write_space: a writer that found the send buffer full
@@ -893,6 +937,7 @@ void register_test_tcp_linux(void)
                TEST(test_frto_undoes_spurious_timeout),
                TEST(test_frto_reno_ack_of_retransmission_is_no_evidence),
                TEST(test_frto_reno_new_data_then_tsq_resends_head),
+               TEST(test_tsq_holds_an_ack_burst_at_two_skbs),
                TEST(test_tail_loss_probe_repairs_tail),
                TEST(test_rack_finds_lost_retransmission),
                TEST(test_sack_scoreboard_survives_timeout),
