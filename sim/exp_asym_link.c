@@ -147,7 +147,11 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     r->topo.client_up.probe = 1;
     r->topo.client_down.probe = 1;
     if (client.framing.kind == FRAMING_VETH) {
-        /* The veth line is the kernel testbed's: tbf releases what its bucket holds at once. */
+        /* The veth line is the kernel testbed's: one server namespace holds every remote flow, and
+         * what it sends leaves through its one veth in the order sent (each skb's segments
+         * together), where remotes of their own would interleave their segments on the way. */
+        topo_one_remote_host(&r->topo);
+        /* tbf releases what its bucket holds at once. */
         link_set_bucket(&r->topo.client_up, (uint32_t)tbf_bucket_bytes((double)client.up_bps));
         link_set_bucket(&r->topo.client_down, (uint32_t)tbf_bucket_bytes((double)client.down_bps));
         if (!strcmp(param_e_name(ps, "tbf_watchdog"), "measured")) {

@@ -9,6 +9,7 @@ void topo_init(struct topology *t, struct net *n, const struct access_cfg *clien
 {
     t->net = n;
     t->n_remote = n_remote;
+    t->one_host = 0;
     link_init(&t->client_up, n, "client_up", client->up_bps, client->delay, client->framing, client->queue_pkts, 0);
     link_init(&t->client_down, n, "client_down", client->down_bps, client->delay, client->framing, client->queue_pkts, 0);
     link_track_qdelay(&t->client_up);   /* the uplink's queueing delay is a metric of every experiment */
@@ -39,6 +40,8 @@ void topo_set_remote_access(struct topology *t, size_t i, const struct access_cf
     link_init(&r->down, t->net, name, a->down_bps, a->delay, a->framing, a->queue_pkts, 0);
 }
 
+void topo_one_remote_host(struct topology *t) { t->one_host = 1; }
+
 void topo_free(struct topology *t)
 {
     link_flush(&t->client_up); link_free(&t->client_up);
@@ -54,6 +57,7 @@ void topo_free(struct topology *t)
 
 void topo_path_up(const struct topology *t, size_t i, struct path *p)
 {
+    if (t->one_host) i = 0;
     p->hop[0] = (struct link *)&t->client_up;
     p->hop[1] = &t->remote[i].core_to;
     p->hop[2] = &t->remote[i].down;
@@ -64,6 +68,7 @@ void topo_path_up(const struct topology *t, size_t i, struct path *p)
 
 void topo_path_down(const struct topology *t, size_t i, struct path *p)
 {
+    if (t->one_host) i = 0;
     p->hop[0] = &t->remote[i].up;
     p->hop[1] = &t->remote[i].core_from;
     p->hop[2] = (struct link *)&t->client_down;

@@ -25,6 +25,7 @@ struct topology {
     struct link         client_up, client_down;
     struct remote_host *remote;
     size_t              n_remote;
+    int                 one_host;    /* every remote flow is on remote 0's host (topo_one_remote_host) */
 };
 
 /* core_bps/core_delay: the core hop of every remote (delays may be changed per remote after
@@ -33,6 +34,10 @@ void topo_init(struct topology *t, struct net *n, const struct access_cfg *clien
                size_t n_remote, uint64_t core_bps, sim_time_t core_delay);
 /* Give remote i its own access line (default: core rate both ways, no framing, no delay). */
 void topo_set_remote_access(struct topology *t, size_t i, const struct access_cfg *a);
+/* Put every remote flow on one host, remote 0's: its access line and core hops carry them all,
+ * in the order they are sent (the kernel testbed's single server namespace, one veth); the other
+ * remotes' links stay idle. */
+void topo_one_remote_host(struct topology *t);
 void topo_free(struct topology *t);
 /* Paths: client -> remote i (client_up, core_to, remote down) and back. Sink left for the user. */
 void topo_path_up(const struct topology *t, size_t i, struct path *p);

@@ -7,6 +7,7 @@
 #include "net.h"
 #include "rng.h"
 #include "tbf_bucket.h"
+#include "topology.h"
 #include "traffic.h"
 
 static sim_time_t g_arrival;
@@ -380,6 +381,53 @@ static void test_tbf_watchdog_late_release(void)
     CU_ASSERT_EQUAL(tbf_watchdog_late_ns(tbf_watchdog_for(110000), 0.95), 82200);
 }
 
+/* The kernel testbed's remote end is one server namespace with one veth: what its flows send
+ * leaves in the order sent.  Remotes of their own each serialize at the core rate in parallel,
+ * so two flows' two-segment skbs sent at one instant reach the access line interleaved. */
+static uint64_t g_order[8];
+static size_t g_n_order;
+static void order_sink(struct net *n, void *ctx, struct packet *p)
+{
+    (void)ctx;
+    if (g_n_order < 8) g_order[g_n_order++] = p->app_tag;
+    pkt_free(&n->pool, p);
+}
+
+static void two_flows_at_once(int one_host)
+{
+    struct net n; net_init(&n, 1);
+    struct access_cfg client = { 100000000, 10000000, 0, { FRAMING_VETH, 0 }, 100 };
+    struct topology t;
+    topo_init(&t, &n, &client, 2, 1000000000, 0);
+    if (one_host) topo_one_remote_host(&t);
+    struct path a, b;
+    topo_path_down(&t, 0, &a);
+    topo_path_down(&t, 1, &b);
+    a.sink = b.sink = order_sink;
+    g_n_order = 0;
+    const uint64_t tags[4] = { 1, 2, 3, 4 };                    /* A1 A2 from remote 0, B1 B2 from 1 */
+    for (int i = 0; i < 4; i++) {
+        struct packet *pk = pkt_alloc(&n.pool);
+        pk->hdr_bytes = 40; pk->payload = 1460; pk->app_tag = tags[i];
+        net_send(&n, i < 2 ? &a : &b, pk);
+    }
+    sim_run_until(&n.sim, SIM_SEC(1));
+    CU_ASSERT_EQUAL(g_n_order, 4);
+    topo_free(&t);
+    net_free(&n);
+}
+
+static void test_one_remote_host_keeps_send_order(void)
+{
+    two_flows_at_once(1);
+    for (size_t i = 0; i < 4; i++) CU_ASSERT_EQUAL(g_order[i], i + 1);     /* A1 A2 B1 B2 */
+    two_flows_at_once(0);
+    CU_ASSERT_EQUAL(g_order[0], 1);                                        /* A1 B1 A2 B2 */
+    CU_ASSERT_EQUAL(g_order[1], 3);
+    CU_ASSERT_EQUAL(g_order[2], 2);
+    CU_ASSERT_EQUAL(g_order[3], 4);
+}
+
 void register_test_link(void)
 {
     TEST_SUITE("link",
@@ -390,6 +438,7 @@ void register_test_link(void)
                TEST(test_hist_quantiles),
                TEST(test_web_bursts_are_cross_traffic),
                TEST(test_tbf_watchdog_late_release),
+               TEST(test_one_remote_host_keeps_send_order),
                TEST(test_per_second_bytes_never_exceed_the_line),
                TEST(test_veth_fifo_counts_the_packet_in_service),
                TEST(test_tbf_bucket_releases_bursts),
