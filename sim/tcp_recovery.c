@@ -478,7 +478,9 @@ void tcp_write_xmit(struct tcp_ep *ep, int push, int softirq)
     uint32_t segs = tso_segs(ep), n = 0, len, piece_bytes = 0;
     uint64_t *in_host = softirq ? tsq_in_host(ep) : NULL;
     while ((len = xmit_next_len(ep, 0, piece_bytes, push)) > 0) {
-        if (in_host && piece_bytes == 0 &&
+        /* (Nothing of this instant's in the host: the first skb always goes, so the next
+         * piece's size is not worked out.) */
+        if (in_host && *in_host && piece_bytes == 0 &&
             tsq_throttles(ep, *in_host, next_piece_bytes(ep, segs, push) + TCP_SKB_OVERHEAD)) {
             tsq_throttle(ep);
             break;
