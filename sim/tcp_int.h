@@ -157,11 +157,19 @@ void tcp_timer_arm(struct tcp_ep *ep, struct sim_event *ev, sim_time_t d);
 /* tcp_recovery.c: loss recovery as Linux does it, with SACK or without (NewReno) */
 uint64_t tcp_in_flight(const struct tcp_ep *ep);
 void     tcp_recovery_ack(struct tcp_ep *ep, const struct packet *p, struct ack_state *a);
-void     tcp_write_xmit(struct tcp_ep *ep, int push, int softirq);
+void     rearm_rto(struct tcp_ep *ep);
+int      schedule_loss_probe(struct tcp_ep *ep, int advancing_rto);
+void     xmit_retransmit_queue(struct tcp_ep *ep);
 void     tcp_retransmit_timer(struct tcp_ep *ep);
 void     tcp_send_loss_probe(struct tcp_ep *ep);
 void     tcp_rack_reo_timeout(struct tcp_ep *ep);
-void     on_tsq(struct sim *s, struct sim_event *ev);
+
+/* tcp_xmit.c: the send loop and TCP Small Queues */
+void      tcp_write_xmit(struct tcp_ep *ep, int push, int softirq);
+int       tsq_throttles(const struct tcp_ep *ep, uint64_t in_host, uint32_t truesize);
+uint64_t *tsq_in_host(struct tcp_ep *ep);
+void      tsq_throttle(struct tcp_ep *ep);
+void      on_tsq(struct sim *s, struct sim_event *ev);
 
 /* tcp_cong.c */
 uint32_t loss_ssthresh(struct tcp_ep *ep);

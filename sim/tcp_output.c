@@ -279,7 +279,7 @@ sim_time_t tcp_probe0_when(const struct tcp_ep *ep)
     return base < max ? base : max;
 }
 
-/* Send what the windows allow (Linux's tcp_write_xmit in tcp_recovery.c); then, as Linux's
+/* Send what the windows allow (Linux's tcp_write_xmit, in tcp_xmit.c); then, as Linux's
  * tcp_check_probe_timer (__tcp_push_pending_frames), when nothing is in flight but data waits,
  * arm the persist timer unless it runs already: whatever held the data back (a zero window, or a
  * window shorter than a segment), only a probe or the receiver's window update can release it,

@@ -19,13 +19,11 @@ uint64_t tcp_in_flight(const struct tcp_ep *ep)
     return (out > left ? out - left : 0) + ep->retrans_out;
 }
 
-static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs);
-
 /* ------------------------------------------------------------------ timers */
 
 /* Linux tcp_rearm_rto: the RTO from now, or, while a reordering timer or loss probe is the
  * armed kind, from the head's transmission (so those never postpone the RTO). */
-static void rearm_rto(struct tcp_ep *ep)
+void rearm_rto(struct tcp_ep *ep)
 {
     if (ep->snd_una == ep->snd_max) { sim_cancel(&ep_net(ep)->sim, &ep->rto_timer); return; }
     if ((ep->timer_kind == XMIT_REO || ep->timer_kind == XMIT_TLP) && ep->rtx_n) {
@@ -42,7 +40,7 @@ static void rearm_rto(struct tcp_ep *ep)
  * ACK; + 2 ms otherwise), unless the RTO would fire earlier; both in jiffies rounded up
  * (usecs_to_jiffies of each, and the smaller of two rounded values is the rounded smaller one),
  * armed on the timer wheel. */
-static int schedule_loss_probe(struct tcp_ep *ep, int advancing_rto)
+int schedule_loss_probe(struct tcp_ep *ep, int advancing_rto)
 {
     if (is_reno(ep) || (ep->ca_state != TCP_CA_OPEN && ep->ca_state != TCP_CA_CWR)) return 0;
     if (ep->snd_una == ep->snd_max) return 0;
@@ -353,7 +351,7 @@ static int rtx_wanted(const struct tcp_skb *s)
  * Linux resends each skb of the queue (a piece as it was sent, skb_overhead marking its last
  * segment) with as many of its segments as the window allows (__tcp_retransmit_skb's segs), so
  * lost neighbours of one piece go out as one skb, pushed on its last segment. */
-static void xmit_retransmit_queue(struct tcp_ep *ep)
+void xmit_retransmit_queue(struct tcp_ep *ep)
 {
     int rearm = 0;
     uint32_t joined = 0;                 /* segments of the current resent skb already sent */
@@ -368,43 +366,6 @@ static void xmit_retransmit_queue(struct tcp_ep *ep)
         if (i == 0 && ep->timer_kind != XMIT_REO) rearm = 1;
     }
     if (rearm) arm_rto(ep);
-}
-
-/* ------------------------------------------------------------------ TCP Small Queues */
-
-/* Linux tcp_rtx_queue_empty_or_single_skb: a piece's last segment carries its skb_overhead. */
-static int rtx_empty_or_single_skb(const struct tcp_ep *ep)
-{
-    for (size_t i = 0; i < ep->rtx_n; i++)
-        if (rtx_at(ep, i)->skb_overhead) return i + 1 >= ep->rtx_n;
-    return 1;
-}
-
-/* Linux tcp_small_queue_check (factor 0): another skb of `truesize` may leave while the
- * socket's skbs still in the host (sk_wmem_alloc, 1 + their truesize) are at most
- * max(2 truesize, sk_pacing_rate >> sk_pacing_shift 10), at most tcp_limit_output_bytes, or
- * while the retransmission queue holds at most one skb. */
-static int tsq_throttles(const struct tcp_ep *ep, uint64_t in_host, uint32_t truesize)
-{
-    double limit = tcp_pacing_rate(ep) / 1024;
-    if (limit < 2.0 * truesize) limit = 2.0 * truesize;
-    if (limit > TCP_LIMIT_OUTPUT_BYTES) limit = TCP_LIMIT_OUTPUT_BYTES;
-    return (double)(1 + in_host) > limit && !rtx_empty_or_single_skb(ep);
-}
-
-/* The socket's skbs sent from this instant's softirq and still in the host (none from an
- * earlier instant: that softirq has ended and the router's backlog has freed them). */
-static uint64_t *tsq_in_host(struct tcp_ep *ep)
-{
-    if (ep->tsq_at != ep_now(ep)) { ep->tsq_at = ep_now(ep); ep->tsq_in_host = 0; }
-    return &ep->tsq_in_host;
-}
-
-/* Throttled (TSQ_THROTTLED): the TSQ handler sends the rest once the skbs have left the host,
- * after whatever else this instant's softirq has queued (the ACKs that arrived with this one). */
-static void tsq_throttle(struct tcp_ep *ep)
-{
-    if (!sim_event_pending(&ep->tsq_event)) sim_schedule_at(&ep_net(ep)->sim, &ep->tsq_event, ep_now(ep));
 }
 
 /* F-RTO step 2.b's new data (tcp_xmit_recovery, REXMIT_NEW: __tcp_push_pending_frames with
@@ -438,73 +399,6 @@ static int frto_push_new(struct tcp_ep *ep)
         *in_host += ahead + TCP_SKB_OVERHEAD;
     }
     return 0;
-}
-
-/* Linux tcp_tsq_handler -> tcp_tsq_write: once the throttled sender's skbs have left the host
- * (tcp_wfree), lost segments go first while the window has room, then new data.  It runs after
- * whatever else the softirq had queued: ACKs that arrived at the same instant come first. */
-void on_tsq(struct sim *s, struct sim_event *ev)
-{
-    (void)s;
-    struct tcp_ep *ep = ev->ctx;
-    if (ep->state != TCP_ESTABLISHED) return;
-    ep->tsq_at = ep_now(ep);
-    ep->tsq_in_host = 0;                              /* tcp_wfree: they have left */
-    if (ep->lost_out > ep->retrans_out && ep->cwnd > tcp_in_flight(ep)) xmit_retransmit_queue(ep);
-    tcp_output_softirq(ep);
-}
-
-/* The bytes of the next piece tcp_write_xmit would send (its skb, before the overhead). */
-static uint32_t next_piece_bytes(const struct tcp_ep *ep, uint32_t segs, int push)
-{
-    uint32_t bytes = 0, len;
-    for (uint32_t k = 0; k < segs && (len = xmit_next_len(ep, bytes, bytes, push)) > 0; k++) bytes += len;
-    return bytes;
-}
-
-/* New data as the windows allow (Linux tcp_write_xmit; xmit_next_len), sent as skbs of
- * tso_segs segments: each piece sent is an skb of its own in the send buffer's memory (Linux
- * tso_fragment splits the write queue's large skbs at transmit time), the last segment of a
- * piece carries its overhead.  `push`: TCP_NAGLE_PUSH (tcp_output_push).  `softirq`: sent from
- * an ACK's processing or the TSQ handler, where TCP Small Queues (tcp_small_queue_check) holds
- * the next piece while the socket's skbs sent in this softirq exceed its limit (on this testbed
- * two skbs at these rates): the rest goes from the TSQ handler, interleaved with the other
- * flows' sends of the same instant, as the kernel engine's captures show (docs/validation.md,
- * item 32).  From the writer's process each skb is freed as it is sent: no limit. */
-void tcp_write_xmit(struct tcp_ep *ep, int push, int softirq)
-{
-    if (sim_event_pending(&ep->tsq_event)) return;   /* throttled: the TSQ handler sends */
-    int sent = 0;
-    uint32_t segs = tso_segs(ep), n = 0, len, piece_bytes = 0;
-    uint64_t *in_host = softirq ? tsq_in_host(ep) : NULL;
-    while ((len = xmit_next_len(ep, 0, piece_bytes, push)) > 0) {
-        /* (Nothing of this instant's in the host: the first skb always goes, so the next
-         * piece's size is not worked out.) */
-        if (in_host && *in_host && piece_bytes == 0 &&
-            tsq_throttles(ep, *in_host, next_piece_bytes(ep, segs, push) + TCP_SKB_OVERHEAD)) {
-            tsq_throttle(ep);
-            break;
-        }
-        int piece_end = ++n % segs == 0 || ep->snd_nxt + len == ep->write_seq ||
-                        xmit_next_len(ep, len, piece_bytes + len, push) == 0;
-        send_new_data_xmit(ep, len, piece_end, (n - 1) % segs + 1);
-        if (in_host && piece_end) *in_host += piece_bytes + len + TCP_SKB_OVERHEAD;
-        piece_bytes = piece_end ? 0 : piece_bytes + len;
-        sent = 1;
-    }
-    int limited = tcp_in_flight(ep) >= ep->cwnd;
-    if (sent || limited) cwnd_validate(ep, limited);
-    if (sent) schedule_loss_probe(ep, 0);     /* one probe per tail: re-armed with each send */
-}
-
-/* New data (Linux tcp_event_new_data_sent): the RTO is (re)armed when
- * nothing was outstanding or a loss probe was the armed kind. */
-static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs)
-{
-    int idle = ep->snd_una == ep->snd_max;
-    send_new_data(ep, len, piece_end, piece_segs);
-    if (in_cwnd_reduction(ep)) ep->prr_out += len;
-    if (idle || ep->timer_kind == XMIT_TLP) rearm_rto(ep);
 }
 
 /* ------------------------------------------------------------------ timeouts and probes */
