@@ -36,8 +36,8 @@ static const struct param_def asym_params[] = {
     { "delack_count",      PT_INT,    "2",      1, 64, NULL, "receiver ACKs every Nth full segment" },
     { "delack_timeout_ms", PT_DOUBLE, "40",     0, 500, NULL, "delayed-ACK timer, ms: where the adaptive timeout starts (Linux TCP_ATO_MIN)" },
     { "hz",                PT_INT,    "250",    0, 10000, NULL, "timer ticks per second (Linux CONFIG_HZ; TCP's timers run in whole ticks on the timer wheel); 0: exact" },
-    { "client_wake_us",    PT_DOUBLE, "280",    0, 1e6, NULL, "the client's reading process (one loop for all its sockets) reads this long after data woke it: a woken loop's time on and waiting for the CPU before it sleeps again, measured on the kernel engine's agent (schedstat, 100/10 Mbit/s, 20 + 5 flows); 0: each arrival read at once" },
-    { "server_wake_us",    PT_DOUBLE, "470",    0, 1e6, NULL, "the same for the remote host's reading process (it also writes the downloads)" },
+    { "client_wake_us",    PT_DOUBLE, "280",    0, 1e6, NULL, "the client's process (one loop for all its sockets) reads, and refills a bulk sender's buffer, this long after data or send-buffer space woke it: a woken loop's time on and waiting for the CPU before it sleeps again, measured on the kernel engine's agent (schedstat, 100/10 Mbit/s, 20 + 5 flows); 0: each arrival read at once" },
+    { "server_wake_us",    PT_DOUBLE, "470",    0, 1e6, NULL, "the same for the remote host's process (it reads the uploads and writes the downloads)" },
     { "init_cwnd",         PT_INT,    "10",     1, 1000, NULL, "initial congestion window, segments" },
     { "rto_min_ms",        PT_DOUBLE, "200",    1, 10000, NULL, "minimum retransmission timeout, ms (RFC 6298 says 1000; Linux uses 200)" },
     { "rcvbuf",            PT_INT,    "262144", 2048, 1e9, NULL, "receive buffer = maximum advertised window, bytes" },
@@ -207,7 +207,8 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     r->up = calloc(r->n_up ? r->n_up : 1, sizeof *r->up);
     if (!r->down || !r->up) { perror("asym_link"); exit(1); }
     struct path up_path, down_path;
-    /* Each host's receivers are read by one process, as the kernel engine's agent reads them. */
+    /* Each host's sockets are served by one process, as the kernel engine's agent serves them:
+     * its receivers read and its bulk senders refilled in the loop's rounds. */
     sim_time_t client_wake = (sim_time_t)(param_d(ps, "client_wake_us") * 1e3);
     sim_time_t server_wake = (sim_time_t)(param_d(ps, "server_wake_us") * 1e3);
     bulk_reader_init(&r->client_reader, &r->net, client_wake);
@@ -218,6 +219,8 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         bulk_flow_init(&r->down[i], &r->net, &cfg, &down_path, &up_path, 0);
         bulk_flow_set_receiver_opens(&r->down[i]);     /* the client connects, as a download's */
         if (client_wake > 0) bulk_flow_set_reader(&r->down[i], &r->client_reader);
+        /* ... and the server's loop writes it, on EPOLLOUT, as kernel/agent.c's fill() */
+        if (server_wake > 0) bulk_flow_set_writer(&r->down[i], &r->server_reader);
         bulk_flow_start(&r->down[i], SIM_US(start_offset_us(&start_rs, START_OFFSET_TCP_US)), warmup);
     }
     double up_limit_Bps = param_d(ps, "up_limit_kbps") * 1000 / 8;
@@ -229,6 +232,7 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         bulk_flow_init(&r->up[j], &r->net, &cfg, &up_path, &down_path, up_limit_Bps);
         bulk_flow_set_write_size(&r->up[j], (uint32_t)param_i(ps, "up_write_bytes"));
         if (server_wake > 0) bulk_flow_set_reader(&r->up[j], &r->server_reader);
+        if (client_wake > 0) bulk_flow_set_writer(&r->up[j], &r->client_reader);
         bulk_flow_start(&r->up[j], up_start + SIM_US(start_offset_us(&start_rs, START_OFFSET_TCP_US)), warmup);
     }
     gsl_rng *voip_rng = NULL;

@@ -131,11 +131,28 @@ static void bulk_pace(struct sim *s, struct sim_event *ev)
     sim_schedule_in(s, &b->pace_ev, bulk_interval(b));
 }
 
+static void loop_wake(struct bulk_reader *r)
+{
+    if (!sim_event_pending(&r->wake_ev)) sim_schedule_in(&r->net->sim, &r->wake_ev, r->wake_latency);
+}
+
 static void bulk_writable(struct tcp_ep *ep, void *app)
 {
     (void)ep;
     struct bulk_flow *b = app;
-    if (b->limit_Bps <= 0 || b->write_bytes) bulk_fill(b);
+    if (!(b->limit_Bps <= 0 || b->write_bytes)) return;
+    struct bulk_reader *r = b->writer;
+    if (!r) { bulk_fill(b); return; }
+    if (b->write_pending) return;
+    if (r->n_wpend == r->cap_wpend) {
+        r->cap_wpend = r->cap_wpend ? 2 * r->cap_wpend : 8;
+        struct bulk_flow **v = realloc(r->wpend, r->cap_wpend * sizeof *v);
+        if (!v) { perror("bulk_writer"); exit(1); }
+        r->wpend = v;
+    }
+    r->wpend[r->n_wpend++] = b;
+    b->write_pending = 1;
+    loop_wake(r);
 }
 static void bulk_established(struct tcp_ep *ep, void *app)
 {
@@ -163,7 +180,7 @@ static void bulk_readable(struct tcp_ep *ep, void *app)
     }
     r->pend[r->n_pend++] = b;
     b->read_pending = 1;
-    if (!sim_event_pending(&r->wake_ev)) sim_schedule_in(&r->net->sim, &r->wake_ev, r->wake_latency);
+    loop_wake(r);
 }
 
 /* The woken loop's round: every ready socket drained, then back to sleep. */
@@ -178,6 +195,11 @@ static void reader_round(struct sim *s, struct sim_event *ev)
         tcp_read(ep, tcp_readable(ep));
     }
     r->n_pend = 0;
+    for (size_t i = 0; i < r->n_wpend; i++) {
+        r->wpend[i]->write_pending = 0;
+        bulk_fill(r->wpend[i]);
+    }
+    r->n_wpend = 0;
 }
 
 void bulk_reader_init(struct bulk_reader *r, struct net *n, sim_time_t wake_latency)
@@ -189,6 +211,7 @@ void bulk_reader_init(struct bulk_reader *r, struct net *n, sim_time_t wake_late
 }
 
 void bulk_flow_set_reader(struct bulk_flow *b, struct bulk_reader *r) { b->reader = r; }
+void bulk_flow_set_writer(struct bulk_flow *b, struct bulk_reader *r) { b->writer = r; }
 
 void bulk_reader_free(struct bulk_reader *r)
 {
@@ -196,6 +219,9 @@ void bulk_reader_free(struct bulk_reader *r)
     free(r->pend);
     r->pend = NULL;
     r->n_pend = r->cap_pend = 0;
+    free(r->wpend);
+    r->wpend = NULL;
+    r->n_wpend = r->cap_wpend = 0;
 }
 
 static const struct tcp_app_ops bulk_sender_ops = { bulk_established, NULL, bulk_writable };

@@ -58,6 +58,8 @@ struct bulk_flow {
     int             receiver_opens; /* the receiver (ep[1]) connects to the sender            */
     struct bulk_reader *reader;     /* NULL: ep[1] reads each arrival at once                  */
     int             read_pending;   /* listed in its reader's next round                      */
+    struct bulk_reader *writer;     /* NULL: ep[0]'s writer refills at once                    */
+    int             write_pending;  /* listed in its writer's next round                       */
 };
 
 /* One process reading several bulk receivers from one event loop, as the kernel engine's agent
@@ -72,12 +74,16 @@ struct bulk_reader {
     sim_time_t        wake_latency;
     struct bulk_flow **pend;                /* flows with data for the next round                */
     size_t            n_pend, cap_pend;
+    struct bulk_flow **wpend;               /* flows whose writer was woken for the next round  */
+    size_t            n_wpend, cap_wpend;
     struct sim_event  wake_ev;
     uint64_t          wakes;
 };
 void bulk_reader_init(struct bulk_reader *r, struct net *n, sim_time_t wake_latency);
 /* b's receiver is read by r from now on (call before bulk_flow_start). */
 void bulk_flow_set_reader(struct bulk_flow *b, struct bulk_reader *r);
+/* b's sender is written by r's loop: woken for send-buffer space, it refills in r's next round. */
+void bulk_flow_set_writer(struct bulk_flow *b, struct bulk_reader *r);
 void bulk_reader_free(struct bulk_reader *r);
 
 void bulk_flow_init(struct bulk_flow *b, struct net *n, const struct tcp_cfg *cfg,

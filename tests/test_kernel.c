@@ -302,7 +302,10 @@ static void short_download_fills_the_line(const char *test, const char *cc)
     struct run_result res;
     if (run_kernel(&ps, &res) == KERNEL_OK) {
         ASSERT_REL(result_get(&res, "down_goodput_kbps"), 1024.0 * 1460 / 1514, 0.02);
-        ASSERT_REL(result_get(&res, "down_link_util"), 1.0, 0.01);
+        /* tbf loses the tokens of a watchdog that fires later than (bucket - frame), 0.67 ms at
+         * this rate, and the host's watchdog is that late now and then (docs/validation.md, item
+         * 36: p99 1.4 ms at 8000/256): 98.2 and 99.0 % were seen in one make test, 99.9 % usually. */
+        ASSERT_REL(result_get(&res, "down_link_util"), 1.0, 0.02);
         CU_ASSERT_EQUAL(result_get(&res, "drops"), 0.0);
         CU_ASSERT_EQUAL(result_get(&res, "tbf_oversize_drops"), 0.0);
         CU_ASSERT_EQUAL(result_get(&res, "mss_effective"), 1460.0);

@@ -96,8 +96,57 @@ static void test_one_loop_reads_all_sockets_after_its_wakeup(void)
     readers_free(&prompt, 2);
 }
 
+static void test_the_loop_also_writes_after_its_wakeup(void)
+{
+    /* kernel/agent.c fills a bulk sender's socket from the same epoll loop that reads, on
+     * EPOLLOUT: the writer that found the send buffer full is woken when Linux's
+     * sk_stream_write_space says so, and writes when the loop has woken up.  A sender whose loop
+     * wakes 2.5 ms after the event: from the instant it is listed, nothing is written for 2.5
+     * ms, then the buffer is refilled in the loop's round.  Stepped in 10-us slices, so the
+     * listing instant is known to 10 us. */
+    struct net net; net_init(&net, 1);
+    struct framing ppp = { FRAMING_PPP, 0 };
+    uint64_t bps = (uint64_t)framing_wire_bytes(&ppp, 1500) * 8 * 1000;
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.linux_wmem = 1;                          /* the send buffer as asym_link's: Linux's wake-up rule */
+    struct link fwd_l, rev_l;
+    link_init(&fwd_l, &net, "fwd", bps, SIM_MS(20), ppp, 0, 0);
+    link_init(&rev_l, &net, "rev", bps, SIM_MS(20), ppp, 0, 0);
+    struct path fwd = { { &fwd_l }, 1, NULL, NULL }, rev = { { &rev_l }, 1, NULL, NULL };
+    struct bulk_reader loop;
+    bulk_reader_init(&loop, &net, SIM_US(2500));
+    struct bulk_flow f;
+    bulk_flow_init(&f, &net, &cfg, &fwd, &rev, 0);
+    bulk_flow_set_writer(&f, &loop);
+    bulk_flow_start(&f, 0, SIM_SEC(1));
+    const struct tcp_ep *tx = &f.conn.ep[0];
+    sim_time_t t = 0, listed = -1;
+    while (t < SIM_SEC(3) && listed < 0) {
+        t += SIM_US(10);
+        sim_run_until(&net.sim, t);
+        if (f.write_pending) listed = t;
+    }
+    CU_ASSERT_FATAL(listed > 0);
+    uint64_t seq = tx->write_seq;
+    sim_run_until(&net.sim, listed + SIM_US(2500) - SIM_US(20));
+    CU_ASSERT_EQUAL(tx->write_seq, seq);                 /* nothing written while it wakes */
+    CU_ASSERT_EQUAL(f.write_pending, 1);
+    sim_run_until(&net.sim, listed + SIM_US(2500));
+    CU_ASSERT(tx->write_seq > seq);                      /* the round refilled the buffer */
+    CU_ASSERT_EQUAL(f.write_pending, 0);
+    CU_ASSERT(loop.wakes >= 1);
+    sim_run_until(&net.sim, SIM_SEC(5));
+    CU_ASSERT(f.conn.ep[1].st.bytes_read > 4 * 1460 * 1000 * 9 / 10);  /* the line kept full */
+    bulk_flow_free(&f);
+    bulk_reader_free(&loop);
+    link_flush(&fwd_l); link_flush(&rev_l);
+    link_free(&fwd_l); link_free(&rev_l);
+    net_free(&net);
+}
+
 void register_test_tcp_reader(void)
 {
     TEST_SUITE("tcp_reader",
-               TEST(test_one_loop_reads_all_sockets_after_its_wakeup));
+               TEST(test_one_loop_reads_all_sockets_after_its_wakeup),
+               TEST(test_the_loop_also_writes_after_its_wakeup));
 }
