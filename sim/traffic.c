@@ -131,8 +131,16 @@ static void bulk_pace(struct sim *s, struct sim_event *ev)
     sim_schedule_in(s, &b->pace_ev, bulk_interval(b));
 }
 
-static void loop_wake(struct bulk_reader *r)
+/* List b for the loop's next round (in `list`, one of its two) and wake the loop if it sleeps. */
+static void loop_list(struct bulk_reader *r, struct bulk_flow ***list, size_t *n, size_t *cap, struct bulk_flow *b)
 {
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 8;
+        struct bulk_flow **v = realloc(*list, *cap * sizeof *v);
+        if (!v) { perror("bulk_reader"); exit(1); }
+        *list = v;
+    }
+    (*list)[(*n)++] = b;
     if (!sim_event_pending(&r->wake_ev)) sim_schedule_in(&r->net->sim, &r->wake_ev, r->wake_latency);
 }
 
@@ -144,15 +152,8 @@ static void bulk_writable(struct tcp_ep *ep, void *app)
     struct bulk_reader *r = b->writer;
     if (!r) { bulk_fill(b); return; }
     if (b->write_pending) return;
-    if (r->n_wpend == r->cap_wpend) {
-        r->cap_wpend = r->cap_wpend ? 2 * r->cap_wpend : 8;
-        struct bulk_flow **v = realloc(r->wpend, r->cap_wpend * sizeof *v);
-        if (!v) { perror("bulk_writer"); exit(1); }
-        r->wpend = v;
-    }
-    r->wpend[r->n_wpend++] = b;
     b->write_pending = 1;
-    loop_wake(r);
+    loop_list(r, &r->wpend, &r->n_wpend, &r->cap_wpend, b);
 }
 static void bulk_established(struct tcp_ep *ep, void *app)
 {
@@ -172,15 +173,8 @@ static void bulk_readable(struct tcp_ep *ep, void *app)
     struct bulk_reader *r = b->reader;
     if (!r) { tcp_read(ep, tcp_readable(ep)); return; }
     if (b->read_pending) return;
-    if (r->n_pend == r->cap_pend) {
-        r->cap_pend = r->cap_pend ? 2 * r->cap_pend : 8;
-        struct bulk_flow **v = realloc(r->pend, r->cap_pend * sizeof *v);
-        if (!v) { perror("bulk_reader"); exit(1); }
-        r->pend = v;
-    }
-    r->pend[r->n_pend++] = b;
     b->read_pending = 1;
-    loop_wake(r);
+    loop_list(r, &r->pend, &r->n_pend, &r->cap_pend, b);
 }
 
 /* The woken loop's round: every ready socket drained, then back to sleep. */
