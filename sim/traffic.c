@@ -148,7 +148,9 @@ static void bulk_writable(struct tcp_ep *ep, void *app)
 {
     (void)ep;
     struct bulk_flow *b = app;
-    if (!(b->limit_Bps <= 0 || b->write_bytes)) return;
+    /* A paced sender does not wait for send-buffer space: kernel/agent.c watches EPOLLOUT for
+     * bulk senders only, and a paced write's blocked remainder is owed to its next tick. */
+    if (b->limit_Bps > 0) return;
     struct bulk_reader *r = b->writer;
     if (!r) { bulk_fill(b); return; }
     if (b->write_pending) return;

@@ -144,9 +144,58 @@ static void test_the_loop_also_writes_after_its_wakeup(void)
     net_free(&net);
 }
 
+static void test_paced_writes_only_on_their_ticks(void)
+{
+    /* kernel/agent.c watches EPOLLOUT for bulk senders only: a paced upload writes up_write_bytes
+     * every up_write_bytes / rate, and what its send buffer could not take is owed to the next
+     * tick, not written when space opens.  A 64-KB write every 100 ms into a 16-KB send buffer
+     * on a line that empties it in about 11 ms: every write happens on a tick (stepped in 10-us
+     * slices); the old code also wrote whenever an ACK made room. */
+    struct net net; net_init(&net, 1);
+    struct framing ppp = { FRAMING_PPP, 0 };
+    uint64_t bps = (uint64_t)framing_wire_bytes(&ppp, 1500) * 8 * 1000;
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.linux_wmem = 1;
+    cfg.sndbuf = 16384;
+    struct link fwd_l, rev_l;
+    link_init(&fwd_l, &net, "fwd", bps, SIM_MS(20), ppp, 0, 0);
+    link_init(&rev_l, &net, "rev", bps, SIM_MS(20), ppp, 0, 0);
+    struct path fwd = { { &fwd_l }, 1, NULL, NULL }, rev = { { &rev_l }, 1, NULL, NULL };
+    struct bulk_reader loop;
+    bulk_reader_init(&loop, &net, SIM_US(300));
+    struct bulk_flow f;
+    bulk_flow_init(&f, &net, &cfg, &fwd, &rev, 655360.0);              /* 64 KB per 100 ms */
+    bulk_flow_set_write_size(&f, 65536);
+    bulk_flow_set_writer(&f, &loop);
+    bulk_flow_start(&f, 0, SIM_SEC(1));
+    const struct tcp_ep *tx = &f.conn.ep[0];
+    const sim_time_t step = SIM_US(10), every = SIM_MS(100);
+    sim_time_t t = 0, first = -1;
+    uint64_t seq = tx->write_seq;
+    int writes = 0, off_tick = 0;
+    while (t < SIM_SEC(2)) {
+        t += step;
+        sim_run_until(&net.sim, t);
+        if (tx->write_seq == seq) continue;
+        seq = tx->write_seq;
+        writes++;
+        if (first < 0) { first = t; continue; }
+        sim_time_t since = (t - first) % every;                      /* within one step of a tick */
+        if (since >= step && since <= every - step) off_tick++;
+    }
+    CU_ASSERT(writes >= 19);
+    CU_ASSERT_EQUAL(off_tick, 0);
+    bulk_flow_free(&f);
+    bulk_reader_free(&loop);
+    link_flush(&fwd_l); link_flush(&rev_l);
+    link_free(&fwd_l); link_free(&rev_l);
+    net_free(&net);
+}
+
 void register_test_tcp_reader(void)
 {
     TEST_SUITE("tcp_reader",
                TEST(test_one_loop_reads_all_sockets_after_its_wakeup),
-               TEST(test_the_loop_also_writes_after_its_wakeup));
+               TEST(test_the_loop_also_writes_after_its_wakeup),
+               TEST(test_paced_writes_only_on_their_ticks));
 }
