@@ -51,8 +51,7 @@ void on_tsq(struct sim *s, struct sim_event *ev)
     (void)s;
     struct tcp_ep *ep = ev->ctx;
     if (ep->state != TCP_ESTABLISHED) return;
-    ep->tsq_at = ep_now(ep);
-    ep->tsq_in_host = 0;                              /* tcp_wfree: they have left */
+    *tsq_in_host(ep) = 0;                             /* tcp_wfree: they have left */
     if (ep->lost_out > ep->retrans_out && ep->cwnd > tcp_in_flight(ep)) xmit_retransmit_queue(ep);
     tcp_output_softirq(ep);
 }

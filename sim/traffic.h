@@ -68,7 +68,9 @@ struct bulk_flow {
  * waits for and spends on the CPU before it sleeps again, measured on the testbed), and that
  * round reads every socket that received data meanwhile, in the order they became ready.  The
  * receivers' ACKs left to the read (tcp_read as Linux's tcp_cleanup_rbuf, with ack_at_read) then
- * cover every segment that gathered: stretch ACKs. */
+ * cover every segment that gathered: stretch ACKs.  The same loop refills the bulk senders given
+ * to it (bulk_flow_set_writer) in its rounds, as the agent's fill() on EPOLLOUT: a sender woken
+ * for send-buffer space is listed and written after the same wake_latency. */
 struct bulk_reader {
     struct net       *net;
     sim_time_t        wake_latency;
