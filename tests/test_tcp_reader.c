@@ -13,6 +13,24 @@ struct readers_run {
     struct bulk_reader reader;
 };
 
+/* A line of one 1500-byte frame per ms each way (PPP), 20 ms one way: fwd carries the data,
+ * rev the ACKs. */
+static void ms_line_init(struct net *net, struct link *fwd, struct link *rev, struct path *pf, struct path *pr)
+{
+    struct framing ppp = { FRAMING_PPP, 0 };
+    uint64_t bps = (uint64_t)framing_wire_bytes(&ppp, 1500) * 8 * 1000;
+    link_init(fwd, net, "fwd", bps, SIM_MS(20), ppp, 0, 0);
+    link_init(rev, net, "rev", bps, SIM_MS(20), ppp, 0, 0);
+    *pf = (struct path){ { fwd }, 1, NULL, NULL };
+    *pr = (struct path){ { rev }, 1, NULL, NULL };
+}
+
+static void ms_line_free(struct link *fwd, struct link *rev)
+{
+    link_flush(fwd); link_flush(rev);
+    link_free(fwd); link_free(rev);
+}
+
 /* n bulk downloads, each on its own 1-ms-per-frame line (20 ms one way, ACKs back on an equal
  * line), started 0.25 ms apart, their receivers read by one loop that reads `wake` after data
  * woke it (0: each flow reads every arrival at once); runs 5 s.  Not 0.5 ms: with a read 2.5 ms
@@ -22,15 +40,12 @@ static void readers_run(struct readers_run *r, size_t n, sim_time_t wake)
 {
     memset(r, 0, sizeof *r);
     net_init(&r->net, 1);
-    struct framing ppp = { FRAMING_PPP, 0 };
-    uint64_t bps = (uint64_t)framing_wire_bytes(&ppp, 1500) * 8 * 1000;
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     cfg.ack_at_read = 1;
     bulk_reader_init(&r->reader, &r->net, wake);
     for (size_t i = 0; i < n; i++) {
-        link_init(&r->fwd[i], &r->net, "fwd", bps, SIM_MS(20), ppp, 0, 0);
-        link_init(&r->rev[i], &r->net, "rev", bps, SIM_MS(20), ppp, 0, 0);
-        struct path fwd = { { &r->fwd[i] }, 1, NULL, NULL }, rev = { { &r->rev[i] }, 1, NULL, NULL };
+        struct path fwd, rev;
+        ms_line_init(&r->net, &r->fwd[i], &r->rev[i], &fwd, &rev);
         bulk_flow_init(&r->flow[i], &r->net, &cfg, &fwd, &rev, 0);
         if (wake > 0) bulk_flow_set_reader(&r->flow[i], &r->reader);
         bulk_flow_start(&r->flow[i], SIM_US(250) * (sim_time_t)i, SIM_SEC(2));
@@ -42,10 +57,7 @@ static void readers_free(struct readers_run *r, size_t n)
 {
     for (size_t i = 0; i < n; i++) bulk_flow_free(&r->flow[i]);
     bulk_reader_free(&r->reader);
-    for (size_t i = 0; i < n; i++) {
-        link_flush(&r->fwd[i]); link_flush(&r->rev[i]);
-        link_free(&r->fwd[i]); link_free(&r->rev[i]);
-    }
+    for (size_t i = 0; i < n; i++) ms_line_free(&r->fwd[i], &r->rev[i]);
     net_free(&r->net);
 }
 
@@ -96,6 +108,41 @@ static void test_one_loop_reads_all_sockets_after_its_wakeup(void)
     readers_free(&prompt, 2);
 }
 
+/* One bulk sender on a 1-ms-per-frame line whose writer is a loop waking `wake` after an event,
+ * with the send buffer as asym_link's (Linux's wake-up rule); limit_Bps > 0: paced, in writes of
+ * write_bytes.  Started at 0. */
+struct written_flow {
+    struct net         net;
+    struct link        fwd, rev;
+    struct bulk_reader loop;
+    struct bulk_flow   f;
+};
+
+static void written_flow_start(struct written_flow *w, uint32_t sndbuf, double limit_Bps, uint32_t write_bytes,
+                               sim_time_t wake)
+{
+    memset(w, 0, sizeof *w);
+    net_init(&w->net, 1);
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.linux_wmem = 1;
+    if (sndbuf) cfg.sndbuf = sndbuf;
+    struct path fwd, rev;
+    ms_line_init(&w->net, &w->fwd, &w->rev, &fwd, &rev);
+    bulk_reader_init(&w->loop, &w->net, wake);
+    bulk_flow_init(&w->f, &w->net, &cfg, &fwd, &rev, limit_Bps);
+    if (write_bytes) bulk_flow_set_write_size(&w->f, write_bytes);
+    bulk_flow_set_writer(&w->f, &w->loop);
+    bulk_flow_start(&w->f, 0, SIM_SEC(1));
+}
+
+static void written_flow_free(struct written_flow *w)
+{
+    bulk_flow_free(&w->f);
+    bulk_reader_free(&w->loop);
+    ms_line_free(&w->fwd, &w->rev);
+    net_free(&w->net);
+}
+
 static void test_the_loop_also_writes_after_its_wakeup(void)
 {
     /* kernel/agent.c fills a bulk sender's socket from the same epoll loop that reads, on
@@ -104,44 +151,29 @@ static void test_the_loop_also_writes_after_its_wakeup(void)
      * wakes 2.5 ms after the event: from the instant it is listed, nothing is written for 2.5
      * ms, then the buffer is refilled in the loop's round.  Stepped in 10-us slices, so the
      * listing instant is known to 10 us. */
-    struct net net; net_init(&net, 1);
-    struct framing ppp = { FRAMING_PPP, 0 };
-    uint64_t bps = (uint64_t)framing_wire_bytes(&ppp, 1500) * 8 * 1000;
-    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
-    cfg.linux_wmem = 1;                          /* the send buffer as asym_link's: Linux's wake-up rule */
-    struct link fwd_l, rev_l;
-    link_init(&fwd_l, &net, "fwd", bps, SIM_MS(20), ppp, 0, 0);
-    link_init(&rev_l, &net, "rev", bps, SIM_MS(20), ppp, 0, 0);
-    struct path fwd = { { &fwd_l }, 1, NULL, NULL }, rev = { { &rev_l }, 1, NULL, NULL };
-    struct bulk_reader loop;
-    bulk_reader_init(&loop, &net, SIM_US(2500));
-    struct bulk_flow f;
-    bulk_flow_init(&f, &net, &cfg, &fwd, &rev, 0);
-    bulk_flow_set_writer(&f, &loop);
-    bulk_flow_start(&f, 0, SIM_SEC(1));
-    const struct tcp_ep *tx = &f.conn.ep[0];
+    struct written_flow w;
+    written_flow_start(&w, 0, 0, 0, SIM_US(2500));
+    struct net *net = &w.net;
+    const struct bulk_flow *f = &w.f;
+    const struct tcp_ep *tx = &f->conn.ep[0];
     sim_time_t t = 0, listed = -1;
     while (t < SIM_SEC(3) && listed < 0) {
         t += SIM_US(10);
-        sim_run_until(&net.sim, t);
-        if (f.write_pending) listed = t;
+        sim_run_until(&net->sim, t);
+        if (f->write_pending) listed = t;
     }
     CU_ASSERT_FATAL(listed > 0);
     uint64_t seq = tx->write_seq;
-    sim_run_until(&net.sim, listed + SIM_US(2500) - SIM_US(20));
+    sim_run_until(&net->sim, listed + SIM_US(2500) - SIM_US(20));
     CU_ASSERT_EQUAL(tx->write_seq, seq);                 /* nothing written while it wakes */
-    CU_ASSERT_EQUAL(f.write_pending, 1);
-    sim_run_until(&net.sim, listed + SIM_US(2500));
+    CU_ASSERT_EQUAL(f->write_pending, 1);
+    sim_run_until(&net->sim, listed + SIM_US(2500));
     CU_ASSERT(tx->write_seq > seq);                      /* the round refilled the buffer */
-    CU_ASSERT_EQUAL(f.write_pending, 0);
-    CU_ASSERT(loop.wakes >= 1);
-    sim_run_until(&net.sim, SIM_SEC(5));
-    CU_ASSERT(f.conn.ep[1].st.bytes_read > 4 * 1460 * 1000 * 9 / 10);  /* the line kept full */
-    bulk_flow_free(&f);
-    bulk_reader_free(&loop);
-    link_flush(&fwd_l); link_flush(&rev_l);
-    link_free(&fwd_l); link_free(&rev_l);
-    net_free(&net);
+    CU_ASSERT_EQUAL(f->write_pending, 0);
+    CU_ASSERT(w.loop.wakes >= 1);
+    sim_run_until(&net->sim, SIM_SEC(5));
+    CU_ASSERT(f->conn.ep[1].st.bytes_read > 4 * 1460 * 1000 * 9 / 10);  /* the line kept full */
+    written_flow_free(&w);
 }
 
 static void test_paced_writes_only_on_their_ticks(void)
@@ -151,31 +183,16 @@ static void test_paced_writes_only_on_their_ticks(void)
      * tick, not written when space opens.  A 64-KB write every 100 ms into a 16-KB send buffer
      * on a line that empties it in about 11 ms: every write happens on a tick (stepped in 10-us
      * slices); the old code also wrote whenever an ACK made room. */
-    struct net net; net_init(&net, 1);
-    struct framing ppp = { FRAMING_PPP, 0 };
-    uint64_t bps = (uint64_t)framing_wire_bytes(&ppp, 1500) * 8 * 1000;
-    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
-    cfg.linux_wmem = 1;
-    cfg.sndbuf = 16384;
-    struct link fwd_l, rev_l;
-    link_init(&fwd_l, &net, "fwd", bps, SIM_MS(20), ppp, 0, 0);
-    link_init(&rev_l, &net, "rev", bps, SIM_MS(20), ppp, 0, 0);
-    struct path fwd = { { &fwd_l }, 1, NULL, NULL }, rev = { { &rev_l }, 1, NULL, NULL };
-    struct bulk_reader loop;
-    bulk_reader_init(&loop, &net, SIM_US(300));
-    struct bulk_flow f;
-    bulk_flow_init(&f, &net, &cfg, &fwd, &rev, 655360.0);              /* 64 KB per 100 ms */
-    bulk_flow_set_write_size(&f, 65536);
-    bulk_flow_set_writer(&f, &loop);
-    bulk_flow_start(&f, 0, SIM_SEC(1));
-    const struct tcp_ep *tx = &f.conn.ep[0];
+    struct written_flow w;
+    written_flow_start(&w, 16384, 655360.0, 65536, SIM_US(300));          /* 64 KB per 100 ms */
+    const struct tcp_ep *tx = &w.f.conn.ep[0];
     const sim_time_t step = SIM_US(10), every = SIM_MS(100);
     sim_time_t t = 0, first = -1;
     uint64_t seq = tx->write_seq;
     int writes = 0, off_tick = 0;
     while (t < SIM_SEC(2)) {
         t += step;
-        sim_run_until(&net.sim, t);
+        sim_run_until(&w.net.sim, t);
         if (tx->write_seq == seq) continue;
         seq = tx->write_seq;
         writes++;
@@ -185,11 +202,7 @@ static void test_paced_writes_only_on_their_ticks(void)
     }
     CU_ASSERT(writes >= 19);
     CU_ASSERT_EQUAL(off_tick, 0);
-    bulk_flow_free(&f);
-    bulk_reader_free(&loop);
-    link_flush(&fwd_l); link_flush(&rev_l);
-    link_free(&fwd_l); link_free(&rev_l);
-    net_free(&net);
+    written_flow_free(&w);
 }
 
 void register_test_tcp_reader(void)
