@@ -56,6 +56,8 @@ struct calib_meas {
     int64_t  t0_ns, t1_ns;    /* the window, CLOCK_REALTIME (the sender's trace is on the same clock) */
     double   load1;           /* the machine's 1-minute load average at the window's end */
     double   other_cpu;       /* share of the receiver's CPU taken by other processes over the window (0..1) */
+    double   steal;           /* the larger share of the wall time the hypervisor took from the receiver's or the
+                               * sender's CPU (/proc/stat steal) over the whole point; NAN: not recorded */
     char     runtime[64];     /* "erts-13.1.5/OTP-25", "glibc-2.36"                           */
 };
 
@@ -145,5 +147,8 @@ struct calib_task_totals { uint64_t cpu_ns, runs, vcsw, ivcsw; };
 void     calib_task_totals(int skip_tid, struct calib_task_totals *t);
 /* Non-idle time of one CPU from /proc/stat (every process on it), ns; 0 if cpu < 0. */
 uint64_t calib_cpu_busy_ns(int cpu);
+/* Waits until the hypervisor has taken at most max of CPU a's and of CPU b's time over `quiet_ms`
+ * (steal in /proc/stat), for at most timeout_ms; 1 if such a spell was seen, 0 if not. */
+int      calib_wait_steal_quiet(int a, int b, double max, int quiet_ms, int timeout_ms);
 
 #endif

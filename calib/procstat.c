@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "calib.h"
 #include "procstat.h"
 
@@ -47,4 +48,17 @@ uint64_t calib_cpu_busy_ns(int cpu)
     uint64_t busy = 0;
     if (cpu >= 0) procstat_cpu_ns(cpu, &busy, NULL);
     return busy;
+}
+
+int calib_wait_steal_quiet(int a, int b, double max, int quiet_ms, int timeout_ms)
+{
+    if (a < 0 || b < 0 || max >= 1) return 1;
+    for (int waited = 0; waited <= timeout_ms; waited += quiet_ms) {
+        uint64_t a0 = procstat_steal_ns(a), b0 = procstat_steal_ns(b);
+        usleep((useconds_t)quiet_ms * 1000);
+        double spell = (double)quiet_ms * 1e6;
+        if ((double)(procstat_steal_ns(a) - a0) <= max * spell && (double)(procstat_steal_ns(b) - b0) <= max * spell)
+            return 1;
+    }
+    return 0;
 }

@@ -160,6 +160,7 @@ int calib_session_from_points(struct calib_session *s, const struct calib_point_
         m->send.segs = r->send_segs;
         m->load1 = r->load1;
         m->other_cpu = r->other_cpu;
+        m->steal = NAN;                 /* not stored with the points */
         m->t0_ns = 0;
         m->t1_ns = (int64_t)llround(r->window_s * 1e9);
         if (parse_hist(r->gaps, m->gaps, CPU_GAP_BINS) || parse_hist(r->agaps, m->agaps, CPU_GAP_BINS) ||

@@ -30,7 +30,25 @@ struct calib_session {
     struct calib_sim_out     *sim;                        /* per observation, the simulator on its traffic */
     int                      *simmed;                     /* 1: sim[i] holds a result */
     double                    heldout_max_rel[PATH__N], heldout_count_max_rel[PATH__N];
+    double                    steal_max;                  /* a point stolen more is measured again; 1: never */
+    size_t                    steal_retries;              /* measurements taken again for steal */
 };
+
+/* The quiet-host rule of a session's points (docs/experiments.md, "Steal"): a point measured while
+ * the hypervisor took more than max of the receiver's or sender's CPU is measured again, up to
+ * CALIB_STEAL_TRIES times in all, and the least stolen measurement is kept. */
+#define CALIB_STEAL_MAX_DEFAULT 0.005
+#define CALIB_STEAL_TRIES 6
+/* Before each try, a spell of CALIB_STEAL_QUIET_MS at most that stolen is waited for (steal comes
+ * in bursts of seconds), for at most CALIB_STEAL_WAIT_MS. */
+#define CALIB_STEAL_QUIET_MS 1000
+#define CALIB_STEAL_WAIT_MS 30000
+/* 1 if a measurement with steal share `steal` is to be taken again after `tries` measurements:
+ * above max (a NAN share, not recorded, is never above) and tries left. */
+int  calib_steal_again(double steal, double max, int tries);
+/* 1 if a measurement with steal `cand` is to be kept over one with `kept`: less stolen (a recorded
+ * share over a NAN one). */
+int  calib_steal_better(double cand, double kept);
 
 int  calib_session_init(struct calib_session *s, const char *escript, const int paths[PATH__N], int quick,
                         char *err, size_t errlen);

@@ -22,7 +22,7 @@
 #define R2_TARGET 0.95
 
 static const char *const usage_flags =
-    "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --export ID DIR, --measure SPEC [--reps N], "
+    "--db FILE, --quick, --paths LIST, --no-validate, --escript FILE, --steal-max SHARE, --export ID DIR, --measure SPEC [--reps N], "
     "--refit ID [--latency | --latency-from [c:|erlang:]ID2] [--wake-share]";
 
 static void machine_text(char *buf, size_t len)
@@ -75,11 +75,11 @@ static void print_meas(FILE *out, const struct calib_spec *sp, const struct cali
     hist_text(burst, sizeof burst, m->send.burst, CALIB_BURST_BINS);
     fprintf(out, "path=%s clock=%s conns=%d rate=%.0f mss=%d have=%g window_s=%.3f cpu_us=%.1f own_us=%.1f runs=%.1f "
             "vcsw=%.1f ivcsw=%.1f segs=%.1f acks=%.1f reads=%.1f events=%.1f msgs=%.1f bytes=%.0f updates=%.1f ticks=%.2f "
-            "load1=%.2f other_cpu=%.3f send_segs=%.1f send_wakes=%.1f gaps=%s agaps=%s late=%s burst=%s\n",
+            "load1=%.2f other_cpu=%.3f steal=%.4f send_segs=%.1f send_wakes=%.1f gaps=%s agaps=%s late=%s burst=%s\n",
             cpu_path_name[sp->path], calib_clock_name[sp->clock], sp->conns, sp->rate_Bps, sp->mss, sp->have_hz, s,
             m->cpu_ns / s / 1e3, m->own_cpu_ns / s / 1e3, (double)m->runs / s, (double)m->vcsw / s, (double)m->ivcsw / s,
             (double)m->segs / s, (double)m->acks / s, (double)m->reads / s, (double)m->events / s, (double)m->msgs / s,
-            (double)m->bytes / s, (double)m->updates / s, (double)m->ticks / s, m->load1, m->other_cpu,
+            (double)m->bytes / s, (double)m->updates / s, (double)m->ticks / s, m->load1, m->other_cpu, m->steal,
             (double)m->send.segs / s, (double)m->send.wakes / s, gaps, agaps, late, burst);
 }
 
@@ -321,19 +321,30 @@ static int cmp_double(const void *a, const void *b)
 static void load_text(const struct calib_session *s, char *buf, size_t len)
 {
     double *l = malloc(sizeof *l * (s->n_obs + 1)), *o = malloc(sizeof *o * (s->n_obs + 1));
-    size_t n = 0;
-    for (size_t i = 0; l && o && i < s->n_obs; i++)
+    double *st = malloc(sizeof *st * (s->n_obs + 1));
+    size_t n = 0, ns = 0, over = 0;
+    for (size_t i = 0; l && o && st && i < s->n_obs; i++) {
         if (isfinite(s->obs[i].m.load1) && isfinite(s->obs[i].m.other_cpu)) { l[n] = s->obs[i].m.load1; o[n] = s->obs[i].m.other_cpu; n++; }
+        if (isfinite(s->obs[i].m.steal)) { st[ns++] = s->obs[i].m.steal; over += s->obs[i].m.steal > s->steal_max; }
+    }
     if (n == 0) snprintf(buf, len, "load not recorded");
     else {
         qsort(l, n, sizeof *l, cmp_double);
         qsort(o, n, sizeof *o, cmp_double);
-        snprintf(buf, len, "load average %.1f / %.1f / %.1f, other processes on the receiver's CPU %.0f / %.0f / %.0f %% "
-                 "(min / median / max over %zu measurements)", l[0], l[n / 2], l[n - 1], 100 * o[0], 100 * o[n / 2],
-                 100 * o[n - 1], n);
+        int k = snprintf(buf, len, "load average %.1f / %.1f / %.1f, other processes on the receiver's CPU %.0f / %.0f / %.0f %% "
+                         "(min / median / max over %zu measurements)", l[0], l[n / 2], l[n - 1], 100 * o[0], 100 * o[n / 2],
+                         100 * o[n - 1], n);
+        if (ns > 0 && k > 0 && (size_t)k < len) {
+            qsort(st, ns, sizeof *st, cmp_double);
+            snprintf(buf + k, len - (size_t)k, "; hypervisor steal on the receiver's or sender's CPU %.2f / %.2f / %.2f %% "
+                     "(min / median / max over %zu measurements kept; %zu above %.2f %% after %d tries; %zu measurements "
+                     "taken again for steal)", 100 * st[0], 100 * st[ns / 2], 100 * st[ns - 1], ns, over,
+                     100 * s->steal_max, CALIB_STEAL_TRIES, s->steal_retries);
+        }
     }
     free(l);
     free(o);
+    free(st);
 }
 
 static void progress_cb(void *ctx, size_t done, size_t total)
@@ -620,6 +631,7 @@ int cmd_calibrate(int argc, char **argv)
     const char *db_path = "results/calib.db", *escript = NULL, *path_list = NULL, *measure = NULL;
     const char *refit = NULL, *lat_from = NULL;
     int quick = 0, do_validate = 1, reps = 1, new_latency = 0, wake_share = 0;
+    double steal_max = CALIB_STEAL_MAX_DEFAULT;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--no-validate")) do_validate = 0;
@@ -640,6 +652,14 @@ int cmd_calibrate(int argc, char **argv)
             const char **dst = !strcmp(flag, "--db") ? &db_path : !strcmp(flag, "--escript") ? &escript
                              : !strcmp(flag, "--paths") ? &path_list : &measure;
             *dst = argv[i];
+        } else if (!strcmp(argv[i], "--steal-max")) {
+            char err[256];
+            if (i + 1 >= argc || flag_double("--steal-max", argv[i + 1], 0, 1, &steal_max, err, sizeof err) != 0) {
+                fprintf(stderr, "ratelab calibrate: %s (a share of the CPU, 0-1; 1: no rule)\n",
+                        i + 1 >= argc ? "--steal-max needs a value" : err);
+                return EXIT_BADINPUT;
+            }
+            i++;
         } else if (!strcmp(argv[i], "--latency")) {
             new_latency = 1;
         } else if (!strcmp(argv[i], "--wake-share")) {
@@ -684,6 +704,7 @@ int cmd_calibrate(int argc, char **argv)
     if (!s.env.have_erlang && (paths[PATH_ERL_PASSIVE] || paths[PATH_ERL_ACTIVE] || paths[PATH_ERL_PACKET4]))
         printf("Erlang is not installed (no escript on PATH, or no calib/recv_erlang.escript): calibrating the C "
                "paths only; `make deps-calibrate` installs erlang-base\n");
+    s.steal_max = steal_max;
     int any = 0;
     for (int p = 0; p < PATH__N; p++) any |= s.paths[p];
     if (!any) { fprintf(stderr, "ratelab calibrate: no receive path left to calibrate\n"); calib_session_free(&s); return EXIT_BADINPUT; }
@@ -698,6 +719,9 @@ int cmd_calibrate(int argc, char **argv)
            "(scheduler busy-waiting off); CPU = the kernel's per-thread accounting of the receiver's threads (schedstat: "
            "user + system, with the softirq work that runs in their context), checked against its own getrusage / "
            "statistics(runtime); perf hardware counters are not supported here\n", s.env.cpu_recv, s.env.cpu_send);
+    if (s.steal_max < 1)
+        printf("a point measured while the hypervisor took more than %.2f %% of the receiver's or sender's CPU (steal) is "
+               "measured again, up to %d times, and the least stolen kept\n", 100 * s.steal_max, CALIB_STEAL_TRIES);
 
     int rc = 1;
     struct calib_record *rec = NULL;
@@ -724,7 +748,7 @@ int cmd_calibrate(int argc, char **argv)
     } else {
         for (int p = 0; p < PATH__N; p++) s.heldout_max_rel[p] = s.heldout_count_max_rel[p] = NAN;
     }
-    char load[256];
+    char load[768];
     load_text(&s, load, sizeof load);
     printf("\nmachine while measuring: %s\n", load);
     if (!(rec = make_record(&s, load))) { fprintf(stderr, "ratelab calibrate: out of memory\n"); goto out; }

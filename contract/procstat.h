@@ -9,5 +9,8 @@
  * iowait.  Either pointer may be NULL.  Returns 0, or -1 (both set to 0) if the line cannot be
  * read. */
 int procstat_cpu_ns(int cpu, uint64_t *busy, uint64_t *total);
+/* The time the hypervisor ran something else while CPU `cpu` wanted to run (steal), in ns; 0 if
+ * the line cannot be read or has no steal field (no hypervisor, or an old kernel). */
+uint64_t procstat_steal_ns(int cpu);
 
 #endif

@@ -3,6 +3,7 @@
  * BitTorrent stream, parsing a receiver's result line, the gap bins, the simulator's receiving
  * process (wake-ups, read rounds, deliveries) on hand-made arrivals, a simulated calibration
  * point on a synthetic sender trace, profiles, and a calibration's round trip through SQLite. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "fitpath.h"
 #include "plan.h"
 #include "refit.h"
+#include "session.h"
 #include "simpoint.h"
 
 /* splitmix64: a fixed, documented stream for synthetic points */
@@ -685,6 +687,36 @@ static void test_refit_takes_every_repetition(void)
     calib_session_free(&sess);
 }
 
+/* The quiet-host rule: a point stolen more than the bound is measured again while tries are left
+ * (6 in all), a share at the bound is kept, a NAN share (not recorded) never asks for more; of two
+ * measurements the less stolen is kept, and a recorded share beats a NAN one. */
+static void test_steal_rule_retries_and_keeps_the_least_stolen(void)
+{
+    CU_ASSERT_EQUAL(CALIB_STEAL_TRIES, 6);
+    CU_ASSERT_TRUE(calib_steal_again(0.006, 0.005, 1));
+    CU_ASSERT_TRUE(calib_steal_again(0.5, 0.005, 5));
+    CU_ASSERT_FALSE(calib_steal_again(0.5, 0.005, 6));          /* the sixth measurement is the last */
+    CU_ASSERT_FALSE(calib_steal_again(0.005, 0.005, 1));        /* at the bound: quiet enough */
+    CU_ASSERT_FALSE(calib_steal_again(0.0, 0.005, 1));
+    CU_ASSERT_FALSE(calib_steal_again(NAN, 0.005, 1));
+    CU_ASSERT_FALSE(calib_steal_again(0.9, 1, 1));              /* --steal-max 1: no rule */
+    CU_ASSERT_TRUE(calib_steal_better(0.01, 0.02));
+    CU_ASSERT_FALSE(calib_steal_better(0.02, 0.01));
+    CU_ASSERT_FALSE(calib_steal_better(0.01, 0.01));            /* a tie keeps the first */
+    CU_ASSERT_TRUE(calib_steal_better(0.3, NAN));
+    CU_ASSERT_FALSE(calib_steal_better(NAN, 0.3));
+    /* The session follows it: six measurements stolen 3, 2.5, 4, 0.8, 1, 2 % keep the fourth. */
+    const double seq[] = { 0.03, 0.025, 0.04, 0.008, 0.01, 0.02 };
+    double kept = seq[0];
+    int tries = 1, taken = 1;
+    for (; calib_steal_again(kept, 0.005, tries); tries++) {
+        double cand = seq[taken++];
+        if (calib_steal_better(cand, kept)) kept = cand;
+    }
+    CU_ASSERT_EQUAL(taken, 6);
+    CU_ASSERT_DOUBLE_EQUAL(kept, 0.008, 1e-12);
+}
+
 void register_test_calib(void);
 void register_test_calib(void)
 {
@@ -704,5 +736,6 @@ void register_test_calib(void)
                TEST(test_sim_point_ticks),
                TEST(test_profiles_map_modes_to_paths),
                TEST(test_calibration_round_trip),
-               TEST(test_refit_takes_every_repetition));
+               TEST(test_refit_takes_every_repetition),
+               TEST(test_steal_rule_retries_and_keeps_the_least_stolen));
 }
