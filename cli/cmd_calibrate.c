@@ -83,8 +83,9 @@ static void print_meas(FILE *out, const struct calib_spec *sp, const struct cali
             (double)m->send.segs / s, (double)m->send.wakes / s, gaps, agaps, late, burst);
 }
 
-/* --measure "path=P,conns=N,rate=B,mss=M,have=H,clock=C,warmup_ms=W,window_ms=X": one point, reps times. */
-static int measure_cmd(const char *spec_text, int reps, const char *escript)
+/* --measure "path=P,conns=N,rate=B,mss=M,have=H,clock=C,warmup_ms=W,window_ms=X": one point, reps times,
+ * each after the quiet-host wait. */
+static int measure_cmd(const char *spec_text, int reps, const char *escript, double steal_max)
 {
     struct calib_spec sp = { PATH_C_BLOCKING, CLOCK_MONO, 1, 8000, 1460, 1, 1000, 4000 };
     char buf[512];
@@ -120,6 +121,8 @@ static int measure_cmd(const char *spec_text, int reps, const char *escript)
     if (calib_env_init(&env, escript, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); return EXIT_BADINPUT; }
     for (int r = 0; r < reps; r++) {
         struct calib_meas m;
+        /* the session's quiet-host wait (no retry: every measurement is printed, with its steal) */
+        calib_wait_steal_quiet(env.cpu_recv, env.cpu_send, steal_max, CALIB_STEAL_QUIET_MS, CALIB_STEAL_WAIT_MS);
         if (calib_run_point(&env, &sp, &m, NULL, err, sizeof err) != 0) { fprintf(stderr, "ratelab calibrate: %s\n", err); return 1; }
         print_meas(stdout, &sp, &m);
         fflush(stdout);
@@ -687,7 +690,7 @@ int cmd_calibrate(int argc, char **argv)
         return EXIT_BADINPUT;
     }
     if (refit) return refit_cmd(db_path, refit, new_latency, lat_from, wake_share, escript);
-    if (measure) return measure_cmd(measure, reps, escript);
+    if (measure) return measure_cmd(measure, reps, escript, steal_max);
     int paths[PATH__N];
     for (int p = 0; p < PATH__N; p++) paths[p] = 1;
     if (path_list && parse_paths(path_list, paths) != 0) {
