@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "cpu_model.h"
 
 /* The rate update's clock in a receiver harness. */
@@ -147,8 +148,14 @@ struct calib_task_totals { uint64_t cpu_ns, runs, vcsw, ivcsw; };
 void     calib_task_totals(int skip_tid, struct calib_task_totals *t);
 /* Non-idle time of one CPU from /proc/stat (every process on it), ns; 0 if cpu < 0. */
 uint64_t calib_cpu_busy_ns(int cpu);
-/* Waits until the hypervisor has taken at most max of CPU a's and of CPU b's time over `quiet_ms`
- * (steal in /proc/stat), for at most timeout_ms; 1 if such a spell was seen, 0 if not. */
+/* Steal (/proc/stat: the hypervisor ran something else while the CPU wanted to run) of the
+ * receiver's and the sender's CPU at a moment; calib_steal_since gives the larger of the two's
+ * stolen share of the wall time since the mark (NAN if either CPU is not pinned). */
+struct calib_steal_mark { int cpu_a, cpu_b; uint64_t a_ns, b_ns; struct timespec t; };
+void     calib_steal_mark(int cpu_a, int cpu_b, struct calib_steal_mark *m);
+double   calib_steal_since(const struct calib_steal_mark *m);
+/* Waits until the hypervisor has taken at most max of CPU a's and of CPU b's time over `quiet_ms`,
+ * for at most timeout_ms; 1 if such a spell was seen, 0 if not. */
 int      calib_wait_steal_quiet(int a, int b, double max, int quiet_ms, int timeout_ms);
 
 #endif

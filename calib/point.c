@@ -24,7 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "calib.h"
-#include "procstat.h"
 #include "rate.h"
 
 const char *const calib_clock_name[CLOCK__N] = { "none", "mono", "localtime" };
@@ -149,28 +148,6 @@ static void reap(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
-/* Steal on this machine (a guest of a shared hypervisor): while the hypervisor runs other guests
- * the receiver's measured CPU for the same counts rises far beyond the time taken (c_epoll at 4
- * kB/s x 30, 82 wake-ups a second: 5.3-6.4 ms/s over five points without steal, 27-55 ms/s with
- * 2.5-3 % of the CPUs stolen; docs/experiments.md), so every point records it. */
-struct steal_mark { uint64_t recv_ns, send_ns; struct timespec t; };
-
-static void steal_mark(const struct calib_env *e, struct steal_mark *s)
-{
-    s->recv_ns = procstat_steal_ns(e->cpu_recv);
-    s->send_ns = procstat_steal_ns(e->cpu_send);
-    clock_gettime(CLOCK_MONOTONIC, &s->t);
-}
-
-static double steal_share(const struct calib_env *e, const struct steal_mark *a)
-{
-    struct steal_mark b;
-    steal_mark(e, &b);
-    double wall = (double)(b.t.tv_sec - a->t.tv_sec) * 1e9 + (double)(b.t.tv_nsec - a->t.tv_nsec);
-    if (e->cpu_recv < 0 || e->cpu_send < 0 || !(wall > 0)) return NAN;
-    return fmax((double)(b.recv_ns - a->recv_ns), (double)(b.send_ns - a->send_ns)) / wall;
-}
-
 /* Writes the sender records: (warm-up + window + slack) x the fastest plan's segment rate. */
 #define TRACE_CAP 262144
 
@@ -181,8 +158,11 @@ int calib_run_point(const struct calib_env *e, const struct calib_spec *sp, stru
     if (is_erlang(sp->path) && !e->have_erlang) { snprintf(err, errlen, "Erlang (escript) is not available"); return -1; }
     int pfd[2];
     if (pipe(pfd) != 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
-    struct steal_mark steal0;
-    steal_mark(e, &steal0);
+    /* Steal on this machine (a guest of a shared hypervisor): while the hypervisor runs other
+     * guests the receiver's measured CPU for the same counts rises far beyond the time taken
+     * (docs/experiments.md, "Steal"), so every point records it. */
+    struct calib_steal_mark steal0;
+    calib_steal_mark(e->cpu_recv, e->cpu_send, &steal0);
     fflush(NULL);
     pid_t rx = fork();
     if (rx < 0) { snprintf(err, errlen, "fork: %s", strerror(errno)); return -1; }
@@ -230,7 +210,7 @@ int calib_run_point(const struct calib_env *e, const struct calib_spec *sp, stru
     }
     double load[3];
     m->load1 = getloadavg(load, 3) >= 1 ? load[0] : NAN;
-    m->steal = steal_share(e, &steal0);
+    m->steal = calib_steal_since(&steal0);
     reap(tx);
     tx = -1;
     m->send = shm->stats;

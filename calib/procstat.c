@@ -1,9 +1,11 @@
 /* The kernel's accounting a calibration point reads from /proc: per-thread CPU, runs and context
  * switches of the receiver (its own threads), and how busy its CPU was with everything else. */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "calib.h"
 #include "procstat.h"
@@ -50,15 +52,32 @@ uint64_t calib_cpu_busy_ns(int cpu)
     return busy;
 }
 
+void calib_steal_mark(int cpu_a, int cpu_b, struct calib_steal_mark *m)
+{
+    m->cpu_a = cpu_a;
+    m->cpu_b = cpu_b;
+    m->a_ns = procstat_steal_ns(cpu_a);
+    m->b_ns = procstat_steal_ns(cpu_b);
+    clock_gettime(CLOCK_MONOTONIC, &m->t);
+}
+
+double calib_steal_since(const struct calib_steal_mark *m)
+{
+    struct calib_steal_mark now;
+    calib_steal_mark(m->cpu_a, m->cpu_b, &now);
+    double wall = (double)(now.t.tv_sec - m->t.tv_sec) * 1e9 + (double)(now.t.tv_nsec - m->t.tv_nsec);
+    if (m->cpu_a < 0 || m->cpu_b < 0 || !(wall > 0)) return NAN;
+    return fmax((double)(now.a_ns - m->a_ns), (double)(now.b_ns - m->b_ns)) / wall;
+}
+
 int calib_wait_steal_quiet(int a, int b, double max, int quiet_ms, int timeout_ms)
 {
     if (a < 0 || b < 0 || max >= 1) return 1;
     for (int waited = 0; waited <= timeout_ms; waited += quiet_ms) {
-        uint64_t a0 = procstat_steal_ns(a), b0 = procstat_steal_ns(b);
+        struct calib_steal_mark m;
+        calib_steal_mark(a, b, &m);
         usleep((useconds_t)quiet_ms * 1000);
-        double spell = (double)quiet_ms * 1e6;
-        if ((double)(procstat_steal_ns(a) - a0) <= max * spell && (double)(procstat_steal_ns(b) - b0) <= max * spell)
-            return 1;
+        if (calib_steal_since(&m) <= max) return 1;
     }
     return 0;
 }
