@@ -157,5 +157,10 @@ double   calib_steal_since(const struct calib_steal_mark *m);
 /* Waits until the hypervisor has taken at most max of CPU a's and of CPU b's time over `quiet_ms`,
  * for at most timeout_ms; 1 if such a spell was seen, 0 if not. */
 int      calib_wait_steal_quiet(int a, int b, double max, int quiet_ms, int timeout_ms);
+/* 1 if /proc/cpuinfo's text `text` says the CPUs are a hypervisor's guest (the "hypervisor" flag). */
+int      calib_cpuinfo_is_guest(const char *text);
+/* 1 if this machine is a guest whose hypervisor has reported no steal since boot: then the steal
+ * rule sees nothing, whatever the host does (docs/experiments.md, "Steal"). */
+int      calib_steal_unseen(void);
 
 #endif

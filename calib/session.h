@@ -32,6 +32,7 @@ struct calib_session {
     double                    heldout_max_rel[PATH__N], heldout_count_max_rel[PATH__N];
     double                    steal_max;                  /* a point stolen more is measured again; 1: never */
     size_t                    steal_retries;              /* measurements taken again for steal */
+    int                       steal_unseen;               /* a guest whose hypervisor reported no steal at the start */
 };
 
 /* The quiet-host rule of a session's points (docs/experiments.md, "Steal"): a point measured while

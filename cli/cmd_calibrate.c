@@ -343,6 +343,9 @@ static void load_text(const struct calib_session *s, char *buf, size_t len)
                      "(min / median / max over %zu measurements kept; %zu above %.2f %% after %d tries; %zu measurements "
                      "taken again for steal)", 100 * st[0], 100 * st[ns / 2], 100 * st[ns - 1], ns, over,
                      100 * s->steal_max, CALIB_STEAL_TRIES, s->steal_retries);
+        k = (int)strlen(buf);
+        if (s->steal_unseen && (size_t)k < len)
+            snprintf(buf + k, len - (size_t)k, "; the hypervisor had reported no steal since boot when the run began");
         }
     }
     free(l);
@@ -725,6 +728,10 @@ int cmd_calibrate(int argc, char **argv)
     if (s.steal_max < 1)
         printf("a point measured while the hypervisor took more than %.2f %% of the receiver's or sender's CPU (steal) is "
                "measured again, up to %d times, and the least stolen kept\n", 100 * s.steal_max, CALIB_STEAL_TRIES);
+    s.steal_unseen = calib_steal_unseen();
+    if (s.steal_unseen && s.steal_max < 1)
+        printf("this guest's hypervisor has reported no steal since boot: the quiet-host rule sees only the steal it reports, "
+               "so the host's own load may still move the CPU measured here (docs/experiments.md, \"Steal\")\n");
 
     int rc = 1;
     struct calib_record *rec = NULL;

@@ -717,6 +717,18 @@ static void test_steal_rule_retries_and_keeps_the_least_stolen(void)
     CU_ASSERT_DOUBLE_EQUAL(kept, 0.008, 1e-12);
 }
 
+/* A guest is told by the "hypervisor" word of a flags line (x86 /proc/cpuinfo, the CPUID bit), not
+ * by the word inside another flag or on another line. */
+static void test_cpuinfo_names_a_guest(void)
+{
+    CU_ASSERT_TRUE(calib_cpuinfo_is_guest("processor\t: 0\nflags\t\t: fpu vme hypervisor lahf_lm\nbogomips\t: 4000\n"));
+    CU_ASSERT_TRUE(calib_cpuinfo_is_guest("flags\t\t: fpu hypervisor"));              /* last word, no newline */
+    CU_ASSERT_FALSE(calib_cpuinfo_is_guest("flags\t\t: fpu vme de pse tsc msr\n"));    /* bare metal */
+    CU_ASSERT_FALSE(calib_cpuinfo_is_guest("flags\t\t: fpu xhypervisor hypervisors\n"));
+    CU_ASSERT_FALSE(calib_cpuinfo_is_guest("model name\t: hypervisor edition\nflags\t\t: fpu\n"));
+    CU_ASSERT_FALSE(calib_cpuinfo_is_guest(""));
+}
+
 void register_test_calib(void);
 void register_test_calib(void)
 {
@@ -737,5 +749,6 @@ void register_test_calib(void)
                TEST(test_profiles_map_modes_to_paths),
                TEST(test_calibration_round_trip),
                TEST(test_refit_takes_every_repetition),
-               TEST(test_steal_rule_retries_and_keeps_the_least_stolen));
+               TEST(test_steal_rule_retries_and_keeps_the_least_stolen),
+               TEST(test_cpuinfo_names_a_guest));
 }
