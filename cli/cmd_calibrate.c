@@ -343,9 +343,9 @@ static void load_text(const struct calib_session *s, char *buf, size_t len)
                      "(min / median / max over %zu measurements kept; %zu above %.2f %% after %d tries; %zu measurements "
                      "taken again for steal)", 100 * st[0], 100 * st[ns / 2], 100 * st[ns - 1], ns, over,
                      100 * s->steal_max, CALIB_STEAL_TRIES, s->steal_retries);
-        k = (int)strlen(buf);
-        if (s->steal_unseen && (size_t)k < len)
-            snprintf(buf + k, len - (size_t)k, "; the hypervisor had reported no steal since boot when the run began");
+            k = (int)strlen(buf);
+            if (s->steal_unseen && (size_t)k + 1 < len)
+                snprintf(buf + k, len - (size_t)k, "; the hypervisor had reported no steal since boot when the run began");
         }
     }
     free(l);
