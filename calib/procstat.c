@@ -73,27 +73,29 @@ double calib_steal_since(const struct calib_steal_mark *m)
 int calib_cpuinfo_is_guest(const char *text)
 {
     /* x86's cpuinfo lists the CPUID "hypervisor" bit as a word of each CPU's flags line */
-    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        if (strncmp(line, "flags", 5) != 0) continue;
+    for (const char *line = text; *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
-        for (const char *w = line; (w = strstr(w, "hypervisor")) != NULL && w < line + len; w += 10) {
-            char after = w + 10 < line + len ? w[10] : ' ';
-            if (w[-1] == ' ' && (after == ' ' || after == '\t')) return 1;
-        }
+        if (strncmp(line, "flags", 5) == 0)
+            for (const char *w = line; (w = strstr(w, "hypervisor")) != NULL && w < line + len; w += 10) {
+                char after = w + 10 < line + len ? w[10] : ' ';
+                if (w[-1] == ' ' && (after == ' ' || after == '\t')) return 1;
+            }
+        line += len + (end != NULL);
     }
     return 0;
 }
 
 int calib_steal_unseen(void)
 {
+    /* line by line, as the machine's description reads it; a flags line is under 2 kB today */
     FILE *f = fopen("/proc/cpuinfo", "r");
     if (!f) return 0;
-    static char text[1 << 16];
-    size_t n = fread(text, 1, sizeof text - 1, f);
+    char line[8192];
+    int guest = 0;
+    while (!guest && fgets(line, sizeof line, f)) guest = calib_cpuinfo_is_guest(line);
     fclose(f);
-    text[n] = 0;
-    return calib_cpuinfo_is_guest(text) && procstat_steal_ns(-1) == 0;
+    return guest && procstat_steal_ns(-1) == 0;
 }
 
 int calib_wait_steal_quiet(int a, int b, double max, int quiet_ms, int timeout_ms)
