@@ -15,4 +15,16 @@ static inline int64_t quantile_lerp_ns(double qa, double a_us, double qb, double
     return (int64_t)((a_us + f * (b_us - a_us)) * 1e3 + 0.5);
 }
 
+/* One measured quantity as a table of quantiles: q rises from 0 to 1, us in microseconds. */
+struct quantile_point { double q, us; };
+
+/* The value at uniform draw u in [0, 1) of such a table of n points: the inverse of its CDF,
+ * linear between quantiles, in ns. */
+static inline int64_t quantile_table_ns(const struct quantile_point *pt, int n, double u)
+{
+    int i = 1;
+    while (i < n - 1 && pt[i].q <= u) i++;
+    return quantile_lerp_ns(pt[i - 1].q, pt[i - 1].us, pt[i].q, pt[i].us, u);
+}
+
 #endif

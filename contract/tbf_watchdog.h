@@ -19,23 +19,22 @@
  * host's, and its tail differs from run to run (at 100/10 Mbit/s the mean 33-100 us per trace);
  * one table per measured load, a line taking the one measured nearest its rate (down + up
  * kbit/s, on a log scale), as the delay line's tables. */
-struct tbf_watchdog_point { double q, late_us; };   /* quantile q, in microseconds */
 struct tbf_watchdog_table {
-    const struct tbf_watchdog_point *pt;            /* q rises from 0 to 1 */
+    const struct quantile_point *pt;                /* the lateness's quantiles */
     int    n;
     double line_kbps_max;                           /* used for lines up to this rate (down + up) */
 };
 
 /* Low: 8000/256 kbit/s, one bulk download and one bulk upload, 14 s from 10 s of each run
  * (4571 expiries, mean 91.7 us). */
-static const struct tbf_watchdog_point tbf_watchdog_low[] = {
+static const struct quantile_point tbf_watchdog_low[] = {
     { 0, 8.6 }, { 0.01, 17.6 }, { 0.05, 20.6 }, { 0.1, 24.5 }, { 0.2, 30.8 }, { 0.3, 35.7 },
     { 0.4, 40.1 }, { 0.5, 44.7 }, { 0.6, 49.7 }, { 0.7, 56.3 }, { 0.8, 68.9 }, { 0.9, 97.7 },
     { 0.95, 185.7 }, { 0.975, 454.6 }, { 0.99, 1385.3 }, { 0.995, 2404.3 }, { 0.999, 3564.8 }, { 1, 6560.2 }
 };
 /* High: 100000/10000 kbit/s, 20 downloads + 5 uploads, 4 s from 10 s of each run (76391
  * expiries, mean 43.8 us). */
-static const struct tbf_watchdog_point tbf_watchdog_high[] = {
+static const struct quantile_point tbf_watchdog_high[] = {
     { 0, 2.7 }, { 0.01, 12.7 }, { 0.05, 16.9 }, { 0.1, 18.6 }, { 0.2, 22.0 }, { 0.3, 24.5 },
     { 0.4, 27.2 }, { 0.5, 30.0 }, { 0.6, 33.1 }, { 0.7, 36.7 }, { 0.8, 41.9 }, { 0.9, 57.6 },
     { 0.95, 82.2 }, { 0.975, 134.8 }, { 0.99, 349.2 }, { 0.995, 589.6 }, { 0.999, 1402.8 }, { 1, 9424.0 }
@@ -54,9 +53,7 @@ static inline const struct tbf_watchdog_table *tbf_watchdog_for(double line_kbps
 /* The lateness at uniform draw u in [0, 1): the inverse of its CDF, linear between quantiles, in ns. */
 static inline int64_t tbf_watchdog_late_ns(const struct tbf_watchdog_table *t, double u)
 {
-    int i = 1;
-    while (i < t->n - 1 && t->pt[i].q <= u) i++;
-    return quantile_lerp_ns(t->pt[i - 1].q, t->pt[i - 1].late_us, t->pt[i].q, t->pt[i].late_us, u);
+    return quantile_table_ns(t->pt, t->n, u);
 }
 
 #endif

@@ -325,9 +325,9 @@ static void test_tbf_head_waits_inside_the_fifo(void)
 static sim_time_t g_wd_late_us;
 static void watchdog_frames(int frames, sim_time_t extra_at)
 {
-    static struct tbf_watchdog_point pt[2];
-    pt[0] = (struct tbf_watchdog_point){ 0, (double)g_wd_late_us };
-    pt[1] = (struct tbf_watchdog_point){ 1, (double)g_wd_late_us };
+    static struct quantile_point pt[2];
+    pt[0] = (struct quantile_point){ 0, (double)g_wd_late_us };
+    pt[1] = (struct quantile_point){ 1, (double)g_wd_late_us };
     static struct tbf_watchdog_table t = { pt, 2, 1e300 };
     struct net n; net_init(&n, 1);
     struct link l; link_init(&l, &n, "l", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 100, 0);
