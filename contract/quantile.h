@@ -1,5 +1,5 @@
 /* A measured distribution kept as a table of quantiles, drawn by its inverse CDF: the one
- * interpolation every such table (the delay line's, tbf's watchdog) uses. */
+ * interpolation every such table (the delay line's, tbf's watchdog, the hosts' backlogs) uses. */
 #ifndef CONTRACT_QUANTILE_H
 #define CONTRACT_QUANTILE_H
 

@@ -50,6 +50,11 @@ int kernel_cfg_from_params(const struct param_set *ps, const struct kernel_host 
         return param_error(ps, "tbf_watchdog", err, errlen,
                            "0 cannot be expressed on the kernel engine: its tbf releases a waiting packet when its watchdog's "
                            "timer and softirq run (contract/tbf_watchdog.h); use measured");
+    /* Each host's stack takes packets from the CPU's backlog when the NET_RX softirq runs. */
+    if (strcmp(param_e_name(ps, "host_backlog"), "0") == 0)
+        return param_error(ps, "host_backlog", err, errlen,
+                           "0 cannot be expressed on the kernel engine: its hosts take each packet from the CPU's backlog "
+                           "when the NET_RX softirq runs (contract/host_backlog.h); use measured");
     c->queue_pkts = (int)param_i(ps, "modem_queue_pkts");
     c->n_down = (int)param_i(ps, "n_down");
     c->n_up = (int)param_i(ps, "n_up");

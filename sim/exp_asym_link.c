@@ -27,6 +27,7 @@ static const struct param_def asym_params[] = {
     { "framing",           PT_ENUM,   "ppp",    0, 0, framings, "access line framing (veth: the 14-byte Ethernet header tbf counts on a Linux veth, as the kernel engine's line)" },
     { "delay_line_jitter", PT_ENUM,   "measured", 0, 0, jitters, "framing=veth with a delay only (other lines have none): the extra delay per packet of the kernel testbed's TUN delay line, FIFO order kept (measured: drawn from contract/delay_line.h; 0: the exact delay)" },
     { "tbf_watchdog",      PT_ENUM,   "measured", 0, 0, jitters, "framing=veth only: how late the kernel testbed's tbf releases a packet that waited for its tokens, its watchdog timer and softirq (measured: drawn from contract/tbf_watchdog.h, unless an enqueue runs the qdisc first; 0: when the tokens are there)" },
+    { "host_backlog",      PT_ENUM,   "measured", 0, 0, jitters, "framing=veth only: how long a packet waits in the receiving host's backlog on the kernel testbed before its TCP takes it, FIFO order kept, and TCP Small Queues counting what a host sends meanwhile until the backlog has passed it on (measured: drawn from contract/host_backlog.h; 0: handed over at once)" },
     { "eth_preamble_ifg",  PT_BOOL,   "0",      0, 1, NULL, "framing=ethernet only: also count preamble/SFD and inter-frame gap (+20 B)" },
     { "mss",               PT_INT,    "1460",   64, 9000, NULL, "TCP maximum segment size, bytes (clamped to the framing's MTU - 40)" },
     { "timestamps",        PT_BOOL,   "0",      0, 1, NULL, "TCP timestamps option (+12 B per segment)" },
@@ -158,6 +159,13 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
             const struct tbf_watchdog_table *wd = tbf_watchdog_for(param_d(ps, "down_kbps") + param_d(ps, "up_kbps"));
             link_set_watchdog(&r->topo.client_up, wd, rng_stream(seed, "asym_link.tbf_watchdog", 0));
             link_set_watchdog(&r->topo.client_down, wd, rng_stream(seed, "asym_link.tbf_watchdog", 1));
+        }
+        /* Each host's stack takes a packet from the CPU's backlog (the server's: the one server
+         * namespace, remote 0's line, topo_one_remote_host). */
+        if (!strcmp(param_e_name(ps, "host_backlog"), "measured")) {
+            const struct host_backlog_load *hb = host_backlog_for(param_d(ps, "down_kbps") + param_d(ps, "up_kbps"));
+            link_set_host_backlog(&r->topo.client_down, &hb->to_client, rng_stream(seed, "asym_link.host_backlog", 0));
+            link_set_host_backlog(&r->topo.remote[0].down, &hb->to_server, rng_stream(seed, "asym_link.host_backlog", 1));
         }
         /* Its delays come from a TUN delay line that adds a measured extra per packet; the
          * kernel has no delay line (and no extra) when the delay is 0. */

@@ -1,6 +1,7 @@
 /* Link model: [delay line ->] drop-tail FIFO -> serializer (or tbf's token bucket) -> constant-delay
- * pipe -> next hop.  Invariant: pipe packets arrive in FIFO order because each enters no earlier
- * than the last; the delay line keeps its order the same way (each leaves no earlier than the last). */
+ * pipe [-> the receiving host's backlog] -> next hop.  Invariant: pipe packets arrive in FIFO order
+ * because each enters no earlier than the last; the delay line and the backlog keep their order the
+ * same way (each hands a packet on no earlier than the one before it). */
 #include "link.h"
 #include "net.h"
 #include "rng.h"
@@ -11,6 +12,7 @@
 static void on_tx_done(struct sim *s, struct sim_event *ev);
 static void on_arrive(struct sim *s, struct sim_event *ev);
 static void on_delay_line_out(struct sim *s, struct sim_event *ev);
+static void on_host_backlog_out(struct sim *s, struct sim_event *ev);
 
 void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bps,
                sim_time_t prop_delay, struct framing framing, uint32_t qlim_pkts, uint64_t qlim_bytes)
@@ -43,6 +45,21 @@ void link_set_watchdog(struct link *l, const struct tbf_watchdog_table *t, gsl_r
     if (l->wd->rng) rng_free(l->wd->rng);
     l->wd->t = t;
     l->wd->rng = rng;
+}
+
+void link_set_host_backlog(struct link *l, const struct host_backlog_table *t, gsl_rng *rng)
+{
+    if (!l->hb && !(l->hb = calloc(1, sizeof *l->hb))) { perror("link"); exit(1); }
+    if (l->hb->rng) rng_free(l->hb->rng);
+    l->hb->t = t;
+    l->hb->rng = rng;
+    l->hb->last = -SIM_NEVER;
+    sim_event_init(&l->hb->out, on_host_backlog_out, l);
+}
+
+sim_time_t link_host_backlog_until(const struct link *l, sim_time_t now)
+{
+    return l->hb && l->hb->head && l->hb->last > now ? l->hb->last : now;
 }
 
 void link_share_delay_line(struct link *a, struct link *b)
@@ -89,6 +106,9 @@ void link_free(struct link *l)
     if (l->wd && l->wd->rng) rng_free(l->wd->rng);
     free(l->wd);
     l->wd = NULL;
+    if (l->hb && l->hb->rng) rng_free(l->hb->rng);
+    free(l->hb);
+    l->hb = NULL;
     if (l->st.qdelay) hist_free(l->st.qdelay);
     free(l->st.qdelay);
     l->st.qdelay = NULL;
@@ -289,6 +309,27 @@ static void on_arrive(struct sim *s, struct sim_event *ev)
     if (!l->pipe_head) l->pipe_tail = NULL;
     else sim_schedule_at(s, &l->arrive, l->pipe_head->t_enq);
     p->next = NULL;
+    struct link_host_backlog *b = l->hb;
+    if (!b) { net_forward(l->net, p); return; }
+    /* Into the receiving host's backlog: a drawn wait, and never ahead of the packet before it. */
+    sim_time_t out = s->now + host_backlog_wait_ns(b->t, gsl_rng_uniform(b->rng));
+    if (out < b->last) out = b->last;
+    b->last = out;
+    p->t_enq = out;                               /* reused: when the host's stack takes it */
+    if (b->tail) b->tail->next = p; else b->head = p;
+    b->tail = p;
+    if (!sim_event_pending(&b->out)) sim_schedule_at(s, &b->out, out);
+}
+
+static void on_host_backlog_out(struct sim *s, struct sim_event *ev)
+{
+    struct link *l = ev->ctx;
+    struct link_host_backlog *b = l->hb;
+    struct packet *p = b->head;
+    b->head = p->next;
+    if (!b->head) b->tail = NULL;
+    else sim_schedule_at(s, &b->out, b->head->t_enq);
+    p->next = NULL;
     net_forward(l->net, p);
 }
 
@@ -304,16 +345,16 @@ void link_reset_stats(struct link *l)
 
 void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes)
 {
-    const struct packet *lists[3] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head };
-    for (int k = 0; k < 3; k++)
+    const struct packet *lists[4] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head, l->hb ? l->hb->head : NULL };
+    for (int k = 0; k < 4; k++)
         for (const struct packet *p = lists[k]; p; p = p->next) { (*pkts)++; *ip_bytes += pkt_ip_bytes(p); }
     if (l->tx) { (*pkts)++; *ip_bytes += pkt_ip_bytes(l->tx); }
 }
 
 void link_flush(struct link *l)
 {
-    struct packet *lists[3] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head };
-    for (int k = 0; k < 3; k++)
+    struct packet *lists[4] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head, l->hb ? l->hb->head : NULL };
+    for (int k = 0; k < 4; k++)
         for (struct packet *p = lists[k], *nx; p; p = nx) { nx = p->next; pkt_free(&l->net->pool, p); }
     if (l->tx) pkt_free(&l->net->pool, l->tx);
     l->q_head = l->q_tail = l->pipe_head = l->pipe_tail = l->tx = NULL;
@@ -323,5 +364,9 @@ void link_flush(struct link *l)
     if (l->dl) {
         l->dl->head = l->dl->tail = NULL;
         sim_cancel(&l->net->sim, &l->dl->out);
+    }
+    if (l->hb) {
+        l->hb->head = l->hb->tail = NULL;
+        sim_cancel(&l->net->sim, &l->hb->out);
     }
 }

@@ -11,6 +11,7 @@
 #include "hist.h"
 #include "delay_line.h"
 #include "tbf_watchdog.h"
+#include "host_backlog.h"
 #include <gsl/gsl_rng.h>
 
 struct link_delay_line {
@@ -21,6 +22,17 @@ struct link_delay_line {
     struct link_delay_line *peer;     /* the other direction's, when both share one line (one
                                          reader): a packet also leaves no sooner than one write
                                          after the peer's last (link_share_delay_line)          */
+    struct sim_event out;
+};
+
+/* The receiving host's backlog: on the kernel testbed a veth hands each packet to the next
+ * namespace with netif_rx, and that host's TCP sees it only when the NET_RX softirq reaches it in
+ * the CPU's backlog, behind whatever the backlog held (link_set_host_backlog). */
+struct link_host_backlog {
+    const struct host_backlog_table *t;
+    gsl_rng       *rng;               /* owned                                                  */
+    struct packet *head, *tail;       /* waiting, in arrival order                              */
+    sim_time_t     last;              /* when the last packet waiting here is handed over       */
     struct sim_event out;
 };
 
@@ -88,6 +100,8 @@ struct link {
     struct link_delay_line *dl;
     /* tbf's watchdog (link_set_watchdog); NULL: a packet waiting for tokens leaves when they are there. */
     struct link_watchdog *wd;
+    /* The backlog of the host this link delivers to (link_set_host_backlog); NULL: none. */
+    struct link_host_backlog *hb;
 
     struct link_stats   st;
     sim_time_t          stats_from;   /* counters before this time are not kept (warm-up)      */
@@ -123,6 +137,13 @@ void link_set_watchdog(struct link *l, const struct tbf_watchdog_table *t, gsl_r
  * caller makes the two lines' arrival times those of the real line (no constant delay before
  * either). */
 void link_share_delay_line(struct link *a, struct link *b);
+/* Hand each packet that arrives over this link (the last hop into a host) to its sink only after
+ * a wait drawn from t (inverse CDF of rng's uniform draws), and never before the packet ahead of
+ * it: the receiving host's backlog on the kernel testbed, a FIFO.  The link takes ownership of rng. */
+void link_set_host_backlog(struct link *l, const struct host_backlog_table *t, gsl_rng *rng);
+/* When the host backlog behind l will have handed over every packet it holds now: `now` when it
+ * is empty or l has none.  What the host sends meanwhile joins the same backlog behind them. */
+sim_time_t link_host_backlog_until(const struct link *l, sim_time_t now);
 void link_enqueue(struct net *n, struct link *l, struct packet *p);
 /* Nanoseconds to serialize `wire` bytes: ceil(wire * 8e9 / rate). */
 sim_time_t link_tx_time(const struct link *l, uint32_t wire);
@@ -131,7 +152,8 @@ sim_time_t link_tx_time(const struct link *l, uint32_t wire);
 void link_track_qdelay(struct link *l);
 /* Zero the counters (end of warm-up); per-second records are kept. */
 void link_reset_stats(struct link *l);
-/* Packets and IP bytes still inside the link (delay line, queued, serializing, propagating). */
+/* Packets and IP bytes still inside the link (delay line, queued, serializing, propagating,
+ * in the receiving host's backlog). */
 void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes);
 /* Split a packet's wire bytes over byte classes (out[BC__N] is added to). */
 void link_classify(const struct packet *p, uint32_t wire, uint64_t out[BC__N]);

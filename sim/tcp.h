@@ -61,6 +61,10 @@ struct tcp_stats {
     uint64_t idle_restarts;              /* windows restarted after an idle time (tcp_cwnd_restart) */
 };
 
+/* skbs a sender keeps track of while they are still in the host (TCP Small Queues); more distinct
+ * send instants than this merge into the last, which then frees later, never sooner. */
+#define TSQ_SKBS 8
+
 /* A segment in the retransmission queue (Linux's skb in tcp_rtx_queue); it starts at end - len.
  * Its scoreboard flags are Linux's TCPCB_* "sacked" bits. */
 #define TCPCB_SACKED_ACKED   0x01u   /* the receiver SACKed it                                  */
@@ -126,10 +130,11 @@ struct tcp_ep {
     /* Linux's TCP Small Queues handler (tcp_tsq_handler): pending while the sender is throttled,
      * until the skbs it sent from an ACK's softirq have left the host (tcp_wfree) */
     struct sim_event tsq_event;
-    /* The bytes (truesize) of the skbs sent from the softirq of instant tsq_at: not yet freed,
-     * since the router's backlog, where they are orphaned, is processed after that softirq. */
-    uint64_t   tsq_in_host;
-    sim_time_t tsq_at;
+    /* The skbs (truesize) sent from a softirq and not yet freed: the router's IP layer orphans
+     * them when the CPU's backlog reaches them, after that softirq and after whatever the
+     * backlog held when they were sent (tcp_xmit.c).  In the order sent, so free_at rises. */
+    struct tsq_skb { sim_time_t sent_at, free_at; uint64_t bytes; } tsq_skb[TSQ_SKBS];
+    uint8_t    tsq_n;
     struct tcp_mark *marks; size_t n_marks, cap_marks, mark_head;
     /* Loss recovery with SACK, as Linux: the scoreboard is the flags of the retransmission
      * queue, with these byte totals; RACK (RFC 8985) finds losses, PRR (RFC 6937) paces the

@@ -167,7 +167,8 @@ void     tcp_rack_reo_timeout(struct tcp_ep *ep);
 /* tcp_xmit.c: the send loop and TCP Small Queues */
 void      tcp_write_xmit(struct tcp_ep *ep, int push, int softirq);
 int       tsq_throttles(const struct tcp_ep *ep, uint64_t in_host, uint32_t truesize);
-uint64_t *tsq_in_host(struct tcp_ep *ep);
+uint64_t  tsq_in_host(struct tcp_ep *ep);
+void      tsq_sent(struct tcp_ep *ep, uint64_t bytes);
 void      tsq_throttle(struct tcp_ep *ep);
 void      on_tsq(struct sim *s, struct sim_event *ev);
 

@@ -1,6 +1,8 @@
 /* TCP output's send loop: new data as the windows allow, in skbs of tso_segs segments
  * (tcp_write_xmit), held by TCP Small Queues when sent from a softirq, and the TSQ handler. */
 #include "tcp_int.h"
+#include "link.h"
+#include <string.h>
 
 static void send_new_data_xmit(struct tcp_ep *ep, uint32_t len, int piece_end, uint32_t piece_segs);
 
@@ -26,19 +28,64 @@ int tsq_throttles(const struct tcp_ep *ep, uint64_t in_host, uint32_t truesize)
     return (double)(1 + in_host) > limit && !rtx_empty_or_single_skb(ep);
 }
 
-/* The socket's skbs sent from this instant's softirq and still in the host (none from an
- * earlier instant: that softirq has ended and the router's backlog has freed them). */
-uint64_t *tsq_in_host(struct tcp_ep *ep)
+/* The receiving side of this socket's host: the link that delivers to it, whose host backlog
+ * (link_host_backlog_until) the skbs it sends join. */
+static const struct link *host_rx_link(const struct tcp_ep *ep)
 {
-    if (ep->tsq_at != ep_now(ep)) { ep->tsq_at = ep_now(ep); ep->tsq_in_host = 0; }
-    return &ep->tsq_in_host;
+    const struct path *in = &ep->conn->path[1 - (ep - ep->conn->ep)];
+    return in->hop[in->n_hops - 1];
 }
 
-/* Throttled (TSQ_THROTTLED): the TSQ handler sends the rest once the skbs have left the host,
- * after whatever else this instant's softirq has queued (the ACKs that arrived with this one). */
+/* tcp_wfree: forget the skbs the router has taken.  One sent before its free time is gone from
+ * that instant on; one sent at its free time (nothing was waiting in the backlog) only once that
+ * instant's softirq has ended: for the TSQ handler, which runs after it, or from the next instant. */
+static void tsq_forget(struct tcp_ep *ep, int in_handler)
+{
+    sim_time_t now = ep_now(ep);
+    int k = 0;
+    while (k < ep->tsq_n && (ep->tsq_skb[k].free_at < now ||
+                             (ep->tsq_skb[k].free_at == now && (in_handler || ep->tsq_skb[k].sent_at < now)))) k++;
+    if (!k) return;
+    memmove(ep->tsq_skb, ep->tsq_skb + k, (size_t)(ep->tsq_n - k) * sizeof ep->tsq_skb[0]);
+    ep->tsq_n = (uint8_t)(ep->tsq_n - k);
+}
+
+/* The socket's skbs sent from a softirq and still in the host: Linux's sk_wmem_alloc less one.
+ * On a host without a backlog model they are the ones sent at this instant (that softirq has
+ * not ended); with one, also those sent while the backlog still holds what was ahead of them. */
+uint64_t tsq_in_host(struct tcp_ep *ep)
+{
+    tsq_forget(ep, 0);
+    uint64_t bytes = 0;
+    for (int k = 0; k < ep->tsq_n; k++) bytes += ep->tsq_skb[k].bytes;
+    return bytes;
+}
+
+/* An skb of `bytes` (truesize) sent from a softirq now: it goes into the CPU's backlog behind
+ * everything the host's backlog holds, and the router's ip_rcv_core orphans it once the
+ * backlog reaches it: just after the softirq that hands over the last of those (1 ns after, so
+ * that packet's own processing still finds it in the host). */
+void tsq_sent(struct tcp_ep *ep, uint64_t bytes)
+{
+    sim_time_t now = ep_now(ep), free_at = link_host_backlog_until(host_rx_link(ep), now);
+    if (free_at > now) free_at++;
+    struct tsq_skb *last = ep->tsq_n ? &ep->tsq_skb[ep->tsq_n - 1] : NULL;
+    if (last && ((last->sent_at == now && last->free_at == free_at) || ep->tsq_n == TSQ_SKBS)) {
+        last->bytes += bytes;                     /* the same instant, or no room: held with the last */
+        if (free_at > last->free_at) { last->free_at = free_at; last->sent_at = now; }
+        return;
+    }
+    ep->tsq_skb[ep->tsq_n++] = (struct tsq_skb){ now, free_at, bytes };
+}
+
+/* Throttled (TSQ_THROTTLED): the TSQ handler sends the rest once the first of the skbs still in
+ * the host has left it (tcp_wfree queues the handler), after whatever else that instant's softirq
+ * has queued (the ACKs that arrived with this one). */
 void tsq_throttle(struct tcp_ep *ep)
 {
-    if (!sim_event_pending(&ep->tsq_event)) sim_schedule_at(&ep_net(ep)->sim, &ep->tsq_event, ep_now(ep));
+    sim_time_t at = ep->tsq_n ? ep->tsq_skb[0].free_at : ep_now(ep);
+    if (at < ep_now(ep)) at = ep_now(ep);
+    if (!sim_event_pending(&ep->tsq_event)) sim_schedule_at(&ep_net(ep)->sim, &ep->tsq_event, at);
 }
 
 /* ------------------------------------------------------------------ the send loop */
@@ -51,7 +98,7 @@ void on_tsq(struct sim *s, struct sim_event *ev)
     (void)s;
     struct tcp_ep *ep = ev->ctx;
     if (ep->state != TCP_ESTABLISHED) return;
-    *tsq_in_host(ep) = 0;                             /* tcp_wfree: they have left */
+    tsq_forget(ep, 1);                                /* tcp_wfree: what has left by now */
     if (ep->lost_out > ep->retrans_out && ep->cwnd > tcp_in_flight(ep)) xmit_retransmit_queue(ep);
     tcp_output_softirq(ep);
 }
@@ -78,19 +125,22 @@ void tcp_write_xmit(struct tcp_ep *ep, int push, int softirq)
     if (sim_event_pending(&ep->tsq_event)) return;   /* throttled: the TSQ handler sends */
     int sent = 0;
     uint32_t segs = tso_segs(ep), n = 0, len, piece_bytes = 0;
-    uint64_t *in_host = softirq ? tsq_in_host(ep) : NULL;
+    uint64_t in_host = softirq ? tsq_in_host(ep) : 0;
     while ((len = xmit_next_len(ep, 0, piece_bytes, push)) > 0) {
-        /* (Nothing of this instant's in the host: the first skb always goes, so the next
+        /* (Nothing of this socket's in the host: the first skb always goes, so the next
          * piece's size is not worked out.) */
-        if (in_host && *in_host && piece_bytes == 0 &&
-            tsq_throttles(ep, *in_host, next_piece_bytes(ep, segs, push) + TCP_SKB_OVERHEAD)) {
+        if (in_host && piece_bytes == 0 &&
+            tsq_throttles(ep, in_host, next_piece_bytes(ep, segs, push) + TCP_SKB_OVERHEAD)) {
             tsq_throttle(ep);
             break;
         }
         int piece_end = ++n % segs == 0 || ep->snd_nxt + len == ep->write_seq ||
                         xmit_next_len(ep, len, piece_bytes + len, push) == 0;
         send_new_data_xmit(ep, len, piece_end, (n - 1) % segs + 1);
-        if (in_host && piece_end) *in_host += piece_bytes + len + TCP_SKB_OVERHEAD;
+        if (softirq && piece_end) {
+            in_host += piece_bytes + len + TCP_SKB_OVERHEAD;
+            tsq_sent(ep, piece_bytes + len + TCP_SKB_OVERHEAD);
+        }
         piece_bytes = piece_end ? 0 : piece_bytes + len;
         sent = 1;
     }

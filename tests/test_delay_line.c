@@ -418,6 +418,11 @@ static void test_key(void)
     CU_ASSERT_EQUAL(params_set(&ps, "tbf_watchdog", "0", "test", err, sizeof err), 0);
     CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &host, &kc, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "tbf_watchdog"));
+    /* Nor hand a packet to a host's stack without the CPU's backlog in between. */
+    CU_ASSERT_EQUAL(params_set(&ps, "tbf_watchdog", "measured", "test", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(params_set(&ps, "host_backlog", "0", "test", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &host, &kc, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "host_backlog"));
     params_free(&ps);
 }
 

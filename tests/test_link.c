@@ -417,6 +417,74 @@ static void two_flows_at_once(int one_host)
     net_free(&n);
 }
 
+/* The receiving host's backlog (the kernel testbed's veth -> netif_rx -> process_backlog): each
+ * packet is handed to its sink a drawn wait after it arrives, never before the one ahead of it,
+ * and link_host_backlog_until says when everything waiting now will have been handed over. */
+static void host_backlog_frames(const struct host_backlog_table *t, size_t frames, uint32_t payload,
+                                sim_time_t probe_at, sim_time_t *until_at_probe, uint64_t *in_flight_at_probe)
+{
+    struct net n; net_init(&n, 1);
+    struct link l; link_init(&l, &n, "l", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
+    link_set_host_backlog(&l, t, rng_stream(1, "test.host_backlog", 0));
+    struct path p = { { &l }, 1, arrivals_sink, NULL };
+    g_n_arrived = 0;
+    for (size_t i = 0; i < frames; i++) {
+        struct packet *pk = pkt_alloc(&n.pool);
+        pk->hdr_bytes = 40; pk->payload = payload;
+        net_send(&n, &p, pk);
+    }
+    if (probe_at > 0) {
+        sim_run_until(&n.sim, probe_at);
+        *until_at_probe = link_host_backlog_until(&l, n.sim.now);
+        uint64_t bytes = 0;
+        *in_flight_at_probe = 0;
+        link_in_flight(&l, in_flight_at_probe, &bytes);
+    }
+    sim_run_until(&n.sim, SIM_SEC(10));
+    CU_ASSERT_EQUAL(link_host_backlog_until(&l, n.sim.now), n.sim.now);   /* empty again */
+    link_free(&l);
+    net_free(&n);
+}
+
+static void test_host_backlog_hands_over_in_order(void)
+{
+    /* A constant 100-us wait: 1514-byte frames serialized at 10 Mbit/s arrive at 1.2112, 2.4224
+     * and 3.6336 ms and reach the host's stack 100 us later.  At 1.25 ms the first is waiting
+     * (until 1.3112 ms), the second serializing, the third queued: three in flight. */
+    static const struct quantile_point flat[] = { { 0, 100 }, { 1, 100 } };
+    static const struct host_backlog_table t_flat = { flat, 2 };
+    sim_time_t until = 0;
+    uint64_t pkts = 0;
+    host_backlog_frames(&t_flat, 3, 1460, 1250000, &until, &pkts);
+    CU_ASSERT_EQUAL(g_n_arrived, 3);
+    CU_ASSERT_EQUAL(g_arrivals[0], 1311200);
+    CU_ASSERT_EQUAL(g_arrivals[1], 2522400);
+    CU_ASSERT_EQUAL(g_arrivals[2], 3733600);
+    CU_ASSERT_EQUAL(until, 1311200);
+    CU_ASSERT_EQUAL(pkts, 3);
+    /* Half the draws ~0, half 2 ms: 54-byte frames arrive every 43.2 us, and those behind a long
+     * wait pile up and are handed over together, in order, none before it arrived. */
+    static const struct quantile_point step[] = { { 0, 0 }, { 0.5, 0 }, { 0.51, 2000 }, { 1, 2000 } };
+    static const struct host_backlog_table t_step = { step, 4 };
+    host_backlog_frames(&t_step, 30, 0, 0, &until, &pkts);
+    CU_ASSERT_EQUAL_FATAL(g_n_arrived, 30);
+    size_t distinct = 1, waited_long = 0;
+    for (size_t i = 0; i < 30; i++) {
+        sim_time_t arrived = (sim_time_t)(i + 1) * 43200;
+        CU_ASSERT(g_arrivals[i] >= arrived);
+        if (g_arrivals[i] >= arrived + SIM_US(1990)) waited_long++;
+        if (i > 0) {
+            CU_ASSERT(g_arrivals[i] >= g_arrivals[i - 1]);
+            distinct += g_arrivals[i] != g_arrivals[i - 1];
+        }
+    }
+    CU_ASSERT(waited_long >= 1);
+    CU_ASSERT(distinct <= 25);             /* at least five handed over with the one ahead of them */
+    /* The measured tables: their medians, and the line each is for (down + up kbit/s). */
+    CU_ASSERT(host_backlog_wait_ns(&host_backlog_for(8256)->to_server, 0.5) > 0);
+    CU_ASSERT_PTR_NOT_EQUAL(host_backlog_for(8256), host_backlog_for(110000));
+}
+
 static void test_one_remote_host_keeps_send_order(void)
 {
     two_flows_at_once(1);
@@ -438,6 +506,7 @@ void register_test_link(void)
                TEST(test_hist_quantiles),
                TEST(test_web_bursts_are_cross_traffic),
                TEST(test_tbf_watchdog_late_release),
+               TEST(test_host_backlog_hands_over_in_order),
                TEST(test_one_remote_host_keeps_send_order),
                TEST(test_per_second_bytes_never_exceed_the_line),
                TEST(test_veth_fifo_counts_the_packet_in_service),
