@@ -61,9 +61,10 @@ struct tcp_stats {
     uint64_t idle_restarts;              /* windows restarted after an idle time (tcp_cwnd_restart) */
 };
 
-/* skbs a sender keeps track of while they are still in the host (TCP Small Queues); more distinct
- * send instants than this merge into the last, which then frees later, never sooner. */
-#define TSQ_SKBS 8
+/* Groups of skbs a sender keeps track of while they are still in the host (TCP Small Queues):
+ * skbs that leave the host together are one group.  TSQ holds a sender at about two skbs, so two
+ * groups nearly always do; a third merges into the last, which then frees later, never sooner. */
+#define TSQ_SKBS 2
 
 /* A segment in the retransmission queue (Linux's skb in tcp_rtx_queue); it starts at end - len.
  * Its scoreboard flags are Linux's TCPCB_* "sacked" bits. */
@@ -133,7 +134,11 @@ struct tcp_ep {
     /* The skbs (truesize) sent from a softirq and not yet freed: the router's IP layer orphans
      * them when the CPU's backlog reaches them, after that softirq and after whatever the
      * backlog held when they were sent (tcp_xmit.c).  In the order sent, so free_at rises. */
-    struct tsq_skb { sim_time_t sent_at, free_at; uint64_t bytes; } tsq_skb[TSQ_SKBS];
+    struct tsq_skb {
+        sim_time_t free_at;
+        uint32_t   bytes;
+        uint8_t    at_once;          /* sent at free_at: nothing was waiting in the backlog     */
+    } tsq_skb[TSQ_SKBS];
     uint8_t    tsq_n;
     struct tcp_mark *marks; size_t n_marks, cap_marks, mark_head;
     /* Loss recovery with SACK, as Linux: the scoreboard is the flags of the retransmission

@@ -44,7 +44,7 @@ static void tsq_forget(struct tcp_ep *ep, int in_handler)
     sim_time_t now = ep_now(ep);
     int k = 0;
     while (k < ep->tsq_n && (ep->tsq_skb[k].free_at < now ||
-                             (ep->tsq_skb[k].free_at == now && (in_handler || ep->tsq_skb[k].sent_at < now)))) k++;
+                             (ep->tsq_skb[k].free_at == now && (in_handler || !ep->tsq_skb[k].at_once)))) k++;
     if (!k) return;
     memmove(ep->tsq_skb, ep->tsq_skb + k, (size_t)(ep->tsq_n - k) * sizeof ep->tsq_skb[0]);
     ep->tsq_n = (uint8_t)(ep->tsq_n - k);
@@ -69,13 +69,14 @@ void tsq_sent(struct tcp_ep *ep, uint64_t bytes)
 {
     sim_time_t now = ep_now(ep), free_at = link_host_backlog_until(host_rx_link(ep), now);
     if (free_at > now) free_at++;
+    uint8_t at_once = free_at == now;
     struct tsq_skb *last = ep->tsq_n ? &ep->tsq_skb[ep->tsq_n - 1] : NULL;
-    if (last && ((last->sent_at == now && last->free_at == free_at) || ep->tsq_n == TSQ_SKBS)) {
-        last->bytes += bytes;                     /* the same instant, or no room: held with the last */
-        if (free_at > last->free_at) { last->free_at = free_at; last->sent_at = now; }
+    if (last && ((last->free_at == free_at && last->at_once == at_once) || ep->tsq_n == TSQ_SKBS)) {
+        last->bytes += (uint32_t)bytes;           /* they leave together, or no room: held with the last */
+        if (free_at > last->free_at) { last->free_at = free_at; last->at_once = at_once; }
         return;
     }
-    ep->tsq_skb[ep->tsq_n++] = (struct tsq_skb){ now, free_at, bytes };
+    ep->tsq_skb[ep->tsq_n++] = (struct tsq_skb){ free_at, (uint32_t)bytes, at_once };
 }
 
 /* Throttled (TSQ_THROTTLED): the TSQ handler sends the rest once the first of the skbs still in
