@@ -311,9 +311,13 @@ static void on_arrive(struct sim *s, struct sim_event *ev)
     p->next = NULL;
     struct link_host_backlog *b = l->hb;
     if (!b) { net_forward(l->net, p); return; }
-    /* Into the receiving host's backlog: a drawn wait, and never ahead of the packet before it. */
-    sim_time_t out = s->now + host_backlog_wait_ns(b->t, gsl_rng_uniform(b->rng));
-    if (out < b->last) out = b->last;
+    /* Into the receiving host's backlog, a FIFO that works as the delay line does: a service gap
+     * after the packet ahead of it, and its own wait when that one has already been handed over. */
+    sim_time_t out = b->last + host_backlog_service_ns(b->t, gsl_rng_uniform(b->rng));
+    if (s->now > b->last) {
+        sim_time_t own = s->now + host_backlog_own_ns(b->t, gsl_rng_uniform(b->rng));
+        if (own > out) out = own;
+    }
     b->last = out;
     p->t_enq = out;                               /* reused: when the host's stack takes it */
     if (b->tail) b->tail->next = p; else b->head = p;

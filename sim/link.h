@@ -137,9 +137,11 @@ void link_set_watchdog(struct link *l, const struct tbf_watchdog_table *t, gsl_r
  * caller makes the two lines' arrival times those of the real line (no constant delay before
  * either). */
 void link_share_delay_line(struct link *a, struct link *b);
-/* Hand each packet that arrives over this link (the last hop into a host) to its sink only after
- * a wait drawn from t (inverse CDF of rng's uniform draws), and never before the packet ahead of
- * it: the receiving host's backlog on the kernel testbed, a FIFO.  The link takes ownership of rng. */
+/* Hand each packet that arrives over this link (the last hop into a host) to its sink as the
+ * receiving host's backlog on the kernel testbed does, a FIFO: a service gap drawn from t after the
+ * packet ahead of it, or, when that one has already been handed over, its own wait drawn from t
+ * after it arrives if that is later (inverse CDFs of rng's uniform draws; the delay line's rule,
+ * link_set_delay_line).  The link takes ownership of rng. */
 void link_set_host_backlog(struct link *l, const struct host_backlog_table *t, gsl_rng *rng);
 /* When the host backlog behind l will have handed over every packet it holds now: `now` when it
  * is empty or l has none.  What the host sends meanwhile joins the same backlog behind them. */

@@ -417,15 +417,18 @@ static void two_flows_at_once(int one_host)
     net_free(&n);
 }
 
-/* The receiving host's backlog (the kernel testbed's veth -> netif_rx -> process_backlog): each
- * packet is handed to its sink a drawn wait after it arrives, never before the one ahead of it,
- * and link_host_backlog_until says when everything waiting now will have been handed over. */
-static void host_backlog_frames(const struct host_backlog_table *t, size_t frames, uint32_t payload,
+/* The receiving host's backlog (the kernel testbed's veth -> netif_rx -> process_backlog), a FIFO
+ * worked as the delay line is: a packet that finds the one ahead of it handed over already waits
+ * its own time; one that finds it still waiting is handed over a service gap after it.  And
+ * link_host_backlog_until says when everything waiting now will have been handed over. */
+static void host_backlog_frames(double own_us, double service_us, size_t frames, uint32_t payload,
                                 sim_time_t probe_at, sim_time_t *until_at_probe, uint64_t *in_flight_at_probe)
 {
+    const struct quantile_point own[] = { { 0, own_us }, { 1, own_us } }, service[] = { { 0, service_us }, { 1, service_us } };
+    const struct host_backlog_table t = { own, service, 2, 2 };
     struct net n; net_init(&n, 1);
     struct link l; link_init(&l, &n, "l", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
-    link_set_host_backlog(&l, t, rng_stream(1, "test.host_backlog", 0));
+    link_set_host_backlog(&l, &t, rng_stream(1, "test.host_backlog", 0));
     struct path p = { { &l }, 1, arrivals_sink, NULL };
     g_n_arrived = 0;
     for (size_t i = 0; i < frames; i++) {
@@ -448,41 +451,32 @@ static void host_backlog_frames(const struct host_backlog_table *t, size_t frame
 
 static void test_host_backlog_hands_over_in_order(void)
 {
-    /* A constant 100-us wait: 1514-byte frames serialized at 10 Mbit/s arrive at 1.2112, 2.4224
-     * and 3.6336 ms and reach the host's stack 100 us later.  At 1.25 ms the first is waiting
-     * (until 1.3112 ms), the second serializing, the third queued: three in flight. */
-    static const struct quantile_point flat[] = { { 0, 100 }, { 1, 100 } };
-    static const struct host_backlog_table t_flat = { flat, 2 };
+    /* Own 100 us: 1514-byte frames serialized at 10 Mbit/s arrive at 1.2112, 2.4224 and 3.6336
+     * ms, each after the one before was handed over, and reach the host's stack 100 us later.  At
+     * 1.25 ms the first is waiting (until 1.3112 ms), the second serializing, the third queued. */
     sim_time_t until = 0;
     uint64_t pkts = 0;
-    host_backlog_frames(&t_flat, 3, 1460, 1250000, &until, &pkts);
+    host_backlog_frames(100, 30, 3, 1460, 1250000, &until, &pkts);
     CU_ASSERT_EQUAL(g_n_arrived, 3);
     CU_ASSERT_EQUAL(g_arrivals[0], 1311200);
     CU_ASSERT_EQUAL(g_arrivals[1], 2522400);
     CU_ASSERT_EQUAL(g_arrivals[2], 3733600);
     CU_ASSERT_EQUAL(until, 1311200);
     CU_ASSERT_EQUAL(pkts, 3);
-    /* Half the draws ~0, half 2 ms: 54-byte frames arrive every 43.2 us, and those behind a long
-     * wait pile up and are handed over together, in order, none before it arrived. */
-    static const struct quantile_point step[] = { { 0, 0 }, { 0.5, 0 }, { 0.51, 2000 }, { 1, 2000 } };
-    static const struct host_backlog_table t_step = { step, 4 };
-    host_backlog_frames(&t_step, 30, 0, 0, &until, &pkts);
-    CU_ASSERT_EQUAL_FATAL(g_n_arrived, 30);
-    size_t distinct = 1, waited_long = 0;
-    for (size_t i = 0; i < 30; i++) {
-        sim_time_t arrived = (sim_time_t)(i + 1) * 43200;
-        CU_ASSERT(g_arrivals[i] >= arrived);
-        if (g_arrivals[i] >= arrived + SIM_US(1990)) waited_long++;
-        if (i > 0) {
-            CU_ASSERT(g_arrivals[i] >= g_arrivals[i - 1]);
-            distinct += g_arrivals[i] != g_arrivals[i - 1];
-        }
-    }
-    CU_ASSERT(waited_long >= 1);
-    CU_ASSERT(distinct <= 25);             /* at least five handed over with the one ahead of them */
-    /* The measured tables: their medians, and the line each is for (down + up kbit/s). */
-    CU_ASSERT(host_backlog_wait_ns(&host_backlog_for(8256)->to_server, 0.5) > 0);
+    /* 54-byte frames arrive every 43.2 us: the first is handed over at 143.2 us, the five after
+     * it find it or its successor still waiting and follow 30 us apart (to 293.2); the seventh
+     * arrives at 302.4, after that, and waits its own 100 us (402.4); the eighth, at 345.6, finds
+     * it waiting and follows 30 us after it. */
+    host_backlog_frames(100, 30, 8, 0, 300000, &until, &pkts);
+    static const sim_time_t want[8] = { 143200, 173200, 203200, 233200, 263200, 293200, 402400, 432400 };
+    CU_ASSERT_EQUAL_FATAL(g_n_arrived, 8);
+    for (size_t i = 0; i < 8; i++) CU_ASSERT_EQUAL(g_arrivals[i], want[i]);
+    CU_ASSERT_EQUAL(until, 300000);          /* at 300 us nothing waits: the seventh is still on the line */
+    /* The measured tables: the two loads, the line each is for (down + up kbit/s), their medians. */
     CU_ASSERT_PTR_NOT_EQUAL(host_backlog_for(8256), host_backlog_for(110000));
+    CU_ASSERT_EQUAL(host_backlog_own_ns(&host_backlog_for(110000)->to_server, 0.5), 5000);
+    CU_ASSERT_EQUAL(host_backlog_service_ns(&host_backlog_for(110000)->to_server, 0.5), 5000);
+    CU_ASSERT_EQUAL(host_backlog_own_ns(&host_backlog_for(8256)->to_client, 0.5), 1000);
 }
 
 static void test_one_remote_host_keeps_send_order(void)

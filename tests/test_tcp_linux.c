@@ -484,9 +484,10 @@ static void test_tsq_holds_an_ack_burst_at_two_skbs(void)
 
 static void test_tsq_waits_for_the_host_backlog(void)
 {
-    /* The sender's host takes each arrival from a backlog 20 ms after it arrives
-     * (link_set_host_backlog).  After the burst of the test above, the receiver's ACKs of the
-     * data answering it arrive 0.336 ms apart (their serialization) and wait there together; each
+    /* The sender's host takes an arrival from its backlog 20 ms after it arrives, or 100 us after
+     * the one ahead of it if that one still waits (link_set_host_backlog).  After the burst of the
+     * test above, the receiver's ACKs of the data answering it arrive 0.336 ms apart (their
+     * serialization) and wait there together; each
      * opens one segment of window.  The first ACK's segment joins the CPU's backlog behind the
      * ACKs still waiting, and the router frees it (ip_rcv_core's skb_orphan -> tcp_wfree) only
      * once they have been handed over: the second ACK's segment still goes (one skb in the host),
@@ -494,8 +495,8 @@ static void test_tsq_waits_for_the_host_backlog(void)
      * after the last of them has been handed over.  Measured on the kernel engine at 100/10
      * Mbit/s: 12.6 % of the downloads' segments left from the TSQ handler (docs/validation.md,
      * item 41). */
-    static const struct quantile_point flat[] = { { 0, 20000 }, { 1, 20000 } };
-    static const struct host_backlog_table t_flat = { flat, 2 };
+    static const struct quantile_point own[] = { { 0, 20000 }, { 1, 20000 } }, service[] = { { 0, 100 }, { 1, 100 } };
+    static const struct host_backlog_table t_flat = { own, service, 2, 2 };
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     cfg.delack_count = 1;
     cfg.rcvbuf = 16384;

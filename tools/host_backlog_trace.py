@@ -12,7 +12,12 @@ Directions: 'to server' (router rs0 -> server s0), 'to client' (rc0 -> c0), and 
 packets into the router ('server out' s0 -> rs0, 'client out' c0 -> rc0): how long a sender's
 skbs stay in the host before the router's IP layer frees them (ip_rcv_core's skb_orphan), the
 time TCP Small Queues counts them.  Trace times are microseconds.
---table prints the 'to server' and 'to client' waits as the rows { q, us } of contract/host_backlog.h."""
+The backlog is a FIFO, and a packet's wait is split as the delay line's is (contract/delay_line.h):
+one that arrives after the packet ahead of it was handed over waits its own time ('own', the
+softirq's start); one that arrives while that packet still waits is handed over a 'service' gap
+after it (the processing of the packet ahead, and of whatever else the CPU's backlog held).
+--table prints the own and service rows { q, us } of contract/host_backlog.h for 'to server' and
+'to client'."""
 import re
 import sys
 from collections import defaultdict
@@ -30,7 +35,9 @@ def quantile(v, q):
 
 
 def reduce(path):
-    sent, waits = {}, defaultdict(list)
+    """Per direction: every packet's wait, and the waits split into own and service."""
+    sent, waits, last = {}, defaultdict(list), {}
+    own, service = defaultdict(list), defaultdict(list)
     with open(path) as f:
         for line in f:
             m = LINE.search(line)
@@ -41,9 +48,16 @@ def reduce(path):
                 sent[(dev, skb)] = ts
             elif dev in PAIRS:
                 t0 = sent.pop((PAIRS[dev][0], skb), None)
-                if t0 is not None and ts >= t0:
-                    waits[PAIRS[dev][1]].append(ts - t0)
-    return waits
+                if t0 is None or ts < t0:
+                    continue
+                d = PAIRS[dev][1]
+                waits[d].append(ts - t0)
+                if d in last and t0 < last[d]:
+                    service[d].append(ts - last[d])
+                else:
+                    own[d].append(ts - t0)
+                last[d] = ts
+    return waits, own, service
 
 
 def fmt(v):
@@ -62,22 +76,30 @@ def main(argv):
     if not paths:
         print(__doc__, file=sys.stderr)
         return 2
-    pooled = defaultdict(list)
+    pooled_own, pooled_service = defaultdict(list), defaultdict(list)
     for path in paths:
-        waits = reduce(path)
-        if not waits.get('to server') or not waits.get('to client'):
+        waits, own, service = reduce(path)
+        if not own.get('to server') or not own.get('to client'):
             print('%s: no packet handed from the router to both hosts' % path, file=sys.stderr)
             return 2
         for d in ('to server', 'to client', 'server out', 'client out'):
             v = sorted(waits.get(d, []))
-            pooled[d] += v
+            if d in own:
+                pooled_own[d] += own[d]
+                pooled_service[d] += service[d]
             if not table and v:
                 print('%s %s: wait us %s' % (path, d, fmt(v)))
+                if d in own:
+                    print('    own us %s' % fmt(sorted(own[d])))
+                    if service[d]:
+                        print('    service us %s' % fmt(sorted(service[d])))
     for d in ('to server', 'to client'):
-        v = sorted(pooled[d])
+        o, s_ = sorted(pooled_own[d]), sorted(pooled_service[d])
         if table:
-            print('/* %s: %d packets, mean %.1f us */' % (d, len(v), sum(v) / len(v)))
-            print(rows(v))
+            print('/* %s, own: %d packets, mean %.1f us */' % (d, len(o), sum(o) / len(o)))
+            print(rows(o))
+            print('/* %s, service: %d packets, mean %.1f us */' % (d, len(s_), sum(s_) / max(len(s_), 1)))
+            print(rows(s_))
     return 0
 
 
