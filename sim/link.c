@@ -14,6 +14,28 @@ static void on_arrive(struct sim *s, struct sim_event *ev);
 static void on_delay_line_out(struct sim *s, struct sim_event *ev);
 static void on_host_backlog_out(struct sim *s, struct sim_event *ev);
 
+/* A link's timed FIFOs (its delay line, its pipe, the receiving host's backlog) hold packets that
+ * leave at their t_enq, in order: append one due at `at`, and take the head when ev fires. */
+static void timed_push(struct sim *s, struct packet **head, struct packet **tail, struct sim_event *ev,
+                       struct packet *p, sim_time_t at)
+{
+    p->t_enq = at;
+    p->next = NULL;
+    if (*tail) (*tail)->next = p; else *head = p;
+    *tail = p;
+    if (!sim_event_pending(ev)) sim_schedule_at(s, ev, at);
+}
+
+static struct packet *timed_pop(struct sim *s, struct packet **head, struct packet **tail, struct sim_event *ev)
+{
+    struct packet *p = *head;
+    *head = p->next;
+    if (!*head) *tail = NULL;
+    else sim_schedule_at(s, ev, (*head)->t_enq);
+    p->next = NULL;
+    return p;
+}
+
 void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bps,
                sim_time_t prop_delay, struct framing framing, uint32_t qlim_pkts, uint64_t qlim_bytes)
 {
@@ -201,22 +223,14 @@ void link_enqueue(struct net *n, struct link *l, struct packet *p)
         if (own > out) out = own;
     }
     d->last = out;
-    p->t_enq = out;                               /* reused: when it leaves the delay line */
-    p->next = NULL;
-    if (d->tail) d->tail->next = p; else d->head = p;
-    d->tail = p;
-    if (!sim_event_pending(&d->out)) sim_schedule_at(&n->sim, &d->out, out);
+    timed_push(&n->sim, &d->head, &d->tail, &d->out, p, out);   /* t_enq: when it leaves the line */
 }
 
 static void on_delay_line_out(struct sim *s, struct sim_event *ev)
 {
     struct link *l = ev->ctx;
     struct link_delay_line *d = l->dl;
-    struct packet *p = d->head;
-    d->head = p->next;
-    if (!d->head) d->tail = NULL;
-    else sim_schedule_at(s, &d->out, d->head->t_enq);
-    fifo_enqueue(l->net, l, p);
+    fifo_enqueue(l->net, l, timed_pop(s, &d->head, &d->tail, &d->out));
 }
 
 static void fifo_enqueue(struct net *n, struct link *l, struct packet *p)
@@ -293,22 +307,14 @@ static void on_tx_done(struct sim *s, struct sim_event *ev)
         second_of(l, end - 1)->pkts++;
     }
     /* Into the pipe: arrival = now + prop; FIFO since now is non-decreasing. */
-    p->next = NULL;
-    if (l->pipe_tail) l->pipe_tail->next = p; else l->pipe_head = p;
-    l->pipe_tail = p;
-    p->t_enq = s->now + l->prop_delay;            /* reused: arrival time while in the pipe */
-    if (!sim_event_pending(&l->arrive)) sim_schedule_at(s, &l->arrive, p->t_enq);
+    timed_push(s, &l->pipe_head, &l->pipe_tail, &l->arrive, p, s->now + l->prop_delay);
     if (l->q_head) start_tx(n, l);
 }
 
 static void on_arrive(struct sim *s, struct sim_event *ev)
 {
     struct link *l = ev->ctx;
-    struct packet *p = l->pipe_head;
-    l->pipe_head = p->next;
-    if (!l->pipe_head) l->pipe_tail = NULL;
-    else sim_schedule_at(s, &l->arrive, l->pipe_head->t_enq);
-    p->next = NULL;
+    struct packet *p = timed_pop(s, &l->pipe_head, &l->pipe_tail, &l->arrive);
     struct link_host_backlog *b = l->hb;
     if (!b) { net_forward(l->net, p); return; }
     /* Into the receiving host's backlog, a FIFO that works as the delay line does: a service gap
@@ -319,22 +325,14 @@ static void on_arrive(struct sim *s, struct sim_event *ev)
         if (own > out) out = own;
     }
     b->last = out;
-    p->t_enq = out;                               /* reused: when the host's stack takes it */
-    if (b->tail) b->tail->next = p; else b->head = p;
-    b->tail = p;
-    if (!sim_event_pending(&b->out)) sim_schedule_at(s, &b->out, out);
+    timed_push(s, &b->head, &b->tail, &b->out, p, out);     /* t_enq: when the host's stack takes it */
 }
 
 static void on_host_backlog_out(struct sim *s, struct sim_event *ev)
 {
     struct link *l = ev->ctx;
     struct link_host_backlog *b = l->hb;
-    struct packet *p = b->head;
-    b->head = p->next;
-    if (!b->head) b->tail = NULL;
-    else sim_schedule_at(s, &b->out, b->head->t_enq);
-    p->next = NULL;
-    net_forward(l->net, p);
+    net_forward(l->net, timed_pop(s, &b->head, &b->tail, &b->out));
 }
 
 void link_reset_stats(struct link *l)
