@@ -160,12 +160,12 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
             link_set_watchdog(&r->topo.client_up, wd, rng_stream(seed, "asym_link.tbf_watchdog", 0));
             link_set_watchdog(&r->topo.client_down, wd, rng_stream(seed, "asym_link.tbf_watchdog", 1));
         }
-        /* Each host's stack takes a packet from the CPU's backlog (the server's: the one server
-         * namespace, remote 0's line, topo_one_remote_host). */
+        /* Each host's stack takes a packet from the CPU's backlog, and what it sends waits there too
+         * (the server's: the one server namespace, remote 0's lines, topo_one_remote_host). */
         if (!strcmp(param_e_name(ps, "host_backlog"), "measured")) {
             const struct host_backlog_load *hb = host_backlog_for(param_d(ps, "down_kbps") + param_d(ps, "up_kbps"));
-            link_set_host_backlog(&r->topo.client_down, &hb->to_client, rng_stream(seed, "asym_link.host_backlog", 0));
-            link_set_host_backlog(&r->topo.remote[0].down, &hb->to_server, rng_stream(seed, "asym_link.host_backlog", 1));
+            link_set_host_backlog(&r->topo.client_down, &r->topo.client_up, &hb->client, rng_stream(seed, "asym_link.host_backlog", 0));
+            link_set_host_backlog(&r->topo.remote[0].down, &r->topo.remote[0].up, &hb->server, rng_stream(seed, "asym_link.host_backlog", 1));
         }
         /* Its delays come from a TUN delay line that adds a measured extra per packet; the
          * kernel has no delay line (and no extra) when the delay is 0. */

@@ -13,6 +13,8 @@ static void on_tx_done(struct sim *s, struct sim_event *ev);
 static void on_arrive(struct sim *s, struct sim_event *ev);
 static void on_delay_line_out(struct sim *s, struct sim_event *ev);
 static void on_host_backlog_out(struct sim *s, struct sim_event *ev);
+static void link_accept(struct net *n, struct link *l, struct packet *p);
+static void backlog_push(struct link_host_backlog *b, int kind, struct packet *p);
 
 /* A link's timed FIFOs (its delay line, its pipe, the receiving host's backlog) hold packets that
  * leave at their t_enq, in order: append one due at `at`, and take the head when ev fires. */
@@ -69,19 +71,25 @@ void link_set_watchdog(struct link *l, const struct tbf_watchdog_table *t, gsl_r
     l->wd->rng = rng;
 }
 
-void link_set_host_backlog(struct link *l, const struct host_backlog_table *t, gsl_rng *rng)
+void link_set_host_backlog(struct link *in, struct link *out, const struct host_backlog_table *t, gsl_rng *rng)
 {
-    if (!l->hb && !(l->hb = calloc(1, sizeof *l->hb))) { perror("link"); exit(1); }
-    if (l->hb->rng) rng_free(l->hb->rng);
-    l->hb->t = t;
-    l->hb->rng = rng;
-    l->hb->last = -SIM_NEVER;
-    sim_event_init(&l->hb->out, on_host_backlog_out, l);
+    struct link_host_backlog *b = in->hb;
+    if (!b && !(b = in->hb = calloc(1, sizeof *b))) { perror("link"); exit(1); }
+    if (b->rng) rng_free(b->rng);
+    b->t = t;
+    b->rng = rng;
+    b->in = in;
+    b->out = out;
+    if (out) out->hb = b;
+    b->last = -SIM_NEVER;
+    sim_event_init(&b->ev[HOST_BACKLOG_IN], on_host_backlog_out, b);
+    sim_event_init(&b->ev[HOST_BACKLOG_OUT], on_host_backlog_out, b);
 }
 
 sim_time_t link_host_backlog_until(const struct link *l, sim_time_t now)
 {
-    return l->hb && l->hb->head && l->hb->last > now ? l->hb->last : now;
+    const struct link_host_backlog *b = l->hb;
+    return b && b->in == l && (b->head[0] || b->head[1]) && b->last > now ? b->last : now;
 }
 
 void link_share_delay_line(struct link *a, struct link *b)
@@ -128,8 +136,13 @@ void link_free(struct link *l)
     if (l->wd && l->wd->rng) rng_free(l->wd->rng);
     free(l->wd);
     l->wd = NULL;
-    if (l->hb && l->hb->rng) rng_free(l->hb->rng);
-    free(l->hb);
+    if (l->hb && l->hb->in == l) {              /* the delivering link owns the backlog */
+        if (l->hb->out) l->hb->out->hb = NULL;
+        if (l->hb->rng) rng_free(l->hb->rng);
+        free(l->hb);
+    } else if (l->hb) {
+        l->hb->out = NULL;
+    }
     l->hb = NULL;
     if (l->st.qdelay) hist_free(l->st.qdelay);
     free(l->st.qdelay);
@@ -200,6 +213,14 @@ static void start_tx(struct net *n, struct link *l)
 static void fifo_enqueue(struct net *n, struct link *l, struct packet *p);
 
 void link_enqueue(struct net *n, struct link *l, struct packet *p)
+{
+    /* A packet the host hands to its first hop waits in the host's backlog first. */
+    if (l->hb && l->hb->out == l && p->hop == 0) { backlog_push(l->hb, HOST_BACKLOG_OUT, p); return; }
+    link_accept(n, l, p);
+}
+
+/* The line takes a packet: its delay line, or its FIFO. */
+static void link_accept(struct net *n, struct link *l, struct packet *p)
 {
     if (!l->dl) { fifo_enqueue(n, l, p); return; }
     /* The TUN reader takes packets in arrival order and writes one at a time, one loop for both
@@ -315,24 +336,32 @@ static void on_arrive(struct sim *s, struct sim_event *ev)
 {
     struct link *l = ev->ctx;
     struct packet *p = timed_pop(s, &l->pipe_head, &l->pipe_tail, &l->arrive);
-    struct link_host_backlog *b = l->hb;
-    if (!b) { net_forward(l->net, p); return; }
-    /* Into the receiving host's backlog, a FIFO that works as the delay line does: a service gap
-     * after the packet ahead of it, and its own wait when that one has already been handed over. */
-    sim_time_t out = b->last + host_backlog_service_ns(b->t, gsl_rng_uniform(b->rng));
+    if (l->hb && l->hb->in == l) backlog_push(l->hb, HOST_BACKLOG_IN, p);
+    else net_forward(l->net, p);
+}
+
+/* Into a host's backlog, a FIFO that works as the delay line does: a service gap after the packet
+ * ahead of it (of either kind), and its own wait when that one has already been handed on. */
+static void backlog_push(struct link_host_backlog *b, int kind, struct packet *p)
+{
+    struct sim *s = &b->in->net->sim;
+    sim_time_t out = b->last + host_backlog_service_ns(b->t, kind, gsl_rng_uniform(b->rng));
     if (s->now > b->last) {
-        sim_time_t own = s->now + host_backlog_own_ns(b->t, gsl_rng_uniform(b->rng));
+        sim_time_t own = s->now + host_backlog_own_ns(b->t, kind, gsl_rng_uniform(b->rng));
         if (own > out) out = own;
     }
     b->last = out;
-    timed_push(s, &b->head, &b->tail, &b->out, p, out);     /* t_enq: when the host's stack takes it */
+    timed_push(s, &b->head[kind], &b->tail[kind], &b->ev[kind], p, out);   /* t_enq: when it is handed on */
 }
 
+/* Handed on: an arrival to the host's stack, a packet the host sent to its first hop's line. */
 static void on_host_backlog_out(struct sim *s, struct sim_event *ev)
 {
-    struct link *l = ev->ctx;
-    struct link_host_backlog *b = l->hb;
-    net_forward(l->net, timed_pop(s, &b->head, &b->tail, &b->out));
+    struct link_host_backlog *b = ev->ctx;
+    int kind = ev == &b->ev[HOST_BACKLOG_OUT];
+    struct packet *p = timed_pop(s, &b->head[kind], &b->tail[kind], &b->ev[kind]);
+    if (kind == HOST_BACKLOG_IN) net_forward(b->in->net, p);
+    else link_accept(b->out->net, b->out, p);
 }
 
 void link_reset_stats(struct link *l)
@@ -347,7 +376,9 @@ void link_reset_stats(struct link *l)
 
 void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes)
 {
-    const struct packet *lists[4] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head, l->hb ? l->hb->head : NULL };
+    /* the backlog's packets of the kind this link hands on or takes */
+    const struct packet *waiting = !l->hb ? NULL : l->hb->head[l->hb->in == l ? HOST_BACKLOG_IN : HOST_BACKLOG_OUT];
+    const struct packet *lists[4] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head, waiting };
     for (int k = 0; k < 4; k++)
         for (const struct packet *p = lists[k]; p; p = p->next) { (*pkts)++; *ip_bytes += pkt_ip_bytes(p); }
     if (l->tx) { (*pkts)++; *ip_bytes += pkt_ip_bytes(l->tx); }
@@ -355,7 +386,8 @@ void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes)
 
 void link_flush(struct link *l)
 {
-    struct packet *lists[4] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head, l->hb ? l->hb->head : NULL };
+    int kind = l->hb && l->hb->in != l ? HOST_BACKLOG_OUT : HOST_BACKLOG_IN;
+    struct packet *lists[4] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head, l->hb ? l->hb->head[kind] : NULL };
     for (int k = 0; k < 4; k++)
         for (struct packet *p = lists[k], *nx; p; p = nx) { nx = p->next; pkt_free(&l->net->pool, p); }
     if (l->tx) pkt_free(&l->net->pool, l->tx);
@@ -368,7 +400,7 @@ void link_flush(struct link *l)
         sim_cancel(&l->net->sim, &l->dl->out);
     }
     if (l->hb) {
-        l->hb->head = l->hb->tail = NULL;
-        sim_cancel(&l->net->sim, &l->hb->out);
+        l->hb->head[kind] = l->hb->tail[kind] = NULL;
+        sim_cancel(&l->net->sim, &l->hb->ev[kind]);
     }
 }

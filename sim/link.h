@@ -25,15 +25,17 @@ struct link_delay_line {
     struct sim_event out;
 };
 
-/* The receiving host's backlog: on the kernel testbed a veth hands each packet to the next
- * namespace with netif_rx, and that host's TCP sees it only when the NET_RX softirq reaches it in
- * the CPU's backlog, behind whatever the backlog held (link_set_host_backlog). */
+/* A host's backlog: on the kernel testbed a veth hands each packet to the next namespace with
+ * netif_rx, and the stack there takes it only when the NET_RX softirq reaches it in the CPU's
+ * backlog, behind whatever the backlog held: packets arriving for the host and packets it sends
+ * alike, one FIFO (link_set_host_backlog).  Kept by the link that delivers into the host. */
 struct link_host_backlog {
     const struct host_backlog_table *t;
     gsl_rng       *rng;               /* owned                                                  */
-    struct packet *head, *tail;       /* waiting, in arrival order                              */
-    sim_time_t     last;              /* when the last packet waiting here is handed over       */
-    struct sim_event out;
+    struct link   *in, *out;          /* the link delivering into the host, the host's first hop */
+    struct packet *head[2], *tail[2]; /* waiting, [HOST_BACKLOG_IN] and [_OUT], each in order    */
+    sim_time_t     last;              /* when the last packet waiting here (either kind) leaves  */
+    struct sim_event ev[2];
 };
 
 /* tbf's watchdog: a packet that waits for its tokens leaves when the watchdog's timer and the
@@ -100,7 +102,8 @@ struct link {
     struct link_delay_line *dl;
     /* tbf's watchdog (link_set_watchdog); NULL: a packet waiting for tokens leaves when they are there. */
     struct link_watchdog *wd;
-    /* The backlog of the host this link delivers to (link_set_host_backlog); NULL: none. */
+    /* The backlog of the host this link delivers to, or of the host it leaves from
+     * (link_set_host_backlog; hb->in tells which); NULL: none. */
     struct link_host_backlog *hb;
 
     struct link_stats   st;
@@ -137,14 +140,15 @@ void link_set_watchdog(struct link *l, const struct tbf_watchdog_table *t, gsl_r
  * caller makes the two lines' arrival times those of the real line (no constant delay before
  * either). */
 void link_share_delay_line(struct link *a, struct link *b);
-/* Hand each packet that arrives over this link (the last hop into a host) to its sink as the
- * receiving host's backlog on the kernel testbed does, a FIFO: a service gap drawn from t after the
- * packet ahead of it, or, when that one has already been handed over, its own wait drawn from t
- * after it arrives if that is later (inverse CDFs of rng's uniform draws; the delay line's rule,
- * link_set_delay_line).  The link takes ownership of rng. */
-void link_set_host_backlog(struct link *l, const struct host_backlog_table *t, gsl_rng *rng);
-/* When the host backlog behind l will have handed over every packet it holds now: `now` when it
- * is empty or l has none.  What the host sends meanwhile joins the same backlog behind them. */
+/* Give the host that `in` delivers to (its last hop) and that sends over `out` (its first hop;
+ * NULL: not modelled) the kernel testbed's backlog: the packets `in` delivers and those the host
+ * hands to `out` wait in one FIFO, each handed on a service gap drawn from t after the packet
+ * ahead of it, or, when that one has already been handed on, its own wait drawn from t after it
+ * came if that is later (inverse CDFs of rng's uniform draws, per kind; the delay line's rule,
+ * link_set_delay_line).  `in` takes ownership of rng and of the backlog. */
+void link_set_host_backlog(struct link *in, struct link *out, const struct host_backlog_table *t, gsl_rng *rng);
+/* When the backlog of the host that l delivers to will have handed on every packet it holds now
+ * (either kind): `now` when it is empty or l has none. */
 sim_time_t link_host_backlog_until(const struct link *l, sim_time_t now);
 void link_enqueue(struct net *n, struct link *l, struct packet *p);
 /* Nanoseconds to serialize `wire` bytes: ceil(wire * 8e9 / rate). */

@@ -61,10 +61,10 @@ uint64_t tsq_in_host(struct tcp_ep *ep)
     return bytes;
 }
 
-/* An skb of `bytes` (truesize) sent from a softirq now: it goes into the CPU's backlog behind
- * everything the host's backlog holds, and the router's ip_rcv_core orphans it once the
- * backlog reaches it: just after the softirq that hands over the last of those (1 ns after, so
- * that packet's own processing still finds it in the host). */
+/* An skb of `bytes` (truesize) sent from a softirq now: it waits in the CPU's backlog behind
+ * everything the host's backlog holds, and the router's ip_rcv_core orphans it when the backlog
+ * hands it on (on a host with one, the skb's packets have just joined it: the backlog's last
+ * hand-over is theirs; 1 ns after it, so that what is handed on at that instant comes first). */
 void tsq_sent(struct tcp_ep *ep, uint64_t bytes)
 {
     sim_time_t now = ep_now(ep), free_at = link_host_backlog_until(host_rx_link(ep), now);

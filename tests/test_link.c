@@ -425,10 +425,10 @@ static void host_backlog_frames(double own_us, double service_us, size_t frames,
                                 sim_time_t probe_at, sim_time_t *until_at_probe, uint64_t *in_flight_at_probe)
 {
     const struct quantile_point own[] = { { 0, own_us }, { 1, own_us } }, service[] = { { 0, service_us }, { 1, service_us } };
-    const struct host_backlog_table t = { own, service, 2, 2 };
+    const struct host_backlog_table t = { { own, own }, { service, service }, { 2, 2 }, { 2, 2 } };
     struct net n; net_init(&n, 1);
     struct link l; link_init(&l, &n, "l", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
-    link_set_host_backlog(&l, &t, rng_stream(1, "test.host_backlog", 0));
+    link_set_host_backlog(&l, NULL, &t, rng_stream(1, "test.host_backlog", 0));
     struct path p = { { &l }, 1, arrivals_sink, NULL };
     g_n_arrived = 0;
     for (size_t i = 0; i < frames; i++) {
@@ -474,9 +474,55 @@ static void test_host_backlog_hands_over_in_order(void)
     CU_ASSERT_EQUAL(until, 300000);          /* at 300 us nothing waits: the seventh is still on the line */
     /* The measured tables: the two loads, the line each is for (down + up kbit/s), their medians. */
     CU_ASSERT_PTR_NOT_EQUAL(host_backlog_for(8256), host_backlog_for(110000));
-    CU_ASSERT_EQUAL(host_backlog_own_ns(&host_backlog_for(110000)->to_server, 0.5), 5000);
-    CU_ASSERT_EQUAL(host_backlog_service_ns(&host_backlog_for(110000)->to_server, 0.5), 5000);
-    CU_ASSERT_EQUAL(host_backlog_own_ns(&host_backlog_for(8256)->to_client, 0.5), 1000);
+    CU_ASSERT_EQUAL(host_backlog_own_ns(&host_backlog_for(110000)->server, HOST_BACKLOG_IN, 0.5), 5000);
+    CU_ASSERT_EQUAL(host_backlog_service_ns(&host_backlog_for(110000)->server, HOST_BACKLOG_OUT, 0.5), 1000);
+    CU_ASSERT_EQUAL(host_backlog_own_ns(&host_backlog_for(8256)->client, HOST_BACKLOG_IN, 0.5), 1000);
+}
+
+/* What a host sends waits in the same backlog as what arrives for it, behind it. */
+static sim_time_t g_sent_arrival[4];
+static size_t g_n_sent;
+static void sent_sink(struct net *n, void *ctx, struct packet *p)
+{
+    (void)ctx;
+    if (g_n_sent < 4) g_sent_arrival[g_n_sent++] = n->sim.now;
+    pkt_free(&n->pool, p);
+}
+
+static void test_host_backlog_holds_what_the_host_sends(void)
+{
+    /* Arrivals: own 100 us, service 30; the host's own packets: own 5 us, service 10.  A 54-byte
+     * frame arrives over `in` at 43.2 us and is handed to the host at 143.2 us.  The host sends
+     * one at 50 us: it waits behind that arrival, leaves the backlog at 153.2 us and reaches the
+     * far end after its 43.2 us on the line, at 196.4 us.  One sent at 300 us finds the backlog
+     * empty: 305 us, then 348.2 us. */
+    const struct quantile_point own_in[] = { { 0, 100 }, { 1, 100 } }, svc_in[] = { { 0, 30 }, { 1, 30 } };
+    const struct quantile_point own_out[] = { { 0, 5 }, { 1, 5 } }, svc_out[] = { { 0, 10 }, { 1, 10 } };
+    const struct host_backlog_table t = { { own_in, own_out }, { svc_in, svc_out }, { 2, 2 }, { 2, 2 } };
+    struct net n; net_init(&n, 1);
+    struct link in, out;
+    link_init(&in, &n, "in", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
+    link_init(&out, &n, "out", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
+    link_set_host_backlog(&in, &out, &t, rng_stream(1, "test.host_backlog", 0));
+    struct path to_host = { { &in }, 1, arrivals_sink, NULL }, from_host = { { &out }, 1, sent_sink, NULL };
+    g_n_arrived = g_n_sent = 0;
+    sim_time_t send_at[3] = { 0, 50000, 300000 };
+    for (int i = 0; i < 3; i++) {
+        sim_run_until(&n.sim, send_at[i]);
+        struct packet *pk = pkt_alloc(&n.pool);
+        pk->hdr_bytes = 40; pk->payload = 0;
+        net_send(&n, i == 0 ? &to_host : &from_host, pk);
+        if (i == 1) CU_ASSERT_EQUAL(link_host_backlog_until(&in, n.sim.now), 153200);   /* both waiting */
+    }
+    sim_run_until(&n.sim, SIM_SEC(1));
+    CU_ASSERT_EQUAL(g_n_arrived, 1);
+    CU_ASSERT_EQUAL(g_arrivals[0], 143200);
+    CU_ASSERT_EQUAL_FATAL(g_n_sent, 2);
+    CU_ASSERT_EQUAL(g_sent_arrival[0], 196400);
+    CU_ASSERT_EQUAL(g_sent_arrival[1], 348200);
+    link_free(&out);
+    link_free(&in);
+    net_free(&n);
 }
 
 static void test_one_remote_host_keeps_send_order(void)
@@ -501,6 +547,7 @@ void register_test_link(void)
                TEST(test_web_bursts_are_cross_traffic),
                TEST(test_tbf_watchdog_late_release),
                TEST(test_host_backlog_hands_over_in_order),
+               TEST(test_host_backlog_holds_what_the_host_sends),
                TEST(test_one_remote_host_keeps_send_order),
                TEST(test_per_second_bytes_never_exceed_the_line),
                TEST(test_veth_fifo_counts_the_packet_in_service),

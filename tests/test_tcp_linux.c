@@ -485,7 +485,8 @@ static void test_tsq_holds_an_ack_burst_at_two_skbs(void)
 static void test_tsq_waits_for_the_host_backlog(void)
 {
     /* The sender's host takes an arrival from its backlog 20 ms after it arrives, or 100 us after
-     * the one ahead of it if that one still waits (link_set_host_backlog).  After the burst of the
+     * the one ahead of it if that one still waits, and what it sends waits there too, here no
+     * longer than the packets ahead of it (link_set_host_backlog).  After the burst of the
      * test above, the receiver's ACKs of the data answering it arrive 0.336 ms apart (their
      * serialization) and wait there together; each
      * opens one segment of window.  The first ACK's segment joins the CPU's backlog behind the
@@ -496,13 +497,14 @@ static void test_tsq_waits_for_the_host_backlog(void)
      * Mbit/s: 12.6 % of the downloads' segments left from the TSQ handler (docs/validation.md,
      * item 41). */
     static const struct quantile_point own[] = { { 0, 20000 }, { 1, 20000 } }, service[] = { { 0, 100 }, { 1, 100 } };
-    static const struct host_backlog_table t_flat = { own, service, 2, 2 };
+    static const struct quantile_point zero[] = { { 0, 0 }, { 1, 0 } };
+    static const struct host_backlog_table t_flat = { { own, zero }, { service, zero }, { 2, 2 }, { 2, 2 } };
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     cfg.delack_count = 1;
     cfg.rcvbuf = 16384;
     struct tcp_tap t; struct bulk_writer w = { 0 };
     tap_init(&t, &cfg, 1000000, 1000000, SIM_MS(50), 0);
-    link_set_host_backlog(&t.rev, &t_flat, rng_stream(1, "test.host_backlog", 0));
+    link_set_host_backlog(&t.rev, &t.fwd, &t_flat, rng_stream(1, "test.host_backlog", 0));
     tcp_set_app(&t.conn.ep[0], &bulk_writer_ops, &w);
     tcp_set_app(&t.conn.ep[1], &reader_ops, NULL);
     tcp_conn_open_by(&t.conn, 0);

@@ -1,30 +1,31 @@
 #!/usr/bin/env python3
-# Reduces tools/host_backlog_trace.sh's traces to how long a packet waits between one host's
-# veth and the next host's TCP: quantiles per trace and direction, or pooled as contract/host_backlog.h's rows.
+# Reduces tools/host_backlog_trace.sh's traces to how long packets wait in a host's backlog on the
+# kernel testbed: quantiles per trace, host and kind, or pooled as contract/host_backlog.h's rows.
 """usage: tools/host_backlog_trace.py [--table] TRACE...
 
 A veth hands its packet to the peer namespace with netif_rx (drivers/net/veth.c): the skb joins
-the CPU's backlog, and the receiving host's stack takes it when the NET_RX softirq reaches it
+the CPU's backlog, and the receiving stack takes it when the NET_RX softirq reaches it
 (process_backlog -> __netif_receive_skb, the netif_receive_skb tracepoint), behind whatever the
 backlog held.  The skb keeps its address across the hand-over, so each receive is paired with the
 last transmit of the same skbaddr on the peer veth: its time less the transmit's is the wait.
-Directions: 'to server' (router rs0 -> server s0), 'to client' (rc0 -> c0), and the hosts' own
-packets into the router ('server out' s0 -> rs0, 'client out' c0 -> rc0): how long a sender's
-skbs stay in the host before the router's IP layer frees them (ip_rcv_core's skb_orphan), the
-time TCP Small Queues counts them.  Trace times are microseconds.
-The backlog is a FIFO, and a packet's wait is split as the delay line's is (contract/delay_line.h):
-one that arrives after the packet ahead of it was handed over waits its own time ('own', the
-softirq's start); one that arrives while that packet still waits is handed over a 'service' gap
-after it (the processing of the packet ahead, and of whatever else the CPU's backlog held).
---table prints the own and service rows { q, us } of contract/host_backlog.h for 'to server' and
-'to client'."""
+Each host's backlog holds two kinds of packets: those arriving for it (router rs0 -> server s0,
+rc0 -> client c0: 'in') and those it sends, until the router's IP layer takes them (s0 -> rs0,
+c0 -> rc0: 'out'; ip_rcv_core's skb_orphan then frees them for TCP Small Queues).  Both kinds,
+in the order they are handed over, are one FIFO, and a packet's wait is split as the delay
+line's is (contract/delay_line.h): one that arrives after the packet ahead of it (of either kind)
+was handed over waits its own time ('own'); one that arrives while that one still waits is handed
+over a 'service' gap after it.  Trace times are microseconds.
+--table prints the own and service rows { q, us } of contract/host_backlog.h, for each host and kind."""
 import re
 import sys
 from collections import defaultdict
 
 QS = [0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 1]
 LINE = re.compile(r'\s([\d.]+): (net_dev_xmit|netif_receive_skb): dev=(\w+) skbaddr=(\w+) len=(\d+)')
-PAIRS = {'s0': ('rs0', 'to server'), 'c0': ('rc0', 'to client'), 'rs0': ('s0', 'server out'), 'rc0': ('c0', 'client out')}
+# receiving veth: (transmitting veth, host, kind)
+PAIRS = {'s0': ('rs0', 'server', 'in'), 'rs0': ('s0', 'server', 'out'),
+         'c0': ('rc0', 'client', 'in'), 'rc0': ('c0', 'client', 'out')}
+KEYS = [(h, k) for h in ('server', 'client') for k in ('in', 'out')]
 
 
 def quantile(v, q):
@@ -35,9 +36,9 @@ def quantile(v, q):
 
 
 def reduce(path):
-    """Per direction: every packet's wait, and the waits split into own and service."""
-    sent, waits, last = {}, defaultdict(list), {}
-    own, service = defaultdict(list), defaultdict(list)
+    """Per (host, kind): every packet's wait, and the waits split into own and service."""
+    sent, last = {}, {}
+    waits, own, service = defaultdict(list), defaultdict(list), defaultdict(list)
     with open(path) as f:
         for line in f:
             m = LINE.search(line)
@@ -47,16 +48,16 @@ def reduce(path):
             if kind == 'net_dev_xmit':
                 sent[(dev, skb)] = ts
             elif dev in PAIRS:
-                t0 = sent.pop((PAIRS[dev][0], skb), None)
+                src, host, k = PAIRS[dev]
+                t0 = sent.pop((src, skb), None)
                 if t0 is None or ts < t0:
                     continue
-                d = PAIRS[dev][1]
-                waits[d].append(ts - t0)
-                if d in last and t0 < last[d]:
-                    service[d].append(ts - last[d])
+                waits[(host, k)].append(ts - t0)
+                if host in last and t0 < last[host]:
+                    service[(host, k)].append(ts - last[host])
                 else:
-                    own[d].append(ts - t0)
-                last[d] = ts
+                    own[(host, k)].append(ts - t0)
+                last[host] = ts
     return waits, own, service
 
 
@@ -76,30 +77,29 @@ def main(argv):
     if not paths:
         print(__doc__, file=sys.stderr)
         return 2
-    pooled_own, pooled_service = defaultdict(list), defaultdict(list)
+    pooled = {'own': defaultdict(list), 'service': defaultdict(list)}
     for path in paths:
         waits, own, service = reduce(path)
-        if not own.get('to server') or not own.get('to client'):
+        if not own.get(('server', 'in')) or not own.get(('client', 'in')):
             print('%s: no packet handed from the router to both hosts' % path, file=sys.stderr)
             return 2
-        for d in ('to server', 'to client', 'server out', 'client out'):
-            v = sorted(waits.get(d, []))
-            if d in own:
-                pooled_own[d] += own[d]
-                pooled_service[d] += service[d]
-            if not table and v:
-                print('%s %s: wait us %s' % (path, d, fmt(v)))
-                if d in own:
-                    print('    own us %s' % fmt(sorted(own[d])))
-                    if service[d]:
-                        print('    service us %s' % fmt(sorted(service[d])))
-    for d in ('to server', 'to client'):
-        o, s_ = sorted(pooled_own[d]), sorted(pooled_service[d])
-        if table:
-            print('/* %s, own: %d packets, mean %.1f us */' % (d, len(o), sum(o) / len(o)))
-            print(rows(o))
-            print('/* %s, service: %d packets, mean %.1f us */' % (d, len(s_), sum(s_) / max(len(s_), 1)))
-            print(rows(s_))
+        for key in KEYS:
+            pooled['own'][key] += own[key]
+            pooled['service'][key] += service[key]
+            if not table and waits[key]:
+                print('%s %s %s: wait us %s' % (path, key[0], key[1], fmt(sorted(waits[key]))))
+                for part, v in (('own', own[key]), ('service', service[key])):
+                    if v:
+                        print('    %s us %s' % (part, fmt(sorted(v))))
+    if table:
+        for key in KEYS:
+            for part in ('own', 'service'):
+                v = sorted(pooled[part][key])
+                if not v:
+                    print('/* %s %s, %s: no packets */' % (key[0], key[1], part))
+                    continue
+                print('/* %s %s, %s: %d packets, mean %.1f us */' % (key[0], key[1], part, len(v), sum(v) / len(v)))
+                print(rows(v))
     return 0
 
 
