@@ -38,11 +38,10 @@ static struct packet *timed_pop(struct sim *s, struct packet **head, struct pack
     return p;
 }
 
-void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bps,
+void link_init(struct link *l, struct net *n, uint64_t rate_bps,
                sim_time_t prop_delay, struct framing framing, uint32_t qlim_pkts, uint64_t qlim_bytes)
 {
     memset(l, 0, sizeof *l);
-    snprintf(l->name, sizeof l->name, "%s", name);
     l->net = n;
     l->rate_bps = rate_bps;
     l->prop_delay = prop_delay;

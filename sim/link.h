@@ -79,7 +79,6 @@ struct link_stats {
 };
 
 struct link {
-    char          name[32];
     uint64_t      rate_bps;
     sim_time_t    prop_delay;
     struct framing framing;
@@ -113,7 +112,7 @@ struct link {
     size_t              n_sec, cap_sec;
 };
 
-void link_init(struct link *l, struct net *n, const char *name, uint64_t rate_bps,
+void link_init(struct link *l, struct net *n, uint64_t rate_bps,
                sim_time_t prop_delay, struct framing framing, uint32_t qlim_pkts, uint64_t qlim_bytes);
 void link_free(struct link *l);
 /* Release packets as Linux's tbf does (tbf_dequeue) instead of serializing them: the head

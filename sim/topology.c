@@ -10,19 +10,16 @@ void topo_init(struct topology *t, struct net *n, const struct access_cfg *clien
     t->net = n;
     t->n_remote = n_remote;
     t->one_host = 0;
-    link_init(&t->client_up, n, "client_up", client->up_bps, client->delay, client->framing, client->queue_pkts, 0);
-    link_init(&t->client_down, n, "client_down", client->down_bps, client->delay, client->framing, client->queue_pkts, 0);
+    link_init(&t->client_up, n, client->up_bps, client->delay, client->framing, client->queue_pkts, 0);
+    link_init(&t->client_down, n, client->down_bps, client->delay, client->framing, client->queue_pkts, 0);
     link_track_qdelay(&t->client_up);   /* the uplink's queueing delay is a metric of every experiment */
     t->remote = calloc(n_remote ? n_remote : 1, sizeof *t->remote);
     if (!t->remote) { perror("topology"); exit(1); }
     struct framing none = { FRAMING_NONE, 0 };
     for (size_t i = 0; i < n_remote; i++) {
         struct remote_host *r = &t->remote[i];
-        char name[32];
-        snprintf(name, sizeof name, "core_to_%zu", i);
-        link_init(&r->core_to, n, name, core_bps, core_delay, none, 0, 0);
-        snprintf(name, sizeof name, "core_from_%zu", i);
-        link_init(&r->core_from, n, name, core_bps, core_delay, none, 0, 0);
+        link_init(&r->core_to, n, core_bps, core_delay, none, 0, 0);
+        link_init(&r->core_from, n, core_bps, core_delay, none, 0, 0);
         /* Default remote: a well-connected server (core rate, no framing, no extra delay), so the
          * client's line is the only bottleneck until an experiment gives remotes lines of their own. */
         struct access_cfg a = { core_bps, core_bps, 0, none, 0 };
@@ -33,11 +30,8 @@ void topo_init(struct topology *t, struct net *n, const struct access_cfg *clien
 void topo_set_remote_access(struct topology *t, size_t i, const struct access_cfg *a)
 {
     struct remote_host *r = &t->remote[i];
-    char name[32];
-    snprintf(name, sizeof name, "remote_up_%zu", i);
-    link_init(&r->up, t->net, name, a->up_bps, a->delay, a->framing, a->queue_pkts, 0);
-    snprintf(name, sizeof name, "remote_down_%zu", i);
-    link_init(&r->down, t->net, name, a->down_bps, a->delay, a->framing, a->queue_pkts, 0);
+    link_init(&r->up, t->net, a->up_bps, a->delay, a->framing, a->queue_pkts, 0);
+    link_init(&r->down, t->net, a->down_bps, a->delay, a->framing, a->queue_pkts, 0);
 }
 
 void topo_one_remote_host(struct topology *t) { t->one_host = 1; }

@@ -69,8 +69,8 @@ void tap_init(struct tcp_tap *t, const struct tcp_cfg *cfg, uint64_t fwd_bps, ui
     memset(t, 0, sizeof *t);
     net_init(&t->net, 1);
     struct framing ppp = { FRAMING_PPP, 0 };
-    link_init(&t->fwd, &t->net, "fwd", fwd_bps, delay, ppp, qlim, 0);
-    link_init(&t->rev, &t->net, "rev", rev_bps, delay, ppp, qlim, 0);
+    link_init(&t->fwd, &t->net, fwd_bps, delay, ppp, qlim, 0);
+    link_init(&t->rev, &t->net, rev_bps, delay, ppp, qlim, 0);
     struct path fwd = { { &t->fwd }, 1, NULL, NULL }, rev = { { &t->rev }, 1, NULL, NULL };
     tcp_conn_init(&t->conn, &t->net, cfg, &fwd, &rev);
     t->conn.path[0].sink = tap_sink_fwd; t->conn.path[0].ctx = t;

@@ -75,7 +75,7 @@ static void run_line_draws(const struct delay_line_table *t, uint64_t seed, gsl_
     struct net n;
     net_init(&n, seed);
     struct link l;
-    link_init(&l, &n, "l", rate_bps, delay, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
+    link_init(&l, &n, rate_bps, delay, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
     if (t) link_set_delay_line(&l, t, draws ? draws : rng_stream(seed, "test.delay_line", 0));
     struct path p = { { &l }, 1, sink, NULL };
     g_n = 0;
@@ -339,7 +339,7 @@ static void both_directions(int shared, sim_time_t out[2])
     struct link l[2];
     struct path p[2];
     for (int k = 0; k < 2; k++) {
-        link_init(&l[k], &n, k ? "down" : "up", 1000000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
+        link_init(&l[k], &n, 1000000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
         link_set_delay_line(&l[k], &t, rng_stream(1, "test.delay_line", (uint64_t)k));
         p[k] = (struct path){ { &l[k] }, 1, sink_dir, &dir[k] };
     }

@@ -17,7 +17,7 @@ static void record_sink(struct net *n, void *ctx, struct packet *p) { (void)ctx;
 static sim_time_t one_packet(uint64_t rate_bps, sim_time_t prop, enum framing_kind fk, uint32_t ip_len)
 {
     struct net n; net_init(&n, 1);
-    struct link l; link_init(&l, &n, "l", rate_bps, prop, (struct framing){ fk, 0 }, 0, 0);
+    struct link l; link_init(&l, &n, rate_bps, prop, (struct framing){ fk, 0 }, 0, 0);
     struct path p = { { &l }, 1, record_sink, NULL };
     struct packet *pk = pkt_alloc(&n.pool);
     pk->hdr_bytes = 40; pk->payload = ip_len - 40;
@@ -87,7 +87,7 @@ static double md1_wait(double rho, double *expect)
 {
     struct net n; net_init(&n, 42);
     const uint64_t rate = 8000000;              /* 1000-byte packets: S = 1 ms */
-    struct link l; link_init(&l, &n, "l", rate, 0, (struct framing){ FRAMING_NONE, 0 }, 0, 0);
+    struct link l; link_init(&l, &n, rate, 0, (struct framing){ FRAMING_NONE, 0 }, 0, 0);
     link_track_qdelay(&l);
     struct path p = { { &l }, 1, NULL, NULL };
     gsl_rng *r = rng_stream(42, "md1", (uint64_t)(rho * 100));
@@ -138,8 +138,8 @@ static void test_web_bursts_are_cross_traffic(void)
     struct net n; net_init(&n, 3);
     struct framing ppp = { FRAMING_PPP, 0 };
     struct link up, down;
-    link_init(&up, &n, "up", 1000000, SIM_MS(10), ppp, 100, 0);
-    link_init(&down, &n, "down", 1000000, SIM_MS(10), ppp, 100, 0);
+    link_init(&up, &n, 1000000, SIM_MS(10), ppp, 100, 0);
+    link_init(&down, &n, 1000000, SIM_MS(10), ppp, 100, 0);
     struct path fwd = { { &up }, 1, NULL, NULL }, rev = { { &down }, 1, NULL, NULL };
     struct tcp_cfg cfg; tcp_cfg_default(&cfg);
     gsl_rng *r = rng_stream(3, "web", 0);
@@ -173,7 +173,7 @@ static void test_web_bursts_are_cross_traffic(void)
 static void test_per_second_bytes_never_exceed_the_line(void)
 {
     struct net n; net_init(&n, 5);
-    struct link l; link_init(&l, &n, "l", 128000, 0, (struct framing){ FRAMING_PPP, 0 }, 50, 0);
+    struct link l; link_init(&l, &n, 128000, 0, (struct framing){ FRAMING_PPP, 0 }, 50, 0);
     l.probe = 1;
     struct path p = { { &l }, 1, NULL, NULL };
     struct udp_flow f;
@@ -207,7 +207,7 @@ static void count_sink(struct net *n, void *ctx, struct packet *p) { (void)ctx; 
 static uint64_t burst_drops(enum framing_kind fk)
 {
     struct net n; net_init(&n, 1);
-    struct link l; link_init(&l, &n, "l", 1000000, 0, (struct framing){ fk, 0 }, 3, 0);
+    struct link l; link_init(&l, &n, 1000000, 0, (struct framing){ fk, 0 }, 3, 0);
     struct path p = { { &l }, 1, count_sink, NULL };
     g_delivered = 0;
     for (int i = 0; i < 5; i++) {
@@ -245,7 +245,7 @@ static void arrivals_sink(struct net *n, void *ctx, struct packet *p)
 static void frames_at_once(uint64_t rate_bps, size_t count, int bucket, uint32_t qlim)
 {
     struct net n; net_init(&n, 1);
-    struct link l; link_init(&l, &n, "l", rate_bps, 0, (struct framing){ FRAMING_VETH, 0 }, qlim, 0);
+    struct link l; link_init(&l, &n, rate_bps, 0, (struct framing){ FRAMING_VETH, 0 }, qlim, 0);
     if (bucket) link_set_bucket(&l, (uint32_t)tbf_bucket_bytes((double)rate_bps));
     struct path p = { { &l }, 1, arrivals_sink, NULL };
     g_n_arrived = 0;
@@ -294,7 +294,7 @@ static void test_tbf_bucket_releases_bursts(void)
 static void test_tbf_head_waits_inside_the_fifo(void)
 {
     struct net n; net_init(&n, 1);
-    struct link l; link_init(&l, &n, "l", 256000, 0, (struct framing){ FRAMING_VETH, 0 }, 2, 0);
+    struct link l; link_init(&l, &n, 256000, 0, (struct framing){ FRAMING_VETH, 0 }, 2, 0);
     link_set_bucket(&l, (uint32_t)tbf_bucket_bytes(256000));
     struct path p = { { &l }, 1, arrivals_sink, NULL };
     g_n_arrived = 0;
@@ -330,7 +330,7 @@ static void watchdog_frames(int frames, sim_time_t extra_at)
     pt[1] = (struct quantile_point){ 1, (double)g_wd_late_us };
     static struct tbf_watchdog_table t = { pt, 2, 1e300 };
     struct net n; net_init(&n, 1);
-    struct link l; link_init(&l, &n, "l", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 100, 0);
+    struct link l; link_init(&l, &n, 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 100, 0);
     link_set_bucket(&l, (uint32_t)tbf_bucket_bytes(10000000));       /* 2500 B: 2 ms of line time */
     link_set_watchdog(&l, &t, rng_stream(1, "test.watchdog", 0));
     struct path p = { { &l }, 1, arrivals_sink, NULL };
@@ -427,7 +427,7 @@ static void host_backlog_frames(double own_us, double service_us, size_t frames,
     const struct quantile_point own[] = { { 0, own_us }, { 1, own_us } }, service[] = { { 0, service_us }, { 1, service_us } };
     const struct host_backlog_table t = { { own, own }, { service, service }, { 2, 2 }, { 2, 2 } };
     struct net n; net_init(&n, 1);
-    struct link l; link_init(&l, &n, "l", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
+    struct link l; link_init(&l, &n, 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
     link_set_host_backlog(&l, NULL, &t, rng_stream(1, "test.host_backlog", 0));
     struct path p = { { &l }, 1, arrivals_sink, NULL };
     g_n_arrived = 0;
@@ -501,8 +501,8 @@ static void test_host_backlog_holds_what_the_host_sends(void)
     const struct host_backlog_table t = { { own_in, own_out }, { svc_in, svc_out }, { 2, 2 }, { 2, 2 } };
     struct net n; net_init(&n, 1);
     struct link in, out;
-    link_init(&in, &n, "in", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
-    link_init(&out, &n, "out", 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
+    link_init(&in, &n, 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
+    link_init(&out, &n, 10000000, 0, (struct framing){ FRAMING_VETH, 0 }, 0, 0);
     link_set_host_backlog(&in, &out, &t, rng_stream(1, "test.host_backlog", 0));
     struct path to_host = { { &in }, 1, arrivals_sink, NULL }, from_host = { { &out }, 1, sent_sink, NULL };
     g_n_arrived = g_n_sent = 0;

@@ -19,8 +19,8 @@ static void ms_line_init(struct net *net, struct link *fwd, struct link *rev, st
 {
     struct framing ppp = { FRAMING_PPP, 0 };
     uint64_t bps = (uint64_t)framing_wire_bytes(&ppp, 1500) * 8 * 1000;
-    link_init(fwd, net, "fwd", bps, SIM_MS(20), ppp, 0, 0);
-    link_init(rev, net, "rev", bps, SIM_MS(20), ppp, 0, 0);
+    link_init(fwd, net, bps, SIM_MS(20), ppp, 0, 0);
+    link_init(rev, net, bps, SIM_MS(20), ppp, 0, 0);
     *pf = (struct path){ { fwd }, 1, NULL, NULL };
     *pr = (struct path){ { rev }, 1, NULL, NULL };
 }
