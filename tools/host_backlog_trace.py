@@ -20,19 +20,12 @@ import re
 import sys
 from collections import defaultdict
 
-QS = [0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 1]
+from quantile_rows import quantile, rows, table_and_paths
 LINE = re.compile(r'\s([\d.]+): (net_dev_xmit|netif_receive_skb): dev=(\w+) skbaddr=(\w+) len=(\d+)')
 # receiving veth: (transmitting veth, host, kind)
 PAIRS = {'s0': ('rs0', 'server', 'in'), 'rs0': ('s0', 'server', 'out'),
          'c0': ('rc0', 'client', 'in'), 'rc0': ('c0', 'client', 'out')}
 KEYS = [(h, k) for h in ('server', 'client') for k in ('in', 'out')]
-
-
-def quantile(v, q):
-    """v sorted; linear between order statistics (numpy's default)."""
-    x = q * (len(v) - 1)
-    i = int(x)
-    return v[i] if i + 1 >= len(v) else v[i] + (x - i) * (v[i + 1] - v[i])
 
 
 def reduce(path):
@@ -66,17 +59,8 @@ def fmt(v):
         ', mean %.1f, n %d' % (sum(v) / len(v), len(v))
 
 
-def rows(v):
-    r = ['{ %g, %.1f }' % (q, quantile(v, q)) for q in QS]
-    return '\n'.join('    ' + ', '.join(r[i:i + 6]) + (',' if i + 6 < len(r) else '') for i in range(0, len(r), 6))
-
-
 def main(argv):
-    table = '--table' in argv
-    paths = [a for a in argv if a != '--table']
-    if not paths:
-        print(__doc__, file=sys.stderr)
-        return 2
+    table, paths = table_and_paths(argv, __doc__)
     pooled = {'own': defaultdict(list), 'service': defaultdict(list)}
     for path in paths:
         waits, own, service = reduce(path)

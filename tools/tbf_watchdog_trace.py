@@ -20,15 +20,8 @@ import re
 import sys
 from collections import Counter, defaultdict
 
-QS = [0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 1]
+from quantile_rows import quantile, rows, table_and_paths
 LINE = re.compile(r'\[(\d+)\]\s+\S+\s+([\d.]+): (\w+): (.*)')
-
-
-def quantile(v, q):
-    """v sorted; linear between order statistics (numpy's default)."""
-    x = q * (len(v) - 1)
-    i = int(x)
-    return v[i] if i + 1 >= len(v) else v[i] + (x - i) * (v[i + 1] - v[i])
 
 
 def read(path):
@@ -91,11 +84,7 @@ def fmt(v):
 
 
 def main(argv):
-    table = '--table' in argv
-    paths = [a for a in argv if a != '--table']
-    if not paths:
-        print(__doc__, file=sys.stderr)
-        return 2
+    table, paths = table_and_paths(argv, __doc__)
     pooled = []
     for path in paths:
         late, hr, n_empty, pkts, multi = reduce(read(path))
@@ -111,9 +100,7 @@ def main(argv):
                          multi[ifc] / max(pkts[ifc], 1), pkts[ifc]))
     pooled.sort()
     if table:
-        rows = ['{ %g, %.1f }' % (q, quantile(pooled, q)) for q in QS]
-        for i in range(0, len(rows), 6):
-            print('    ' + ', '.join(rows[i:i + 6]) + (',' if i + 6 < len(rows) else ''))
+        print(rows(pooled))
         print('/* %d expiries, mean %.1f us */' % (len(pooled), sum(pooled) / len(pooled)))
     return 0
 
