@@ -373,10 +373,16 @@ void link_reset_stats(struct link *l)
     l->stats_from = l->net->sim.now;
 }
 
+/* Which of its host backlog's packets count as this link's: the arrivals it delivers, or the
+ * host's own packets waiting for it (l->hb set). */
+static int backlog_kind(const struct link *l)
+{
+    return l->hb->in == l ? HOST_BACKLOG_IN : HOST_BACKLOG_OUT;
+}
+
 void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes)
 {
-    /* the backlog's packets of the kind this link hands on or takes */
-    const struct packet *waiting = !l->hb ? NULL : l->hb->head[l->hb->in == l ? HOST_BACKLOG_IN : HOST_BACKLOG_OUT];
+    const struct packet *waiting = l->hb ? l->hb->head[backlog_kind(l)] : NULL;
     const struct packet *lists[4] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head, waiting };
     for (int k = 0; k < 4; k++)
         for (const struct packet *p = lists[k]; p; p = p->next) { (*pkts)++; *ip_bytes += pkt_ip_bytes(p); }
@@ -385,7 +391,7 @@ void link_in_flight(const struct link *l, uint64_t *pkts, uint64_t *ip_bytes)
 
 void link_flush(struct link *l)
 {
-    int kind = l->hb && l->hb->in != l ? HOST_BACKLOG_OUT : HOST_BACKLOG_IN;
+    int kind = l->hb ? backlog_kind(l) : HOST_BACKLOG_IN;
     struct packet *lists[4] = { l->dl ? l->dl->head : NULL, l->q_head, l->pipe_head, l->hb ? l->hb->head[kind] : NULL };
     for (int k = 0; k < 4; k++)
         for (struct packet *p = lists[k], *nx; p; p = nx) { nx = p->next; pkt_free(&l->net->pool, p); }
