@@ -55,6 +55,11 @@ int kernel_cfg_from_params(const struct param_set *ps, const struct kernel_host 
         return param_error(ps, "host_backlog", err, errlen,
                            "0 cannot be expressed on the kernel engine: its hosts take each packet from the CPU's backlog "
                            "when the NET_RX softirq runs (contract/host_backlog.h); use measured");
+    /* Each host's agent is one epoll loop the host schedules: its reads cannot be made to wait a fixed time. */
+    if (strcmp(param_e_name(ps, "reader_loop"), "0") == 0)
+        return param_error(ps, "reader_loop", err, errlen,
+                           "0 cannot be expressed on the kernel engine: its agents read when their epoll loop wakes and "
+                           "reaches the socket (contract/reader_loop.h); use measured");
     c->queue_pkts = (int)param_i(ps, "modem_queue_pkts");
     c->n_down = (int)param_i(ps, "n_down");
     c->n_up = (int)param_i(ps, "n_up");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <math.h>
 #include "linux_buffers.h"
+#include "reader_loop.h"
 #include "tbf_bucket.h"
 #include "start_offsets.h"
 #include "experiment.h"
@@ -28,6 +29,7 @@ static const struct param_def asym_params[] = {
     { "delay_line_jitter", PT_ENUM,   "measured", 0, 0, jitters, "framing=veth with a delay only (other lines have none): the extra delay per packet of the kernel testbed's TUN delay line, FIFO order kept (measured: drawn from contract/delay_line.h; 0: the exact delay)" },
     { "tbf_watchdog",      PT_ENUM,   "measured", 0, 0, jitters, "framing=veth only: how late the kernel testbed's tbf releases a packet that waited for its tokens, its watchdog timer and softirq (measured: drawn from contract/tbf_watchdog.h, unless an enqueue runs the qdisc first; 0: when the tokens are there)" },
     { "host_backlog",      PT_ENUM,   "measured", 0, 0, jitters, "framing=veth only: the kernel testbed's hosts take each arriving packet from the CPU's backlog, and what they send waits there too before the router takes it, one FIFO per host with measured waits, and TCP Small Queues counts a sent skb until it is handed on (measured: drawn from contract/host_backlog.h; 0: handed on at once)" },
+    { "reader_loop",       PT_ENUM,   "measured", 0, 0, jitters, "framing=veth only: each kernel testbed host's agent as its one event loop, woken by data or send-buffer space after a measured wake-up and then serving one ready socket at a time, the next a measured busy time later, asleep again when nothing is ready (measured: drawn from contract/reader_loop.h; 0: a fixed lateness, client_wake_us and server_wake_us)" },
     { "eth_preamble_ifg",  PT_BOOL,   "0",      0, 1, NULL, "framing=ethernet only: also count preamble/SFD and inter-frame gap (+20 B)" },
     { "mss",               PT_INT,    "1460",   64, 9000, NULL, "TCP maximum segment size, bytes (clamped to the framing's MTU - 40)" },
     { "timestamps",        PT_BOOL,   "0",      0, 1, NULL, "TCP timestamps option (+12 B per segment)" },
@@ -37,7 +39,7 @@ static const struct param_def asym_params[] = {
     { "delack_count",      PT_INT,    "2",      1, 64, NULL, "receiver ACKs every Nth full segment" },
     { "delack_timeout_ms", PT_DOUBLE, "40",     0, 500, NULL, "delayed-ACK timer, ms: where the adaptive timeout starts (Linux TCP_ATO_MIN)" },
     { "hz",                PT_INT,    "250",    0, 10000, NULL, "timer ticks per second (Linux CONFIG_HZ; TCP's timers run in whole ticks on the timer wheel); 0: exact" },
-    { "client_wake_us",    PT_DOUBLE, "280",    0, 1e6, NULL, "the client's process (one loop for all its sockets) reads, and refills a bulk sender's buffer, this long after data or send-buffer space woke it: a woken loop's time on and waiting for the CPU before it sleeps again, measured on the kernel engine's agent (schedstat, 100/10 Mbit/s, 20 + 5 flows); 0: each arrival read at once" },
+    { "client_wake_us",    PT_DOUBLE, "280",    0, 1e6, NULL, "unless the measured reader_loop times it: the client's process (one loop for all its sockets) reads, and refills a bulk sender's buffer, this long after data or send-buffer space woke it: a woken loop's time on and waiting for the CPU before it sleeps again, measured on the kernel engine's agent (schedstat, 100/10 Mbit/s, 20 + 5 flows); 0: each arrival read at once" },
     { "server_wake_us",    PT_DOUBLE, "470",    0, 1e6, NULL, "the same for the remote host's process (it reads the uploads and writes the downloads)" },
     { "init_cwnd",         PT_INT,    "10",     1, 1000, NULL, "initial congestion window, segments" },
     { "rto_min_ms",        PT_DOUBLE, "200",    1, 10000, NULL, "minimum retransmission timeout, ms (RFC 6298 says 1000; Linux uses 200)" },
@@ -221,14 +223,23 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
     sim_time_t server_wake = (sim_time_t)(param_d(ps, "server_wake_us") * 1e3);
     bulk_reader_init(&r->client_reader, &r->net, client_wake);
     bulk_reader_init(&r->server_reader, &r->net, server_wake);
+    /* Whether each host's sockets go through its loop (a fixed lateness of 0: each arrival read at once). */
+    int client_loop = client_wake > 0, server_loop = server_wake > 0;
+    if (client.framing.kind == FRAMING_VETH && !strcmp(param_e_name(ps, "reader_loop"), "measured")) {
+        /* The testbed's agents, timed as measured; the fixed lateness keys then do not apply. */
+        const struct reader_loop_load *rl = reader_loop_for(param_d(ps, "down_kbps") + param_d(ps, "up_kbps"));
+        bulk_reader_set_loop(&r->client_reader, &rl->client, rng_stream(seed, "asym_link.reader_loop", 0));
+        bulk_reader_set_loop(&r->server_reader, &rl->server, rng_stream(seed, "asym_link.reader_loop", 1));
+        client_loop = server_loop = 1;
+    }
     for (size_t i = 0; i < r->n_down; i++) {
         topo_path_down(&r->topo, i, &down_path);
         topo_path_up(&r->topo, i, &up_path);
         bulk_flow_init(&r->down[i], &r->net, &cfg, &down_path, &up_path, 0);
         bulk_flow_set_receiver_opens(&r->down[i]);     /* the client connects, as a download's */
-        if (client_wake > 0) bulk_flow_set_reader(&r->down[i], &r->client_reader);
+        if (client_loop) bulk_flow_set_reader(&r->down[i], &r->client_reader);
         /* ... and the server's loop writes it, on EPOLLOUT, as kernel/agent.c's fill() */
-        if (server_wake > 0) bulk_flow_set_writer(&r->down[i], &r->server_reader);
+        if (server_loop) bulk_flow_set_writer(&r->down[i], &r->server_reader);
         bulk_flow_start(&r->down[i], SIM_US(start_offset_us(&start_rs, START_OFFSET_TCP_US)), warmup);
     }
     double up_limit_Bps = param_d(ps, "up_limit_kbps") * 1000 / 8;
@@ -239,8 +250,8 @@ static int asym_run(const struct param_set *ps, struct run_result *res, char *er
         topo_path_down(&r->topo, i, &down_path);
         bulk_flow_init(&r->up[j], &r->net, &cfg, &up_path, &down_path, up_limit_Bps);
         bulk_flow_set_write_size(&r->up[j], (uint32_t)param_i(ps, "up_write_bytes"));
-        if (server_wake > 0) bulk_flow_set_reader(&r->up[j], &r->server_reader);
-        if (client_wake > 0) bulk_flow_set_writer(&r->up[j], &r->client_reader);
+        if (server_loop) bulk_flow_set_reader(&r->up[j], &r->server_reader);
+        if (client_loop) bulk_flow_set_writer(&r->up[j], &r->client_reader);
         bulk_flow_start(&r->up[j], up_start + SIM_US(start_offset_us(&start_rs, START_OFFSET_TCP_US)), warmup);
     }
     gsl_rng *voip_rng = NULL;

@@ -2,6 +2,8 @@
  * Sources schedule themselves with one re-armed event each, so they add no allocation per packet. */
 #include "traffic.h"
 #include <gsl/gsl_randist.h>
+#include "reader_loop.h"
+#include "rng.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +143,11 @@ static void loop_list(struct bulk_reader *r, struct bulk_flow ***list, size_t *n
         *list = v;
     }
     (*list)[(*n)++] = b;
-    if (!sim_event_pending(&r->wake_ev)) sim_schedule_in(&r->net->sim, &r->wake_ev, r->wake_latency);
+    /* A pending event is the wake-up already due or, for the measured loop, the next socket's turn
+     * of a loop that is awake: either serves b in turn. */
+    if (sim_event_pending(&r->wake_ev)) return;
+    sim_time_t wake = r->loop ? reader_loop_wake_ns(r->loop, gsl_rng_uniform(r->rng)) : r->wake_latency;
+    sim_schedule_in(&r->net->sim, &r->wake_ev, wake);
 }
 
 static void bulk_writable(struct tcp_ep *ep, void *app)
@@ -179,23 +185,53 @@ static void bulk_readable(struct tcp_ep *ep, void *app)
     loop_list(r, &r->pend, &r->n_pend, &r->cap_pend, b);
 }
 
-/* The woken loop's round: every ready socket drained, then back to sleep. */
-static void reader_round(struct sim *s, struct sim_event *ev)
+static void reader_read(struct bulk_flow *b)
+{
+    struct tcp_ep *ep = &b->conn.ep[1];
+    b->read_pending = 0;
+    tcp_read(ep, tcp_readable(ep));
+}
+
+static void reader_write(struct bulk_flow *b)
+{
+    b->write_pending = 0;
+    bulk_fill(b);
+}
+
+/* The fixed lateness's round: every listed socket served at once, then back to sleep. */
+static void reader_round(struct bulk_reader *r)
+{
+    r->wakes++;
+    for (size_t i = 0; i < r->n_pend; i++) reader_read(r->pend[i]);
+    r->n_pend = 0;
+    for (size_t i = 0; i < r->n_wpend; i++) reader_write(r->wpend[i]);
+    r->n_wpend = 0;
+}
+
+/* The measured loop's turn: one listed socket served (reads before refills, as the agent finds a
+ * receiver's EPOLLIN and a sender's EPOLLOUT in one epoll_wait), the next turn a busy time later;
+ * nothing listed: asleep (no event pending), so the next listing draws a wake-up. */
+static void reader_turn(struct bulk_reader *r)
+{
+    int reading = r->head_pend < r->n_pend;
+    if (!reading && r->head_wpend == r->n_wpend) {
+        r->n_pend = r->head_pend = r->n_wpend = r->head_wpend = 0;
+        r->awake = 0;
+        return;
+    }
+    if (!r->awake) r->wakes++;
+    r->awake = 1;
+    if (reading) reader_read(r->pend[r->head_pend++]);
+    else reader_write(r->wpend[r->head_wpend++]);
+    sim_schedule_in(&r->net->sim, &r->wake_ev, reader_loop_busy_ns(r->loop, gsl_rng_uniform(r->rng)));
+}
+
+static void reader_wake(struct sim *s, struct sim_event *ev)
 {
     (void)s;
     struct bulk_reader *r = ev->ctx;
-    r->wakes++;
-    for (size_t i = 0; i < r->n_pend; i++) {
-        struct tcp_ep *ep = &r->pend[i]->conn.ep[1];
-        r->pend[i]->read_pending = 0;
-        tcp_read(ep, tcp_readable(ep));
-    }
-    r->n_pend = 0;
-    for (size_t i = 0; i < r->n_wpend; i++) {
-        r->wpend[i]->write_pending = 0;
-        bulk_fill(r->wpend[i]);
-    }
-    r->n_wpend = 0;
+    if (!r->loop) { reader_round(r); return; }
+    reader_turn(r);
 }
 
 void bulk_reader_init(struct bulk_reader *r, struct net *n, sim_time_t wake_latency)
@@ -203,7 +239,14 @@ void bulk_reader_init(struct bulk_reader *r, struct net *n, sim_time_t wake_late
     memset(r, 0, sizeof *r);
     r->net = n;
     r->wake_latency = wake_latency;
-    sim_event_init(&r->wake_ev, reader_round, r);
+    sim_event_init(&r->wake_ev, reader_wake, r);
+}
+
+void bulk_reader_set_loop(struct bulk_reader *r, const struct reader_loop_host *loop, gsl_rng *rng)
+{
+    if (r->rng) rng_free(r->rng);
+    r->loop = loop;
+    r->rng = rng;
 }
 
 void bulk_flow_set_reader(struct bulk_flow *b, struct bulk_reader *r) { b->reader = r; }
@@ -212,6 +255,8 @@ void bulk_flow_set_writer(struct bulk_flow *b, struct bulk_reader *r) { b->write
 void bulk_reader_free(struct bulk_reader *r)
 {
     sim_cancel(&r->net->sim, &r->wake_ev);
+    if (r->rng) rng_free(r->rng);
+    r->rng = NULL;
     free(r->pend);
     r->pend = NULL;
     r->n_pend = r->cap_pend = 0;

@@ -9,6 +9,8 @@
 #include "net.h"
 #include "tcp.h"
 
+struct reader_loop_host;
+
 /* ---- UDP: CBR or Poisson; the sink measures one-way delay and loss. */
 enum udp_kind { UDP_CBR, UDP_POISSON };
 
@@ -64,24 +66,34 @@ struct bulk_flow {
 
 /* One process reading several bulk receivers from one event loop, as the kernel engine's agent
  * does (one epoll loop per host; each ready socket drained with 64-KB recv calls until EAGAIN).
- * Data reaching it while it sleeps wakes it; it reads wake_latency later (the time a woken agent
- * waits for and spends on the CPU before it sleeps again, measured on the testbed), and that
- * round reads every socket that received data meanwhile, in the order they became ready.  The
- * receivers' ACKs left to the read (tcp_read as Linux's tcp_cleanup_rbuf, with ack_at_read) then
- * cover every segment that gathered: stretch ACKs.  The same loop refills the bulk senders given
- * to it (bulk_flow_set_writer) in its rounds, as the agent's fill() on EPOLLOUT: a sender woken
- * for send-buffer space is listed and written after the same wake_latency. */
+ * The receivers' ACKs left to the read (tcp_read as Linux's tcp_cleanup_rbuf, with ack_at_read)
+ * cover every segment that gathered before it: the later the read, the more stretched the ACK.
+ * The same loop refills the bulk senders given to it (bulk_flow_set_writer), as the agent's fill()
+ * on EPOLLOUT.  Two ways to time it:
+ *  - a fixed lateness (bulk_reader_init): data or send-buffer space reaching the sleeping loop
+ *    wakes it wake_latency later, and that round serves every socket listed meanwhile at once;
+ *  - the measured loop (bulk_reader_set_loop): woken after a drawn wake-up time, it serves one
+ *    socket at a time, the next a drawn busy time after the last (its recv calls, the epoll_wait
+ *    that finds the next socket ready, and whatever took the CPU from it meanwhile), and sleeps
+ *    when a busy time ends with nothing listed: a socket that becomes ready while the loop is
+ *    awake is read within microseconds, one that wakes it waits the wake-up.
+ *    contract/reader_loop.h holds both times as measured on the testbed. */
 struct bulk_reader {
     struct net       *net;
     sim_time_t        wake_latency;
-    struct bulk_flow **pend;                /* flows with data for the next round                */
-    size_t            n_pend, cap_pend;
-    struct bulk_flow **wpend;               /* flows whose writer was woken for the next round  */
-    size_t            n_wpend, cap_wpend;
-    struct sim_event  wake_ev;
+    const struct reader_loop_host *loop;    /* NULL: the fixed lateness                        */
+    gsl_rng          *rng;                  /* the measured loop's draws (owned)               */
+    struct bulk_flow **pend;                /* flows with data to read, served from head_pend  */
+    size_t            n_pend, cap_pend, head_pend;
+    struct bulk_flow **wpend;               /* flows whose writer was woken, from head_wpend     */
+    size_t            n_wpend, cap_wpend, head_wpend;
+    struct sim_event  wake_ev;              /* the wake-up, or the measured loop's next socket   */
+    int               awake;                /* the measured loop is serving (between wake and sleep) */
     uint64_t          wakes;
 };
 void bulk_reader_init(struct bulk_reader *r, struct net *n, sim_time_t wake_latency);
+/* r runs as the measured loop of one host of contract/reader_loop.h, drawing from rng (r owns it). */
+void bulk_reader_set_loop(struct bulk_reader *r, const struct reader_loop_host *loop, gsl_rng *rng);
 /* b's receiver is read by r from now on (call before bulk_flow_start). */
 void bulk_flow_set_reader(struct bulk_flow *b, struct bulk_reader *r);
 /* b's sender is written by r's loop: woken for send-buffer space, it refills in r's next round. */

@@ -423,6 +423,12 @@ static void test_key(void)
     CU_ASSERT_EQUAL(params_set(&ps, "host_backlog", "0", "test", err, sizeof err), 0);
     CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &host, &kc, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "host_backlog"));
+    /* Nor make its agents read a fixed time after data woke them. */
+    CU_ASSERT_EQUAL(params_set(&ps, "host_backlog", "measured", "test", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &host, &kc, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(params_set(&ps, "reader_loop", "0", "test", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(kernel_cfg_from_params(&ps, &host, &kc, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "reader_loop"));
     params_free(&ps);
 }
 

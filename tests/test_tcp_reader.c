@@ -4,6 +4,8 @@
 #include "traffic.h"
 #include "framing.h"
 #include "link.h"
+#include "rng.h"
+#include "reader_loop.h"
 
 #define N_FLOWS 2
 struct readers_run {
@@ -205,10 +207,77 @@ static void test_paced_writes_only_on_their_ticks(void)
     written_flow_free(&w);
 }
 
+/* Two bulk downloads on equal 1-ms-per-frame lines, the second started `offset` after the first,
+ * read by one loop timed as the measured one with fixed times: woken 10 us after data reaches it
+ * asleep, then one socket per 5-us busy time.  Returns when the first data of flow 0 is readable
+ * (to 1 us: `t0`, the arrival within the microsecond before). */
+static const struct quantile_point wake_10us[] = { { 0, 10 }, { 1, 10 } }, busy_5us[] = { { 0, 5 }, { 1, 5 } };
+static const struct reader_loop_host loop_10_5 = { wake_10us, busy_5us, 2, 2 };
+
+static sim_time_t loop_pair_start(struct readers_run *r, sim_time_t offset)
+{
+    memset(r, 0, sizeof *r);
+    net_init(&r->net, 1);
+    struct tcp_cfg cfg; tcp_cfg_default(&cfg);
+    cfg.ack_at_read = 1;
+    bulk_reader_init(&r->reader, &r->net, 0);
+    bulk_reader_set_loop(&r->reader, &loop_10_5, rng_stream(1, "test.reader_loop", 0));
+    for (size_t i = 0; i < N_FLOWS; i++) {
+        struct path fwd, rev;
+        ms_line_init(&r->net, &r->fwd[i], &r->rev[i], &fwd, &rev);
+        bulk_flow_init(&r->flow[i], &r->net, &cfg, &fwd, &rev, 0);
+        bulk_flow_set_reader(&r->flow[i], &r->reader);
+        bulk_flow_start(&r->flow[i], offset * (sim_time_t)i, SIM_SEC(1));
+    }
+    sim_time_t t = 0;
+    while (t < SIM_SEC(1) && tcp_readable(&r->flow[0].conn.ep[1]) == 0) {
+        t += SIM_US(1);
+        sim_run_until(&r->net.sim, t);
+    }
+    CU_ASSERT_FATAL(t < SIM_SEC(1));
+    return t;
+}
+
+static uint64_t bytes_read(const struct readers_run *r, size_t i) { return r->flow[i].conn.ep[1].st.bytes_read; }
+
+static void test_measured_loop_serves_one_socket_per_busy_time(void)
+{
+    /* kernel/agent.c's loop as traced (contract/reader_loop.h): woken by a socket's data, it reads
+     * that socket, and one that became ready meanwhile when its busy time ends (epoll_wait finds it
+     * at once); a loop that found nothing then sleeps, and the next data waits a whole wake-up.
+     * Flow 0's first segment arrives at a (t0 - 1 us < a <= t0) and is read at a + 10 us.
+     * Flow 1's, 12 us later, arrives inside the busy time that ends at a + 15 us: read then.
+     * 30 us later, it arrives after the loop fell asleep at a + 15: read at a + 40 us. */
+    struct readers_run r;
+    sim_time_t t0 = loop_pair_start(&r, SIM_US(12));
+    sim_run_until(&r.net.sim, t0 + SIM_US(8));
+    CU_ASSERT_EQUAL(bytes_read(&r, 0), 0);                 /* waking */
+    sim_run_until(&r.net.sim, t0 + SIM_US(10));
+    CU_ASSERT(bytes_read(&r, 0) > 0);
+    CU_ASSERT_EQUAL(r.reader.wakes, 1);
+    sim_run_until(&r.net.sim, t0 + SIM_US(13));
+    CU_ASSERT(tcp_readable(&r.flow[1].conn.ep[1]) > 0);     /* ready, the loop still busy */
+    CU_ASSERT_EQUAL(bytes_read(&r, 1), 0);
+    sim_run_until(&r.net.sim, t0 + SIM_US(15));
+    CU_ASSERT(bytes_read(&r, 1) > 0);                        /* served when the busy time ended */
+    CU_ASSERT_EQUAL(r.reader.wakes, 1);                      /* in the same wake-up */
+    readers_free(&r, N_FLOWS);
+
+    t0 = loop_pair_start(&r, SIM_US(30));
+    sim_run_until(&r.net.sim, t0 + SIM_US(38));
+    CU_ASSERT(bytes_read(&r, 0) > 0);
+    CU_ASSERT_EQUAL(bytes_read(&r, 1), 0);                   /* asleep since a + 15: waking */
+    sim_run_until(&r.net.sim, t0 + SIM_US(40));
+    CU_ASSERT(bytes_read(&r, 1) > 0);
+    CU_ASSERT_EQUAL(r.reader.wakes, 2);
+    readers_free(&r, N_FLOWS);
+}
+
 void register_test_tcp_reader(void)
 {
     TEST_SUITE("tcp_reader",
                TEST(test_one_loop_reads_all_sockets_after_its_wakeup),
                TEST(test_the_loop_also_writes_after_its_wakeup),
-               TEST(test_paced_writes_only_on_their_ticks));
+               TEST(test_paced_writes_only_on_their_ticks),
+               TEST(test_measured_loop_serves_one_socket_per_busy_time));
 }
