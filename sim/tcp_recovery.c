@@ -378,7 +378,7 @@ void xmit_retransmit_queue(struct tcp_ep *ep)
 static int frto_push_new(struct tcp_ep *ep)
 {
     uint32_t mss = mss_of(ep);
-    uint64_t in_host = tsq_in_host(ep), wnd_end = ep->snd_una + ep->snd_wnd;
+    uint64_t wnd_end = ep->snd_una + ep->snd_wnd;
     if (sim_event_pending(&ep->tsq_event)) return 1;   /* an earlier push's skbs are still here */
     while (tcp_in_flight(ep) < ep->cwnd && window_head_len(ep) > 0) {
         uint32_t cw = ep->cwnd / mss, room = (uint32_t)((ep->cwnd - tcp_in_flight(ep)) / mss);
@@ -394,9 +394,8 @@ static int frto_push_new(struct tcp_ep *ep)
             lens[n] = (uint32_t)min_u64(min_u64(mss, ep->write_seq - nxt), wnd_end - nxt);
             ahead += lens[n++];
         }
-        if (tsq_throttles(ep, in_host, (uint32_t)ahead + TCP_SKB_OVERHEAD)) return 1;
+        if (tsq_throttles(ep, tsq_in_host(ep), (uint32_t)ahead + TCP_SKB_OVERHEAD)) return 1;
         for (uint32_t i = 0; i < n; i++) send_new_data(ep, lens[i], i + 1 == n, i + 1);
-        in_host += ahead + TCP_SKB_OVERHEAD;
         tsq_sent(ep, ahead + TCP_SKB_OVERHEAD);
     }
     return 0;

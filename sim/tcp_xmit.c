@@ -126,11 +126,11 @@ void tcp_write_xmit(struct tcp_ep *ep, int push, int softirq)
     if (sim_event_pending(&ep->tsq_event)) return;   /* throttled: the TSQ handler sends */
     int sent = 0;
     uint32_t segs = tso_segs(ep), n = 0, len, piece_bytes = 0;
-    uint64_t in_host = softirq ? tsq_in_host(ep) : 0;
+    uint64_t in_host;
     while ((len = xmit_next_len(ep, 0, piece_bytes, push)) > 0) {
         /* (Nothing of this socket's in the host: the first skb always goes, so the next
          * piece's size is not worked out.) */
-        if (in_host && piece_bytes == 0 &&
+        if (softirq && piece_bytes == 0 && (in_host = tsq_in_host(ep)) > 0 &&
             tsq_throttles(ep, in_host, next_piece_bytes(ep, segs, push) + TCP_SKB_OVERHEAD)) {
             tsq_throttle(ep);
             break;
@@ -138,10 +138,7 @@ void tcp_write_xmit(struct tcp_ep *ep, int push, int softirq)
         int piece_end = ++n % segs == 0 || ep->snd_nxt + len == ep->write_seq ||
                         xmit_next_len(ep, len, piece_bytes + len, push) == 0;
         send_new_data_xmit(ep, len, piece_end, (n - 1) % segs + 1);
-        if (softirq && piece_end) {
-            in_host += piece_bytes + len + TCP_SKB_OVERHEAD;
-            tsq_sent(ep, piece_bytes + len + TCP_SKB_OVERHEAD);
-        }
+        if (softirq && piece_end) tsq_sent(ep, piece_bytes + len + TCP_SKB_OVERHEAD);
         piece_bytes = piece_end ? 0 : piece_bytes + len;
         sent = 1;
     }
