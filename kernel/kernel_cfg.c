@@ -19,6 +19,16 @@ static int host_fixed(const struct param_set *ps, const char *key, double host, 
                        param_d(ps, key), what, host, host);
 }
 
+/* Keys whose `measured` is the host's own timing: why the kernel cannot express 0 for each. */
+static const struct { const char *key, *why; } host_timings[] = {
+    /* tbf's watchdog is an hrtimer and a softirq of the host: the kernel cannot make it exact. */
+    { "tbf_watchdog", "its tbf releases a waiting packet when its watchdog's timer and softirq run (contract/tbf_watchdog.h)" },
+    /* Each host's stack takes packets from the CPU's backlog when the NET_RX softirq runs. */
+    { "host_backlog", "its hosts take each packet from the CPU's backlog when the NET_RX softirq runs (contract/host_backlog.h)" },
+    /* Each host's agent is one epoll loop the host schedules: its reads cannot wait a fixed time. */
+    { "reader_loop", "its agents read when their epoll loop wakes and reaches the socket (contract/reader_loop.h)" },
+};
+
 int kernel_cfg_from_params(const struct param_set *ps, const struct kernel_host *host, struct kernel_cfg *c,
                            char *err, size_t errlen)
 {
@@ -45,21 +55,11 @@ int kernel_cfg_from_params(const struct param_set *ps, const struct kernel_host 
         return param_error(ps, "delay_line_jitter", err, errlen,
                            "0 cannot be expressed on the kernel engine: its delay line adds its read, wake-up and write to "
                            "every packet (contract/delay_line.h); use measured, or access_delay_ms = core_delay_ms = 0");
-    /* tbf's watchdog is an hrtimer and a softirq of the host: the kernel cannot make it exact. */
-    if (strcmp(param_e_name(ps, "tbf_watchdog"), "0") == 0)
-        return param_error(ps, "tbf_watchdog", err, errlen,
-                           "0 cannot be expressed on the kernel engine: its tbf releases a waiting packet when its watchdog's "
-                           "timer and softirq run (contract/tbf_watchdog.h); use measured");
-    /* Each host's stack takes packets from the CPU's backlog when the NET_RX softirq runs. */
-    if (strcmp(param_e_name(ps, "host_backlog"), "0") == 0)
-        return param_error(ps, "host_backlog", err, errlen,
-                           "0 cannot be expressed on the kernel engine: its hosts take each packet from the CPU's backlog "
-                           "when the NET_RX softirq runs (contract/host_backlog.h); use measured");
-    /* Each host's agent is one epoll loop the host schedules: its reads cannot be made to wait a fixed time. */
-    if (strcmp(param_e_name(ps, "reader_loop"), "0") == 0)
-        return param_error(ps, "reader_loop", err, errlen,
-                           "0 cannot be expressed on the kernel engine: its agents read when their epoll loop wakes and "
-                           "reaches the socket (contract/reader_loop.h); use measured");
+    /* The host's own timings, which the simulator can switch off (0) and the kernel cannot. */
+    for (size_t i = 0; i < sizeof host_timings / sizeof host_timings[0]; i++)
+        if (strcmp(param_e_name(ps, host_timings[i].key), "0") == 0)
+            return param_error(ps, host_timings[i].key, err, errlen,
+                               "0 cannot be expressed on the kernel engine: %s; use measured", host_timings[i].why);
     c->queue_pkts = (int)param_i(ps, "modem_queue_pkts");
     c->n_down = (int)param_i(ps, "n_down");
     c->n_up = (int)param_i(ps, "n_up");
