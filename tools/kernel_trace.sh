@@ -1,6 +1,11 @@
-# Shared by the testbed tracing tools (tools/tbf_watchdog_trace.sh, tools/host_backlog_trace.sh):
-# tracefs set-up and one traced kernel run of the grid's line.  Sourced by a script that has set
-# NAME (for its messages), EVENTS (the tracepoints it enables) and OUT, FROM and SECS (its arguments).
+# Shared by the testbed tracing tools (tools/tbf_watchdog_trace.sh, tools/host_backlog_trace.sh,
+# tools/reader_loop_trace.sh): their arguments, tracefs set-up and one traced kernel run of the
+# grid's line.  Sourced by a script that has set NAME (for its messages) and EVENTS (the
+# tracepoints it enables); takes its arguments OUT.trace FROM_S SECONDS into OUT, FROM and SECS and
+# leaves the rest ([--set KEY=VALUE]...) for trace_run "$@".
+set -u
+[ $# -ge 3 ] || { echo "usage: $0 OUT.trace FROM_S SECONDS [--set KEY=VALUE]..." >&2; exit 2; }
+OUT=$1; FROM=$2; SECS=$3; shift 3
 T=/sys/kernel/tracing
 [ "$(id -u)" = 0 ] || { echo "$NAME: needs root (tracefs and network namespaces)" >&2; exit 2; }
 [ -e $T/trace ] || mount -t tracefs nodev $T 2>/dev/null

@@ -1,13 +1,11 @@
 #!/bin/bash
 # Traces the kernel testbed's agents as readers during one kernel run: their epoll_wait, recvfrom
-# and sendto calls, their wake-ups and switches, every data segment TCP takes in (tcp:tcp_probe), every read that
-# took bytes (tcp:tcp_rcv_space_adjust) and the client's transmits, for tools/reader_loop_trace.py
-# to reduce into how long after a segment its socket is read, and how the loop spends a wake-up.
+# and sendto calls, their wake-ups and switches, every data segment TCP takes in (tcp:tcp_probe),
+# every read that took bytes (tcp:tcp_rcv_space_adjust) and the client's transmits, for
+# tools/reader_loop_trace.py to reduce into how long after a segment its socket is read, and how
+# the loop spends a wake-up.
 # usage: tools/reader_loop_trace.sh OUT.trace FROM_S SECONDS [--set KEY=VALUE]...
 #   as tools/host_backlog_trace.sh (same line, same idle-host start).  Needs root and tracefs.
-set -u
-[ $# -ge 3 ] || { echo "usage: tools/reader_loop_trace.sh OUT.trace FROM_S SECONDS [--set KEY=VALUE]..." >&2; exit 2; }
-OUT=$1; FROM=$2; SECS=$3; shift 3
 NAME=reader_loop_trace
 EVENTS="syscalls/sys_enter_recvfrom syscalls/sys_exit_recvfrom syscalls/sys_enter_sendto syscalls/sys_enter_epoll_wait
         syscalls/sys_exit_epoll_wait sched/sched_waking sched/sched_wakeup sched/sched_switch tcp/tcp_probe

@@ -5,9 +5,6 @@
 #   runs `ratelab kernel scenarios/asym_link.ini` with the grid's line (framing=veth, 30 s from 10 s)
 #   and the given keys on an idle host (--wait-idle 0.10), traces SECONDS from FROM_S after its
 #   start into OUT.trace and the run's JSON into OUT.json.  Needs root and tracefs.
-set -u
-[ $# -ge 3 ] || { echo "usage: tools/tbf_watchdog_trace.sh OUT.trace FROM_S SECONDS [--set KEY=VALUE]..." >&2; exit 2; }
-OUT=$1; FROM=$2; SECS=$3; shift 3
 NAME=tbf_watchdog_trace
 EVENTS="timer/hrtimer_start timer/hrtimer_expire_entry qdisc/qdisc_dequeue"
 . "$(dirname "$0")/kernel_trace.sh"
